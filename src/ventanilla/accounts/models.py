@@ -1,0 +1,112 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ventanilla.core.models import TimeStamped
+from ventanilla.core.text import fold
+
+
+class Role(models.TextChoices):
+    ADMIN = "ADMIN", _("Administrador")
+    SUPERVISOR = "SUPERVISOR", _("Supervisor")
+    OPERATOR = "OPERATOR", _("Operador")
+    SUPPORT = "SUPPORT", _("Soporte")
+    SALES = "SALES", _("Ventas")
+
+
+AGENT_ROLES = frozenset({Role.OPERATOR, Role.SUPPORT, Role.SALES})
+
+
+class Availability(models.TextChoices):
+    AVAILABLE = "available", _("Disponible")
+    AWAY = "away", _("Ausente")
+
+
+class Area(TimeStamped):
+    name = models.CharField(max_length=80)
+    name_key = models.CharField(max_length=80, unique=True, editable=False)
+    description = models.CharField(max_length=500, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        self.name_key = fold(self.name)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username, password=None, **fields):
+        user = self.model(username=username.strip().lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, password=None, **fields):
+        fields.setdefault("role", Role.ADMIN)
+        fields["is_superuser"] = True
+        return self.create_user(username, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(username=username.strip().lower())
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    username = models.CharField(max_length=150, unique=True)
+    name = models.CharField(max_length=150, blank=True, default="")
+    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.OPERATOR)
+    areas = models.ManyToManyField(Area, related_name="members", blank=True)
+    default_area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    availability = models.CharField(
+        max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
+    )
+    max_open_conversations = models.PositiveIntegerField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """Django's admin site is for superusers only; the console is for everyone else."""
+        return self.is_superuser
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in; recent rows per identifier and per address throttle new attempts."""
+
+    identifier = models.CharField(max_length=254, db_index=True)
+    ip_address = models.CharField(max_length=45, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.identifier} from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"

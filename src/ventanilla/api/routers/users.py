@@ -1,0 +1,79 @@
+from ninja import Query, Router, Schema, Status
+
+from ventanilla.accounts import selectors, services
+from ventanilla.accounts.models import Role
+from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.schemas import UserOut, reject_nulls
+from ventanilla.api.security import require_role
+
+router = Router(tags=["users"])
+
+
+class UserPage(Schema):
+    items: list[UserOut]
+    next: str | None
+
+
+class UserIn(Schema):
+    username: str
+    password: str | None = None
+    role: str
+    name: str = ""
+    email: str | None = None
+    area_ids: list[int] = []
+    default_area_id: int | None = None
+    is_active: bool = True
+    max_open_conversations: int | None = None
+
+
+class UserPatch(Schema):
+    username: str | None = None
+    password: str | None = None
+    role: str | None = None
+    name: str | None = None
+    email: str | None = None
+    area_ids: list[int] | None = None
+    default_area_id: int | None = None
+    is_active: bool | None = None
+    max_open_conversations: int | None = None
+
+
+NOT_NULL_ON_PATCH = ("username", "password", "role", "area_ids", "is_active")
+
+
+@router.get("", response=UserPage)
+def list_users(request, page: Query[PageQuery]):
+    require_role(request.auth, Role.ADMIN)
+    items, next_cursor = keyset_page(selectors.user_list(), ordering=("username", "id"), page=page)
+    return {"items": items, "next": next_cursor}
+
+
+@router.post("", response={201: UserOut})
+def create_user(request, payload: UserIn):
+    require_role(request.auth, Role.ADMIN)
+    user = services.user_create(**payload.dict())
+    return Status(201, selectors.user_get(user_id=user.pk))
+
+
+@router.get("/{user_id}", response=UserOut)
+def get_user(request, user_id: int):
+    require_role(request.auth, Role.ADMIN)
+    return selectors.user_get(user_id=user_id)
+
+
+@router.put("/{user_id}", response=UserOut)
+def replace_user(request, user_id: int, payload: UserIn):
+    require_role(request.auth, Role.ADMIN)
+    changes = payload.dict()
+    if changes["password"] is None:  # PUT keeps the password unless a new one is given
+        del changes["password"]
+    services.user_update(user=selectors.user_get(user_id=user_id), **changes)
+    return selectors.user_get(user_id=user_id)
+
+
+@router.patch("/{user_id}", response=UserOut)
+def update_user(request, user_id: int, payload: UserPatch):
+    require_role(request.auth, Role.ADMIN)
+    changes = reject_nulls(payload.dict(exclude_unset=True), NOT_NULL_ON_PATCH)
+    services.user_update(user=selectors.user_get(user_id=user_id), **changes)
+    return selectors.user_get(user_id=user_id)

@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from ventanilla.web import runtime
+
+
+class Command(BaseCommand):
+    help = "Serve HTTP and WebSocket only (scaled mode: jobs run in `ventanilla worker`)."
+
+    def handle(self, *args, **options):
+        runtime.run_asgi_server()

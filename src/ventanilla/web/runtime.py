@@ -1,0 +1,69 @@
+"""What `ventanilla serve`, `web` and `worker` start."""
+
+from pathlib import Path
+
+from django.conf import settings
+
+from ventanilla.accounts import services
+from ventanilla.web import demo
+
+
+def _password_file() -> Path:
+    return Path(settings.DATA_DIR) / "initial_admin_password"
+
+
+def prepare_desk(*, demo_data: bool = False) -> str:
+    """Creates the first admin (and demo data on an empty desk); returns what to tell people."""
+    lines = []
+    if demo_data and demo.desk_is_empty():
+        demo.load()
+        lines.append("Demo data loaded: areas Soporte and Ventas, one agent per area.")
+    admin, generated = services.ensure_first_admin(
+        username=settings.VENTANILLA_ADMIN_USERNAME,
+        password=settings.VENTANILLA_ADMIN_PASSWORD,
+    )
+    password_file = _password_file()
+    if generated:
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(generated)
+        password_file.chmod(0o600)
+    if password_file.exists() and admin.check_password(password_file.read_text().strip()):
+        password = password_file.read_text().strip()
+        lines.append(f"Admin sign-in: username {admin.username!r}, password {password!r}")
+        lines.append(f"(kept in {password_file} until you change the password)")
+    elif settings.VENTANILLA_ADMIN_PASSWORD and admin.check_password(
+        settings.VENTANILLA_ADMIN_PASSWORD
+    ):
+        lines.append(f"Admin sign-in: username {admin.username!r}, password from the environment")
+    else:
+        lines.append(f"Admin: {admin.username!r} (password already changed)")
+    return "\n".join(lines) + "\n"
+
+
+def start_embedded_jobs():
+    """Huey's consumer with its scheduler on threads inside this process (embedded mode)."""
+    from huey.contrib.djhuey import HUEY
+
+    options = dict(settings.HUEY.get("consumer", {}))
+    consumer = HUEY.create_consumer(
+        workers=options.get("workers", 2),
+        worker_type="thread",
+        periodic=True,
+        max_delay=options.get("max_delay", 0.2),
+        check_worker_health=False,
+    )
+    consumer.start()
+    return consumer
+
+
+def run_asgi_server() -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "ventanilla.config.asgi:application",
+        host=settings.HOST,
+        port=settings.PORT,
+        proxy_headers=True,
+        log_level="info",
+        lifespan="off",
+    )

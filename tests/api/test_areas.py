@@ -1,0 +1,173 @@
+import pytest
+
+from ventanilla.accounts.models import Area
+
+
+def test_admin_creates_and_reads_an_area(api, admin):
+    client = api(admin)
+
+    created = client.post("/api/areas", {"name": "  Soporte  técnico ", "description": "Fallas"})
+
+    assert created.status_code == 201
+    body = created.json()
+    assert body == {
+        "id": body["id"],
+        "name": "Soporte técnico",
+        "description": "Fallas",
+        "is_active": True,
+    }
+    assert client.get(f"/api/areas/{body['id']}").json() == body
+
+
+@pytest.mark.parametrize(
+    "payload,field,message",
+    [
+        ({"name": ""}, "name", "This field may not be blank."),
+        ({"name": "   "}, "name", "This field may not be blank."),
+        ({"name": "x" * 81}, "name", "Ensure this field has no more than 80 characters."),
+        ({}, "name", "Field required"),
+        ({"name": 7}, "name", "Input should be a valid string"),
+        ({"name": "Ok", "is_active": "maybe"}, "is_active", "Input should be a valid boolean"),
+    ],
+)
+def test_bad_area_input_is_422_naming_the_field(payload, field, message, api, admin):
+    response = api(admin).post("/api/areas", payload)
+
+    assert response.status_code == 422
+    body = response.json()
+    assert len(body["errors"][field]) == 1
+    assert message in body["errors"][field][0]
+    assert body["detail"].startswith(f"{field}: ")
+    assert Area.objects.count() == 0
+
+
+@pytest.mark.parametrize("duplicate", ["Ventas", "VENTAS", "ventas ", "Véntas"])
+def test_duplicate_area_name_is_refused_case_and_accent_insensitively(duplicate, api, admin):
+    client = api(admin)
+    client.post("/api/areas", {"name": "Ventas"})
+
+    response = client.post("/api/areas", {"name": duplicate})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "name": [f'An area named "{duplicate.strip()}" already exists.']
+    }
+    assert list(Area.objects.values_list("name", flat=True)) == ["Ventas"]
+
+
+def test_renaming_onto_another_area_is_refused(api, admin, make_area):
+    make_area("Ventas")
+    soporte = make_area("Soporte")
+
+    response = api(admin).patch(f"/api/areas/{soporte.pk}", {"name": "ventas"})
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["name"]
+    soporte.refresh_from_db()
+    assert soporte.name == "Soporte"
+
+
+def test_renaming_an_area_to_its_own_name_in_other_case_is_fine(api, admin, make_area):
+    soporte = make_area("Soporte")
+
+    response = api(admin).patch(f"/api/areas/{soporte.pk}", {"name": "SOPORTE"})
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "SOPORTE"
+
+
+def test_patch_changes_only_given_fields_and_refuses_null(api, admin, make_area):
+    area = make_area("Soporte", description="Fallas")
+    client = api(admin)
+
+    deactivated = client.patch(f"/api/areas/{area.pk}", {"is_active": False})
+    nulled = client.patch(f"/api/areas/{area.pk}", {"name": None})
+
+    assert deactivated.json() == {
+        "id": area.pk,
+        "name": "Soporte",
+        "description": "Fallas",
+        "is_active": False,
+    }
+    assert nulled.status_code == 422
+    assert nulled.json()["errors"] == {"name": ["This field may not be null."]}
+
+
+def test_put_replaces_the_area(api, admin, make_area):
+    area = make_area("Soporte", description="Fallas")
+
+    response = api(admin).put(f"/api/areas/{area.pk}", {"name": "Soporte N2"})
+
+    assert response.json() == {
+        "id": area.pk,
+        "name": "Soporte N2",
+        "description": "",
+        "is_active": True,
+    }
+
+
+def test_unknown_area_is_404(api, admin):
+    client = api(admin)
+
+    assert client.get("/api/areas/999").status_code == 404
+    assert client.patch("/api/areas/999", {"name": "X"}).json() == {
+        "detail": "Area not found.",
+        "errors": {},
+    }
+
+
+def test_non_integer_area_id_is_a_client_error(api, admin):
+    response = api(admin).get("/api/areas/abc")
+
+    assert response.status_code in (404, 422)
+
+
+def test_malformed_json_is_400(api, admin):
+    client = api(admin)
+
+    response = client.http.post(
+        "/api/areas",
+        data="{not json",
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.csrf_token,
+    )
+
+    assert response.status_code == 400
+    assert Area.objects.count() == 0
+
+
+def test_list_is_paginated_by_cursor_in_name_order(api, admin, make_area):
+    for name in ["Delta", "alfa", "Charlie", "Bravo", "Echo"]:
+        make_area(name)
+    client = api(admin)
+
+    first = client.get("/api/areas?limit=2").json()
+    second = client.get(f"/api/areas?limit=2&cursor={first['next']}").json()
+    third = client.get(f"/api/areas?limit=2&cursor={second['next']}").json()
+
+    names = [a["name"] for page in (first, second, third) for a in page["items"]]
+    assert names == ["alfa", "Bravo", "Charlie", "Delta", "Echo"]
+    assert third["next"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "cursor=garbage", "limit=x"])
+def test_bad_page_parameters_are_422(query, api, admin):
+    response = api(admin).get(f"/api/areas?{query}")
+
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) <= {"limit", "cursor"}
+
+
+def test_area_list_queries_do_not_grow_with_rows(api, admin, make_area, django_assert_num_queries):
+    client = api(admin)
+    for n in range(3):
+        make_area(f"A{n}")
+    with django_assert_num_queries(3) as few:
+        client.get("/api/areas")
+    for n in range(30):
+        make_area(f"B{n}")
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get("/api/areas?limit=100")
+
+    assert len(response.json()["items"]) == 33

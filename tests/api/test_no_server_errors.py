@@ -1,0 +1,57 @@
+"""No endpoint answers 500, whatever JSON it is sent."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+field_names = st.sampled_from(
+    [
+        "name",
+        "description",
+        "is_active",
+        "username",
+        "password",
+        "role",
+        "email",
+        "area_ids",
+        "default_area_id",
+        "max_open_conversations",
+        "identifier",
+        "availability",
+    ]
+)
+bodies = st.dictionaries(field_names, json_values, max_size=6) | json_values
+
+ENDPOINTS = [
+    ("POST", "/api/areas"),
+    ("PATCH", "/api/areas/{area}"),
+    ("PUT", "/api/areas/{area}"),
+    ("POST", "/api/users"),
+    ("PATCH", "/api/users/{user}"),
+    ("PUT", "/api/users/{user}"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/availability"),
+]
+
+
+@pytest.mark.parametrize("method,path", ENDPOINTS)
+def test_random_json_never_gets_a_server_error(method, path, api, admin, make_area, make_user):
+    area = make_area("Soporte")
+    user = make_user(areas=[area])
+    client = api(admin)
+    url = path.format(area=area.pk, user=user.pk)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=bodies)
+    def check(body):
+        response = client.request(method, url, body)
+        assert response.status_code < 500, (body, response.content)
+
+    check()
