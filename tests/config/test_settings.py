@@ -1,0 +1,101 @@
+"""Settings come from the environment with the names and defaults of CONTRACT.md."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = (
+    "import json; from ventanilla.config import settings as s; print(json.dumps({"
+    "'engine': s.DATABASES['default']['ENGINE'], 'db_options': {k: str(v) for k, v in "
+    "s.DATABASES['default'].get('OPTIONS', {}).items()},"
+    "'layer': s.CHANNEL_LAYERS['default']['BACKEND'], 'huey': s.HUEY['huey_class'],"
+    "'cache': s.CACHES['default']['BACKEND'], 'session': s.SESSION_ENGINE,"
+    "'cookie': [s.SESSION_COOKIE_NAME, s.SESSION_COOKIE_AGE, s.SESSION_COOKIE_SECURE,"
+    " s.SESSION_COOKIE_SAMESITE], 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE,"
+    "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
+    "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
+    "'hosts': s.ALLOWED_HOSTS, 'debug': s.DEBUG, 'data_dir': str(s.DATA_DIR)}))"
+)
+
+
+def _settings(tmp_path, dotenv: str = "", **env) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean.pop("VENTANILLA_DATA_DIR", None)
+    clean.update(env)
+    (tmp_path / ".env").write_text(dotenv)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=clean,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_defaults_are_the_embedded_mode(tmp_path):
+    values = _settings(tmp_path)
+
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["db_options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in values["db_options"]["init_command"]
+    assert values["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert values["huey"] == "huey.SqliteHuey"
+    assert values["session"] == "django.contrib.sessions.backends.db"
+    assert values["cookie"] == ["ventanilla_session", 43200, True, "Lax"]
+    assert values["tz"] == "America/Argentina/Buenos_Aires"
+    assert values["lang"] == "es"
+    assert values["region"] == "AR"
+    assert values["auto_close"] == 30
+    assert values["interval"] == 60
+    assert values["public_url"] == "http://127.0.0.1:8000"
+    assert values["debug"] is False
+    assert values["data_dir"] == str(tmp_path / "var")
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_redis_url_switches_to_the_scaled_mode(tmp_path):
+    values = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/5")
+
+    assert values["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert values["huey"] == "huey.RedisHuey"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["session"] == "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.mark.parametrize(
+    "url,engine",
+    [
+        ("postgres://u@127.0.0.1:5432/desk", "django.db.backends.postgresql"),
+        ("mysql://root@127.0.0.1:3306/desk", "django.db.backends.mysql"),
+    ],
+)
+def test_database_url_picks_the_engine(tmp_path, url, engine):
+    assert _settings(tmp_path, DATABASE_URL=url)["engine"] == engine
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path):
+    values = _settings(
+        tmp_path,
+        dotenv="AUTO_CLOSE_MINUTES=2.5\nTIME_ZONE=UTC\nDEBUG=true\n",
+        TIME_ZONE="Europe/Madrid",
+        PORT="9000",
+        SCHEDULER_INTERVAL_SECONDS="0.5",
+    )
+
+    assert values["auto_close"] == 2.5
+    assert values["tz"] == "Europe/Madrid"
+    assert values["debug"] is True
+    assert values["cookie"][2] is False  # not Secure when DEBUG
+    assert values["public_url"] == "http://127.0.0.1:9000"
+    assert values["interval"] == 0.5
+
+
+def test_lists_are_comma_separated(tmp_path):
+    values = _settings(tmp_path, ALLOWED_HOSTS="desk.example.com, 10.0.0.5")
+
+    assert values["hosts"] == ["desk.example.com", "10.0.0.5"]
