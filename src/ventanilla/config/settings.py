@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "channels",
     "ventanilla.core",
     "ventanilla.accounts",
+    "ventanilla.contacts",
+    "ventanilla.providers",
+    "ventanilla.conversations",
     "ventanilla.web",
 ]
 
@@ -197,6 +200,7 @@ else:
         "name": "ventanilla",
         "filename": str(DATA_DIR / "jobs.sqlite3"),
     }
+HUEY["immediate"] = False  # djhuey would follow DEBUG; tests switch it on themselves
 HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "max_delay": 0.2, "periodic": True}
 
 # --- Auth and sessions ----------------------------------------------------------------------
