@@ -1,0 +1,199 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ventanilla.accounts.models import Area
+from ventanilla.contacts.models import Contact
+from ventanilla.providers.models import Line
+
+
+class Status(models.TextChoices):
+    BOT = "bot", _("Con el bot")
+    QUEUED = "queued", _("En cola")
+    ACTIVE = "active", _("Con un agente")
+    CLOSED = "closed", _("Cerrada")
+
+
+OPEN_STATUSES = (Status.BOT, Status.QUEUED, Status.ACTIVE)
+
+
+class Conversation(models.Model):
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.BOT)
+    # "line:contact" while open, NULL once closed: one open conversation per pair on every database
+    # (MariaDB has no partial unique indexes).
+    open_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_conversations",
+    )
+    bot_active = models.BooleanField(default=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    last_message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_activity_at = models.DateTimeField()
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-last_activity_at", "-id"]),
+            models.Index(fields=["area", "status", "-last_activity_at"]),
+            models.Index(fields=["assigned_to", "status", "-last_activity_at"]),
+            models.Index(fields=["-last_activity_at", "-id"]),
+            models.Index(fields=["contact", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.pk} ({self.status})"
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("Entrante")
+    OUT = "out", _("Saliente")
+
+
+class SenderType(models.TextChoices):
+    CONTACT = "contact", _("Cliente")
+    BOT = "bot", _("Bot")
+    AGENT = "agent", _("Agente")
+    SYSTEM = "system", _("Sistema")
+
+
+class MessageType(models.TextChoices):
+    TEXT = "text", _("Texto")
+    IMAGE = "image", _("Imagen")
+    AUDIO = "audio", _("Audio")
+    VOICE = "voice", _("Nota de voz")
+    VIDEO = "video", _("Video")
+    DOCUMENT = "document", _("Documento")
+    STICKER = "sticker", _("Sticker")
+    LOCATION = "location", _("Ubicación")
+    CONTACTS = "contacts", _("Contactos")
+    INTERACTIVE = "interactive", _("Respuesta interactiva")
+    REACTION = "reaction", _("Reacción")
+    TEMPLATE = "template", _("Plantilla")
+    SYSTEM = "system", _("Sistema")
+    UNSUPPORTED = "unsupported", _("No soportado")
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Recibido")
+    QUEUED = "queued", _("En cola")
+    SENDING = "sending", _("Enviando")
+    SENT = "sent", _("Enviado")
+    DELIVERED = "delivered", _("Entregado")
+    READ = "read", _("Leído")
+    FAILED = "failed", _("Falló")
+
+
+# Statuses only move forward along this order; "failed" may follow anything but "read".
+STATUS_RANK = {
+    DeliveryStatus.RECEIVED: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.SENDING: 2,
+    DeliveryStatus.SENT: 3,
+    DeliveryStatus.DELIVERED: 4,
+    DeliveryStatus.READ: 5,
+    DeliveryStatus.FAILED: 6,
+}
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    sender_type = models.CharField(max_length=8, choices=SenderType.choices)
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    type = models.CharField(max_length=12, choices=MessageType.choices, default=MessageType.TEXT)
+    text = models.TextField(blank=True, default="")
+    # what the provider needs beyond text: interactive menus, template names, reactions, location
+    payload = models.JSONField(default=dict, blank=True)
+    media_file = models.FileField(upload_to="media/%Y/%m/", max_length=300, blank=True)
+    media_provider_id = models.CharField(max_length=200, blank=True, default="")
+    media_mime_type = models.CharField(max_length=120, blank=True, default="")
+    media_filename = models.CharField(max_length=255, blank=True, default="")
+    media_size = models.PositiveBigIntegerField(null=True, blank=True)
+    provider_id = models.CharField(max_length=200, null=True, blank=True)
+    reply_to_provider_id = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
+    status_history = models.JSONField(default=list, blank=True)
+    error_code = models.CharField(max_length=20, blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    provider_timestamp = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "provider_id"], name="message_once_per_line"),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "-id"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} {self.direction} {self.type}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Conversación iniciada")
+    CONTACT_CREATED = "contact_created", _("Contacto nuevo")
+    ASSIGNED = "assigned", _("Asignada")
+    QUEUED = "queued", _("En cola")
+    TRANSFERRED = "transferred", _("Transferida")
+    CLOSED = "closed", _("Cerrada")
+    REOPENED = "reopened", _("Reabierta")
+    READ = "read", _("Leída")
+    SEND_FAILED = "send_failed", _("Envío fallido")
+    BOT = "bot", _("Bot")
+
+
+class ConversationEvent(models.Model):
+    """Who did what to a conversation, and when: the audit trail supervisors read."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.conversation_id}"

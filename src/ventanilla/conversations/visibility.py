@@ -1,0 +1,69 @@
+"""The one rule of who may see a conversation (SPEC.md "People and roles").
+
+It serves the list, the detail, sending, closing and the socket: `visible_filter` for querysets and
+`can_see` for a conversation's snapshot (`audience_of`), which is what live events carry. Tests check
+that the two agree on every combination.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from ventanilla.accounts.models import AGENT_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Viewer:
+    id: int
+    role: str
+    area_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user) -> "Viewer":
+        area_ids = getattr(user, "_viewer_area_ids", None)
+        if area_ids is None:
+            area_ids = frozenset(user.areas.values_list("pk", flat=True))
+            user._viewer_area_ids = area_ids
+        return cls(id=user.pk, role=user.role, area_ids=frozenset(area_ids))
+
+
+def visible_filter(viewer: Viewer) -> Q:
+    if viewer.role == Role.ADMIN:
+        return Q()
+    if viewer.role == Role.SUPERVISOR:
+        return Q(area_id__in=viewer.area_ids) | Q(area__isnull=True)
+    if viewer.role in AGENT_ROLES:
+        waiting_in_my_areas = Q(
+            assigned_to__isnull=True, status="queued", area_id__in=viewer.area_ids
+        )
+        return Q(assigned_to_id=viewer.id) | waiting_in_my_areas
+    return Q(pk__in=[])
+
+
+def audience_of(conversation) -> dict:
+    return {
+        "conversation_id": conversation.pk,
+        "status": conversation.status,
+        "area_id": conversation.area_id,
+        "assigned_to_id": conversation.assigned_to_id,
+    }
+
+
+def can_see(viewer: Viewer, audience: dict) -> bool:
+    """`audience` is a conversation snapshot from `audience_of`, or {"all": True} for desk-wide news."""
+    if audience.get("all"):
+        return True
+    if viewer.role == Role.ADMIN:
+        return True
+    area_id = audience.get("area_id")
+    if viewer.role == Role.SUPERVISOR:
+        return area_id is None or area_id in viewer.area_ids
+    if viewer.role in AGENT_ROLES:
+        if audience.get("assigned_to_id") == viewer.id:
+            return True
+        return (
+            audience.get("assigned_to_id") is None
+            and audience.get("status") == "queued"
+            and area_id in viewer.area_ids
+        )
+    return False
