@@ -1,8 +1,8 @@
 """The one rule of who may see a conversation (SPEC.md "People and roles").
 
 It serves the list, the detail, sending, closing and the socket: `visible_filter` for querysets and
-`can_see` for a conversation's snapshot (`audience_of`), which is what live events carry. Tests check
-that the two agree on every combination.
+`can_see` for a conversation's snapshot (`audience_of`), which is what live events carry.
+Tests check that the two agree on every combination.
 """
 
 from dataclasses import dataclass
@@ -50,7 +50,7 @@ def audience_of(conversation) -> dict:
 
 
 def can_see(viewer: Viewer, audience: dict) -> bool:
-    """`audience` is a conversation snapshot from `audience_of`, or {"all": True} for desk-wide news."""
+    """`audience`: a snapshot from `audience_of`, or {"all": True} for desk-wide news."""
     if audience.get("all"):
         return True
     if viewer.role == Role.ADMIN:

@@ -1,7 +1,8 @@
 """Live events for consoles: stored with the change that caused them, sent after it commits.
 
 Every console socket listens on one broadcast group and drops what its user may not see (the
-`audience` is checked by the consumer), so a user gets each event once whatever their roles and areas.
+`audience` is checked by the consumer), so a user gets each event once, whatever their roles
+and areas.
 """
 
 import logging
@@ -41,6 +42,4 @@ def broadcast(message: dict) -> None:
 
 def notify_internal(kind: str, **fields) -> None:
     """Broadcasts a message for the consumers themselves (not forwarded to browsers)."""
-    transaction.on_commit(
-        lambda: broadcast({"type": "console.internal", "kind": kind, **fields})
-    )
+    transaction.on_commit(lambda: broadcast({"type": "console.internal", "kind": kind, **fields}))
