@@ -182,9 +182,7 @@ class EventKind(models.TextChoices):
 class ConversationEvent(models.Model):
     """Who did what to a conversation, and when: the audit trail supervisors read."""
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="events"
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -197,3 +195,20 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.conversation_id}"
+
+
+class EarlyStatus(models.Model):
+    """A delivery status that arrived before the send recorded its provider id; applied then."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="+")
+    provider_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=10)
+    error_code = models.CharField(max_length=20, blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["line", "provider_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.status} for {self.provider_id}"
