@@ -5,8 +5,11 @@ import pytest
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 
+from tests.fakes.cloud_api import DEFAULT_ACCESS_TOKEN, DEFAULT_PHONE_NUMBER_ID
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
+
+pytest_plugins = ["tests.fakes.cloud_api"]  # the fake_cloud_api fixture
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
@@ -85,3 +88,57 @@ def admin(make_user):
 def api():
     """`api()` is an anonymous client; `api(user)` is signed in as that user."""
     return ApiClient
+
+
+@pytest.fixture
+def sandbox_line(db):
+    from ventanilla.providers.models import Line
+
+    return Line.objects.create(provider="sandbox", is_default=True, display_name="Sandbox")
+
+
+@pytest.fixture
+def make_conversation(db, sandbox_line):
+    """A conversation with one customer message, in any state, built through the services."""
+    from ventanilla.conversations import services as conversations
+    from ventanilla.conversations.models import Conversation
+    from ventanilla.inbound import sandbox
+
+    def make(status="bot", area=None, assigned_to=None, phone=None, name="Cliente", text="hola"):
+        phone = phone or f"+54935155{next(_sequence):05d}"
+        message = sandbox.customer_writes(
+            phone=phone, name=name, text=text, message_id=f"m{next(_sequence)}"
+        )
+        conversation = Conversation.objects.get(pk=message.conversation_id)
+        if status == "queued":
+            conversations.conversation_queue(conversation=conversation, area=area)
+        elif status in ("active", "closed"):
+            if area is not None:
+                Conversation.objects.filter(pk=conversation.pk).update(area=area)
+            conversations.conversation_assign(conversation=conversation, user=assigned_to)
+        if status == "closed":
+            conversations.conversation_close(conversation=conversation, by=None, message="")
+        conversation.refresh_from_db()
+        return conversation
+
+    return make
+
+
+CLOUD_APP_SECRET = "app-secret-for-tests"
+CLOUD_VERIFY_TOKEN = "verify-token-for-tests"
+
+
+@pytest.fixture
+def cloud_line(db, fake_cloud_api):
+    from ventanilla.providers.models import Line
+
+    return Line.objects.create(
+        provider="cloud",
+        is_default=True,
+        display_name="Cloud",
+        cloud_phone_number_id=DEFAULT_PHONE_NUMBER_ID,
+        cloud_access_token=DEFAULT_ACCESS_TOKEN,
+        cloud_app_secret=CLOUD_APP_SECRET,
+        cloud_verify_token=CLOUD_VERIFY_TOKEN,
+        cloud_api_url=fake_cloud_api.url,
+    )

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ventanilla.accounts.models import Area, Availability, LoginFailure, Role, User
+from ventanilla.core import events
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.text import fold
 
@@ -258,6 +259,7 @@ def user_update(
         raise InvalidInput.field("username", "The username or email is taken.") from error
     if areas is not None:
         user.areas.set(areas)
+    events.notify_internal("scope", user_id=user.pk)  # open consoles re-read role and areas
     return user
 
 

@@ -4,7 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from ventanilla.api.routers import areas, auth, users
+from ventanilla.api.routers import areas, auth, contacts, conversations, messages, sandbox, users
 from ventanilla.api.security import session_auth
 from ventanilla.core.errors import DomainError, TooManyRequests
 
@@ -69,3 +69,7 @@ def on_not_found(request, exc):
 api.add_router("/auth", auth.router)
 api.add_router("/areas", areas.router)
 api.add_router("/users", users.router)
+api.add_router("/contacts", contacts.router)
+api.add_router("/conversations", conversations.router)
+api.add_router("/messages", messages.router)
+api.add_router("/sandbox", sandbox.router)

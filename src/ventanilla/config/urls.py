@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ventanilla.api.api import api
+from ventanilla.api.webhooks import cloud_webhook
 
 urlpatterns = [
     path("api/", api.urls),
+    path("webhooks/whatsapp/cloud", cloud_webhook, name="webhook-cloud"),
     path("django-admin/", admin.site.urls),
     path("", include("ventanilla.web.urls")),
 ]

@@ -1,24 +1,82 @@
+from collections import deque
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from ventanilla.core.groups import user_group
+from ventanilla.conversations.visibility import Viewer, can_see
+from ventanilla.core.events import CONSOLE_GROUP
+from ventanilla.realtime import replay
+
+REMEMBERED_IDS = 2000
+
+
+def _viewer_of(user_id: int) -> Viewer | None:
+    from ventanilla.accounts.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return Viewer.of(user) if user is not None else None
+
+
+def visible_frame(viewer: Viewer, frame: dict, audience: dict) -> dict | None:
+    """The frame this viewer may receive: whole, reduced to "it left your view", or nothing."""
+    if can_see(viewer, audience):
+        return frame
+    previous = audience.get("previous")
+    if previous and can_see(viewer, previous):
+        gone = {"id": previous["conversation_id"], "visible": False}
+        return {"event": "conversation:update", "data": gone, "id": frame["id"]}
+    return None
 
 
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):
-    """One socket per open console; refuses anonymous and inactive users."""
+    """One socket per open console. Hears every desk event and forwards only what its user may
+    see, each once (by event id), with the same rule the API lists and opens conversations by."""
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
-        self.groups_joined = [user_group(user.pk)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.user_id = user.pk
+        self.viewer = await database_sync_to_async(_viewer_of)(user.pk)
+        self.sent_ids: deque[int] = deque(maxlen=REMEMBERED_IDS)
+        self.sent_set: set[int] = set()
+        await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if hasattr(self, "user_id"):
+            await self.channel_layer.group_discard(CONSOLE_GROUP, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and "resume_from" in content:
+            try:
+                last_id = int(content["resume_from"])
+            except (TypeError, ValueError):
+                await self.send_json({"event": "error", "data": {"detail": "bad resume_from"}})
+                return
+            frames = await database_sync_to_async(replay.frames_after)(last_id)
+            for frame, audience in frames:
+                await self._forward(frame, audience)
+            await self.send_json({"event": "resume:done", "data": {"last_id": last_id}})
 
     async def console_event(self, message):
-        await self.send_json(message["frame"])
+        await self._forward(message["frame"], message["audience"])
+
+    async def console_internal(self, message):
+        if message.get("kind") == "scope" and message.get("user_id") == self.user_id:
+            self.viewer = await database_sync_to_async(_viewer_of)(self.user_id)
+            if self.viewer is None:
+                await self.close(code=4403)
+
+    async def _forward(self, frame: dict, audience: dict) -> None:
+        if self.viewer is None or frame["id"] in self.sent_set:
+            return
+        frame = visible_frame(self.viewer, frame, audience)
+        if frame is None:
+            return
+        if len(self.sent_ids) == self.sent_ids.maxlen:
+            self.sent_set.discard(self.sent_ids[0])
+        self.sent_ids.append(frame["id"])
+        self.sent_set.add(frame["id"])
+        await self.send_json(frame)

@@ -1,0 +1,191 @@
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from ninja import Query, Router, Schema, Status
+
+from ventanilla.accounts.models import AGENT_ROLES, Role
+from ventanilla.accounts.selectors import area_get, user_get
+from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.security import require_role
+from ventanilla.conversations import selectors, services, tasks
+from ventanilla.conversations.serializers import conversation_item, message_item
+from ventanilla.core.errors import InvalidInput
+
+router = Router(tags=["conversations"])
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+    phone: str | None
+    dni: str
+
+
+class MediaOut(Schema):
+    url: str | None
+    mime_type: str
+    filename: str
+    size: int | None
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    direction: str
+    sender_type: str
+    sender: Ref | None
+    type: str
+    text: str
+    payload: dict[str, Any]
+    media: MediaOut | None
+    status: str
+    error: str
+    provider_id: str | None
+    created_at: datetime
+
+
+class ConversationOut(Schema):
+    id: int
+    status: str
+    line_id: int
+    contact: ContactRef
+    area: Ref | None
+    assigned_to: Ref | None
+    bot_active: bool
+    unread_count: int
+    last_message: MessageOut | None
+    last_activity_at: datetime
+    last_inbound_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    closed_reason: str
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next: str | None
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next: str | None
+
+
+class ConversationFilters(Schema):
+    status: str | None = None
+    area: int | None = None
+    assigned: str | None = None
+    q: str = ""
+
+
+class SendIn(Schema):
+    text: str
+
+
+class CloseIn(Schema):
+    reason: str = ""
+    message: str | None = None
+
+
+class TransferIn(Schema):
+    area_id: int | None = None
+    user_id: int | None = None
+
+
+@router.get("", response=ConversationPage)
+def list_conversations(request, filters: Query[ConversationFilters], page: Query[PageQuery]):
+    statuses = [s.strip() for s in (filters.status or "").split(",") if s.strip()]
+    conversations = selectors.conversation_list(
+        user=request.auth,
+        statuses=statuses,
+        area_id=filters.area,
+        assigned=filters.assigned,
+        q=filters.q,
+    )
+    items, next_cursor = keyset_page(
+        conversations, ordering=("-last_activity_at", "-id"), page=page
+    )
+    return {"items": [conversation_item(c) for c in items], "next": next_cursor}
+
+
+@router.get("/{conversation_id}", response=ConversationOut)
+def get_conversation(request, conversation_id: int):
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    return conversation_item(conversation)
+
+
+@router.get("/{conversation_id}/messages", response=MessagePage)
+def list_messages(request, conversation_id: int, page: Query[PageQuery]):
+    """Newest first; follow `next` for older messages."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    items, next_cursor = keyset_page(
+        selectors.message_list(conversation=conversation), ordering=("-id",), page=page
+    )
+    return {"items": [message_item(m) for m in items], "next": next_cursor}
+
+
+@router.post("/{conversation_id}/messages", response={201: MessageOut})
+def send_message(request, conversation_id: int, payload: SendIn):
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    message = services.agent_reply(conversation=conversation, by=request.auth, text=payload.text)
+    return Status(201, message_item(message))
+
+
+@router.post("/{conversation_id}/close", response=ConversationOut)
+def close(request, conversation_id: int, payload: CloseIn):
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    services.conversation_close(
+        conversation=conversation, by=request.auth, reason=payload.reason, message=payload.message
+    )
+    return _fresh(request, conversation_id)
+
+
+@router.post("/{conversation_id}/reopen", response=ConversationOut)
+def reopen(request, conversation_id: int):
+    require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    services.conversation_reopen(conversation=conversation, by=request.auth)
+    return _fresh(request, conversation_id)
+
+
+@router.post("/{conversation_id}/transfer", response=ConversationOut)
+def transfer(request, conversation_id: int, payload: TransferIn):
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    if (payload.area_id is None) == (payload.user_id is None):
+        raise InvalidInput.field("area_id", "Give either area_id or user_id.")
+    if payload.user_id is not None:
+        if request.auth.role in AGENT_ROLES:
+            require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
+        target = user_get(user_id=payload.user_id)
+        services.conversation_transfer(conversation=conversation, by=request.auth, user=target)
+    else:
+        area = area_get(area_id=payload.area_id)
+        services.conversation_transfer(conversation=conversation, by=request.auth, area=area)
+    return _after_change(request, conversation_id)
+
+
+@router.post("/{conversation_id}/read", response=ConversationOut)
+def mark_read(request, conversation_id: int):
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    provider_ids = services.conversation_mark_read(conversation=conversation, by=request.auth)
+    if provider_ids:
+        line_id, latest = conversation.line_id, provider_ids[0]
+        transaction.on_commit(lambda: tasks.send_read_receipt(line_id, latest))
+    return _fresh(request, conversation_id)
+
+
+def _fresh(request, conversation_id: int) -> dict:
+    return conversation_item(
+        selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    )
+
+
+def _after_change(request, conversation_id: int) -> dict:
+    """After a transfer the actor may no longer see the conversation; answer with what it is now."""
+    return conversation_item(selectors.conversation_after_action(conversation_id=conversation_id))

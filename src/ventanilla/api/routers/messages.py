@@ -1,0 +1,29 @@
+from django.http import FileResponse
+from ninja import Router
+
+from ventanilla.conversations import selectors
+from ventanilla.core.errors import NotFound
+
+router = Router(tags=["messages"])
+
+INLINE_TYPES = ("image/", "audio/", "video/")
+
+
+@router.get("/{message_id}/media", url_name="message-media", response={200: None})
+def media(request, message_id: int):
+    """The stored file of a message, for those who may see its conversation."""
+    message = selectors.message_get_visible(user=request.auth, message_id=message_id)
+    if not message.media_file:
+        raise NotFound("This message has no stored file.")
+    mime = message.media_mime_type.split(";")[0].strip().lower()
+    inline = mime.startswith(INLINE_TYPES) and mime not in {"image/svg+xml"}
+    response = FileResponse(
+        message.media_file.open("rb"),
+        content_type=mime if inline or mime == "application/pdf" else "application/octet-stream",
+        as_attachment=not inline,
+        filename=message.media_filename or message.media_file.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

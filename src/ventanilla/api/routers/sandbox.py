@@ -1,0 +1,50 @@
+import uuid
+
+from ninja import Field, Query, Router, Schema, Status
+
+from ventanilla.inbound import sandbox
+
+router = Router(tags=["sandbox"])
+
+
+class CustomerWrites(Schema):
+    from_phone: str = Field(..., alias="from", min_length=1, max_length=40)
+    name: str = Field("", max_length=150)
+    text: str = Field(..., min_length=1, max_length=4096)
+
+
+class Written(Schema):
+    message_id: int
+    conversation_id: int
+
+
+class Received(Schema):
+    id: int
+    type: str
+    text: str
+    payload: dict
+    status: str
+    created_at: str
+
+
+class ReceivedList(Schema):
+    items: list[Received]
+
+
+class PhoneQuery(Schema):
+    phone: str
+
+
+@router.post("/messages", response={201: Written})
+def customer_writes(request, payload: CustomerWrites):
+    """A customer writes to the sandbox line, through the same pipeline as real webhooks."""
+    message = sandbox.customer_writes(
+        phone=payload.from_phone, name=payload.name, text=payload.text, message_id=uuid.uuid4().hex
+    )
+    return Status(201, {"message_id": message.pk, "conversation_id": message.conversation_id})
+
+
+@router.get("/messages", response=ReceivedList)
+def customer_received(request, query: Query[PhoneQuery]):
+    """What the sandbox customer with this phone has received, oldest first."""
+    return {"items": sandbox.customer_received(phone=query.phone)}

@@ -1,0 +1,38 @@
+"""Reads for contacts that need no visibility rule (see conversations.contact_selectors)."""
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from ventanilla.contacts.models import Contact
+from ventanilla.contacts.phones import canonical_phone
+from ventanilla.core.errors import NotFound
+
+# A query made only of digits and what people type around them reads as a phone or a DNI.
+_NUMBERISH = re.compile(r"\+?[0-9\s().\-/]*[0-9][0-9\s().\-/]*")
+
+
+def contact_search_filter(q: str) -> Q:
+    """Contacts whose name contains `q`, or whose phone or DNI contains its digits."""
+    q = " ".join("".join(ch for ch in q or "" if ch.isprintable() or ch.isspace()).split())
+    if not q:
+        return Q()
+    condition = Q(name__icontains=q)
+    if _NUMBERISH.fullmatch(q):
+        digits = re.sub(r"[^0-9]", "", q)
+        condition |= Q(phone__contains=digits) | Q(dni__contains=digits)
+        canonical = canonical_phone(q)
+        if canonical is not None:  # "0351 15 555 1111" finds +5493515551111
+            condition |= Q(phone=canonical[0])
+    return condition
+
+
+def contact_list(*, q: str = "") -> QuerySet[Contact]:
+    return Contact.objects.select_related("area").filter(contact_search_filter(q))
+
+
+def contact_get(*, contact_id: int) -> Contact:
+    contact = Contact.objects.select_related("area").filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound("Contact not found.")
+    return contact

@@ -1,0 +1,265 @@
+"""Writes for contacts. Every function validates all fields before writing anything."""
+
+import unicodedata
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from ventanilla.accounts.models import Area
+from ventanilla.accounts.services import FieldErrors
+from ventanilla.contacts.models import UNKNOWN_NAME, Contact
+from ventanilla.contacts.phones import canonical_phone, canonical_wa_phone, normalise_dni
+from ventanilla.core.errors import Conflict, InvalidInput
+
+NAME_MAX = Contact._meta.get_field("name").max_length
+WA_USER_ID_MAX = Contact._meta.get_field("wa_user_id").max_length
+INBOUND_ATTEMPTS = 5
+
+_UNSET = object()
+
+
+# --- Field checks ----------------------------------------------------------------------------
+
+
+def _without_controls(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
+def _check_name(errors: FieldErrors, name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        errors.add("name", "This field may not be blank.")
+    elif _without_controls(name) != name:
+        errors.add("name", "Remove the control characters.")
+    elif len(name) > NAME_MAX:
+        errors.add("name", f"Ensure this field has no more than {NAME_MAX} characters.")
+    return name
+
+
+def _phone_holder(phone: str, *, exclude_id: int | None) -> Contact | None:
+    holders = Contact.objects.filter(phone=phone)
+    if exclude_id is not None:
+        holders = holders.exclude(pk=exclude_id)
+    return holders.only("pk", "name").first()
+
+
+def _check_phone(
+    errors: FieldErrors, phone: str | None, *, exclude_id: int | None
+) -> tuple[str | None, bool]:
+    """The canonical phone and its verified flag; None when left empty."""
+    if phone is None or not phone.strip():
+        return None, False
+    canonical = canonical_phone(phone)
+    if canonical is None:
+        errors.add("phone", f'"{phone.strip()}" is not a phone number.')
+        return None, False
+    holder = _phone_holder(canonical[0], exclude_id=exclude_id)
+    if holder is not None:
+        errors.add("phone", _phone_taken(canonical[0], holder))
+    return canonical
+
+
+def _phone_taken(phone: str, holder: Contact) -> str:
+    return f'Contact {holder.pk} ("{holder.name}") already has the phone {phone}.'
+
+
+def _wa_user_id_problem(wa_user_id: str) -> str | None:
+    if len(wa_user_id) > WA_USER_ID_MAX:
+        return f"Ensure this field has no more than {WA_USER_ID_MAX} characters."
+    if not wa_user_id.isprintable() or any(ch.isspace() for ch in wa_user_id):
+        return "A WhatsApp user id has no spaces or control characters."
+    return None
+
+
+def _check_wa_user_id(
+    errors: FieldErrors, wa_user_id: str | None, *, exclude_id: int | None
+) -> str | None:
+    wa_user_id = (wa_user_id or "").strip()
+    if not wa_user_id:
+        return None
+    problem = _wa_user_id_problem(wa_user_id)
+    if problem:
+        errors.add("wa_user_id", problem)
+        return wa_user_id
+    holders = Contact.objects.filter(wa_user_id=wa_user_id)
+    if exclude_id is not None:
+        holders = holders.exclude(pk=exclude_id)
+    holder = holders.only("pk").first()
+    if holder is not None:
+        errors.add("wa_user_id", f"Contact {holder.pk} already has this WhatsApp user id.")
+    return wa_user_id
+
+
+def _check_dni(errors: FieldErrors, dni: str | None) -> str:
+    if dni is None or not dni.strip():
+        return ""
+    try:
+        return normalise_dni(dni)
+    except ValueError as error:
+        errors.add("dni", str(error))
+        return ""
+
+
+def _check_area(errors: FieldErrors, area_id: int | None) -> int | None:
+    if area_id is not None and not Area.objects.filter(pk=area_id).exists():
+        errors.add("area_id", f"Unknown area id: {area_id}.")
+    return area_id
+
+
+def _check_reachable(errors: FieldErrors, contact: Contact) -> None:
+    if contact.phone is None and contact.wa_user_id is None and "phone" not in errors.errors:
+        errors.add("phone", "A contact needs a phone number or a WhatsApp user id.")
+
+
+def _save(contact: Contact) -> Contact:
+    """Saves `contact`; a concurrent writer that took its phone or user id first is a 422."""
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as error:
+        errors = FieldErrors()
+        if contact.phone is not None:
+            holder = _phone_holder(contact.phone, exclude_id=contact.pk)
+            if holder is not None:
+                errors.add("phone", _phone_taken(contact.phone, holder))
+        _check_wa_user_id(errors, contact.wa_user_id, exclude_id=contact.pk)
+        if not errors.errors:
+            errors.add("phone", "Another contact has this phone or WhatsApp user id.")
+        first_field, messages = next(iter(errors.errors.items()))
+        raise InvalidInput(f"{first_field}: {messages[0]}", errors.errors) from error
+    return contact
+
+
+# --- Staff writes ----------------------------------------------------------------------------
+
+
+def contact_create(
+    *,
+    name: str,
+    phone: str | None = None,
+    dni: str | None = "",
+    area_id: int | None = None,
+    wa_user_id: str | None = None,
+) -> Contact:
+    errors = FieldErrors()
+    contact = Contact(name=_check_name(errors, name))
+    contact.phone, contact.phone_verified = _check_phone(errors, phone, exclude_id=None)
+    contact.dni = _check_dni(errors, dni)
+    contact.area_id = _check_area(errors, area_id)
+    contact.wa_user_id = _check_wa_user_id(errors, wa_user_id, exclude_id=None)
+    _check_reachable(errors, contact)
+    errors.raise_if_any()
+    return _save(contact)
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: Contact,
+    name=_UNSET,
+    phone=_UNSET,
+    dni=_UNSET,
+    area_id=_UNSET,
+    wa_user_id=_UNSET,
+) -> Contact:
+    """Changes only the given fields (PATCH); None or "" clears phone, DNI, area and user id."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    errors = FieldErrors()
+    if name is not _UNSET:
+        contact.name = _check_name(errors, name)
+    if phone is not _UNSET:
+        contact.phone, contact.phone_verified = _check_phone(errors, phone, exclude_id=contact.pk)
+    if dni is not _UNSET:
+        contact.dni = _check_dni(errors, dni)
+    if area_id is not _UNSET:
+        contact.area_id = _check_area(errors, area_id)
+    if wa_user_id is not _UNSET:
+        contact.wa_user_id = _check_wa_user_id(errors, wa_user_id, exclude_id=contact.pk)
+    _check_reachable(errors, contact)
+    errors.raise_if_any()
+    return _save(contact)
+
+
+def contact_delete(*, contact: Contact) -> None:
+    """Deletes a contact without conversations; one with history is merged, never deleted."""
+    refusal = (
+        f"Contact {contact.pk} has conversations; merge it into another contact instead of "
+        "deleting it."
+    )
+    if contact.conversations.exists():
+        raise Conflict(refusal)
+    try:
+        with transaction.atomic():
+            contact.delete()
+    except ProtectedError as error:  # a conversation arrived since the check
+        raise Conflict(refusal) from error
+
+
+# --- Inbound ---------------------------------------------------------------------------------
+
+
+def _inbound_name(profile_name: str | None) -> str:
+    name = " ".join(_without_controls(profile_name or "").split())
+    return name[:NAME_MAX] or UNKNOWN_NAME
+
+
+def _find_or_create(
+    phone: str | None, verified: bool, wa_user_id: str | None, name: str
+) -> tuple[Contact, bool]:
+    contact = None
+    if wa_user_id is not None:
+        contact = Contact.objects.filter(wa_user_id=wa_user_id).first()
+    found_by_user_id = contact is not None
+    if contact is None and phone is not None:
+        contact = Contact.objects.filter(phone=phone).first()
+    if contact is None:
+        contact = Contact.objects.create(
+            name=name, phone=phone, phone_verified=verified, wa_user_id=wa_user_id
+        )
+        return contact, True
+    changed = []
+    if found_by_user_id:
+        # The user id is the stable identity; the phone WhatsApp reports now is the current one,
+        # unless another contact already holds it (merging two contacts is a person's decision).
+        phone_is_new = phone is not None and contact.phone != phone
+        if phone_is_new and not Contact.objects.filter(phone=phone).exists():
+            contact.phone, contact.phone_verified = phone, verified
+            changed += ["phone", "phone_verified"]
+    elif wa_user_id is not None and contact.wa_user_id is None:
+        contact.wa_user_id = wa_user_id
+        changed.append("wa_user_id")
+    if contact.name == UNKNOWN_NAME and name != UNKNOWN_NAME:
+        contact.name = name
+        changed.append("name")
+    if changed:
+        contact.save(update_fields=[*changed, "updated_at"])
+    return contact, False
+
+
+def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tuple[Contact, bool]:
+    """The contact a WhatsApp sender is, created when new: (contact, created).
+
+    Found by WhatsApp user id first, then by canonical phone; what is learnt on the way is kept
+    (a new user id for a known phone, a phone for a known user id when no one else holds it, a
+    profile name for a "Desconocido"). A phone held by one contact and a user id by another are
+    left as they are. Safe when many webhooks for the same new sender arrive at once: the unique
+    phone and user id let one insert win and the others find its row.
+    """
+    canonical = canonical_wa_phone(phone) if (phone or "").strip() else None
+    wa_user_id = (wa_user_id or "").strip() or None
+    if canonical is None and wa_user_id is None:
+        field = "phone" if (phone or "").strip() else "wa_user_id"
+        raise InvalidInput.field(field, "The sender has neither a phone number nor a user id.")
+    problem = _wa_user_id_problem(wa_user_id) if wa_user_id is not None else None
+    if problem:
+        raise InvalidInput.field("wa_user_id", problem)
+    e164, verified = canonical if canonical is not None else (None, False)
+    name = _inbound_name(profile_name)
+    for _ in range(INBOUND_ATTEMPTS - 1):
+        try:
+            with transaction.atomic():
+                return _find_or_create(e164, verified, wa_user_id, name)
+        except IntegrityError:  # a concurrent webhook inserted or claimed the same sender
+            continue  # look again: its row is committed now
+    with transaction.atomic():
+        return _find_or_create(e164, verified, wa_user_id, name)

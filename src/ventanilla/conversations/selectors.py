@@ -1,0 +1,76 @@
+"""Reads on conversations and messages, always through the visibility rule."""
+
+from django.db.models import Q, QuerySet
+
+from ventanilla.accounts.models import User
+from ventanilla.conversations.models import Conversation, Message, Status
+from ventanilla.conversations.visibility import Viewer, visible_filter
+from ventanilla.core.errors import InvalidInput, NotFound
+
+STATUS_VALUES = set(Status.values)
+
+
+def _base() -> QuerySet[Conversation]:
+    return Conversation.objects.select_related(
+        "contact", "area", "assigned_to", "last_message", "last_message__sender_user"
+    )
+
+
+def conversation_list(
+    *,
+    user: User,
+    statuses: list[str] | None = None,
+    area_id: int | None = None,
+    assigned: str | None = None,
+    q: str = "",
+) -> QuerySet[Conversation]:
+    conversations = _base().filter(visible_filter(Viewer.of(user)))
+    if statuses:
+        unknown = sorted(set(statuses) - STATUS_VALUES)
+        if unknown:
+            raise InvalidInput.field("status", f"Unknown status: {', '.join(unknown)}.")
+        conversations = conversations.filter(status__in=statuses)
+    if area_id is not None:
+        conversations = conversations.filter(area_id=area_id)
+    if assigned == "me":
+        conversations = conversations.filter(assigned_to_id=user.pk)
+    elif assigned == "none":
+        conversations = conversations.filter(assigned_to__isnull=True)
+    elif assigned:
+        if not assigned.isdigit():
+            raise InvalidInput.field("assigned", "Use me, none or a user id.")
+        conversations = conversations.filter(assigned_to_id=int(assigned))
+    q = q.strip()
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        match = Q(contact__name__icontains=q)
+        if len(digits) >= 3:
+            match |= Q(contact__phone__contains=digits) | Q(contact__dni__contains=digits)
+        conversations = conversations.filter(match)
+    return conversations
+
+
+def conversation_get(*, user: User, conversation_id: int) -> Conversation:
+    """The conversation if `user` may see it; 404 otherwise (its existence is not revealed)."""
+    conversations = _base().filter(visible_filter(Viewer.of(user)))
+    conversation = conversations.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound("Conversation not found.")
+    return conversation
+
+
+def message_list(*, conversation: Conversation) -> QuerySet[Message]:
+    return Message.objects.filter(conversation=conversation).select_related("sender_user")
+
+
+def message_get_visible(*, user: User, message_id: int) -> Message:
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound("Message not found.")
+    conversation_get(user=user, conversation_id=message.conversation_id)
+    return message
+
+
+def conversation_after_action(*, conversation_id: int) -> Conversation:
+    """The state right after an action its actor was allowed to take (they may no longer see it)."""
+    return _base().get(pk=conversation_id)

@@ -1,0 +1,66 @@
+"""The list item and message shapes of CONTRACT.md, shared by the API and live events."""
+
+from django.urls import reverse
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _person(user):
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.name or user.username}
+
+
+def message_item(message) -> dict:
+    media = None
+    if message.media_file or message.media_provider_id or message.media_mime_type:
+        media = {
+            "url": reverse("api:message-media", args=[message.pk]) if message.media_file else None,
+            "mime_type": message.media_mime_type,
+            "filename": message.media_filename,
+            "size": message.media_size,
+        }
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "direction": message.direction,
+        "sender_type": message.sender_type,
+        "sender": _person(message.sender_user) if message.sender_user_id else None,
+        "type": message.type,
+        "text": message.text,
+        "payload": message.payload,
+        "media": media,
+        "status": message.status,
+        "error": message.error,
+        "provider_id": message.provider_id,
+        "created_at": _iso(message.created_at),
+    }
+
+
+def conversation_item(conversation) -> dict:
+    contact = conversation.contact
+    area = conversation.area
+    last = conversation.last_message
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "line_id": conversation.line_id,
+        "contact": {
+            "id": contact.pk,
+            "name": contact.name,
+            "phone": contact.phone,
+            "dni": contact.dni,
+        },
+        "area": {"id": area.pk, "name": area.name} if area is not None else None,
+        "assigned_to": _person(conversation.assigned_to),
+        "bot_active": conversation.bot_active,
+        "unread_count": conversation.unread_count,
+        "last_message": message_item(last) if last is not None else None,
+        "last_activity_at": _iso(conversation.last_activity_at),
+        "last_inbound_at": _iso(conversation.last_inbound_at),
+        "created_at": _iso(conversation.created_at),
+        "closed_at": _iso(conversation.closed_at),
+        "closed_reason": conversation.closed_reason,
+    }

@@ -1,0 +1,411 @@
+"""Writes on conversations and messages. Each publishes its live events after commit."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from ventanilla.accounts.models import Area, User
+from ventanilla.contacts.models import Contact
+from ventanilla.conversations.models import (
+    OPEN_STATUSES,
+    STATUS_RANK,
+    Conversation,
+    ConversationEvent,
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    Message,
+    MessageType,
+    SenderType,
+    Status,
+)
+from ventanilla.conversations.serializers import conversation_item, message_item
+from ventanilla.conversations.visibility import audience_of
+from ventanilla.core import clock, events
+from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.providers.base import InboundMessage, StatusUpdate
+from ventanilla.providers.models import Line, Provider
+
+DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+MAX_TEXT_LENGTH = 4096
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def _with_relations(conversation_id: int) -> Conversation:
+    return Conversation.objects.select_related(
+        "contact", "area", "assigned_to", "last_message", "last_message__sender_user"
+    ).get(pk=conversation_id)
+
+
+def publish_conversation(name: str, conversation: Conversation, *, previous_audience=None) -> None:
+    """`conversation:*` event to everyone who may see the conversation now; those who could only
+    see it before the change are told it left their view (see realtime.consumers)."""
+    fresh = _with_relations(conversation.pk)
+    audience = audience_of(fresh)
+    if previous_audience and previous_audience != audience:
+        audience["previous"] = previous_audience
+    events.publish(name, conversation_item(fresh), audience=audience)
+
+
+def publish_message(name: str, message: Message) -> None:
+    conversation = Conversation.objects.only("pk", "status", "area_id", "assigned_to_id").get(
+        pk=message.conversation_id
+    )
+    events.publish(name, message_item(message), audience=audience_of(conversation))
+
+
+def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -> None:
+    ConversationEvent.objects.create(
+        conversation=conversation, kind=kind, actor=actor, data=data, created_at=clock.now()
+    )
+
+
+# --- inbound -----------------------------------------------------------------------------------
+
+
+def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversation, bool]:
+    """The open conversation of this contact on this line, or a new one (safe under races)."""
+    key = f"{line.pk}:{contact.pk}"
+    existing = Conversation.objects.filter(open_key=key).first()
+    if existing is not None:
+        return existing, False
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                line=line,
+                contact=contact,
+                open_key=key,
+                status=Status.BOT,
+                area=contact.area,
+                last_activity_at=now,
+                created_at=now,
+            )
+            record_event(conversation, EventKind.CREATED)
+    except IntegrityError:
+        return Conversation.objects.get(open_key=key), False
+    return conversation, True
+
+
+def message_receive(
+    *, line: Line, conversation: Conversation, inbound: InboundMessage
+) -> tuple[Message, bool]:
+    """Stores a customer's message once per (line, provider id); returns it and whether new."""
+    existing = Message.objects.filter(line=line, provider_id=inbound.provider_message_id).first()
+    if existing is not None:
+        return existing, False
+    now = clock.now()
+    media = inbound.media
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                line=line,
+                direction=Direction.IN,
+                sender_type=SenderType.CONTACT,
+                type=inbound.type,
+                text=inbound.text[: MAX_TEXT_LENGTH * 4],
+                payload=inbound.payload,
+                media_provider_id=media.provider_media_id if media else "",
+                media_mime_type=media.mime_type if media else "",
+                media_filename=media.filename if media else "",
+                media_size=media.size if media else None,
+                provider_id=inbound.provider_message_id,
+                reply_to_provider_id=inbound.reply_to_provider_id,
+                status=DeliveryStatus.RECEIVED,
+                status_history=[{"status": DeliveryStatus.RECEIVED, "at": now.isoformat()}],
+                provider_timestamp=inbound.timestamp,
+                created_at=now,
+            )
+    except IntegrityError:  # the same message, stored by a concurrent delivery of the webhook
+        return Message.objects.get(line=line, provider_id=inbound.provider_message_id), False
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message=message,
+        last_activity_at=now,
+        last_inbound_at=now,
+        unread_count=F("unread_count") + 1,
+    )
+    return message, True
+
+
+# --- statuses ----------------------------------------------------------------------------------
+
+
+def status_advance(message: Message, status: str, *, at=None, error_code="", error="") -> bool:
+    """Moves a message's status forward (never back); returns whether it changed."""
+    if status not in STATUS_RANK:
+        return False
+    current = message.status
+    if current == status:
+        return False
+    if current == DeliveryStatus.READ:
+        return False
+    if status != DeliveryStatus.FAILED and STATUS_RANK[status] < STATUS_RANK.get(current, 0):
+        return False
+    if current == DeliveryStatus.FAILED and status != DeliveryStatus.FAILED:
+        # a late "delivered"/"read" proves the message arrived after all
+        pass
+    stamp = (at or clock.now()).isoformat()
+    entry = {"status": status, "at": stamp}
+    if error_code or error:
+        entry.update(error_code=error_code, error=error)
+    message.status = status
+    message.status_history = [*message.status_history, entry]
+    fields = ["status", "status_history"]
+    if status == DeliveryStatus.FAILED:
+        message.error_code, message.error = error_code[:20], error[:500]
+        fields += ["error_code", "error"]
+    message.save(update_fields=fields)
+    return True
+
+
+def status_apply(*, line: Line, update: StatusUpdate) -> Message | None:
+    """A provider's delivery status for one of our messages; unknown ids are ignored."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(line=line, provider_id=update.provider_message_id)
+            .first()
+        )
+        if message is None:
+            return None
+        changed = status_advance(
+            message,
+            update.status,
+            at=update.timestamp,
+            error_code=update.error_code,
+            error=update.error_title,
+        )
+        if changed:
+            publish_message("message:status", message)
+    return message
+
+
+# --- outbound ----------------------------------------------------------------------------------
+
+
+def window_open(conversation: Conversation, line: Line) -> bool:
+    """Whether free text may be sent: the Cloud API allows it for 24 h after the customer wrote."""
+    if line.provider != Provider.CLOUD:
+        return True
+    last = conversation.last_inbound_at
+    return last is not None and clock.now() - last < CUSTOMER_SERVICE_WINDOW
+
+
+def message_queue_outbound(
+    *,
+    conversation: Conversation,
+    sender_type: str,
+    text: str = "",
+    sender_user: User | None = None,
+    type: str = MessageType.TEXT,
+    payload: dict | None = None,
+    check_window: bool = True,
+) -> Message:
+    """Writes an outgoing message as `queued`; the send job is enqueued when this commits."""
+    text = text.strip() if type == MessageType.TEXT else text
+    if type == MessageType.TEXT and not text:
+        raise InvalidInput.field("text", "Write a message first.")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput.field("text", f"WhatsApp takes at most {MAX_TEXT_LENGTH} characters.")
+    line = conversation.line
+    if check_window and type != MessageType.TEMPLATE and not window_open(conversation, line):
+        raise Conflict(
+            "More than 24 hours since the customer last wrote: WhatsApp only accepts "
+            "templates now.",
+            {"text": ["The 24-hour window is closed."]},
+        )
+    now = clock.now()
+    message = Message.objects.create(
+        conversation=conversation,
+        line=line,
+        direction=Direction.OUT,
+        sender_type=sender_type,
+        sender_user=sender_user,
+        type=type,
+        text=text,
+        payload=payload or {},
+        status=DeliveryStatus.QUEUED,
+        status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
+        created_at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message=message, last_activity_at=now
+    )
+    publish_message("message:new", message)
+    from ventanilla.conversations import tasks  # the job module imports these services
+
+    transaction.on_commit(lambda: tasks.send_message(message.pk))
+    return message
+
+
+# --- people acting on conversations -----------------------------------------------------------
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+@transaction.atomic
+def conversation_assign(
+    *, conversation: Conversation, user: User, by: User | None = None, **why
+) -> Conversation:
+    conversation = _locked(conversation)
+    before = audience_of(conversation)
+    now = clock.now()
+    conversation.assigned_to = user
+    conversation.status = Status.ACTIVE
+    conversation.bot_active = False
+    conversation.assigned_at = now
+    conversation.save(update_fields=["assigned_to", "status", "bot_active", "assigned_at"])
+    record_event(conversation, EventKind.ASSIGNED, actor=by, user_id=user.pk, **why)
+    publish_conversation("conversation:update", conversation, previous_audience=before)
+    return conversation
+
+
+@transaction.atomic
+def conversation_queue(
+    *, conversation: Conversation, area: Area, by: User | None = None, **why
+) -> Conversation:
+    conversation = _locked(conversation)
+    before = audience_of(conversation)
+    conversation.area = area
+    conversation.assigned_to = None
+    conversation.status = Status.QUEUED
+    conversation.bot_active = False
+    conversation.queued_at = clock.now()
+    conversation.save(update_fields=["area", "assigned_to", "status", "bot_active", "queued_at"])
+    record_event(conversation, EventKind.QUEUED, actor=by, area_id=area.pk, **why)
+    publish_conversation("conversation:update", conversation, previous_audience=before)
+    return conversation
+
+
+def conversation_transfer(
+    *, conversation: Conversation, by: User, area: Area | None = None, user: User | None = None
+) -> Conversation:
+    if (area is None) == (user is None):
+        raise InvalidInput.field("area_id", "Give either an area or a user to transfer to.")
+    if conversation.status == Status.CLOSED:
+        raise Conflict("The conversation is closed; reopen it first.")
+    with transaction.atomic():
+        record_event(
+            conversation,
+            EventKind.TRANSFERRED,
+            actor=by,
+            area_id=area.pk if area else None,
+            user_id=user.pk if user else None,
+        )
+        if user is not None:
+            if not user.is_active:
+                raise InvalidInput.field("user_id", "That user is deactivated.")
+            return conversation_assign(conversation=conversation, user=user, by=by)
+        if not area.is_active:
+            raise InvalidInput.field("area_id", "That area is deactivated.")
+        return conversation_queue(conversation=conversation, area=area, by=by)
+
+
+def conversation_close(
+    *,
+    conversation: Conversation,
+    by: User | None,
+    reason: str = "",
+    message: str | None = None,
+) -> Conversation:
+    """Closes the conversation and sends the closing text (None: the default; "": nothing)."""
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.status == Status.CLOSED:
+            raise Conflict("The conversation is already closed.")
+        closing_text = DEFAULT_CLOSING_TEXT if message is None else message.strip()
+        if closing_text and window_open(conversation, conversation.line):
+            message_queue_outbound(
+                conversation=conversation,
+                sender_type=SenderType.SYSTEM if by is None else SenderType.AGENT,
+                sender_user=by,
+                text=closing_text,
+            )
+        now = clock.now()
+        conversation.status = Status.CLOSED
+        conversation.open_key = None
+        conversation.bot_active = False
+        conversation.closed_at = now
+        conversation.closed_by = by
+        conversation.closed_reason = reason.strip()[:200]
+        conversation.save(
+            update_fields=[
+                "status",
+                "open_key",
+                "bot_active",
+                "closed_at",
+                "closed_by",
+                "closed_reason",
+            ]
+        )
+        record_event(conversation, EventKind.CLOSED, actor=by, reason=conversation.closed_reason)
+        publish_conversation("conversation:closed", conversation)
+    return conversation
+
+
+def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation:
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.status != Status.CLOSED:
+            raise Conflict("The conversation is not closed.")
+        key = f"{conversation.line_id}:{conversation.contact_id}"
+        if Conversation.objects.filter(open_key=key).exists():
+            raise Conflict("The customer already has a newer open conversation.")
+        before = audience_of(conversation)
+        conversation.open_key = key
+        conversation.closed_at = None
+        conversation.closed_by = None
+        conversation.closed_reason = ""
+        if conversation.assigned_to_id is None and by.role != "ADMIN" and conversation.area_id:
+            conversation.status = Status.QUEUED
+        else:
+            conversation.status = Status.ACTIVE
+            if conversation.assigned_to_id is None:
+                conversation.assigned_to = by
+        conversation.save()
+        record_event(conversation, EventKind.REOPENED, actor=by)
+        publish_conversation("conversation:update", conversation, previous_audience=before)
+    return conversation
+
+
+def conversation_mark_read(*, conversation: Conversation, by: User) -> list[str]:
+    """Clears the unread count; returns the provider ids of customer messages to acknowledge."""
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.unread_count == 0:
+            return []
+        unread = list(
+            conversation.messages.filter(direction=Direction.IN)
+            .order_by("-id")
+            .values_list("provider_id", flat=True)[: conversation.unread_count]
+        )
+        conversation.unread_count = 0
+        conversation.save(update_fields=["unread_count"])
+        record_event(conversation, EventKind.READ, actor=by)
+        publish_conversation("conversation:update", conversation)
+    return [provider_id for provider_id in unread if provider_id]
+
+
+def is_open(conversation: Conversation) -> bool:
+    return conversation.status in OPEN_STATUSES
+
+
+def agent_reply(*, conversation: Conversation, by: User, text: str) -> Message:
+    """A person answers: an unassigned conversation becomes theirs, the bot steps back."""
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.status == Status.CLOSED:
+            raise Conflict("The conversation is closed; reopen it first.")
+        if conversation.assigned_to_id is None:
+            conversation_assign(conversation=conversation, user=by, by=by, via="reply")
+            conversation.refresh_from_db()
+        return message_queue_outbound(
+            conversation=conversation, sender_type=SenderType.AGENT, sender_user=by, text=text
+        )

@@ -1,0 +1,38 @@
+"""Huey jobs of the messaging core (found by Huey's autodiscovery of `tasks` modules)."""
+
+from huey.contrib.djhuey import db_task
+
+from ventanilla.conversations import outbox
+from ventanilla.providers.base import SendError
+
+
+@db_task()
+def send_message(message_id: int) -> None:
+    delay = outbox.deliver(message_id)
+    if delay is not None:
+        send_message.schedule((message_id,), delay=delay)
+
+
+@db_task(retries=3, retry_delay=5)
+def fetch_media(message_id: int) -> None:
+    outbox.fetch_inbound_media(message_id)
+
+
+@db_task(retries=2, retry_delay=10)
+def send_read_receipt(line_id: int, provider_message_id: str) -> None:
+    from ventanilla.providers.models import Line
+    from ventanilla.providers.registry import provider_for
+
+    line = Line.objects.get(pk=line_id)
+    try:
+        provider_for(line).mark_read(provider_message_id)
+    except SendError as error:
+        if error.retryable:
+            raise
+
+
+@db_task()
+def sweep_outbox() -> None:
+    outbox.abandon_stale_claims()
+    for message_id in outbox.due_for_sending():
+        send_message(message_id)

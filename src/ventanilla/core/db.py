@@ -1,0 +1,44 @@
+"""Database helpers that every app may use."""
+
+import random
+import time
+from functools import wraps
+
+from django.db import OperationalError, connection
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock (PostgreSQL)
+RETRYABLE_MYSQL_CODES = {1213, 1205}  # deadlock, lock wait timeout (MariaDB/MySQL)
+
+
+def is_transient(error: OperationalError) -> bool:
+    cause = error.__cause__ or error
+    if getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    code = error.args[0] if error.args else None
+    if isinstance(code, int) and code in RETRYABLE_MYSQL_CODES:
+        return True
+    return "database is locked" in str(error)
+
+
+def retry_transient(attempts: int = 5):
+    """Runs a whole transaction again when the database broke a deadlock or a lock timed out.
+
+    Must wrap the outermost `transaction.atomic()`: a retry inside one would reuse a dead
+    transaction.
+    """
+
+    def decorate(function):
+        @wraps(function)
+        def run(*args, **kwargs):
+            for attempt in range(1, attempts + 1):
+                try:
+                    return function(*args, **kwargs)
+                except OperationalError as error:
+                    if attempt == attempts or not is_transient(error) or connection.in_atomic_block:
+                        raise
+                    time.sleep(random.uniform(0.005, 0.05) * attempt)  # noqa: S311
+            return None
+
+        return run
+
+    return decorate

@@ -1,0 +1,64 @@
+"""The simulated customer phone of the sandbox line."""
+
+from ventanilla.contacts.models import Contact
+from ventanilla.contacts.phones import canonical_phone
+from ventanilla.conversations.models import Direction, Message
+from ventanilla.core import clock
+from ventanilla.core.errors import InvalidInput
+from ventanilla.inbound import pipeline
+from ventanilla.providers.base import InboundMessage, ParsedWebhook
+from ventanilla.providers.models import Line, Provider
+from ventanilla.providers.services import line_default
+
+
+def sandbox_line() -> Line:
+    default = line_default()
+    if default.provider == Provider.SANDBOX:
+        return default
+    line = Line.objects.filter(provider=Provider.SANDBOX).order_by("pk").first()
+    return line or Line.objects.create(provider=Provider.SANDBOX, display_name="Sandbox")
+
+
+def _phone(phone: str) -> str:
+    canonical = canonical_phone(phone)
+    if canonical is None:
+        raise InvalidInput.field("from", "Not a phone number.")
+    return canonical[0]
+
+
+def customer_writes(*, phone: str, name: str, text: str, message_id: str) -> Message:
+    line = sandbox_line()
+    e164 = _phone(phone)
+    inbound = InboundMessage(
+        provider_message_id=f"sandbox.in.{message_id}",
+        from_phone=e164.lstrip("+"),
+        from_user_id="",
+        profile_name=name.strip(),
+        type="text",
+        text=text,
+        timestamp=clock.now(),
+    )
+    pipeline.receive(line_for=lambda key: line, parsed=ParsedWebhook(messages=[inbound]))
+    return Message.objects.get(line=line, provider_id=inbound.provider_message_id)
+
+
+def customer_received(*, phone: str) -> list[dict]:
+    line = sandbox_line()
+    e164 = canonical_phone(phone)
+    contact = Contact.objects.filter(phone=e164[0]).first() if e164 else None
+    if contact is None:
+        return []
+    messages = Message.objects.filter(
+        line=line, conversation__contact=contact, direction=Direction.OUT
+    ).order_by("id")[:500]
+    return [
+        {
+            "id": m.pk,
+            "type": m.type,
+            "text": m.text,
+            "payload": m.payload,
+            "status": m.status,
+            "created_at": m.created_at.isoformat(),
+        }
+        for m in messages
+    ]

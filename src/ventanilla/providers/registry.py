@@ -1,0 +1,36 @@
+"""The provider client of a line."""
+
+from django.conf import settings
+
+from ventanilla.providers.base import Provider as ProviderClient
+from ventanilla.providers.base import SendError
+from ventanilla.providers.models import Line, Provider
+from ventanilla.providers.sandbox import SandboxProvider
+
+
+class UnavailableProvider:
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def send(self, message):
+        raise SendError(self.reason, retryable=False)
+
+    def mark_read(self, provider_message_id):
+        return None
+
+    def fetch_media(self, media):
+        raise SendError(self.reason, retryable=False)
+
+
+def provider_for(line: Line) -> ProviderClient:
+    if line.provider == Provider.SANDBOX:
+        return SandboxProvider()
+    if line.provider == Provider.CLOUD:
+        from ventanilla.providers.cloud_api.client import CloudApiClient
+
+        return CloudApiClient(
+            base_url=line.cloud_api_url or settings.WHATSAPP_CLOUD_API_URL,
+            phone_number_id=line.cloud_phone_number_id or "",
+            access_token=line.cloud_access_token,
+        )
+    return UnavailableProvider(f"The {line.get_provider_display()} provider is not available yet.")

@@ -1,0 +1,23 @@
+"""Conversation rows made straight with the ORM, for tests that need a contact to be visible."""
+
+from django.utils import timezone
+
+from ventanilla.conversations.models import Conversation, Status
+from ventanilla.providers.models import Line
+
+
+def make_line() -> Line:
+    return Line.objects.create(provider="sandbox", display_name="Sandbox")
+
+
+def make_conversation(contact, *, line=None, status=Status.QUEUED, area=None, assigned_to=None):
+    now = timezone.now()
+    return Conversation.objects.create(
+        line=line or make_line(),
+        contact=contact,
+        status=status,
+        area=area,
+        assigned_to=assigned_to,
+        last_activity_at=now,
+        created_at=now,
+    )

@@ -1,0 +1,213 @@
+"""Replies leave through the Cloud API exactly once, with retries that respect the provider."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from ventanilla.conversations import outbox, tasks
+from ventanilla.conversations.models import Conversation, Message
+from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.core import clock
+from ventanilla.inbound import pipeline
+from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def chat(cloud_line, admin):
+    inbound = InboundMessage(
+        provider_message_id="wamid.IN1",
+        from_phone="5493515551111",
+        from_user_id="AR.1",
+        profile_name="Ana",
+        type="text",
+        text="hola",
+        line_key=cloud_line.cloud_phone_number_id,
+    )
+    pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(messages=[inbound]))
+    return Conversation.objects.get()
+
+
+def _reply(conversation, admin, text="Hola Ana"):
+    return message_queue_outbound(
+        conversation=conversation, sender_type="agent", sender_user=admin, text=text
+    )
+
+
+def test_reply_is_sent_once_with_the_phone_as_recipient(chat, admin, fake_cloud_api):
+    message = _reply(chat, admin)
+
+    message.refresh_from_db()
+    sent = fake_cloud_api.sent_messages()
+    assert len(sent) == 1
+    assert sent[0]["to"] == "5493515551111"
+    assert sent[0]["text"]["body"] == "Hola Ana"
+    assert message.status == "sent"
+    assert message.provider_id == "wamid.FAKE000001"
+
+
+def test_two_500s_then_success_is_one_accepted_send(chat, admin, fake_cloud_api, monkeypatch):
+    monkeypatch.setattr(outbox, "RETRY_BASE_SECONDS", 0)
+    fake_cloud_api.fail_next(status=500, times=2, path=r"^POST .*/messages$")
+
+    # the job retries itself after each 500 (no delay here; Huey runs jobs inline in tests)
+    message = _reply(chat, admin)
+    tasks.sweep_outbox()  # nothing left to do
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 3)
+    assert len(fake_cloud_api.sent_messages()) == 1
+    assert [step["status"] for step in message.status_history] == ["queued", "sent"]
+
+
+def test_429_waits_as_long_as_asked(chat, admin, fake_cloud_api, monkeypatch):
+    fake_cloud_api.fail_next(status=429, headers={"Retry-After": "30"}, path=r"^POST .*/messages$")
+
+    message = _reply(chat, admin)
+    message.refresh_from_db()
+    wait = (message.next_attempt_at - clock.now()).total_seconds()
+    tasks.sweep_outbox()  # too early: nothing is sent
+    assert len(fake_cloud_api.sent_messages()) == 0
+    later = clock.now() + timedelta(seconds=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    tasks.sweep_outbox()
+
+    message.refresh_from_db()
+    assert 28 <= wait <= 30
+    assert message.status == "sent"
+    assert len(fake_cloud_api.sent_messages()) == 1
+
+
+def test_window_closed_error_fails_without_retry(chat, admin, fake_cloud_api):
+    fake_cloud_api.fail_next(status=400, error_code=131047, path=r"^POST .*/messages$")
+
+    message = _reply(chat, admin)
+    tasks.sweep_outbox()
+
+    message.refresh_from_db()
+    assert message.status == "failed"
+    assert message.error_code == "131047"
+    assert "24-hour window" in message.error
+    assert message.attempts == 1
+
+
+def test_gives_up_after_the_last_attempt(chat, admin, fake_cloud_api, monkeypatch):
+    monkeypatch.setattr(outbox, "RETRY_BASE_SECONDS", 0)
+    fake_cloud_api.fail_next(status=503, times=outbox.MAX_ATTEMPTS, path=r"^POST .*/messages$")
+
+    message = _reply(chat, admin)
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
+        tasks.sweep_outbox()
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", outbox.MAX_ATTEMPTS)
+    assert fake_cloud_api.sent_messages() == []
+
+
+def test_statuses_out_of_order_end_at_read(chat, admin, cloud_line):
+    message = _reply(chat, admin)
+    message.refresh_from_db()
+
+    def status(name):
+        update = StatusUpdate(provider_message_id=message.provider_id, status=name)
+        pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(statuses=[update]))
+
+    status("read")
+    status("delivered")
+    status("sent")
+
+    message.refresh_from_db()
+    assert message.status == "read"
+    assert [step["status"] for step in message.status_history] == ["queued", "sent", "read"]
+
+
+def test_status_before_the_send_recorded_its_id_is_applied_later(chat, admin, cloud_line):
+    update = StatusUpdate(provider_message_id="wamid.FAKE000001", status="delivered")
+    pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(statuses=[update]))
+
+    message = _reply(chat, admin)
+
+    message.refresh_from_db()
+    assert message.provider_id == "wamid.FAKE000001"
+    assert message.status == "delivered"
+
+
+def test_outside_the_24_hour_window_free_text_is_refused_with_409(api, chat, admin, fake_cloud_api):
+    Conversation.objects.filter(pk=chat.pk).update(
+        last_inbound_at=clock.now() - timedelta(hours=24, minutes=1)
+    )
+    before = Message.objects.count()
+
+    response = api(admin).post(f"/api/conversations/{chat.pk}/messages", {"text": "hola"})
+
+    assert response.status_code == 409
+    assert "24 hours" in response.json()["detail"]
+    assert Message.objects.count() == before
+    assert fake_cloud_api.sent_messages() == []
+
+
+def test_inbound_media_is_fetched_with_the_token_and_served_to_who_may_see_it(
+    cloud_line, admin, api, make_user, fake_cloud_api
+):
+    from ventanilla.accounts.models import Role
+    from ventanilla.providers.base import MediaRef
+
+    fake_cloud_api.add_media("MEDIA-1", b"\x89PNG fake image", "image/png")
+    inbound = InboundMessage(
+        provider_message_id="wamid.IMG",
+        from_phone="5493515551111",
+        from_user_id="",
+        profile_name="Ana",
+        type="image",
+        text="mirá",
+        media=MediaRef(provider_media_id="MEDIA-1", mime_type="image/png"),
+        line_key=cloud_line.cloud_phone_number_id,
+    )
+
+    pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(messages=[inbound]))
+
+    message = Message.objects.get(provider_id="wamid.IMG")
+    assert message.media_size == len(b"\x89PNG fake image")
+    own = api(admin).get(f"/api/messages/{message.pk}/media")
+    stranger = api(make_user(Role.SALES)).get(f"/api/messages/{message.pk}/media")
+    assert own.status_code == 200
+    assert b"".join(own.streaming_content) == b"\x89PNG fake image"
+    assert own["Content-Type"] == "image/png"
+    assert own["X-Content-Type-Options"] == "nosniff"
+    assert stranger.status_code == 404
+    media_calls = [r for r in fake_cloud_api.requests if r.method == "GET"]
+    assert media_calls and all(
+        r.headers["authorization"] == "Bearer fake-cloud-api-token" for r in media_calls
+    )
+
+
+def test_two_workers_never_send_the_same_row(chat, admin, fake_cloud_api):
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a server database: SQLite serialises writers, so there is no race")
+    fake_cloud_api.slow_next(0.3, path=r"^POST .*/messages$")
+    from unittest import mock
+
+    with mock.patch.object(tasks.send_message, "call_local"):
+        message = _reply(chat, admin)  # queued; the on-commit job is held back
+    barrier = threading.Barrier(4)
+
+    def worker():
+        barrier.wait()
+        try:
+            outbox.deliver(message.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.attempts == 1
+    assert len(fake_cloud_api.sent_messages()) == 1

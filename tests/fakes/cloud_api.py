@@ -1,0 +1,331 @@
+"""A fake WhatsApp Cloud API: a real HTTP server on 127.0.0.1, started per test by a fixture.
+
+    def test_x(fake_cloud_api):
+        settings.WHATSAPP_CLOUD_API_URL = fake_cloud_api.url
+        fake_cloud_api.fail_next(status=500, times=2)
+        ...
+        assert len(fake_cloud_api.sent_messages()) == 1
+
+It speaks the parts of the Graph API Ventanilla uses:
+
+- POST /{phone_number_id}/messages: a send ->
+  {"messaging_product", "contacts", "messages": [{"id"}]} with a unique "wamid.FAKE..." id;
+  a read receipt ({"status": "read"}) -> {"success": true}.
+- GET /{media_id} ->
+  {"url": "<fake.url>/media-bytes/<id>", "mime_type", "sha256", "file_size", "id"}.
+- GET /media-bytes/{media_id} -> the bytes.
+
+All of them need `Authorization: Bearer <fake.access_token>`, else 401 with Graph error code 190.
+A wrong phone number id is 400 (code 100); an unknown media id 404 (code 100).
+Scripted failures and delays apply to the next matching requests, in the order they were scripted.
+A delayed request still completes on the server after the client gave up, as Meta would.
+"""
+
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+DEFAULT_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
+DEFAULT_ACCESS_TOKEN = "fake-cloud-api-token"
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The X-Hub-Signature-256 header value Meta would send with `body`."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: object | None
+    raw: bytes
+
+
+@dataclass
+class _Script:
+    status: int
+    times: int
+    error_code: int | None = None
+    message: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    path: str | None = None  # regex searched in "METHOD /path"; None matches every request
+    respond_normally: bool = False  # a pure delay: answer as usual after sleeping
+
+
+_ERROR_MESSAGES = {
+    190: "Invalid OAuth access token - Cannot parse access token",
+    130429: "Rate limit hit",
+    131056: "(Business Account, Consumer Account) pair rate limit hit",
+    131047: "Re-engagement message",
+    131026: "Message undeliverable",
+    131000: "Something went wrong",
+    100: "Invalid parameter",
+}
+
+
+class FakeCloudApi:
+    def __init__(
+        self,
+        phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
+        access_token: str = DEFAULT_ACCESS_TOKEN,
+    ):
+        self.phone_number_id = phone_number_id
+        self.access_token = access_token
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._sent: list[dict] = []
+        self._read: list[str] = []
+        self._media: dict[str, tuple[bytes, str]] = {}
+        self._scripts: list[_Script] = []
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> "FakeCloudApi":
+        fake = self
+
+        class Handler(_Handler):
+            api = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        """Base URL to use as WHATSAPP_CLOUD_API_URL (no trailing slash)."""
+        assert self._server is not None, "the fake Cloud API is not running"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- scripting ---------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        times: int = 1,
+        error_code: int | None = None,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        path: str | None = None,
+    ) -> None:
+        """Answer the next `times` matching requests with `status` and a Graph error body.
+
+        `error_code` goes into {"error": {"code": ...}}; `path` is a regex searched in
+        "METHOD /path" (e.g. "POST .*/messages") to fail only some requests.
+        """
+        with self._lock:
+            self._scripts.append(
+                _Script(status, times, error_code, message, dict(headers or {}), delay, path)
+            )
+
+    def slow_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
+        """Sleep `seconds` before answering the next `times` matching requests normally."""
+        with self._lock:
+            self._scripts.append(
+                _Script(200, times, delay=seconds, path=path, respond_normally=True)
+            )
+
+    def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+        with self._lock:
+            self._media[media_id] = (content, mime_type)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._sent.clear()
+            self._read.clear()
+            self._scripts.clear()
+
+    # -- what happened ---------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in arrival order (failed and unauthorized ones too)."""
+        with self._lock:
+            return list(self._requests)
+
+    def sent_messages(self) -> list[dict]:
+        """JSON bodies of the sends this fake accepted (answered 200 with a message id)."""
+        with self._lock:
+            return [json.loads(json.dumps(body)) for body in self._sent]
+
+    def read_receipts(self) -> list[str]:
+        """Message ids marked as read (accepted ones)."""
+        with self._lock:
+            return list(self._read)
+
+    # -- the server side ---------------------------------------------------------------------------
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _take_script(self, method: str, path: str) -> _Script | None:
+        target = f"{method} {path}"
+        with self._lock:
+            for script in self._scripts:
+                if script.path is None or re.search(script.path, target):
+                    script.times -= 1
+                    if script.times <= 0:
+                        self._scripts.remove(script)
+                    return script
+        return None
+
+    def _handle(self, method: str, path: str, headers: dict[str, str], body):
+        """(status, headers, payload) where payload is a dict (JSON) or bytes."""
+        script = self._take_script(method, path)
+        if script is not None:
+            if script.delay:
+                time.sleep(script.delay)
+            if not script.respond_normally:
+                code = script.error_code if script.error_code is not None else script.status
+                error = {
+                    "message": script.message or _ERROR_MESSAGES.get(code, f"HTTP {script.status}"),
+                    "type": "OAuthException",
+                    "code": code,
+                    "fbtrace_id": "FAKEtrace",
+                }
+                if script.error_code is not None:
+                    error["error_data"] = {"messaging_product": "whatsapp", "details": ""}
+                return script.status, script.headers, {"error": error}
+
+        if headers.get("authorization") != f"Bearer {self.access_token}":
+            return 401, {}, _graph_error(190, _ERROR_MESSAGES[190])
+
+        parts = [p for p in path.split("?")[0].split("/") if p]
+        if method == "POST" and len(parts) == 2 and parts[1] == "messages":
+            return self._messages(parts[0], body)
+        if method == "GET" and len(parts) == 2 and parts[0] == "media-bytes":
+            with self._lock:
+                media = self._media.get(parts[1])
+            if media is None:
+                return 404, {}, _graph_error(100, "Unknown media")
+            return 200, {"Content-Type": media[1]}, media[0]
+        if method == "GET" and len(parts) == 1:
+            with self._lock:
+                media = self._media.get(parts[0])
+            if media is None:
+                return 404, {}, _graph_error(100, "Unsupported get request: unknown media id")
+            content, mime = media
+            return (
+                200,
+                {},
+                {
+                    "messaging_product": "whatsapp",
+                    "url": f"{self.url}/media-bytes/{parts[0]}",
+                    "mime_type": mime,
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "file_size": len(content),
+                    "id": parts[0],
+                },
+            )
+        return 404, {}, _graph_error(100, f"Unsupported {method.lower()} request")
+
+    def _messages(self, phone_number_id: str, body):
+        if phone_number_id != self.phone_number_id:
+            return 400, {}, _graph_error(100, f"Unknown phone number id {phone_number_id}")
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+            return 400, {}, _graph_error(100, "messaging_product must be whatsapp")
+        if body.get("status") == "read":
+            if not body.get("message_id"):
+                return 400, {}, _graph_error(100, "message_id is required")
+            with self._lock:
+                self._read.append(body["message_id"])
+            return 200, {}, {"success": True}
+        to, recipient = body.get("to"), body.get("recipient")
+        if not (to or recipient) or not body.get("type"):
+            return 400, {}, _graph_error(100, "to (or recipient) and type are required")
+        with self._lock:
+            message_id = f"wamid.FAKE{next(self._ids):06d}"
+            self._sent.append(body)
+        contact = {"input": to, "wa_id": to} if to else {"input": recipient, "user_id": recipient}
+        return (
+            200,
+            {},
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [contact],
+                "messages": [{"id": message_id}],
+            },
+        )
+
+
+def _graph_error(code: int, message: str) -> dict:
+    return {
+        "error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "FAKE"}
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeCloudApi
+
+    def log_message(self, format, *args):  # quiet test output
+        pass
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.api._record(RecordedRequest(method, self.path, headers, body, raw))
+        status, extra_headers, payload = self.api._handle(method, self.path, headers, body)
+        if isinstance(payload, bytes):
+            data, content_type = payload, extra_headers.pop("Content-Type", "")
+        else:
+            data, content_type = json.dumps(payload).encode(), "application/json"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type or "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra_headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout test)
+
+    def do_GET(self):
+        self._serve("GET")
+
+    def do_POST(self):
+        self._serve("POST")
+
+
+@pytest.fixture
+def fake_cloud_api():
+    """A running FakeCloudApi (phone number id 106540352242922, token in `.access_token`)."""
+    fake = FakeCloudApi().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()

@@ -1,0 +1,175 @@
+"""Live events reach exactly the consoles allowed to see them, once, and can be replayed."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from tests.realtime.test_socket_auth import _session_cookie
+from ventanilla.accounts.models import Role
+from ventanilla.config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _console(user):
+    cookie = await sync_to_async(_session_cookie)(user)
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie.encode()),
+        ],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def _frames(communicator, wait=0.3) -> list[dict]:
+    frames = []
+    while not await communicator.receive_nothing(timeout=wait):
+        frames.append(await communicator.receive_json_from())
+    return frames
+
+
+async def test_customer_message_reaches_the_allowed_consoles_once(make_user, make_area, admin):
+    from ventanilla.inbound import sandbox
+    from ventanilla.providers.models import Line
+
+    # given an admin (also a member of both areas), a supervisor of Soporte, and an agent of Ventas
+    soporte, ventas = (
+        await sync_to_async(make_area)("Soporte"),
+        await sync_to_async(make_area)("Ventas"),
+    )
+    await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
+    supervisor = await sync_to_async(make_user)(Role.SUPERVISOR, areas=[soporte])
+    seller = await sync_to_async(make_user)(Role.SALES, areas=[ventas])
+    consoles = {
+        who: await _console(user)
+        for who, user in {"admin": admin, "supervisor": supervisor, "seller": seller}.items()
+    }
+
+    # when a new customer writes (the conversation is with the bot: no area yet)
+    await sync_to_async(sandbox.customer_writes)(
+        phone="+5493515551111", name="Ana", text="hola", message_id="1"
+    )
+
+    # then admin and supervisor get conversation:incoming then message:new; the seller nothing
+    received = {who: await _frames(c) for who, c in consoles.items()}
+    for who in ("admin", "supervisor"):
+        assert [f["event"] for f in received[who]] == ["conversation:incoming", "message:new"], who
+        incoming, new = received[who]
+        assert incoming["data"]["contact"]["name"] == "Ana"
+        assert incoming["data"]["status"] == "bot"
+        assert new["data"]["text"] == "hola"
+        assert new["data"]["direction"] == "in"
+        assert new["id"] > incoming["id"]
+    assert received["seller"] == []
+    for communicator in consoles.values():
+        await communicator.disconnect()
+
+
+async def test_transfer_tells_the_old_and_the_new_audience(make_user, make_area, make_conversation):
+    soporte, ventas = (
+        await sync_to_async(make_area)("Soporte"),
+        await sync_to_async(make_area)("Ventas"),
+    )
+    helper = await sync_to_async(make_user)(Role.SUPPORT, areas=[soporte])
+    seller = await sync_to_async(make_user)(Role.SALES, areas=[ventas])
+    conversation = await sync_to_async(make_conversation)(
+        "active", area=soporte, assigned_to=helper
+    )
+    helper_console, seller_console = await _console(helper), await _console(seller)
+
+    from ventanilla.conversations.services import conversation_transfer
+
+    await sync_to_async(conversation_transfer)(conversation=conversation, by=helper, area=ventas)
+
+    helper_frames, seller_frames = await _frames(helper_console), await _frames(seller_console)
+    # the agent who gave it away only learns it left their view; nothing of its new state
+    assert helper_frames == [
+        {
+            "event": "conversation:update",
+            "data": {"id": conversation.pk, "visible": False},
+            "id": seller_frames[0]["id"],
+        }
+    ]
+    assert [f["event"] for f in seller_frames] == ["conversation:update"]
+    assert seller_frames[0]["data"]["status"] == "queued"
+    assert seller_frames[0]["data"]["area"]["name"] == "Ventas"
+    await helper_console.disconnect()
+    await seller_console.disconnect()
+
+
+async def test_membership_change_applies_without_a_new_login(make_user, make_area, admin):
+    from ventanilla.accounts.services import user_update
+    from ventanilla.inbound import sandbox
+    from ventanilla.providers.models import Line
+
+    soporte = await sync_to_async(make_area)("Soporte")
+    await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
+    supervisor = await sync_to_async(make_user)(Role.SUPERVISOR, areas=[])
+    console = await _console(supervisor)
+    await sync_to_async(sandbox.customer_writes)(
+        phone="+5493515551111", name="", text="a", message_id="a"
+    )
+    from ventanilla.conversations.models import Conversation
+    from ventanilla.conversations.services import conversation_queue
+
+    conversation = await sync_to_async(Conversation.objects.get)()
+    # a supervisor without areas still sees bot conversations
+    assert [f["event"] for f in await _frames(console)] == ["conversation:incoming", "message:new"]
+
+    await sync_to_async(conversation_queue)(conversation=conversation, area=soporte)
+    before = await _frames(console)
+    await sync_to_async(user_update)(user=supervisor, area_ids=[soporte.pk])
+    await asyncio.sleep(0.1)
+    await sync_to_async(sandbox.customer_writes)(
+        phone="+5493515551111", name="", text="b", message_id="b"
+    )
+    after = await _frames(console)
+
+    # the queued conversation in Soporte left the supervisor's view until they joined Soporte
+    assert [f["data"] for f in before] == [{"id": conversation.pk, "visible": False}]
+    assert [f["event"] for f in after] == ["message:new", "conversation:update"]
+    await console.disconnect()
+
+
+async def test_resume_from_replays_only_missed_visible_events(make_user, make_area, admin):
+    from ventanilla.inbound import sandbox
+    from ventanilla.providers.models import Line
+
+    await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
+    seller = await sync_to_async(make_user)(Role.SALES, areas=[])
+    console = await _console(admin)
+    await sync_to_async(sandbox.customer_writes)(
+        phone="+5493515551111", name="", text="1", message_id="1"
+    )
+    first = await _frames(console)
+    await console.disconnect()
+
+    # while the admin's console is away, two more messages arrive
+    await sync_to_async(sandbox.customer_writes)(
+        phone="+5493515551111", name="", text="2", message_id="2"
+    )
+    await sync_to_async(sandbox.customer_writes)(
+        phone="+5493515551111", name="", text="3", message_id="3"
+    )
+
+    console = await _console(admin)
+    await console.send_json_to({"resume_from": first[-1]["id"]})
+    replayed = await _frames(console)
+    seller_console = await _console(seller)
+    await seller_console.send_json_to({"resume_from": 0})
+    seller_replayed = await _frames(seller_console)
+
+    texts = [f["data"]["text"] for f in replayed if f["event"] == "message:new"]
+    assert texts == ["2", "3"]
+    assert replayed[-1]["event"] == "resume:done"
+    assert [f["event"] for f in seller_replayed] == ["resume:done"]
+    await console.disconnect()
+    await seller_console.disconnect()
