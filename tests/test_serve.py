@@ -56,6 +56,7 @@ def test_serve_migrates_seeds_prints_credentials_that_work(served):
     assert match, printed
     username, password = match.groups()
     assert f"listening on {base}/" in printed
+    assert "WhatsApp line: Sandbox" in printed
 
     with httpx.Client(base_url=base) as browser:
         assert browser.get("/readyz").json() == {"status": "ok"}
@@ -75,8 +76,28 @@ def test_serve_migrates_seeds_prints_credentials_that_work(served):
         assert signed_in.status_code == 200, signed_in.text
         assert signed_in.json()["user"]["role"] == "ADMIN"
         session = signed_in.cookies["ventanilla_session"]
-        areas = browser.get("/api/areas", headers={"Cookie": f"ventanilla_session={session}"})
-        areas = areas.json()
+        cookies = f"ventanilla_session={session}; ventanilla_csrftoken={csrf.cookies['ventanilla_csrftoken']}"
+        signed = {"Cookie": cookies, "X-CSRFToken": token}
+        areas = browser.get("/api/areas", headers=signed).json()
+
+        # a sandbox customer writes, the admin answers, and the in-process worker sends it
+        wrote = browser.post(
+            "/api/sandbox/messages", json={"from": "+5493515550000", "text": "hola"}, headers=signed
+        ).json()
+        conversation = wrote["conversation_id"]
+        reply = browser.post(
+            f"/api/conversations/{conversation}/messages", json={"text": "¡Hola!"}, headers=signed
+        )
+        assert reply.status_code == 201, reply.text
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            received = browser.get(
+                "/api/sandbox/messages?phone=%2B5493515550000", headers=signed
+            ).json()["items"]
+            if received and received[0]["status"] == "sent":
+                break
+            time.sleep(0.1)
+        assert [(m["text"], m["status"]) for m in received] == [("¡Hola!", "sent")]
     assert [area["name"] for area in areas["items"]] == ["Soporte", "Ventas"]
     database = sqlite3.connect(log.parent / "data" / "ventanilla.sqlite3")
     assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -1,11 +1,20 @@
 """What `ventanilla serve`, `web` and `worker` start."""
 
+import logging
+import threading
 from pathlib import Path
 
 from django.conf import settings
 
 from ventanilla.accounts import services
+from ventanilla.conversations import tasks as conversation_tasks
+from ventanilla.providers.services import line_sync_default_from_settings
 from ventanilla.web import demo
+
+log = logging.getLogger(__name__)
+
+# Enqueued every SCHEDULER_INTERVAL_SECONDS; each must be harmless when runs overlap.
+PERIODIC_JOBS = [conversation_tasks.sweep_outbox]
 
 
 def _password_file() -> Path:
@@ -15,6 +24,8 @@ def _password_file() -> Path:
 def prepare_desk(*, demo_data: bool = False) -> str:
     """Creates the first admin (and demo data on an empty desk); returns what to tell people."""
     lines = []
+    line = line_sync_default_from_settings()
+    lines.append(f"WhatsApp line: {line.get_provider_display()} (#{line.pk})")
     if demo_data and demo.desk_is_empty():
         demo.load()
         lines.append("Demo data loaded: areas Soporte and Ventas, one agent per area.")
@@ -67,3 +78,21 @@ def run_asgi_server() -> None:
         log_level="info",
         lifespan="off",
     )
+
+
+def start_scheduler_ticker() -> threading.Event:
+    """Enqueues the periodic jobs every SCHEDULER_INTERVAL_SECONDS (Huey's own periodic tasks
+    only run at minute boundaries, and the interval may be a fraction of a second)."""
+    stop = threading.Event()
+    interval = max(0.05, float(settings.SCHEDULER_INTERVAL_SECONDS))
+
+    def tick():
+        while not stop.wait(interval):
+            for job in PERIODIC_JOBS:
+                try:
+                    job()
+                except Exception:  # the next tick tries again
+                    log.exception("could not enqueue %s", job.name)
+
+    threading.Thread(target=tick, name="ventanilla-ticker", daemon=True).start()
+    return stop

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Ventanilla is listening on {settings.PUBLIC_URL}/\n")
         self.stdout.flush()
         consumer = runtime.start_embedded_jobs()
+        ticker = runtime.start_scheduler_ticker()
         try:
             runtime.run_asgi_server()
         finally:
+            ticker.set()
             consumer.stop(graceful=False)

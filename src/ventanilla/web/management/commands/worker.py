@@ -1,9 +1,15 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ventanilla.web import runtime
+
 
 class Command(BaseCommand):
     help = "Run background jobs and the periodic schedule only (scaled mode)."
 
     def handle(self, *args, **options):
-        call_command("run_huey")
+        ticker = runtime.start_scheduler_ticker()
+        try:
+            call_command("run_huey")
+        finally:
+            ticker.set()
