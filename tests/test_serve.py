@@ -76,7 +76,8 @@ def test_serve_migrates_seeds_prints_credentials_that_work(served):
         assert signed_in.status_code == 200, signed_in.text
         assert signed_in.json()["user"]["role"] == "ADMIN"
         session = signed_in.cookies["ventanilla_session"]
-        cookies = f"ventanilla_session={session}; ventanilla_csrftoken={csrf.cookies['ventanilla_csrftoken']}"
+        csrf_cookie = csrf.cookies["ventanilla_csrftoken"]
+        cookies = f"ventanilla_session={session}; ventanilla_csrftoken={csrf_cookie}"
         signed = {"Cookie": cookies, "X-CSRFToken": token}
         areas = browser.get("/api/areas", headers=signed).json()
 

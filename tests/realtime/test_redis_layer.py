@@ -25,9 +25,9 @@ def redis_layer(settings):
 
 
 async def test_message_event_arrives_over_redis_once(redis_layer, admin, sandbox_line):
-    from ventanilla.inbound import sandbox
-
     from channels.layers import get_channel_layer
+
+    from ventanilla.inbound import sandbox
 
     assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
     console = await _console(admin)

@@ -69,6 +69,7 @@ SECRET_KEY = _secret_key()
 
 HOST = env_str("HOST", "127.0.0.1")
 PORT = int(env_number("PORT", 8000))
+WEB_CONCURRENCY = int(env_number("WEB_CONCURRENCY", 1))  # processes of `ventanilla web`
 PUBLIC_URL = env_str("PUBLIC_URL", f"http://{HOST}:{PORT}").rstrip("/")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -129,7 +130,8 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Under ASGI, persistent per-thread connections pile up: PostgreSQL uses a pool instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     DATABASES = {
         "default": {
@@ -146,6 +148,12 @@ if _engine == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
+    }
+elif _engine == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(env_number("DATABASE_POOL_SIZE", 10)),
+        "timeout": 20,
     }
 elif _engine == "django.db.backends.mysql":
     import pymysql
@@ -181,7 +189,13 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            # the default capacity (100 per socket) silently drops events in a burst
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 5000, "expiry": 120},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Jobs (Huey) ----------------------------------------------------------------------------

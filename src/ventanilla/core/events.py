@@ -5,9 +5,10 @@ Every console socket listens on one broadcast group and drops what its user may 
 and areas.
 """
 
+import asyncio
 import logging
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -30,14 +31,69 @@ def publish(name: str, data: dict, *, audience: dict) -> LiveEvent:
     return event
 
 
+class _Broadcaster:
+    """Sends broadcasts in order on one event loop, without making the caller wait.
+
+    The loop is the ASGI server's once a console socket has connected in this process (so the
+    in-memory layer of the embedded mode reaches its consumers on their own loop), else a
+    background loop of our own (workers, scaled mode).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+        self._drainer: asyncio.Task | None = None
+
+    def use_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Called on the loop itself (from a consumer's connect)."""
+        with self._lock:
+            if self._loop is loop:
+                return
+            self._loop, self._queue = loop, asyncio.Queue()
+            self._drainer = loop.create_task(self._drain(self._queue))
+
+    def _own_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run():
+            asyncio.set_event_loop(loop)
+            self._queue = asyncio.Queue()
+            self._drainer = loop.create_task(self._drain(self._queue))
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._loop = loop
+        threading.Thread(target=run, name="ventanilla-broadcast", daemon=True).start()
+        ready.wait(5)
+
+    def send(self, message: dict) -> None:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed() or not self._loop.is_running():
+                self._own_loop()
+            loop, queue = self._loop, self._queue
+        loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    @staticmethod
+    async def _drain(queue: asyncio.Queue) -> None:
+        while True:
+            message = await queue.get()
+            layer = get_channel_layer()
+            if layer is None:
+                continue
+            try:
+                await layer.group_send(CONSOLE_GROUP, message)
+            except Exception:  # a lost broadcast is caught up by resume_from
+                log.exception("could not broadcast %s", message.get("frame", {}).get("event"))
+
+
+_broadcaster = _Broadcaster()
+use_loop = _broadcaster.use_loop
+
+
 def broadcast(message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(CONSOLE_GROUP, message)
-    except Exception:  # a lost broadcast is caught up by resume_from; never fail the request
-        log.exception("could not broadcast %s", message.get("frame", {}).get("event"))
+    _broadcaster.send(message)
 
 
 def notify_internal(kind: str, **fields) -> None:

@@ -1,9 +1,11 @@
+import asyncio
 from collections import deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from ventanilla.conversations.visibility import Viewer, can_see
+from ventanilla.core import events
 from ventanilla.core.events import CONSOLE_GROUP
 from ventanilla.realtime import replay
 
@@ -38,6 +40,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user_id = user.pk
+        events.use_loop(asyncio.get_running_loop())
         self.viewer = await database_sync_to_async(_viewer_of)(user.pk)
         self.sent_ids: deque[int] = deque(maxlen=REMEMBERED_IDS)
         self.sent_set: set[int] = set()

@@ -67,13 +67,14 @@ def start_embedded_jobs():
     return consumer
 
 
-def run_asgi_server() -> None:
+def run_asgi_server(workers: int = 1) -> None:
     import uvicorn
 
     uvicorn.run(
         "ventanilla.config.asgi:application",
         host=settings.HOST,
         port=settings.PORT,
+        workers=workers,
         proxy_headers=True,
         log_level="info",
         lifespan="off",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ventanilla.web import health, views
+from ventanilla.web import health, sandbox_views, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("availability/", views.availability, name="availability"),
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("sandbox/", sandbox_views.sandbox_page, name="sandbox"),
+    path("sandbox/thread/", sandbox_views.sandbox_thread_part, name="sandbox_thread"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),

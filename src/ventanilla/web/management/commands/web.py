@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ventanilla.web import runtime
@@ -7,4 +8,4 @@ class Command(BaseCommand):
     help = "Serve HTTP and WebSocket only (scaled mode: jobs run in `ventanilla worker`)."
 
     def handle(self, *args, **options):
-        runtime.run_asgi_server()
+        runtime.run_asgi_server(workers=settings.WEB_CONCURRENCY)
