@@ -1,8 +1,10 @@
 import threading
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
+from ventanilla.contacts import services
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.services import contact_create, contact_for_inbound
 from ventanilla.core.errors import InvalidInput
@@ -227,3 +229,25 @@ def test_ten_webhooks_with_the_user_id_some_with_the_phone_give_one_contact():
     assert _rows() == [("Ana", ANA, True, "AR.1")]
     assert {contact.pk for contact, _ in results} == {Contact.objects.get().pk}
     assert sorted(created for _, created in results) == [False] * 9 + [True]
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_postgresql_deadlock_is_retried_inside_our_savepoint(nested):
+    error = OperationalError("deadlock detected")
+    error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+
+    assert services._may_retry_deadlock(error, nested=nested) is True
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_an_innodb_deadlock_is_retried_only_when_no_caller_transaction_is_lost(nested, db):
+    error = OperationalError(1213, "Deadlock found when trying to get lock")
+
+    retried = services._may_retry_deadlock(error, nested=nested)
+
+    # InnoDB rolled back the caller's whole transaction too: only the caller may run it again
+    assert retried is not (nested and connection.vendor == "mysql")
+
+
+def test_other_operational_errors_are_not_retried(db):
+    assert services._may_retry_deadlock(OperationalError("disk full"), nested=False) is False

@@ -2,13 +2,14 @@
 
 import unicodedata
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import ProtectedError
 
 from ventanilla.accounts.models import Area
 from ventanilla.accounts.services import FieldErrors
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.phones import canonical_phone, canonical_wa_phone, normalise_dni
+from ventanilla.core.db import is_transient
 from ventanilla.core.errors import Conflict, InvalidInput
 
 NAME_MAX = Contact._meta.get_field("name").max_length
@@ -255,11 +256,30 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
         raise InvalidInput.field("wa_user_id", problem)
     e164, verified = canonical if canonical is not None else (None, False)
     name = _inbound_name(profile_name)
+    nested = connection.in_atomic_block
     for _ in range(INBOUND_ATTEMPTS - 1):
         try:
             with transaction.atomic():
                 return _find_or_create(e164, verified, wa_user_id, name)
         except IntegrityError:  # a concurrent webhook inserted or claimed the same sender
             continue  # look again: its row is committed now
+        except OperationalError as error:
+            if not _may_retry_deadlock(error, nested=nested):
+                raise
     with transaction.atomic():
         return _find_or_create(e164, verified, wa_user_id, name)
+
+
+def _may_retry_deadlock(error: OperationalError, *, nested: bool) -> bool:
+    """Whether `error` is a deadlock or lock timeout this function may retry by itself.
+
+    Two inserts of the same new unique value can deadlock on MariaDB (InnoDB's shared and
+    insert-intention gap locks). PostgreSQL rolls back to our savepoint, so a retry is fine; an
+    InnoDB deadlock rolls the whole transaction back, so when a caller's transaction surrounds
+    ours the error goes up to it (core.db.retry_transient runs it again, or a webhook answers
+    5xx and is sent again).
+    """
+    if not is_transient(error):
+        return False
+    whole_transaction_lost = connection.vendor == "mysql" and error.args[:1] == (1213,)
+    return not (nested and whole_transaction_lost)

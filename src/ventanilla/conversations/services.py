@@ -2,8 +2,7 @@
 
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.contacts.models import Contact
@@ -67,69 +66,98 @@ def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -
 # --- inbound -----------------------------------------------------------------------------------
 
 
+def _open_conversation_locked(key: str) -> Conversation | None:
+    """The open conversation by its key, locked until commit so concurrent messages of one
+    conversation update it one after the other."""
+    rows = Conversation.objects.select_related("area", "assigned_to").filter(open_key=key)
+    if connection.features.has_select_for_update_of:
+        rows = rows.select_for_update(of=("self",))
+    elif connection.vendor != "sqlite":  # MariaDB locks the joined rows too; harmless here
+        rows = rows.select_for_update()
+    return rows.first()
+
+
 def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversation, bool]:
-    """The open conversation of this contact on this line, or a new one (safe under races)."""
+    """The open conversation of this contact on this line, or a new one.
+
+    A concurrent webhook creating the same conversation makes the insert fail on the unique
+    `open_key`; the caller's transaction is then retried (inbound.pipeline) and finds it.
+    """
     key = f"{line.pk}:{contact.pk}"
-    existing = Conversation.objects.filter(open_key=key).first()
+    existing = _open_conversation_locked(key)
     if existing is not None:
+        existing.contact = contact
         return existing, False
     now = clock.now()
-    try:
-        with transaction.atomic():
-            conversation = Conversation.objects.create(
-                line=line,
-                contact=contact,
-                open_key=key,
-                status=Status.BOT,
-                area=contact.area,
-                last_activity_at=now,
-                created_at=now,
-            )
-            record_event(conversation, EventKind.CREATED)
-    except IntegrityError:
-        return Conversation.objects.get(open_key=key), False
+    conversation = Conversation.objects.create(
+        line=line,
+        contact=contact,
+        open_key=key,
+        status=Status.BOT,
+        area=contact.area,
+        last_activity_at=now,
+        created_at=now,
+    )
+    record_event(conversation, EventKind.CREATED)
     return conversation, True
 
 
 def message_receive(
     *, line: Line, conversation: Conversation, inbound: InboundMessage
 ) -> tuple[Message, bool]:
-    """Stores a customer's message once per (line, provider id); returns it and whether new."""
+    """Stores a customer's message once per (line, provider id); returns it and whether new.
+
+    The conversation (locked by `conversation_for_inbound`) is updated in memory as well, so its
+    live event needs no second read. A concurrent duplicate fails on the unique constraint and the
+    caller's transaction is retried.
+    """
     existing = Message.objects.filter(line=line, provider_id=inbound.provider_message_id).first()
     if existing is not None:
         return existing, False
     now = clock.now()
     media = inbound.media
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                conversation=conversation,
-                line=line,
-                direction=Direction.IN,
-                sender_type=SenderType.CONTACT,
-                type=inbound.type,
-                text=inbound.text[: MAX_TEXT_LENGTH * 4],
-                payload=inbound.payload,
-                media_provider_id=media.provider_media_id if media else "",
-                media_mime_type=media.mime_type if media else "",
-                media_filename=media.filename if media else "",
-                media_size=media.size if media else None,
-                provider_id=inbound.provider_message_id,
-                reply_to_provider_id=inbound.reply_to_provider_id,
-                status=DeliveryStatus.RECEIVED,
-                status_history=[{"status": DeliveryStatus.RECEIVED, "at": now.isoformat()}],
-                provider_timestamp=inbound.timestamp,
-                created_at=now,
-            )
-    except IntegrityError:  # the same message, stored by a concurrent delivery of the webhook
-        return Message.objects.get(line=line, provider_id=inbound.provider_message_id), False
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message=message,
-        last_activity_at=now,
-        last_inbound_at=now,
-        unread_count=F("unread_count") + 1,
+    message = Message.objects.create(
+        conversation=conversation,
+        line=line,
+        direction=Direction.IN,
+        sender_type=SenderType.CONTACT,
+        type=inbound.type,
+        text=inbound.text[: MAX_TEXT_LENGTH * 4],
+        payload=inbound.payload,
+        media_provider_id=media.provider_media_id if media else "",
+        media_mime_type=media.mime_type if media else "",
+        media_filename=media.filename if media else "",
+        media_size=media.size if media else None,
+        provider_id=inbound.provider_message_id,
+        reply_to_provider_id=inbound.reply_to_provider_id,
+        status=DeliveryStatus.RECEIVED,
+        status_history=[{"status": DeliveryStatus.RECEIVED, "at": now.isoformat()}],
+        provider_timestamp=inbound.timestamp,
+        created_at=now,
+    )
+    conversation.last_message = message
+    conversation.last_activity_at = now
+    conversation.last_inbound_at = now
+    conversation.unread_count += 1
+    conversation.save(
+        update_fields=["last_message", "last_activity_at", "last_inbound_at", "unread_count"]
     )
     return message, True
+
+
+def publish_inbound(conversation: Conversation, message: Message, *, new_conversation: bool):
+    """The live events of a stored customer message, from the objects in hand (no reads)."""
+    audience = audience_of(conversation)
+    conversation_event = (
+        "conversation:incoming" if new_conversation else "conversation:update",
+        conversation_item(conversation),
+        audience,
+    )
+    message_event = ("message:new", message_item(message), audience)
+    ordered = [conversation_event, message_event]
+    if not new_conversation:
+        ordered.reverse()
+    events.publish_many(ordered)
 
 
 # --- statuses ----------------------------------------------------------------------------------

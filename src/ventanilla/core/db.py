@@ -4,7 +4,7 @@ import random
 import time
 from functools import wraps
 
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock (PostgreSQL)
 RETRYABLE_MYSQL_CODES = {1213, 1205}  # deadlock, lock wait timeout (MariaDB/MySQL)
@@ -20,8 +20,10 @@ def is_transient(error: OperationalError) -> bool:
     return "database is locked" in str(error)
 
 
-def retry_transient(attempts: int = 5):
-    """Runs a whole transaction again when the database broke a deadlock or a lock timed out.
+def retry_transient(attempts: int = 5, *, integrity_errors: bool = False):
+    """Runs a whole transaction again when the database broke a deadlock or a lock timed out,
+    and, with `integrity_errors`, when a concurrent transaction inserted the same unique row first
+    (the next attempt finds that row instead of inserting it).
 
     Must wrap the outermost `transaction.atomic()`: a retry inside one would reuse a dead
     transaction.
@@ -33,8 +35,13 @@ def retry_transient(attempts: int = 5):
             for attempt in range(1, attempts + 1):
                 try:
                     return function(*args, **kwargs)
-                except OperationalError as error:
-                    if attempt == attempts or not is_transient(error) or connection.in_atomic_block:
+                except (OperationalError, IntegrityError) as error:
+                    retryable = (
+                        integrity_errors
+                        if isinstance(error, IntegrityError)
+                        else is_transient(error)
+                    )
+                    if attempt == attempts or not retryable or connection.in_atomic_block:
                         raise
                     time.sleep(random.uniform(0.005, 0.05) * attempt)  # noqa: S311
             return None

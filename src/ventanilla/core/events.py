@@ -25,10 +25,21 @@ def frame_of(event: LiveEvent) -> dict:
 
 def publish(name: str, data: dict, *, audience: dict) -> LiveEvent:
     """Records the event in the current transaction and broadcasts it once that commits."""
-    event = LiveEvent.objects.create(name=name, data=data, audience=audience)
-    message = {"type": "console.event", "frame": frame_of(event), "audience": audience}
-    transaction.on_commit(lambda: broadcast(message))
-    return event
+    return publish_many([(name, data, audience)])[0]
+
+
+def publish_many(items: list[tuple[str, dict, dict]]) -> list[LiveEvent]:
+    """Several events of one change, stored in one statement, broadcast in this order."""
+    rows = [LiveEvent(name=name, data=data, audience=audience) for name, data, audience in items]
+    if len(rows) == 1:
+        rows[0].save()
+    else:
+        rows = LiveEvent.objects.bulk_create(rows)
+    messages = [
+        {"type": "console.event", "frame": frame_of(row), "audience": row.audience} for row in rows
+    ]
+    transaction.on_commit(lambda: [broadcast(message) for message in messages])
+    return rows
 
 
 class _Broadcaster:

@@ -11,6 +11,7 @@ from ventanilla.conversations import tasks
 from ventanilla.conversations.models import EarlyStatus, EventKind
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
+from ventanilla.core.errors import InvalidInput
 from ventanilla.inbound import bot
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
 from ventanilla.providers.models import Line
@@ -18,7 +19,7 @@ from ventanilla.providers.models import Line
 log = logging.getLogger(__name__)
 
 
-@retry_transient()
+@retry_transient(integrity_errors=True)
 def receive(*, line_for, parsed: ParsedWebhook) -> dict:
     """Stores a parsed webhook in one transaction. `line_for(line_key)` gives the receiving line
     or None. Raises when anything could not be stored, so the provider retries."""
@@ -29,7 +30,12 @@ def receive(*, line_for, parsed: ParsedWebhook) -> dict:
             if line is None:
                 counts["ignored"] += 1
                 continue
-            created = receive_message(line=line, inbound=inbound)
+            try:
+                created = receive_message(line=line, inbound=inbound)
+            except InvalidInput as error:  # retrying will not fix it: acknowledge and log
+                log.warning("inbound message %s refused: %s", inbound.provider_message_id, error)
+                counts["ignored"] += 1
+                continue
             counts["messages" if created else "duplicates"] += 1
         for update in parsed.statuses:
             line = line_for(update.line_key)
@@ -67,12 +73,7 @@ def receive_message(*, line: Line, inbound: InboundMessage) -> bool:
             contact_id=contact.pk,
             profile_name=inbound.profile_name,
         )
-    if conversation_created:
-        conversations.publish_conversation("conversation:incoming", conversation)
-        conversations.publish_message("message:new", message)
-    else:
-        conversations.publish_message("message:new", message)
-        conversations.publish_conversation("conversation:update", conversation)
+    conversations.publish_inbound(conversation, message, new_conversation=conversation_created)
     if message.media_provider_id:
         transaction.on_commit(lambda: tasks.fetch_media(message.pk))
     bot.on_customer_message(conversation, message)

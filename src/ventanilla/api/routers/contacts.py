@@ -77,12 +77,13 @@ def get_contact(request, contact_id: int):
 @router.patch("/{contact_id}", response=ContactOut)
 def update_contact(request, contact_id: int, payload: ContactPatch):
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
-    changes = reject_nulls(payload.dict(exclude_unset=True), ("name",))
+    changes = payload.dict(exclude_unset=True)
     if request.auth.role not in STAFF:
         refused = sorted(set(changes) - AGENT_EDITABLE)
         if refused:
             message = "Your role may change only the name and DNI of a contact."
             raise Forbidden(message, {field: [message] for field in refused})
+    reject_nulls(changes, ("name",))
     services.contact_update(contact=contact, **changes)
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
