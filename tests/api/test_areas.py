@@ -171,3 +171,16 @@ def test_area_list_queries_do_not_grow_with_rows(api, admin, make_area, django_a
         response = client.get("/api/areas?limit=100")
 
     assert len(response.json()["items"]) == 33
+
+
+def test_forged_cursor_is_422_not_500(api, admin, make_area):
+    import base64
+    import json
+
+    make_area("Soporte")
+    forged = base64.urlsafe_b64encode(json.dumps(["a", "abc"]).encode()).decode()
+
+    response = api(admin).get(f"/api/areas?cursor={forged}")
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["cursor"]

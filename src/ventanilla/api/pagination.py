@@ -1,69 +1,14 @@
-"""Keyset (cursor) pagination: `?limit=&cursor=` -> `{"items": [...], "next": cursor | null}`."""
+"""`?limit=&cursor=` on every API list; the answer is `{"items": [...], "next": cursor | null}`."""
 
-import base64
-import json
-from datetime import datetime
-
-from django.db.models import Q, QuerySet
 from ninja import Schema
 
-from ventanilla.core.errors import InvalidInput
+from ventanilla.core.pagination import MAX_LIMIT, keyset_page
 
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "PageQuery", "keyset_page"]
 
 
 class PageQuery(Schema):
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
-
-
-def _encode(values: list) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, size: int) -> list:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as error:
-        raise InvalidInput.field("cursor", "Not a cursor this API handed out.") from error
-    if not isinstance(values, list) or len(values) != size:
-        raise InvalidInput.field("cursor", "Not a cursor this API handed out.")
-    return values
-
-
-def _after(ordering: tuple[str, ...], values: list) -> Q:
-    """Rows strictly after `values` in `ordering` (fields, "-" for descending)."""
-    condition = Q()
-    for index, field in enumerate(ordering):
-        name = field.lstrip("-")
-        step = Q(**{f"{name}__lt" if field.startswith("-") else f"{name}__gt": values[index]})
-        for previous, value in zip(ordering[:index], values[:index], strict=True):
-            step &= Q(**{previous.lstrip("-"): value})
-        condition |= step
-    return condition
-
-
-def keyset_page(queryset: QuerySet, *, ordering: tuple[str, ...], page: PageQuery):
-    """One page of `queryset` in `ordering` (ending with a unique field) and the next cursor."""
-    if not 1 <= page.limit <= MAX_LIMIT:
-        raise InvalidInput.field("limit", f"Use a number from 1 to {MAX_LIMIT}.")
-    queryset = queryset.order_by(*ordering)
-    if page.cursor:
-        queryset = queryset.filter(_after(ordering, _decode(page.cursor, len(ordering))))
-    rows = list(queryset[: page.limit + 1])
-    items, more = rows[: page.limit], len(rows) > page.limit
-    next_cursor = None
-    if more:
-        last = items[-1]
-        next_cursor = _encode([_attribute(last, field.lstrip("-")) for field in ordering])
-    return items, next_cursor
-
-
-def _attribute(row, path: str):
-    value = row
-    for part in path.split("__"):
-        value = getattr(value, part)
-    return value

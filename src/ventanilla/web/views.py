@@ -4,9 +4,6 @@ Every page works as plain full-page forms (post, then redirect); when htmx asks 
 answer is the changed fragment instead of a redirect.
 """
 
-import base64
-import binascii
-import json
 import math
 from collections.abc import Callable
 from functools import wraps
@@ -16,7 +13,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.models import Role
 from ventanilla.core.errors import InvalidInput, NotFound
+from ventanilla.core.pagination import PageQuery, keyset_page
 from ventanilla.web.forms import (
     ActiveForm,
     AreaForm,
@@ -73,30 +71,11 @@ def _found(getter: Callable, **kwargs):
 
 
 def _keyset_page(queryset: QuerySet, ordering: tuple[str, ...], cursor: str | None):
-    """One page in `ordering` (ascending, last field unique) and the cursor of the next one."""
-    queryset = queryset.order_by(*ordering)
-    if cursor:
-        try:
-            padded = cursor + "=" * (-len(cursor) % 4)
-            values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        except (ValueError, TypeError, binascii.Error):
-            values = None
-        if not isinstance(values, list) or len(values) != len(ordering):
-            raise Http404(_("Página inexistente."))
-        after = Q()
-        for index, field in enumerate(ordering):
-            step = Q(**{f"{field}__gt": values[index]})
-            for previous, value in zip(ordering[:index], values[:index], strict=True):
-                step &= Q(**{previous: value})
-            after |= step
-        queryset = queryset.filter(after)
-    rows = list(queryset[: PAGE_SIZE + 1])
-    items = rows[:PAGE_SIZE]
-    next_cursor = None
-    if len(rows) > PAGE_SIZE:
-        last = [getattr(items[-1], field) for field in ordering]
-        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode().rstrip("=")
-    return items, next_cursor
+    """One page in `ordering` (last field unique) and the cursor of the next one."""
+    try:
+        return keyset_page(queryset, ordering=ordering, page=PageQuery(PAGE_SIZE, cursor))
+    except InvalidInput as error:
+        raise Http404(_("Página inexistente.")) from error
 
 
 def _with_member_counts(areas: QuerySet) -> QuerySet:
