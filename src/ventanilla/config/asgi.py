@@ -9,11 +9,19 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
+from ventanilla.api.webhooks import cloud_webhook_asgi  # noqa: E402
 from ventanilla.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+
+async def http(scope, receive, send):
+    if scope["path"] == "/webhooks/whatsapp/cloud" and scope["method"] == "POST":
+        return await cloud_webhook_asgi(scope, receive, send)
+    return await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -70,6 +70,7 @@ SECRET_KEY = _secret_key()
 HOST = env_str("HOST", "127.0.0.1")
 PORT = int(env_number("PORT", 8000))
 WEB_CONCURRENCY = int(env_number("WEB_CONCURRENCY", 1))  # processes of `ventanilla web`
+WEBHOOK_THREADS = int(env_number("WEBHOOK_THREADS", 2))  # per process, for provider webhooks
 PUBLIC_URL = env_str("PUBLIC_URL", f"http://{HOST}:{PORT}").rstrip("/")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "ventanilla.contacts",
     "ventanilla.providers",
     "ventanilla.conversations",
+    "ventanilla.inbound",
     "ventanilla.web",
 ]
 
@@ -150,11 +152,17 @@ if _engine == "django.db.backends.sqlite3":
         ),
     }
 elif _engine == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 2,
-        "max_size": int(env_number("DATABASE_POOL_SIZE", 10)),
-        "timeout": 20,
-    }
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "pool": {
+                "min_size": 2,
+                "max_size": int(env_number("DATABASE_POOL_SIZE", 10)),
+                "timeout": 20,
+            },
+            # parameters travel apart from the SQL: no quoting in Python, prepared statements
+            "server_side_binding": True,
+        }
+    )
 elif _engine == "django.db.backends.mysql":
     import pymysql
 

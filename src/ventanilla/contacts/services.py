@@ -256,6 +256,9 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
         raise InvalidInput.field("wa_user_id", problem)
     e164, verified = canonical if canonical is not None else (None, False)
     name = _inbound_name(profile_name)
+    known = _known_and_unchanged(e164, wa_user_id, name)
+    if known is not None:  # the common case: one read, no savepoint
+        return known, False
     nested = connection.in_atomic_block
     for _ in range(INBOUND_ATTEMPTS - 1):
         try:
@@ -268,6 +271,23 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
                 raise
     with transaction.atomic():
         return _find_or_create(e164, verified, wa_user_id, name)
+
+
+def _known_and_unchanged(phone: str | None, wa_user_id: str | None, name: str) -> Contact | None:
+    """The sender's contact when this message teaches nothing new about it, else None."""
+    if wa_user_id is not None:
+        contact = Contact.objects.filter(wa_user_id=wa_user_id).first()
+        if contact is None or (phone is not None and contact.phone != phone):
+            return None
+    elif phone is not None:
+        contact = Contact.objects.filter(phone=phone).first()
+        if contact is None:
+            return None
+    else:
+        return None
+    if contact.name == UNKNOWN_NAME and name != UNKNOWN_NAME:
+        return None
+    return contact
 
 
 def _may_retry_deadlock(error: OperationalError, *, nested: bool) -> bool:
