@@ -7,9 +7,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.fakes.cloud_api import sign
 
 
 def _free_port() -> int:
@@ -19,10 +22,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path, request):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(VENTANILLA_DATA_DIR=str(tmp_path / "data"), PORT=str(port), HOST="127.0.0.1")
+    env.update(getattr(request, "param", {}))
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -102,3 +106,48 @@ def test_serve_migrates_seeds_prints_credentials_that_work(served):
     assert [area["name"] for area in areas["items"]] == ["Soporte", "Ventas"]
     database = sqlite3.connect(log.parent / "data" / "ventanilla.sqlite3")
     assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+CLOUD_ENV = {
+    "WHATSAPP_PROVIDER": "cloud",
+    "WHATSAPP_CLOUD_PHONE_NUMBER_ID": "106540352242922",
+    "WHATSAPP_CLOUD_ACCESS_TOKEN": "token",
+    "WHATSAPP_CLOUD_APP_SECRET": "served-secret",
+    "WHATSAPP_CLOUD_VERIFY_TOKEN": "served-verify",
+}
+
+
+@pytest.mark.parametrize("served", [CLOUD_ENV], indirect=True)
+def test_cloud_webhook_over_real_http_is_verified_and_stored_once(served):
+    base, log = served
+    body = (Path(__file__).parent / "fixtures/whatsapp/cloud-api/text.json").read_bytes()
+    signed = {"X-Hub-Signature-256": sign(body, "served-secret")}
+
+    with httpx.Client(base_url=base) as meta:
+        handshake = meta.get(
+            "/webhooks/whatsapp/cloud",
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": "served-verify",
+                "hub.challenge": "7",
+            },
+        )
+        forged = meta.post(
+            "/webhooks/whatsapp/cloud", content=body, headers={"X-Hub-Signature-256": "sha256=00"}
+        )
+        first = meta.post("/webhooks/whatsapp/cloud", content=body, headers=signed)
+        again = meta.post("/webhooks/whatsapp/cloud", content=body, headers=signed)
+
+    assert (handshake.status_code, handshake.text) == (200, "7")
+    assert forged.status_code == 403
+    assert first.json() == {
+        "status": "stored",
+        "messages": 1,
+        "duplicates": 0,
+        "statuses": 0,
+        "ignored": 0,
+    }
+    assert again.json()["duplicates"] == 1
+    database = sqlite3.connect(log.parent / "data" / "ventanilla.sqlite3")
+    rows = database.execute("SELECT text FROM conversations_message").fetchall()
+    assert rows == [("Where is my order #1234?",)]
