@@ -25,6 +25,18 @@ field_names = st.sampled_from(
         "max_open_conversations",
         "identifier",
         "availability",
+        "text",
+        "reason",
+        "message",
+        "area_id",
+        "user_id",
+        "from",
+        "phone",
+        "dni",
+        "provider",
+        "paused",
+        "display_name",
+        "cloud_phone_number_id",
     ]
 )
 bodies = st.dictionaries(field_names, json_values, max_size=6) | json_values
@@ -38,15 +50,27 @@ ENDPOINTS = [
     ("PUT", "/api/users/{user}"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/availability"),
+    ("POST", "/api/lines"),
+    ("PATCH", "/api/lines/{line}"),
+    ("POST", "/api/contacts"),
+    ("POST", "/api/sandbox/messages"),
+    ("POST", "/api/conversations/{conversation}/messages"),
+    ("POST", "/api/conversations/{conversation}/close"),
+    ("POST", "/api/conversations/{conversation}/transfer"),
 ]
 
 
 @pytest.mark.parametrize("method,path", ENDPOINTS)
-def test_random_json_never_gets_a_server_error(method, path, api, admin, make_area, make_user):
+def test_random_json_never_gets_a_server_error(
+    method, path, api, admin, make_area, make_user, sandbox_line, make_conversation
+):
     area = make_area("Soporte")
     user = make_user(areas=[area])
+    conversation = make_conversation("active", area=area, assigned_to=admin)
     client = api(admin)
-    url = path.format(area=area.pk, user=user.pk)
+    url = path.format(
+        area=area.pk, user=user.pk, line=sandbox_line.pk, conversation=conversation.pk
+    )
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(body=bodies)

@@ -173,3 +173,21 @@ async def test_resume_from_replays_only_missed_visible_events(make_user, make_ar
     assert [f["event"] for f in seller_replayed] == ["resume:done"]
     await console.disconnect()
     await seller_console.disconnect()
+
+
+def test_old_live_events_are_pruned_recent_ones_kept():
+    from datetime import timedelta
+
+    from ventanilla.conversations import tasks
+    from ventanilla.core import clock
+    from ventanilla.core.models import LiveEvent
+
+    old = LiveEvent.objects.create(name="message:new", data={}, audience={"all": True})
+    LiveEvent.objects.filter(pk=old.pk).update(
+        created_at=clock.now() - timedelta(days=1, minutes=1)
+    )
+    recent = LiveEvent.objects.create(name="message:new", data={}, audience={"all": True})
+
+    tasks.prune_live_events.call_local()
+
+    assert list(LiveEvent.objects.values_list("pk", flat=True)) == [recent.pk]

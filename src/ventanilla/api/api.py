@@ -4,7 +4,16 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from ventanilla.api.routers import areas, auth, contacts, conversations, messages, sandbox, users
+from ventanilla.api.routers import (
+    areas,
+    auth,
+    contacts,
+    conversations,
+    lines,
+    messages,
+    sandbox,
+    users,
+)
 from ventanilla.api.security import session_auth
 from ventanilla.core.errors import DomainError, TooManyRequests
 
@@ -73,3 +82,4 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/messages", messages.router)
 api.add_router("/sandbox", sandbox.router)
+api.add_router("/lines", lines.router)

@@ -1,6 +1,7 @@
 """Huey jobs of the messaging core (found by Huey's autodiscovery of `tasks` modules)."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from ventanilla.conversations import outbox
 from ventanilla.providers.base import SendError
@@ -36,3 +37,14 @@ def sweep_outbox() -> None:
     outbox.abandon_stale_claims()
     for message_id in outbox.due_for_sending():
         send_message(message_id)
+
+
+@db_periodic_task(crontab(minute="17"))
+def prune_live_events() -> None:
+    """Live events are kept for consoles that reconnect; a day is far more than replay needs."""
+    from datetime import timedelta
+
+    from ventanilla.core import clock
+    from ventanilla.core.models import LiveEvent
+
+    LiveEvent.objects.filter(created_at__lt=clock.now() - timedelta(days=1)).delete()

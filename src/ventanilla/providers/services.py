@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from ventanilla.core.errors import InvalidInput
 from ventanilla.providers.models import Line, Provider
 
 
@@ -51,4 +52,55 @@ def line_sync_default_from_settings() -> Line:
     if given:
         Line.objects.filter(pk=line.pk).update(**given)
         line.refresh_from_db()
+    return line
+
+
+EDITABLE_FIELDS = (
+    "display_name",
+    "phone",
+    "paused",
+    "cloud_phone_number_id",
+    "cloud_access_token",
+    "cloud_app_secret",
+    "cloud_verify_token",
+    "wpp_url",
+    "wpp_secret_key",
+    "wpp_session",
+    "wpp_webhook_token",
+)
+
+
+def _clean(changes: dict) -> dict:
+    cleaned = {}
+    for field, value in changes.items():
+        if field not in EDITABLE_FIELDS:
+            raise InvalidInput.field(field, "This field cannot be changed.")
+        if isinstance(value, str):
+            value = value.strip()
+        if field in ("cloud_phone_number_id", "wpp_webhook_token") and not value:
+            value = None  # unique when present
+        cleaned[field] = value
+    return cleaned
+
+
+def line_create(*, provider: str, **fields) -> Line:
+    if provider not in Provider.values:
+        raise InvalidInput.field("provider", f"Use one of {', '.join(Provider.values)}.")
+    line = Line(provider=provider, **_clean(fields))
+    return _save(line)
+
+
+def line_update(*, line: Line, **changes) -> Line:
+    for field, value in _clean(changes).items():
+        setattr(line, field, value)
+    return _save(line)
+
+
+def _save(line: Line) -> Line:
+    try:
+        with transaction.atomic():
+            line.save()
+    except IntegrityError as error:
+        field = "cloud_phone_number_id" if line.cloud_phone_number_id else "wpp_webhook_token"
+        raise InvalidInput.field(field, "Another line already uses this value.") from error
     return line

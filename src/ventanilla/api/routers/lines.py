@@ -1,0 +1,106 @@
+from datetime import datetime
+
+from ninja import Query, Router, Schema, Status
+
+from ventanilla.accounts.models import Role
+from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.security import require_role
+from ventanilla.providers import selectors, services
+
+router = Router(tags=["lines"])
+
+
+class LineOut(Schema):
+    """A line as admins see it: secrets are never sent back, only whether they are set."""
+
+    id: int
+    provider: str
+    display_name: str
+    phone: str
+    is_default: bool
+    paused: bool
+    state: str
+    state_detail: str
+    connected_since: datetime | None
+    cloud_phone_number_id: str | None
+    cloud_access_token_set: bool
+    cloud_app_secret_set: bool
+    cloud_verify_token_set: bool
+    wpp_url: str
+    wpp_session: str
+    wpp_secret_key_set: bool
+    wpp_webhook_token_set: bool
+
+    @staticmethod
+    def resolve_cloud_access_token_set(line) -> bool:
+        return bool(line.cloud_access_token)
+
+    @staticmethod
+    def resolve_cloud_app_secret_set(line) -> bool:
+        return bool(line.cloud_app_secret)
+
+    @staticmethod
+    def resolve_cloud_verify_token_set(line) -> bool:
+        return bool(line.cloud_verify_token)
+
+    @staticmethod
+    def resolve_wpp_secret_key_set(line) -> bool:
+        return bool(line.wpp_secret_key)
+
+    @staticmethod
+    def resolve_wpp_webhook_token_set(line) -> bool:
+        return bool(line.wpp_webhook_token)
+
+
+class LinePage(Schema):
+    items: list[LineOut]
+    next: str | None
+
+
+class LineFields(Schema):
+    display_name: str | None = None
+    phone: str | None = None
+    paused: bool | None = None
+    cloud_phone_number_id: str | None = None
+    cloud_access_token: str | None = None
+    cloud_app_secret: str | None = None
+    cloud_verify_token: str | None = None
+    wpp_url: str | None = None
+    wpp_secret_key: str | None = None
+    wpp_session: str | None = None
+    wpp_webhook_token: str | None = None
+
+
+class LineIn(LineFields):
+    provider: str
+
+
+@router.get("", response=LinePage)
+def list_lines(request, page: Query[PageQuery]):
+    require_role(request.auth, Role.ADMIN)
+    items, next_cursor = keyset_page(selectors.line_list(), ordering=("id",), page=page)
+    return {"items": items, "next": next_cursor}
+
+
+@router.post("", response={201: LineOut})
+def create_line(request, payload: LineIn):
+    require_role(request.auth, Role.ADMIN)
+    fields = payload.dict(exclude_unset=True)
+    provider = fields.pop("provider")
+    fields = reject_nulls(fields, tuple(fields))
+    return Status(201, services.line_create(provider=provider, **fields))
+
+
+@router.get("/{line_id}", response=LineOut)
+def get_line(request, line_id: int):
+    require_role(request.auth, Role.ADMIN)
+    return selectors.line_get(line_id=line_id)
+
+
+@router.patch("/{line_id}", response=LineOut)
+def update_line(request, line_id: int, payload: LineFields):
+    require_role(request.auth, Role.ADMIN)
+    changes = payload.dict(exclude_unset=True)
+    changes = reject_nulls(changes, tuple(changes))
+    return services.line_update(line=selectors.line_get(line_id=line_id), **changes)

@@ -1,0 +1,17 @@
+"""Reads on lines."""
+
+from django.db.models import QuerySet
+
+from ventanilla.core.errors import NotFound
+from ventanilla.providers.models import Line
+
+
+def line_list() -> QuerySet[Line]:
+    return Line.objects.all()
+
+
+def line_get(*, line_id: int) -> Line:
+    line = Line.objects.filter(pk=line_id).first()
+    if line is None:
+        raise NotFound("Line not found.")
+    return line
