@@ -1,0 +1,48 @@
+from django.test import Client
+
+
+def test_openapi_describes_every_router(db):
+    response = Client().get("/api/openapi.json")
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in [
+        "/api/auth/login",
+        "/api/areas",
+        "/api/users/{user_id}",
+        "/api/contacts",
+        "/api/conversations",
+        "/api/conversations/{conversation_id}/messages",
+        "/api/lines",
+        "/api/sandbox/messages",
+    ]:
+        assert path in paths, path
+
+
+def test_browsable_docs_page(db):
+    response = Client().get("/api/docs")
+
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content
+
+
+def test_health_and_readiness(db):
+    client = Client()
+
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok"}
+
+
+def test_django_admin_is_for_superusers_only(make_user):
+    from ventanilla.accounts.models import Role
+    from ventanilla.accounts.services import ensure_first_admin
+
+    # the first admin is a superuser; admins created later manage the desk from the console
+    first_admin, _ = ensure_first_admin(username="root", password="Corr3ct-Horse-Battery")
+    console_admin = make_user(Role.ADMIN)
+    as_first, as_console_admin = Client(), Client()
+    as_first.force_login(first_admin)
+    as_console_admin.force_login(console_admin)
+
+    assert as_first.get("/django-admin/").status_code == 200
+    assert as_console_admin.get("/django-admin/").status_code == 302
