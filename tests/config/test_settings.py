@@ -17,7 +17,7 @@ PROBE = (
     " s.SESSION_COOKIE_SAMESITE], 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE,"
     "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
-    "'hosts': s.ALLOWED_HOSTS, 'debug': s.DEBUG, 'data_dir': str(s.DATA_DIR)}))"
+    "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG, 'data_dir': str(s.DATA_DIR)}))"
 )
 
 
@@ -65,6 +65,16 @@ def test_redis_url_switches_to_the_scaled_mode(tmp_path):
     assert values["huey"] == "huey.RedisHuey"
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["session"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_installations_sharing_a_redis_get_different_prefixes(tmp_path):
+    one = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/5", DATABASE_URL="postgres://h/a")
+    other = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/5", DATABASE_URL="postgres://h/b")
+    chosen = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/5", REDIS_PREFIX="desk-1")
+
+    assert one["prefix"] != other["prefix"]
+    assert one["prefix"].startswith("ventanilla-")
+    assert chosen["prefix"] == "desk-1"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """The scaled mode's channel layer (Redis pub/sub) carries the same events."""
 
+import uuid
+
 import pytest
 import redis
 from asgiref.sync import sync_to_async
@@ -17,7 +19,8 @@ def redis_layer(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # a prefix of its own: another run sharing this Redis must not hear these events
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"ventanilla-test-{uuid.uuid4().hex[:8]}"},
         }
     }
     yield
@@ -36,7 +39,7 @@ async def test_message_event_arrives_over_redis_once(redis_layer, admin, sandbox
         phone="+5493515551111", name="Ana", text="por redis", message_id="r1"
     )
 
-    frames = await _frames(console, wait=0.5)
+    frames = await _frames(console, wait=1.0)
     assert [f["event"] for f in frames] == ["conversation:incoming", "message:new"]
     assert frames[1]["data"]["text"] == "por redis"
     await console.disconnect()

@@ -3,6 +3,7 @@
 Every variable is documented in docs/configuration.md.
 """
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -180,18 +181,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis (scaled mode) --------------------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")
+# Pub/sub channels ignore Redis's database number: installations sharing one Redis server would
+# hear each other's events. Everything this one puts in Redis is named under this prefix.
+REDIS_PREFIX = env_str(
+    "REDIS_PREFIX",
+    "ventanilla-"
+    + hashlib.sha256((DATABASE_URL or str(DATA_DIR)).encode()).hexdigest()[:10],
+)
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -213,7 +222,7 @@ SCHEDULER_INTERVAL_SECONDS = env_number("SCHEDULER_INTERVAL_SECONDS", 60)
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "ventanilla",
+        "name": REDIS_PREFIX,
         "url": REDIS_URL,
     }
 else:

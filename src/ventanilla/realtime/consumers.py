@@ -63,8 +63,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 await self._forward(frame, audience)
             await self.send_json({"event": "resume:done", "data": {"last_id": last_id}})
 
-    async def console_event(self, message):
-        await self._forward(message["frame"], message["audience"])
+    async def console_events(self, message):
+        for event in message["events"]:
+            await self._forward(event["frame"], event["audience"])
 
     async def console_internal(self, message):
         if message.get("kind") == "scope" and message.get("user_id") == self.user_id:
