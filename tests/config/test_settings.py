@@ -17,7 +17,8 @@ PROBE = (
     " s.SESSION_COOKIE_SAMESITE], 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE,"
     "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
-    "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG, 'data_dir': str(s.DATA_DIR)}))"
+    "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
+    "'data_dir': str(s.DATA_DIR)}))"
 )
 
 
