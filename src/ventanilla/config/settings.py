@@ -185,8 +185,7 @@ REDIS_URL = env_str("REDIS_URL")
 # hear each other's events. Everything this one puts in Redis is named under this prefix.
 REDIS_PREFIX = env_str(
     "REDIS_PREFIX",
-    "ventanilla-"
-    + hashlib.sha256((DATABASE_URL or str(DATA_DIR)).encode()).hexdigest()[:10],
+    "ventanilla-" + hashlib.sha256((DATABASE_URL or str(DATA_DIR)).encode()).hexdigest()[:10],
 )
 
 if REDIS_URL:
