@@ -77,6 +77,7 @@ def run_asgi_server(workers: int = 1) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        access_log=settings.ACCESS_LOG,
         lifespan="off",
     )
 
