@@ -152,3 +152,38 @@ def test_agent_cannot_transfer_to_a_colleague_but_can_to_an_area(
     assert to_user.status_code == 403
     assert to_area.status_code == 200
     assert to_area.json()["area"]["id"] == ventas.pk
+
+
+def test_supervisor_reopens_a_closed_conversation_agents_may_not(
+    api, make_user, make_area, make_conversation
+):
+    soporte = make_area("Soporte")
+    agent = make_user(Role.SUPPORT, areas=[soporte])
+    supervisor = make_user(Role.SUPERVISOR, areas=[soporte])
+    conversation = make_conversation("closed", area=soporte, assigned_to=agent)
+
+    refused = api(agent).post(f"/api/conversations/{conversation.pk}/reopen")
+    reopened = api(supervisor).post(f"/api/conversations/{conversation.pk}/reopen")
+    again = api(supervisor).post(f"/api/conversations/{conversation.pk}/reopen")
+
+    assert refused.status_code == 403
+    assert reopened.status_code == 200
+    assert (reopened.json()["status"], reopened.json()["assigned_to"]["id"]) == ("active", agent.pk)
+    assert reopened.json()["closed_at"] is None
+    assert again.status_code == 409
+    kinds = list(
+        ConversationEvent.objects.filter(conversation=conversation).values_list("kind", flat=True)
+    )
+    assert kinds[-1] == "reopened"
+
+
+def test_reopen_is_refused_when_the_customer_already_wrote_again(
+    api, admin, make_conversation, sandbox_line
+):
+    conversation = make_conversation("closed", assigned_to=admin, phone="+5493515553333")
+    api(admin).post("/api/sandbox/messages", {"from": "+5493515553333", "text": "volví"})
+
+    response = api(admin).post(f"/api/conversations/{conversation.pk}/reopen")
+
+    assert response.status_code == 409
+    assert "newer open conversation" in response.json()["detail"]
