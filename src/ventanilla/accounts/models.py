@@ -72,6 +72,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
     )
     max_open_conversations = models.PositiveIntegerField(null=True, blank=True)
+    # a console socket is open until then (kept fresh while one is); see realtime.consumers
+    console_seen_until = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

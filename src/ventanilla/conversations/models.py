@@ -35,6 +35,10 @@ class Conversation(models.Model):
         related_name="assigned_conversations",
     )
     bot_active = models.BooleanField(default=True)
+    # where the bot is in its flow (ids, not keys: flows sit above conversations in the layers)
+    bot_flow_id = models.PositiveBigIntegerField(null=True, blank=True)
+    bot_node_id = models.PositiveBigIntegerField(null=True, blank=True)
+    bot_misses = models.PositiveSmallIntegerField(default=0)
     unread_count = models.PositiveIntegerField(default=0)
     last_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
