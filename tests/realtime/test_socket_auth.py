@@ -67,3 +67,21 @@ async def test_deactivated_user_is_refused(make_user):
     _, connected, _ = await _connect(cookie)
 
     assert connected is False
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_open_console_marks_presence_and_closing_ends_it(make_user):
+    from ventanilla.accounts.models import User
+    from ventanilla.core import clock
+
+    user = await sync_to_async(make_user)()
+    cookie = await sync_to_async(_session_cookie)(user)
+
+    communicator, connected, _ = await _connect(cookie)
+    during = (await User.objects.aget(pk=user.pk)).console_seen_until
+    await communicator.disconnect()
+    after = (await User.objects.aget(pk=user.pk)).console_seen_until
+
+    assert connected is True
+    assert during > clock.now()
+    assert after <= clock.now()

@@ -7,9 +7,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from ventanilla.conversations.visibility import Viewer, can_see
 from ventanilla.core import events
 from ventanilla.core.events import CONSOLE_GROUP
-from ventanilla.realtime import replay
+from ventanilla.realtime import presence, replay
 
 REMEMBERED_IDS = 2000
+PRESENCE_SECONDS = 90  # a console counts as open this long after its last sign of life
+PRESENCE_REFRESH_SECONDS = 30
 
 
 def _viewer_of(user_id: int) -> Viewer | None:
@@ -46,10 +48,19 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         self.sent_set: set[int] = set()
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
         await self.accept()
+        await database_sync_to_async(presence.console_alive)(user_id=user.pk)
+        self.presence_task = asyncio.create_task(self._keep_present())
 
     async def disconnect(self, code):
         if hasattr(self, "user_id"):
+            self.presence_task.cancel()
             await self.channel_layer.group_discard(CONSOLE_GROUP, self.channel_name)
+            await database_sync_to_async(presence.console_closed)(user_id=self.user_id)
+
+    async def _keep_present(self):
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH_SECONDS)
+            await database_sync_to_async(presence.console_alive)(user_id=self.user_id)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and "resume_from" in content:
