@@ -9,10 +9,12 @@ from ventanilla.api.routers import (
     auth,
     contacts,
     conversations,
+    flows,
     lines,
     messages,
     sandbox,
     users,
+    working_hours,
 )
 from ventanilla.api.security import session_auth
 from ventanilla.core.errors import DomainError, TooManyRequests
@@ -80,6 +82,8 @@ api.add_router("/areas", areas.router)
 api.add_router("/users", users.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/conversations", conversations.router)
+api.add_router("/flows", flows.router)
 api.add_router("/messages", messages.router)
 api.add_router("/sandbox", sandbox.router)
 api.add_router("/lines", lines.router)
+api.add_router("/working-hours", working_hours.router)

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "ventanilla.contacts",
     "ventanilla.providers",
     "ventanilla.conversations",
+    "ventanilla.schedules",
+    "ventanilla.flows",
     "ventanilla.inbound",
     "ventanilla.web",
 ]

@@ -1,5 +1,122 @@
-"""Where the bot will answer a customer's message (the flows issue fills this in)."""
+"""The bot's turn after a customer's message: run the flow engine, then carry out its actions.
+
+The engine (flows.engine) decides; this module does: sends texts and menus through the outbox,
+stores contact fields, hands the conversation to routing, ends or closes it. Everything happens
+in the webhook's transaction, so the customer's message and the bot's answer are stored together.
+"""
+
+import logging
+
+from django.db import transaction
+
+from ventanilla.accounts.models import Area
+from ventanilla.contacts.services import contact_update
+from ventanilla.conversations import services as conversations
+from ventanilla.conversations.models import Conversation, MessageType, SenderType, Status
+from ventanilla.core.errors import DomainError
+from ventanilla.flows import engine, selectors
+from ventanilla.providers.models import Provider
+from ventanilla.routing.services import route_to_area
+
+log = logging.getLogger(__name__)
+
+MAX_BUTTONS = 3
 
 
-def on_customer_message(conversation, message) -> None:
-    return None
+def on_customer_message(conversation: Conversation, message, *, new_conversation: bool) -> None:
+    """The bot's answer, unless the line is paused or a person has the conversation."""
+    if conversation.line.paused or conversation.status != Status.BOT or not conversation.bot_active:
+        return
+    try:
+        with transaction.atomic():  # a failing bot must not lose the customer's message
+            _take_turn(conversation, message, new_conversation=new_conversation)
+    except Exception:
+        log.exception("the bot failed on conversation %s; the message is stored", conversation.pk)
+
+
+def _take_turn(conversation: Conversation, message, *, new_conversation: bool) -> None:
+    text = message.text or ""
+    interactive = message.type == MessageType.INTERACTIVE
+    reply_id = (message.payload or {}).get("id") if interactive else None
+    contact = conversation.contact
+    fields = {"name": contact.name, "dni": contact.dni}
+    restart = selectors.flow_tree_for_trigger(text=text) if not new_conversation else None
+    if restart is not None:
+        tree, result = restart, engine.start(restart, contact_fields=fields)
+    else:
+        tree = _current_tree(conversation)
+        if tree is None:
+            return
+        if new_conversation or conversation.bot_flow_id != tree.id:
+            result = engine.start(tree, contact_fields=fields)
+        else:
+            state = engine.BotState(
+                node_id=conversation.bot_node_id, misses=conversation.bot_misses
+            )
+            result = engine.step(tree, state, text, reply_id, contact_fields=fields)
+    _remember(conversation, tree, result)
+    _carry_out(conversation, result)
+
+
+def _current_tree(conversation: Conversation):
+    if conversation.bot_flow_id is not None:
+        try:
+            return selectors.flow_tree(flow_id=conversation.bot_flow_id)
+        except DomainError:  # the flow was deleted: start over with the default one
+            pass
+    return selectors.default_flow_tree()
+
+
+def _remember(conversation: Conversation, tree, result) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(
+        bot_flow_id=tree.id,
+        bot_node_id=result.state.node_id,
+        bot_misses=result.state.misses,
+        bot_active=result.bot_active,
+    )
+    conversation.bot_flow_id, conversation.bot_node_id = tree.id, result.state.node_id
+    conversation.bot_misses, conversation.bot_active = result.state.misses, result.bot_active
+
+
+def _carry_out(conversation: Conversation, result) -> None:
+    for action in result.actions:
+        if action.kind == engine.SEND_TEXT:
+            _send(conversation, action.text)
+        elif action.kind == engine.SEND_MENU:
+            _send_menu(conversation, action)
+        elif action.kind == engine.STORE_FIELD:
+            contact_update(contact=conversation.contact, **{action.field: action.value})
+        elif action.kind == engine.REDIRECT:
+            area = Area.objects.filter(pk=action.area_id, is_active=True).first()
+            if area is not None:
+                route_to_area(conversation=conversation, area=area)
+        elif action.kind == engine.END and action.close:
+            conversations.conversation_close(conversation=conversation, by=None, message="")
+
+
+def _send(conversation: Conversation, text: str) -> None:
+    if text.strip():
+        conversations.message_queue_outbound(
+            conversation=conversation, sender_type=SenderType.BOT, text=text, check_window=False
+        )
+
+
+def _send_menu(conversation: Conversation, action) -> None:
+    """Interactive buttons or a list on the Cloud API; elsewhere numbered text, with the options
+    kept in the payload (the sandbox phone shows them as buttons)."""
+    options = [{"id": key, "title": title} for key, title in action.options]
+    payload = {
+        "kind": "buttons" if len(options) <= MAX_BUTTONS else "list",
+        "body": action.text,
+        "options": options,
+        "button": "Ver opciones",
+    }
+    interactive = conversation.line.provider == Provider.CLOUD
+    conversations.message_queue_outbound(
+        conversation=conversation,
+        sender_type=SenderType.BOT,
+        text=action.text,
+        type=MessageType.INTERACTIVE if interactive else MessageType.TEXT,
+        payload=payload,
+        check_window=False,
+    )

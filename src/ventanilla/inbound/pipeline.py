@@ -76,7 +76,8 @@ def receive_message(*, line: Line, inbound: InboundMessage) -> bool:
     conversations.publish_inbound(conversation, message, new_conversation=conversation_created)
     if message.media_provider_id:
         transaction.on_commit(lambda: tasks.fetch_media(message.pk))
-    bot.on_customer_message(conversation, message)
+    conversation.line = line
+    bot.on_customer_message(conversation, message, new_conversation=conversation_created)
     return True
 
 

@@ -1,0 +1,116 @@
+"""Reads for flows: rows for the API, in-memory trees for the engine."""
+
+from django.db.models import Prefetch, QuerySet
+
+from ventanilla.core.errors import NotFound
+from ventanilla.flows.engine import FlowTree, TreeNode
+from ventanilla.flows.matching import normalise
+from ventanilla.flows.models import Flow, Node
+
+_NODE_ORDER = ("order", "pk")
+_TREE_FIELDS = (
+    "pk",
+    "key",
+    "parent_id",
+    "order",
+    "type",
+    "text",
+    "trigger",
+    "label",
+    "area_id",
+    "field",
+    "close",
+)
+
+
+def _with_nodes(flows: QuerySet[Flow]) -> QuerySet[Flow]:
+    return flows.prefetch_related(Prefetch("nodes", queryset=Node.objects.order_by(*_NODE_ORDER)))
+
+
+def flow_list() -> QuerySet[Flow]:
+    """Every flow with its nodes (one query for the flows, one for all their nodes)."""
+    return _with_nodes(Flow.objects.all()).order_by("name", "pk")
+
+
+def flow_get(*, flow_id: int) -> Flow:
+    flow = _with_nodes(Flow.objects.filter(pk=flow_id)).first()
+    if flow is None:
+        raise NotFound("Flow not found.")
+    return flow
+
+
+def node_tree(flow: Flow) -> dict | None:
+    """The flow's nodes as nested dicts (`children` in order), from its prefetched nodes."""
+    nodes = list(flow.nodes.all())
+    by_parent: dict[int | None, list[Node]] = {}
+    for node in nodes:
+        by_parent.setdefault(node.parent_id, []).append(node)
+
+    def build(node: Node) -> dict:
+        return {
+            "id": node.pk,
+            "key": node.key,
+            "type": node.type,
+            "text": node.text,
+            "trigger": node.trigger,
+            "label": node.label,
+            "area_id": node.area_id,
+            "field": node.field,
+            "close": node.close,
+            "children": [build(child) for child in by_parent.get(node.pk, [])],
+        }
+
+    roots = by_parent.get(None, [])
+    return build(roots[0]) if roots else None
+
+
+def _tree(flow: Flow) -> FlowTree:
+    rows = Node.objects.filter(flow_id=flow.pk).order_by(*_NODE_ORDER).values(*_TREE_FIELDS)
+    nodes: dict[int, TreeNode] = {}
+    children: dict[int, list[int]] = {}
+    root_id = None
+    for row in rows:
+        node = TreeNode(id=row.pop("pk"), **row)
+        nodes[node.id] = node
+        if node.parent_id is None:
+            root_id = node.id if root_id is None else root_id
+        else:
+            children.setdefault(node.parent_id, []).append(node.id)
+    return FlowTree(
+        id=flow.pk,
+        name=flow.name,
+        is_default=flow.is_default,
+        is_active=flow.is_active,
+        triggers=tuple(flow.triggers or ()),
+        invalid_option_text=flow.invalid_option_text,
+        fallback_area_id=flow.fallback_area_id,
+        root_id=root_id,
+        nodes=nodes,
+        children={parent: tuple(ids) for parent, ids in children.items()},
+    )
+
+
+def flow_tree(*, flow_id: int) -> FlowTree:
+    """The flow as the engine reads it, in two queries whatever its size."""
+    flow = Flow.objects.filter(pk=flow_id).first()
+    if flow is None:
+        raise NotFound("Flow not found.")
+    return _tree(flow)
+
+
+def default_flow_tree() -> FlowTree | None:
+    """The flow a new conversation starts in: the default one, when it is active."""
+    flow = Flow.objects.filter(is_default=True, is_active=True).order_by("pk").first()
+    return _tree(flow) if flow is not None else None
+
+
+def flow_tree_for_trigger(*, text: str) -> FlowTree | None:
+    """The active flow whose restart trigger is this whole answer (the default flow first)."""
+    answer = normalise(text or "")
+    if not answer:
+        return None
+    flows = Flow.objects.filter(is_active=True).order_by("-is_default", "pk")
+    for flow in flows:
+        if answer in {normalise(trigger) for trigger in flow.triggers or ()}:
+            return _tree(flow)
+    return None

@@ -1,0 +1,290 @@
+"""Routing: hand a conversation to the least-loaded eligible agent of an area, or queue it.
+
+Atomic under concurrency: a routing locks the rows of the candidate agents (in id order, so two
+routings never deadlock on each other) before it counts their loads, so concurrent routings into
+overlapping sets of agents take turns and each sees the assignments the previous one committed.
+SQLite needs no row locks: its IMMEDIATE transactions already let one writer in at a time.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet
+
+from ventanilla.accounts.models import Area, Availability, Role, User
+from ventanilla.conversations import services as conversations
+from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
+from ventanilla.conversations.visibility import audience_of
+from ventanilla.core import clock
+from ventanilla.core.db import retry_transient
+from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.schedules import selectors as schedules
+
+ROUTABLE_ROLES = (Role.OPERATOR, Role.SUPPORT, Role.SALES, Role.SUPERVISOR)
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+class Outcome(StrEnum):
+    ASSIGNED = "assigned"
+    QUEUED = "queued"
+    CLOSED_HOURS = "closed_hours"
+
+
+# --- who may get a conversation ----------------------------------------------------------------
+
+
+def _eligible_rows(*, area_id: int, now: datetime) -> QuerySet[User]:
+    """Eligible but for capacity, which needs the loads."""
+    return User.objects.filter(
+        is_active=True,
+        role__in=ROUTABLE_ROLES,
+        areas=area_id,
+        availability=Availability.AVAILABLE,
+        console_seen_until__gt=now,
+    )
+
+
+def _loads(user_ids: list[int], *, leaving: int | None = None) -> dict[int, int]:
+    """Open (active) conversations assigned to each user, every area counted; `leaving` is a
+    conversation being routed, not counted against its current assignee."""
+    rows = Conversation.objects.filter(status=Status.ACTIVE, assigned_to_id__in=user_ids)
+    if leaving is not None:
+        rows = rows.exclude(pk=leaving)
+    counted = rows.values("assigned_to_id").annotate(load=Count("pk"))
+    return {row["assigned_to_id"]: row["load"] for row in counted}
+
+
+def _pick_order(user: User) -> tuple:
+    # fewest open conversations, then longest since the last assignment (never first), then id
+    waited_since = user.last_assigned_at
+    return (user.load, waited_since is not None, waited_since or _NEVER, user.pk)
+
+
+def _ranked(users: list[User], loads: dict[int, int]) -> list[User]:
+    """Users under their capacity, each with `.load`, best pick first."""
+    ranked = []
+    for user in users:
+        user.load = loads.get(user.pk, 0)
+        cap = user.max_open_conversations
+        if cap is None or user.load < cap:
+            ranked.append(user)
+    return sorted(ranked, key=_pick_order)
+
+
+def eligible_agents(*, area_id: int, now: datetime | None = None) -> list[User]:
+    """Active agents and supervisors of the area, available with a live console and under their
+    capacity, best pick first; each carries `.load` (its open conversations). Two queries."""
+    now = now or clock.now()
+    users = list(_eligible_rows(area_id=area_id, now=now).order_by("pk"))
+    return _ranked(users, _loads([user.pk for user in users]))
+
+
+def _pick_locked(
+    *, area_id: int, now: datetime, leaving: int | None
+) -> tuple[User | None, list[dict]]:
+    """The agent to assign and the candidates considered, with their rows locked until commit."""
+    ids = list(_eligible_rows(area_id=area_id, now=now).values_list("pk", flat=True))
+    if not ids:
+        return None, []
+    # No join in the locking query: MariaDB cannot restrict FOR UPDATE to one table (`of=`).
+    # On PostgreSQL, FOR NO KEY UPDATE: routings still take turns, but rows referencing the user
+    # (an agent's message being sent) do not wait for us, nor we for them.
+    no_key = connection.features.has_select_for_no_key_update
+    locked = list(
+        User.objects.select_for_update(no_key=no_key)
+        .filter(
+            pk__in=ids,
+            is_active=True,
+            role__in=ROUTABLE_ROLES,
+            availability=Availability.AVAILABLE,
+            console_seen_until__gt=now,
+        )
+        .order_by("pk")
+    )
+    # counted after the locks are held: a routing that had them before us has committed
+    ranked = _ranked(locked, _loads([user.pk for user in locked], leaving=leaving))
+    candidates = [{"user_id": user.pk, "load": user.load} for user in ranked]
+    return (ranked[0] if ranked else None), candidates
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def _lock_conversation(conversation_id: int) -> Conversation:
+    return Conversation.objects.select_for_update().get(pk=conversation_id)
+
+
+def _assign(
+    *,
+    conversation: Conversation,
+    area: Area,
+    user: User,
+    candidates: list[dict],
+    by: User | None,
+    now: datetime,
+    **why,
+) -> Conversation:
+    original = audience_of(conversation)
+    if conversation.area_id != area.pk:
+        Conversation.objects.filter(pk=conversation.pk).update(area=area)
+    assigned = conversations.conversation_assign(
+        conversation=conversation,
+        user=user,
+        by=by,
+        area_id=area.pk,
+        candidates=candidates,
+        reason="least_loaded",
+        **why,
+    )
+    User.objects.filter(pk=user.pk).update(last_assigned_at=now)
+    if original["area_id"] != area.pk:
+        # those who saw it under its former area learn that it left their view
+        conversations.publish_conversation(
+            "conversation:update", assigned, previous_audience=original
+        )
+    return assigned
+
+
+def _queue(
+    *, conversation: Conversation, area: Area, by: User | None, reason: str
+) -> tuple[Conversation, bool]:
+    """Queues the conversation in the area; one already waiting there keeps its place (no new
+    event). Returns it and whether it joined the queue now."""
+    if conversation.status == Status.QUEUED and conversation.area_id == area.pk:
+        return conversation, False
+    queued = conversations.conversation_queue(
+        conversation=conversation, area=area, by=by, reason=reason
+    )
+    return queued, True
+
+
+def _queue_ahead(*, area_id: int, conversation: Conversation) -> bool:
+    return (
+        Conversation.objects.filter(status=Status.QUEUED, area_id=area_id)
+        .exclude(pk=conversation.pk)
+        .exists()
+    )
+
+
+def _route_locked(*, conversation: Conversation, area: Area, by: User | None) -> Outcome:
+    now = clock.now()
+    if not schedules.area_is_open(area_id=area.pk, at=now):
+        conversation, joined = _queue(
+            conversation=conversation, area=area, by=by, reason="after_hours"
+        )
+        if joined and conversations.window_open(conversation, conversation.line):
+            conversations.message_queue_outbound(
+                conversation=conversation,
+                sender_type=SenderType.BOT,
+                text=schedules.courtesy_text(area_id=area.pk, at=now),
+            )
+        return Outcome.CLOSED_HOURS
+    if _queue_ahead(area_id=area.pk, conversation=conversation):
+        # customers already waiting here go first: join the line, then serve it in order
+        conversation, _ = _queue(conversation=conversation, area=area, by=by, reason="behind_queue")
+        _drain_area(area=area, now=now)
+        status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
+        return Outcome.ASSIGNED if status == Status.ACTIVE else Outcome.QUEUED
+    user, candidates = _pick_locked(area_id=area.pk, now=now, leaving=conversation.pk)
+    if user is None:
+        _queue(conversation=conversation, area=area, by=by, reason="nobody_available")
+        return Outcome.QUEUED
+    _assign(conversation=conversation, area=area, user=user, candidates=candidates, by=by, now=now)
+    return Outcome.ASSIGNED
+
+
+def _open_conversation(conversation: Conversation) -> Conversation:
+    locked = _lock_conversation(conversation.pk)
+    if locked.status == Status.CLOSED:
+        raise Conflict("The conversation is closed; reopen it first.")
+    return locked
+
+
+@retry_transient()
+def route_to_area(*, conversation: Conversation, area: Area, by: User | None = None) -> str:
+    """Hands the conversation to the area: to its least-loaded eligible agent when the area is
+    open ("assigned"), else into its queue ("queued": nobody eligible, or customers waiting
+    ahead; "closed_hours": outside working hours, the courtesy text sent once)."""
+    with transaction.atomic():
+        locked = _open_conversation(conversation)
+        return _route_locked(conversation=locked, area=area, by=by)
+
+
+@retry_transient()
+def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str:
+    """A person moves the conversation to an area; routing decides who gets it there."""
+    if not area.is_active:
+        raise InvalidInput.field("area_id", "That area is deactivated.")
+    with transaction.atomic():
+        locked = _open_conversation(conversation)
+        conversations.record_event(
+            locked, EventKind.TRANSFERRED, actor=by, area_id=area.pk, user_id=None
+        )
+        return _route_locked(conversation=locked, area=area, by=by)
+
+
+# --- queues ------------------------------------------------------------------------------------
+
+
+def _oldest_waiting(area_id: int) -> Conversation | None:
+    rows = Conversation.objects.filter(status=Status.QUEUED, area_id=area_id).order_by(
+        "queued_at", "pk"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # another drain holds that one: take the next rather than wait
+        return rows.select_for_update(skip_locked=True).first()
+    return rows.select_for_update().first()
+
+
+def _assign_next(*, area: Area, now: datetime) -> bool:
+    """Assigns the area's longest-waiting conversation; False when none is left or nobody is
+    eligible."""
+    with transaction.atomic():
+        conversation = _oldest_waiting(area.pk)
+        if conversation is None:
+            return False
+        if conversation.status != Status.QUEUED or conversation.area_id != area.pk:
+            return False  # changed under us; the next run looks again
+        user, candidates = _pick_locked(area_id=area.pk, now=now, leaving=conversation.pk)
+        if user is None:
+            return False
+        _assign(
+            conversation=conversation,
+            area=area,
+            user=user,
+            candidates=candidates,
+            by=None,
+            now=now,
+            via="queue",
+        )
+        return True
+
+
+def _drain_area(*, area: Area, now: datetime) -> int:
+    assigned = 0
+    while _assign_next(area=area, now=now):
+        assigned += 1
+    return assigned
+
+
+_assign_next_retrying = retry_transient()(_assign_next)
+
+
+def drain_queues(*, now: datetime | None = None, area_ids=None) -> int:
+    """Assigns queued conversations of the areas open now, longest waiting first, while someone
+    is eligible; `area_ids` limits it to those areas (e.g. the areas of an agent who just became
+    available). Returns how many were assigned. Overlapping runs are harmless: each
+    conversation is taken under its row lock and its status checked again."""
+    now = now or clock.now()
+    open_ids = schedules.areas_open_now(at=now)
+    if area_ids is not None:
+        open_ids &= set(area_ids)
+    waiting = Conversation.objects.filter(status=Status.QUEUED, area_id__in=open_ids)
+    area_pks = sorted(set(waiting.values_list("area_id", flat=True)))
+    assigned = 0
+    for area in Area.objects.filter(pk__in=area_pks).order_by("pk"):
+        while _assign_next_retrying(area=area, now=now):
+            assigned += 1
+    return assigned

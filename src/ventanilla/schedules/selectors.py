@@ -1,0 +1,76 @@
+"""Reads for working hours: the windows themselves, and whether an area is open."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from ventanilla.accounts.models import Area
+from ventanilla.core import clock
+from ventanilla.core.errors import NotFound
+from ventanilla.schedules import hours
+from ventanilla.schedules.models import WorkingHour
+
+MAX_ID = 2**63 - 1  # larger ids exist nowhere, and SQLite cannot even bind them
+
+
+def valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def working_hour_list(*, area_id: int | None = None) -> QuerySet[WorkingHour]:
+    rows = WorkingHour.objects.all()
+    if area_id is not None:
+        rows = rows.filter(area_id=area_id) if valid_id(area_id) else rows.none()
+    return rows.order_by("area_id", "pk")
+
+
+def working_hour_get(*, working_hour_id: int) -> WorkingHour:
+    row = (
+        WorkingHour.objects.filter(pk=working_hour_id).first()
+        if valid_id(working_hour_id)
+        else None
+    )
+    if row is None:
+        raise NotFound("Working hours not found.")
+    return row
+
+
+def _window(row: WorkingHour) -> hours.Window:
+    return hours.Window(
+        days=frozenset(row.days), start=row.start_time, end=row.end_time, message=row.message
+    )
+
+
+def _windows_of(area_id: int) -> list[hours.Window]:
+    return [_window(row) for row in WorkingHour.objects.filter(area_id=area_id).order_by("pk")]
+
+
+def _local(at: datetime | None) -> datetime:
+    return hours.wall_clock(at or clock.now(), settings.TIME_ZONE)
+
+
+def area_is_open(*, area_id: int, at: datetime | None = None) -> bool:
+    """Whether the area's working hours include `at` (default: now), in settings.TIME_ZONE.
+    An area without windows is always open."""
+    return hours.is_open(_windows_of(area_id), _local(at))
+
+
+def courtesy_text(*, area_id: int, at: datetime | None = None) -> str:
+    """What to tell a customer who reaches the area while it is closed: the message of the next
+    window to open, else of the one that closed most recently, else the default text."""
+    return hours.courtesy_for(_windows_of(area_id), _local(at))
+
+
+def areas_open_now(at: datetime | None = None) -> set[int]:
+    """Ids of the areas open at `at` (default: now), active or not; two queries."""
+    local = _local(at)
+    windows: dict[int, list[hours.Window]] = defaultdict(list)
+    for row in WorkingHour.objects.order_by("pk"):
+        windows[row.area_id].append(_window(row))
+    return {
+        area_id
+        for area_id in Area.objects.values_list("pk", flat=True)
+        if hours.is_open(windows.get(area_id, ()), local)
+    }

@@ -1,0 +1,120 @@
+"""Flows for the tests: the demo menu (every node type) as API data and as an in-memory tree."""
+
+import itertools
+
+from ventanilla.flows.engine import FlowTree, TreeNode
+from ventanilla.flows.models import DEFAULT_INVALID_OPTION_TEXT
+
+
+def demo_root(soporte_id: int, ventas_id: int) -> dict:
+    return {
+        "type": "message",
+        "text": "¡Hola {name}! Soy el asistente de Ventanilla.",
+        "children": [
+            {
+                "type": "menu",
+                "text": "¿En qué te ayudamos?",
+                "children": [
+                    {
+                        "type": "redirect",
+                        "label": "Soporte",
+                        "trigger": "soporte, ayuda técnica",
+                        "text": "Te paso con Soporte.",
+                        "area_id": soporte_id,
+                    },
+                    {
+                        "type": "question",
+                        "label": "Ventas",
+                        "trigger": "ventas,comprar",
+                        "text": "¿Cuál es tu DNI?",
+                        "field": "dni",
+                        "children": [
+                            {
+                                "type": "redirect",
+                                "text": "Gracias, te atiende Ventas.",
+                                "area_id": ventas_id,
+                            }
+                        ],
+                    },
+                    {
+                        "type": "question",
+                        "label": "Mi nombre",
+                        "trigger": "nombre",
+                        "text": "¿Cómo te llamás?",
+                        "field": "name",
+                        "children": [{"type": "end", "text": "¡Gracias, {name}!"}],
+                    },
+                    {
+                        "type": "end",
+                        "label": "Nada más",
+                        "trigger": "salir, chau",
+                        "text": "¡Hasta luego!",
+                        "close": True,
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def demo_flow(soporte_id: int, ventas_id: int, **fields) -> dict:
+    return {
+        "name": "Bienvenida",
+        "is_default": True,
+        "is_active": True,
+        "triggers": ["hola", "menú"],
+        "invalid_option_text": DEFAULT_INVALID_OPTION_TEXT,
+        "fallback_area_id": None,
+        "root": demo_root(soporte_id, ventas_id),
+        **fields,
+    }
+
+
+def build_tree(root: dict, **flow) -> FlowTree:
+    """A FlowTree straight from nested node dicts (ids 1, 2, ... in pre-order; keys "k1", ...)."""
+    ids = itertools.count(1)
+    nodes: dict[int, TreeNode] = {}
+    children: dict[int, tuple[int, ...]] = {}
+
+    def add(data: dict, parent_id: int | None, order: int) -> int:
+        node_id = next(ids)
+        nodes[node_id] = TreeNode(
+            id=node_id,
+            key=data.get("key", f"k{node_id}"),
+            parent_id=parent_id,
+            order=order,
+            type=data["type"],
+            text=data.get("text", ""),
+            trigger=data.get("trigger", ""),
+            label=data.get("label", ""),
+            area_id=data.get("area_id"),
+            field=data.get("field", ""),
+            close=data.get("close", False),
+        )
+        kids = [add(child, node_id, n) for n, child in enumerate(data.get("children", []))]
+        if kids:
+            children[node_id] = tuple(kids)
+        return node_id
+
+    root_id = add(root, None, 0)
+    return FlowTree(
+        id=flow.get("id", 1),
+        name=flow.get("name", "Bienvenida"),
+        is_default=flow.get("is_default", True),
+        is_active=flow.get("is_active", True),
+        triggers=tuple(flow.get("triggers", ("hola", "menú"))),
+        invalid_option_text=flow.get("invalid_option_text", DEFAULT_INVALID_OPTION_TEXT),
+        fallback_area_id=flow.get("fallback_area_id"),
+        root_id=root_id,
+        nodes=nodes,
+        children=children,
+    )
+
+
+SOPORTE, VENTAS, FALLBACK = 10, 20, 30
+# ids of the demo tree built by build_tree(demo_root(SOPORTE, VENTAS))
+GREETING, MENU, OPT_SOPORTE, OPT_VENTAS, VENTAS_REDIRECT, OPT_NOMBRE, NOMBRE_END, OPT_SALIR = range(
+    1, 9
+)
+MENU_TEXT = "¿En qué te ayudamos?\n\n1. Soporte\n2. Ventas\n3. Mi nombre\n4. Nada más"
+MENU_OPTIONS = [("k3", "Soporte"), ("k4", "Ventas"), ("k6", "Mi nombre"), ("k8", "Nada más")]
