@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ventanilla.providers",
     "ventanilla.conversations",
     "ventanilla.schedules",
+    "ventanilla.routing",
     "ventanilla.flows",
     "ventanilla.inbound",
     "ventanilla.web",

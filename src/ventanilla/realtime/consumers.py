@@ -48,7 +48,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         self.sent_set: set[int] = set()
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
         await self.accept()
-        await database_sync_to_async(presence.console_alive)(user_id=user.pk)
+        await database_sync_to_async(presence.console_opened)(user_id=user.pk)
         self.presence_task = asyncio.create_task(self._keep_present())
 
     async def disconnect(self, code):

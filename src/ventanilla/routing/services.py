@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 
 from ventanilla.accounts.models import Area, Availability, Role, User
+from ventanilla.accounts.services import user_set_availability
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
 from ventanilla.conversations.visibility import audience_of
@@ -288,3 +289,15 @@ def drain_queues(*, now: datetime | None = None, area_ids=None) -> int:
         while _assign_next_retrying(area=area, now=now):
             assigned += 1
     return assigned
+
+
+def agent_set_availability(*, user: User, availability: str) -> User:
+    """Available or away; becoming available lets waiting conversations of their areas come."""
+    user = user_set_availability(user=user, availability=availability)
+    if user.availability == Availability.AVAILABLE:
+        area_ids = list(user.areas.values_list("pk", flat=True))
+        if area_ids:
+            from ventanilla.routing import tasks  # the job module imports this one
+
+            transaction.on_commit(lambda: tasks.drain(area_ids=area_ids))
+    return user

@@ -9,12 +9,14 @@ from django.conf import settings
 from ventanilla.accounts import services
 from ventanilla.conversations import tasks as conversation_tasks
 from ventanilla.providers.services import line_sync_default_from_settings
+from ventanilla.routing import tasks as routing_tasks
+from ventanilla.schedules import tasks as schedule_tasks
 from ventanilla.web import demo
 
 log = logging.getLogger(__name__)
 
 # Enqueued every SCHEDULER_INTERVAL_SECONDS; each must be harmless when runs overlap.
-PERIODIC_JOBS = [conversation_tasks.sweep_outbox]
+PERIODIC_JOBS = [conversation_tasks.sweep_outbox, routing_tasks.drain, schedule_tasks.auto_close]
 
 
 def _password_file() -> Path:

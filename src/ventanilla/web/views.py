@@ -26,6 +26,7 @@ from ventanilla.accounts import selectors, services
 from ventanilla.accounts.models import Role
 from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.routing.services import agent_set_availability
 from ventanilla.web.forms import (
     ActiveForm,
     AreaForm,
@@ -150,9 +151,7 @@ def sign_out(request):
 def availability(request):
     form = AvailabilityForm(request.POST)
     if form.is_valid():
-        services.user_set_availability(
-            user=request.user, availability=form.cleaned_data["availability"]
-        )
+        agent_set_availability(user=request.user, availability=form.cleaned_data["availability"])
     back = _safe_next(request, request.POST.get("next")) or reverse("home")
     if request.htmx:
         return render(request, "web/_availability.html", {"availability_next": back})

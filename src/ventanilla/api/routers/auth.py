@@ -8,6 +8,7 @@ from ventanilla.accounts import selectors, services
 from ventanilla.api.schemas import UserOut
 from ventanilla.api.security import require_csrf
 from ventanilla.core.errors import TooManyRequests
+from ventanilla.routing.services import agent_set_availability
 
 router = Router(tags=["auth"])
 
@@ -75,5 +76,5 @@ def me(request):
 
 @router.post("/availability", response=UserEnvelope)
 def availability(request, payload: AvailabilityIn):
-    services.user_set_availability(user=request.auth, availability=payload.availability)
+    agent_set_availability(user=request.auth, availability=payload.availability)
     return {"user": selectors.user_get(user_id=request.auth.pk)}

@@ -11,6 +11,7 @@ from ventanilla.api.security import require_role
 from ventanilla.conversations import selectors, services, tasks
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.core.errors import InvalidInput
+from ventanilla.routing.services import transfer_to_area
 
 router = Router(tags=["conversations"])
 
@@ -166,7 +167,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
         services.conversation_transfer(conversation=conversation, by=request.auth, user=target)
     else:
         area = area_get(area_id=payload.area_id)
-        services.conversation_transfer(conversation=conversation, by=request.auth, area=area)
+        transfer_to_area(conversation=conversation, area=area, by=request.auth)
     return _after_change(request, conversation_id)
 
 

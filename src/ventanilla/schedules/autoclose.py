@@ -1,0 +1,56 @@
+"""Idle conversations close themselves, except where a customer is waiting on us (SPEC.md)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from ventanilla.conversations.models import Conversation, Direction, Status
+from ventanilla.conversations.services import conversation_close
+from ventanilla.core import clock
+
+REASON = "auto_inactivity"
+BATCH = 200
+
+
+def _idle(conversations, cutoff):
+    """Bot conversations, and agents' conversations whose last word was ours, idle since cutoff.
+
+    Queued ones never: the customer waits for an agent. Nor an agent's conversation whose last
+    message is the customer's: it waits for an answer.
+    """
+    ours_last = Q(last_message__isnull=True) | ~Q(last_message__direction=Direction.IN)
+    return conversations.filter(last_activity_at__lt=cutoff).filter(
+        Q(status=Status.BOT) | (Q(status=Status.ACTIVE) & ours_last)
+    )
+
+
+def close_idle_conversations(*, now=None) -> int:
+    minutes = float(settings.AUTO_CLOSE_MINUTES)
+    if minutes <= 0:
+        return 0
+    cutoff = (now or clock.now()) - timedelta(minutes=minutes)
+    candidates = list(
+        _idle(Conversation.objects.all(), cutoff)
+        .order_by("last_activity_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    closed = 0
+    for conversation_id in candidates:
+        with transaction.atomic():
+            # checked again under the row lock: a message that arrived meanwhile wins
+            locked = _idle(Conversation.objects.select_for_update(), cutoff).filter(
+                pk=conversation_id
+            )
+            conversation = locked.first()
+            if conversation is None:
+                continue
+            conversation_close(
+                conversation=conversation,
+                by=None,
+                reason=REASON,
+                message=settings.AUTO_CLOSE_MESSAGE,
+            )
+            closed += 1
+    return closed
