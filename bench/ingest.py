@@ -102,6 +102,8 @@ class Server:
             WHATSAPP_PROVIDER="cloud",
             WHATSAPP_CLOUD_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
             WHATSAPP_CLOUD_ACCESS_TOKEN="unused",
+            # nothing may leave this machine: replies, if any, go to a closed local port
+            WHATSAPP_CLOUD_API_URL="http://127.0.0.1:9",
             WHATSAPP_CLOUD_APP_SECRET=APP_SECRET,
             VENTANILLA_ADMIN_USERNAME="bench",
             VENTANILLA_ADMIN_PASSWORD="Bench-Password-2026",
@@ -121,7 +123,7 @@ class Server:
         if self.args.workers > 1 or self.args.redis_url:
             subprocess.run([python, "-m", "ventanilla", "migrate", "-v0"], env=self.env, check=True)
             subprocess.run(
-                [python, "-m", "ventanilla", "seed_demo"],
+                [python, "-m", "ventanilla", "prepare"],
                 env=self.env,
                 check=True,
                 stdout=subprocess.DEVNULL,
