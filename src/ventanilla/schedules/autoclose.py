@@ -40,11 +40,10 @@ def close_idle_conversations(*, now=None) -> int:
     for conversation_id in candidates:
         with transaction.atomic():
             # checked again under the row lock: a message that arrived meanwhile wins
-            locked = _idle(Conversation.objects.select_for_update(), cutoff).filter(
-                pk=conversation_id
-            )
-            conversation = locked.first()
-            if conversation is None:
+            conversation = Conversation.objects.select_for_update().filter(pk=conversation_id)
+            conversation = conversation.first()
+            still_idle = _idle(Conversation.objects.filter(pk=conversation_id), cutoff).exists()
+            if conversation is None or not still_idle:
                 continue
             conversation_close(
                 conversation=conversation,
