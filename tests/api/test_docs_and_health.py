@@ -46,3 +46,16 @@ def test_django_admin_is_for_superusers_only(make_user):
 
     assert as_first.get("/django-admin/").status_code == 200
     assert as_console_admin.get("/django-admin/").status_code == 302
+
+
+def test_huge_ids_are_client_errors_not_500(api, admin):
+    client = api(admin)
+    huge = 2**70
+
+    answers = [
+        client.get(f"/api/conversations?area={huge}").status_code,
+        client.get(f"/api/conversations/{huge}").status_code,
+        client.get(f"/api/areas/{huge}").status_code,
+    ]
+
+    assert all(400 <= code < 500 for code in answers), answers

@@ -72,6 +72,14 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, error_body(str(exc)), status=exc.status_code)
 
 
+@api.exception_handler(OverflowError)
+def on_overflow(request, exc):
+    # an id beyond what the database stores (SQLite raises instead of finding nothing)
+    return api.create_response(
+        request, error_body("A number is out of range.", {"id": ["Out of range."]}), status=422
+    )
+
+
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return api.create_response(request, error_body("Not found."), status=404)
