@@ -1,9 +1,8 @@
-import threading
-
 import psycopg
 import pytest
 from django.db import OperationalError, connection
 
+from tests.threads import run_at_once
 from ventanilla.contacts import services
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.services import contact_create, contact_for_inbound
@@ -169,24 +168,8 @@ needs_a_shared_database = pytest.mark.skipif(
 
 def _race(calls: list[dict]) -> tuple[list, list]:
     """Runs contact_for_inbound once per call, all released at the same moment."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(kwargs):
-        try:
-            barrier.wait(timeout=10)
-            results.append(contact_for_inbound(**kwargs))
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(kwargs,)) for kwargs in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, errors
+    results, errors = run_at_once(len(calls), lambda index: contact_for_inbound(**calls[index]))
+    return [r for r in results if r is not None], errors
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,11 +1,10 @@
 """Replies leave through the Cloud API exactly once, with retries that respect the provider."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
+from tests.threads import needs_a_server_database, run_at_once
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.conversations.services import message_queue_outbound
@@ -184,29 +183,16 @@ def test_inbound_media_is_fetched_with_the_token_and_served_to_who_may_see_it(
     )
 
 
+@needs_a_server_database
 def test_two_workers_never_send_the_same_row(chat, admin, fake_cloud_api):
-    if connection.vendor == "sqlite":
-        pytest.skip("needs a server database: SQLite serialises writers, so there is no race")
     fake_cloud_api.slow_next(0.3, path=r"^POST .*/messages$")
     from unittest import mock
 
     with mock.patch.object(tasks.send_message, "call_local"):
         message = _reply(chat, admin)  # queued; the on-commit job is held back
-    barrier = threading.Barrier(4)
+    _, errors = run_at_once(4, lambda index: outbox.deliver(message.pk))
 
-    def worker():
-        barrier.wait()
-        try:
-            outbox.deliver(message.pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert errors == []
     message.refresh_from_db()
     assert message.status == "sent"
     assert message.attempts == 1

@@ -1,37 +1,14 @@
 """Simultaneous webhooks for a new number: one contact, one conversation, every message once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
+from tests.threads import needs_a_server_database, run_at_once
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.inbound import pipeline
 from ventanilla.providers.base import InboundMessage, ParsedWebhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_at_once(count: int, work) -> list[BaseException]:
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(index: int):
-        barrier.wait()
-        try:
-            work(index)
-        except BaseException as error:  # collected and asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def _inbound(message_id: str) -> InboundMessage:
@@ -45,18 +22,13 @@ def _inbound(message_id: str) -> InboundMessage:
     )
 
 
-@pytest.fixture
-def server_database():
-    if connection.vendor == "sqlite":
-        pytest.skip("needs a server database: SQLite serialises writers, so there is no race")
-
-
-def test_ten_first_messages_at_once(server_database, sandbox_line):
+@needs_a_server_database
+def test_ten_first_messages_at_once(sandbox_line):
     def deliver(index):
         parsed = ParsedWebhook(messages=[_inbound(f"wamid.C{index}")])
         pipeline.receive(line_for=lambda key: sandbox_line, parsed=parsed)
 
-    errors = _run_at_once(10, deliver)
+    _, errors = run_at_once(10, deliver)
 
     assert errors == []
     assert Contact.objects.count() == 1
@@ -65,12 +37,13 @@ def test_ten_first_messages_at_once(server_database, sandbox_line):
     assert Conversation.objects.get().unread_count == 10
 
 
-def test_the_same_message_ten_times_at_once(server_database, sandbox_line):
+@needs_a_server_database
+def test_the_same_message_ten_times_at_once(sandbox_line):
     def deliver(index):
         parsed = ParsedWebhook(messages=[_inbound("wamid.SAME")])
         pipeline.receive(line_for=lambda key: sandbox_line, parsed=parsed)
 
-    errors = _run_at_once(10, deliver)
+    _, errors = run_at_once(10, deliver)
 
     assert errors == []
     assert Message.objects.count() == 1

@@ -1,11 +1,11 @@
 """Simultaneous routings and drains, each thread on its own connection: nobody is over-assigned."""
 
-import threading
 from collections import Counter
 
 import pytest
 from django.db import connection
 
+from tests.threads import run_at_once
 from ventanilla.conversations.models import Conversation, ConversationEvent
 from ventanilla.routing import services as routing
 
@@ -20,28 +20,6 @@ def server_database():
             "time, so routings cannot race, and its in-memory test database is one shared cache "
             "that threads cannot write concurrently"
         )
-
-
-def _run_at_once(count: int, work) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list[BaseException] = []
-
-    def run(index: int):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except BaseException as error:  # collected and asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def _loads(agents) -> list[int]:
@@ -75,7 +53,7 @@ def test_twenty_simultaneous_routings_share_three_agents_evenly(
     customers = [make_conversation("bot") for _ in range(20)]
 
     # when all 20 are handed to the area at the same moment
-    outcomes, errors = _run_at_once(
+    outcomes, errors = run_at_once(
         20, lambda i: routing.route_to_area(conversation=customers[i], area=soporte)
     )
 
@@ -98,7 +76,7 @@ def test_simultaneous_routings_never_exceed_capacity(
     agents = [make_agent(soporte, max_open_conversations=3) for _ in range(2)]
     customers = [make_conversation("bot") for _ in range(10)]
 
-    outcomes, errors = _run_at_once(
+    outcomes, errors = run_at_once(
         10, lambda i: routing.route_to_area(conversation=customers[i], area=soporte)
     )
 
@@ -119,7 +97,7 @@ def test_overlapping_drains_assign_each_conversation_once(
     agents = [make_agent(soporte) for _ in range(3)]
 
     # when three scheduler runs drain at the same moment
-    assigned, errors = _run_at_once(3, lambda i: routing.drain_queues())
+    assigned, errors = run_at_once(3, lambda i: routing.drain_queues())
 
     # then each conversation was assigned exactly once and the agents share them evenly
     assert errors == []
@@ -140,7 +118,7 @@ def test_routings_into_overlapping_areas_do_not_deadlock(
     only_soporte, only_ventas = make_agent(soporte), make_agent(ventas)
     customers = [make_conversation("bot") for _ in range(16)]
 
-    outcomes, errors = _run_at_once(
+    outcomes, errors = run_at_once(
         16,
         lambda i: routing.route_to_area(
             conversation=customers[i], area=soporte if i % 2 else ventas
