@@ -207,7 +207,7 @@ def test_frame_shows_name_role_and_navigation_by_role(agent_client, desk_admin):
     assert response.status_code == 200
     assert '<span class="who__name">Sofía Soporte</span>' in html
     assert '<span class="who__role">Soporte</span>' in html
-    assert "La bandeja de entrada está en camino" in html
+    assert "No tenés conversaciones abiertas." in html
     assert 'href="/" aria-current="page">Chats</a>' in html
     assert 'href="/dashboard/">Tablero</a>' in html
     assert 'href="/users/"' not in html

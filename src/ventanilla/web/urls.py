@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ventanilla.web import health, sandbox_views, views
+from ventanilla.web import chat_views, health, sandbox_views, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -8,7 +8,24 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("availability/", views.availability, name="availability"),
-    path("", views.home, name="home"),
+    path("", chat_views.chat_home, name="home"),
+    path("chats/list/", chat_views.chat_list, name="chat_list"),
+    path("chats/item/<int:conversation_id>/", chat_views.chat_item, name="chat_item"),
+    path("chats/<int:conversation_id>/", chat_views.chat_open, name="chat"),
+    path("chats/<int:conversation_id>/head/", chat_views.chat_head, name="chat_head"),
+    path("chats/<int:conversation_id>/composer/", chat_views.chat_composer, name="chat_composer"),
+    path("chats/<int:conversation_id>/older/", chat_views.chat_older, name="chat_older"),
+    path("chats/<int:conversation_id>/after/", chat_views.chat_after, name="chat_after"),
+    path(
+        "chats/<int:conversation_id>/messages/<int:message_id>/",
+        chat_views.chat_message,
+        name="chat_message",
+    ),
+    path("chats/<int:conversation_id>/send/", chat_views.chat_send, name="chat_send"),
+    path("chats/<int:conversation_id>/contact/", chat_views.chat_contact, name="chat_contact"),
+    path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
+    path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
+    path("chats/<int:conversation_id>/reopen/", chat_views.chat_reopen, name="chat_reopen"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("sandbox/", sandbox_views.sandbox_page, name="sandbox"),
     path("sandbox/thread/", sandbox_views.sandbox_thread_part, name="sandbox_thread"),

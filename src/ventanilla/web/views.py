@@ -163,12 +163,6 @@ def availability(request):
 
 @login_required
 @require_GET
-def home(request):
-    return render(request, "web/home.html", {"section": "chats"})
-
-
-@login_required
-@require_GET
 def dashboard(request):
     return render(request, "web/dashboard.html", {"section": "dashboard"})
 
