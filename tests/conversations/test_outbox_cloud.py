@@ -197,3 +197,25 @@ def test_two_workers_never_send_the_same_row(chat, admin, fake_cloud_api):
     assert message.status == "sent"
     assert message.attempts == 1
     assert len(fake_cloud_api.sent_messages()) == 1
+
+
+def test_files_of_an_earlier_conversation_open_for_who_sees_the_current_one(
+    api, make_area, make_user, make_conversation
+):
+    from django.core.files.base import ContentFile
+
+    from ventanilla.accounts.models import Role
+
+    soporte = make_area("Soporte")
+    agent = make_user(Role.SUPPORT, areas=[soporte])
+    earlier = make_conversation("closed", assigned_to=make_user(Role.SALES), phone="+5493515557777")
+    photo = Message.objects.filter(conversation=earlier).first()
+    photo.media_file.save("old.png", ContentFile(b"png"), save=False)
+    photo.media_mime_type = "image/png"
+    photo.save()
+    client = api(agent)
+    assert client.get(f"/api/messages/{photo.pk}/media").status_code == 404
+
+    make_conversation("active", area=soporte, assigned_to=agent, phone="+5493515557777")
+
+    assert client.get(f"/api/messages/{photo.pk}/media").status_code == 200

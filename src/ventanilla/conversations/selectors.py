@@ -64,10 +64,15 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
 
 
 def message_get_visible(*, user: User, message_id: int) -> Message:
-    message = Message.objects.filter(pk=message_id).first()
+    """A message whose contact has a conversation `user` may see: the chat pane shows the
+    contact's earlier conversations too, so their files must open as well."""
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
     if message is None:
         raise NotFound("Message not found.")
-    conversation_get(user=user, conversation_id=message.conversation_id)
+    contact_id = message.conversation.contact_id
+    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)), contact_id=contact_id)
+    if not visible.exists():
+        raise NotFound("Message not found.")
     return message
 
 
