@@ -58,4 +58,6 @@ def test_huge_ids_are_client_errors_not_500(api, admin):
         client.get(f"/api/areas/{huge}").status_code,
     ]
 
-    assert all(400 <= code < 500 for code in answers), answers
+    # a filter by an impossible id finds nothing (PostgreSQL, MariaDB) or is refused (SQLite)
+    assert answers[0] in (200, 422)
+    assert answers[1] in (404, 422) and answers[2] in (404, 422), answers

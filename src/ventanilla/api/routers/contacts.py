@@ -1,14 +1,22 @@
+import json
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
+from django.http import StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.routers.conversations import ConversationPage
 from ventanilla.api.schemas import AreaRef, reject_nulls
 from ventanilla.api.security import require_role
-from ventanilla.contacts import services
-from ventanilla.conversations import contact_selectors
-from ventanilla.core.errors import Forbidden
+from ventanilla.contacts import exporting, importing, services
+from ventanilla.conversations import contact_merge, contact_selectors, selectors
+from ventanilla.conversations.serializers import conversation_item
+from ventanilla.core import clock
+from ventanilla.core.errors import DomainError, Forbidden, InvalidInput
 
 router = Router(tags=["contacts"])
 
@@ -53,6 +61,75 @@ class ContactPatch(Schema):
     wa_user_id: str | None = None
 
 
+class ImportRejection(Schema):
+    row: int
+    errors: dict[str, list[str]]
+
+
+class ImportReportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[ImportRejection]
+    dry_run: bool
+
+
+class MergeIn(Schema):
+    other_id: int
+
+
+class DuplicateOut(Schema):
+    contacts: list[ContactOut]
+    reasons: list[str]
+
+
+class DuplicatePage(Schema):
+    items: list[DuplicateOut]
+    next: str | None
+
+
+class DuplicateQuery(Schema):
+    limit: int = contact_merge.DUPLICATES_LIMIT
+
+
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "format": {"type": "string", "enum": ["csv", "json"]},
+                        "payload": {
+                            "oneOf": [
+                                {"type": "string", "description": "the CSV file's text"},
+                                {"type": "array", "items": {"type": "object"}},
+                            ]
+                        },
+                        "dry_run": {"type": "boolean", "default": False},
+                    },
+                    "required": ["payload"],
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "format": {"type": "string", "enum": ["csv", "json"]},
+                        "dry_run": {"type": "boolean", "default": False},
+                    },
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+TRUE_WORDS = frozenset({"1", "true", "on", "yes", "si", "sí"})
+FALSE_WORDS = frozenset({"", "0", "false", "off", "no"})
+
+
 @router.get("", response=ContactPage)
 def list_contacts(request, query: Query[ContactQuery]):
     contacts = contact_selectors.contact_search(viewer_user=request.auth, q=query.q)
@@ -67,6 +144,88 @@ def create_contact(request, payload: ContactIn):
     return Status(
         201, contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact.pk)
     )
+
+
+# --- import, export, duplicates (before "/{contact_id}", which would match their paths) ------
+
+
+def _form_flag(value: str | None) -> bool:
+    word = (value or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidInput.field("dry_run", "Use true or false.")
+
+
+def _import_request(request) -> tuple[str | None, object, bool]:
+    """(format, payload, dry_run) of a JSON body or a multipart upload."""
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput.field("file", 'Attach the file in the form field "file".')
+        if upload.size > importing.MAX_BYTES:
+            raise importing.too_large()
+        data = upload.read()
+        fmt = request.POST.get("format") or importing.format_of(upload.name or "", data)
+        return fmt, data, _form_flag(request.POST.get("dry_run"))
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError as error:
+        raise DomainError("The body is not valid JSON.", {"body": [str(error)]}) from error
+    if not isinstance(body, dict):
+        raise InvalidInput.field(
+            "body", 'Send {"format": "csv"|"json", "payload": ..., "dry_run": bool}.'
+        )
+    fmt, payload, dry_run = body.get("format"), body.get("payload"), body.get("dry_run", False)
+    if fmt is not None and not isinstance(fmt, str):
+        raise InvalidInput.field("format", 'Use "csv" or "json".')
+    if not isinstance(payload, str | list):
+        raise InvalidInput.field("payload", "Give the CSV text or a JSON array of objects.")
+    if not isinstance(dry_run, bool):
+        raise InvalidInput.field("dry_run", "Use true or false.")
+    return fmt, payload, dry_run
+
+
+@router.post("/import", response=ImportReportOut, openapi_extra=IMPORT_BODY)
+def import_contacts(request):
+    """CSV or JSON rows; the report counts created, updated, unchanged and rejected rows."""
+    require_role(request.auth, *STAFF)
+    fmt, payload, dry_run = _import_request(request)
+    report = importing.contacts_import_payload(fmt=fmt, payload=payload, dry_run=dry_run)
+    return report.as_dict()
+
+
+async def _streamed(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The pieces for an ASGI server, each read in the request's sync thread (the database)."""
+    take = sync_to_async(lambda: next(pieces, None))
+    try:
+        while (piece := await take()) is not None:
+            yield piece
+    finally:
+        await sync_to_async(pieces.close)()
+
+
+@router.get("/export")
+def export_contacts(request):
+    """Every contact with a phone as CSV (name, phone, dni, area), streamed."""
+    require_role(request.auth, *STAFF)
+    pieces = exporting.export_csv()
+    # each server gets the kind of iterator it streams without first reading it all
+    content = _streamed(pieces) if isinstance(request, ASGIRequest) else pieces
+    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+    filename = f"contactos-{clock.now().date().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("/duplicates", response=DuplicatePage)
+def list_duplicates(request, query: Query[DuplicateQuery]):
+    """Pairs that may be one customer twice: the same DNI, or one phone in two forms."""
+    require_role(request.auth, *STAFF)
+    pairs = contact_merge.duplicate_suggestions(limit=query.limit)
+    items = [{"contacts": [p.first, p.second], "reasons": list(p.reasons)} for p in pairs]
+    return {"items": items, "next": None}
 
 
 @router.get("/{contact_id}", response=ContactOut)
@@ -94,3 +253,27 @@ def delete_contact(request, contact_id: int):
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     services.contact_delete(contact=contact)
     return Status(204, None)
+
+
+# --- merge, history ------------------------------------------------------------------------
+
+
+@router.post("/{contact_id}/merge", response=ContactOut)
+def merge_contacts(request, contact_id: int, payload: MergeIn):
+    """Merges `other_id` into this contact, which is kept; conversations follow."""
+    require_role(request.auth, *STAFF)
+    keep = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
+    if payload.other_id == contact_id:
+        raise InvalidInput.field("other_id", "A contact cannot be merged with itself.")
+    other = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=payload.other_id)
+    contact_merge.contact_merge(keep=keep, other=other, by=request.auth)
+    return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
+
+
+@router.get("/{contact_id}/conversations", response=ConversationPage)
+def list_contact_conversations(request, contact_id: int, page: Query[PageQuery]):
+    """The contact's conversations the caller may see, newest first."""
+    contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
+    conversations = selectors.conversation_list(user=request.auth).filter(contact_id=contact.pk)
+    items, next_cursor = keyset_page(conversations, ordering=("-created_at", "-id"), page=page)
+    return {"items": [conversation_item(c) for c in items], "next": next_cursor}

@@ -1,0 +1,252 @@
+"""Merging two contacts into one, and the pairs that look like one customer twice.
+
+A merge moves conversations, which carry their messages and events, so it lives here rather
+than in contacts/ (conversations sit above contacts in the layers).
+
+Rules of `contact_merge(keep=, other=, by=)`:
+- `keep` stays, `other` is deleted; every conversation of `other` now belongs to `keep` (an open
+  one keeps its place: its `open_key` names `keep`).
+- Fields empty on `keep` are filled from `other`: DNI, area, phone (with its verified flag) and
+  WhatsApp user id; the name only while `keep` is still "Desconocido". What `keep` has wins:
+  `other`'s phone or user id is then dropped (the event below remembers them).
+- Both with an open conversation on the same line: refused (409), since a contact has at most
+  one open conversation per line; close one first. A contact merged with itself: 422.
+- Each moved conversation gets an audit event of kind `contact_created` (the conversation's
+  contact is, for it, a new one) with `{"contact_id": keep, "merged_from": other, ...}` and the
+  person who merged as actor; a log line records every merge, also one without conversations.
+  (A kind of its own, "contact_merged", would read better but needs a migration of the choices.)
+- Consoles get `conversation:update` for the open conversations of the merged contact.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from ventanilla.accounts.models import User
+from ventanilla.contacts.models import UNKNOWN_NAME, Contact
+from ventanilla.contacts.phones import canonical_phone
+from ventanilla.conversations.models import Conversation, ConversationEvent, EventKind
+from ventanilla.conversations.services import publish_conversation
+from ventanilla.core import clock
+from ventanilla.core.db import retry_transient
+from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+DUPLICATES_LIMIT = 100
+IRREGULAR_SCAN = 10_000  # unverified Argentine phones looked at for duplicates, at most
+LOOKUP_CHUNK = 500
+
+
+def _locked_pair(keep_id: int, other_id: int) -> tuple[Contact, Contact]:
+    # in id order, so that two merges of the same pair cannot deadlock
+    rows = Contact.objects.select_for_update().filter(pk__in=[keep_id, other_id]).order_by("pk")
+    contacts = {contact.pk: contact for contact in rows}
+    if keep_id not in contacts or other_id not in contacts:
+        raise NotFound("Contact not found.")
+    return contacts[keep_id], contacts[other_id]
+
+
+def _refuse_two_open_on_one_line(keep: Contact, other: Contact) -> list[Conversation]:
+    """The open conversations of both (locked), after checking no line has one of each."""
+    open_rows = list(
+        Conversation.objects.select_for_update()
+        .filter(contact_id__in=[keep.pk, other.pk], open_key__isnull=False)
+        .order_by("pk")
+    )
+    by_line: dict[int, dict[int, int]] = {}
+    for conversation in open_rows:
+        by_line.setdefault(conversation.line_id, {})[conversation.contact_id] = conversation.pk
+    for line_id, holders in sorted(by_line.items()):
+        if len(holders) == 2:
+            raise Conflict(
+                f"Both contacts have an open conversation on line {line_id} (conversations "
+                f"{holders[keep.pk]} and {holders[other.pk]}); close one of them first."
+            )
+    return open_rows
+
+
+def _fill(keep: Contact, other: Contact) -> list[str]:
+    """Copies to `keep` what it lacks and `other` has; the fields that changed."""
+    changed = []
+    if keep.name == UNKNOWN_NAME and other.name != UNKNOWN_NAME:
+        keep.name = other.name
+        changed.append("name")
+    if not keep.dni and other.dni:
+        keep.dni = other.dni
+        changed.append("dni")
+    if keep.area_id is None and other.area_id is not None:
+        keep.area_id = other.area_id
+        changed.append("area")
+    if keep.phone is None and other.phone is not None:
+        keep.phone, keep.phone_verified = other.phone, other.phone_verified
+        changed += ["phone", "phone_verified"]
+    if keep.wa_user_id is None and other.wa_user_id is not None:
+        keep.wa_user_id = other.wa_user_id
+        changed.append("wa_user_id")
+    return changed
+
+
+def _merge(keep_id: int, other_id: int, by: User | None) -> tuple[Contact, int]:
+    keep, other = _locked_pair(keep_id, other_id)
+    open_rows = _refuse_two_open_on_one_line(keep, other)
+    moving = Conversation.objects.filter(contact_id=other.pk)
+    moved_ids = list(moving.order_by("pk").values_list("pk", flat=True))
+    for conversation in open_rows:
+        if conversation.contact_id == other.pk:
+            conversation.open_key = f"{conversation.line_id}:{keep.pk}"
+            Conversation.objects.filter(pk=conversation.pk).update(
+                contact_id=keep.pk, open_key=conversation.open_key
+            )
+    moving.update(contact_id=keep.pk)
+    now = clock.now()
+    trace = {
+        "contact_id": keep.pk,
+        "merged_from": other.pk,
+        "merged_from_name": other.name,
+        "merged_from_phone": other.phone,
+        "merged_from_wa_user_id": other.wa_user_id,
+        "merged_from_dni": other.dni,
+    }
+    ConversationEvent.objects.bulk_create(
+        [
+            ConversationEvent(
+                conversation_id=pk,
+                kind=EventKind.CONTACT_CREATED,
+                actor=by,
+                data=trace,
+                created_at=now,
+            )
+            for pk in moved_ids
+        ],
+        batch_size=500,
+    )
+    changed = _fill(keep, other)
+    # `other` goes first, so that the phone and user id it gives `keep` are free (unique)
+    other.delete()
+    keep.save(update_fields=[*changed, "updated_at"])
+    for conversation in open_rows:
+        publish_conversation("conversation:update", conversation)
+    return keep, len(moved_ids)
+
+
+@retry_transient(3)  # a deadlock or lock timeout with a webhook: run it again
+def _merge_atomic(keep_id: int, other_id: int, by: User | None) -> tuple[Contact, int]:
+    with transaction.atomic():
+        return _merge(keep_id, other_id, by)
+
+
+def contact_merge(*, keep: Contact, other: Contact, by: User | None) -> Contact:
+    """Merges `other` into `keep` (see the module's doc); answers `keep` as it is now."""
+    if keep.pk == other.pk:
+        raise InvalidInput.field("other_id", "A contact cannot be merged with itself.")
+    try:
+        merged, moved = _merge_atomic(keep.pk, other.pk, by)
+    except IntegrityError as error:  # a conversation opened for `keep` meanwhile on that line
+        raise Conflict(
+            "The contacts changed while merging (a conversation opened?); nothing was changed. "
+            "Try again."
+        ) from error
+    log.info(
+        "contact %s merged into contact %s by user %s: %s conversations moved",
+        other.pk,
+        keep.pk,
+        by.pk if by is not None else None,
+        moved,
+    )
+    return merged
+
+
+# --- duplicate suggestions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first: Contact
+    second: Contact
+    reasons: tuple[str, ...]
+
+
+def _argentine_forms(phone: str) -> set[str]:
+    """Canonical phones an unverified Argentine number may be typed for: without the mobile 9,
+    with a trunk 0, or with the mobile 15 after a 2 to 4 digit area code."""
+    national = phone.removeprefix("+54")
+    national = national.removeprefix("9").removeprefix("0")
+    candidates = {national}
+    if len(national) == 12:
+        for area_digits in (2, 3, 4):
+            if national[area_digits : area_digits + 2] == "15":
+                candidates.add(national[:area_digits] + national[area_digits + 2 :])
+    forms = set()
+    for candidate in candidates:
+        canonical = canonical_phone(f"+54{candidate}")
+        if canonical is not None and canonical[1]:
+            forms.add(canonical[0])
+        forms.add(f"+549{candidate}")
+        forms.add(f"+54{candidate}")
+    forms.discard(phone)
+    return forms
+
+
+def _phone_pairs() -> set[tuple[int, int]]:
+    irregular = list(
+        Contact.objects.filter(phone__startswith="+54", phone_verified=False)
+        .order_by("pk")
+        .values_list("pk", "phone")[:IRREGULAR_SCAN]
+    )
+    wanted: dict[str, set[int]] = {}
+    for pk, phone in irregular:
+        for form in _argentine_forms(phone):
+            wanted.setdefault(form, set()).add(pk)
+    pairs = set()
+    forms = sorted(wanted)
+    for start in range(0, len(forms), LOOKUP_CHUNK):
+        holders = Contact.objects.filter(phone__in=forms[start : start + LOOKUP_CHUNK])
+        for pk, phone in holders.values_list("pk", "phone"):
+            for other_pk in wanted[phone]:
+                if other_pk != pk:
+                    pairs.add((min(pk, other_pk), max(pk, other_pk)))
+    return pairs
+
+
+def _dni_pairs(limit: int) -> set[tuple[int, int]]:
+    shared = (
+        Contact.objects.exclude(dni="")
+        .values("dni")
+        .annotate(holders=Count("pk"))
+        .filter(holders__gt=1)
+        .order_by("dni")
+        .values_list("dni", flat=True)[:limit]
+    )
+    by_dni: dict[str, list[int]] = {}
+    rows = Contact.objects.filter(dni__in=list(shared)).order_by("pk").values_list("dni", "pk")
+    for dni, pk in rows:
+        by_dni.setdefault(dni, []).append(pk)
+    return {
+        (first, second)
+        for pks in by_dni.values()
+        for index, first in enumerate(pks)
+        for second in pks[index + 1 :]
+    }
+
+
+def duplicate_suggestions(*, limit: int = DUPLICATES_LIMIT) -> list[DuplicatePair]:
+    """Pairs of contacts that may be one customer: the same DNI, or phones that differ only by
+    the Argentine mobile 9, trunk 0 or mobile 15 (an unverified number next to its canonical
+    form). At most `limit` pairs, by the first contact's id."""
+    if not 1 <= limit <= DUPLICATES_LIMIT:
+        raise InvalidInput.field("limit", f"Use a number from 1 to {DUPLICATES_LIMIT}.")
+    reasons: dict[tuple[int, int], list[str]] = {}
+    for pair in _dni_pairs(limit):
+        reasons.setdefault(pair, []).append("dni")
+    for pair in _phone_pairs():
+        reasons.setdefault(pair, []).append("phone")
+    chosen = sorted(reasons)[:limit]
+    ids = {pk for pair in chosen for pk in pair}
+    contacts = Contact.objects.select_related("area").in_bulk(ids)
+    return [
+        DuplicatePair(contacts[first], contacts[second], tuple(reasons[(first, second)]))
+        for first, second in chosen
+    ]
