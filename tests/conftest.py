@@ -10,7 +10,7 @@ from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
 from ventanilla.inbound.cloud import forget_cached_lines
 
-pytest_plugins = ["tests.fakes.cloud_api"]  # the fake_cloud_api fixture
+pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* fixtures
 
 PASSWORD = "Corr3ct-Horse-Battery"
 

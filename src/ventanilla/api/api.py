@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ventanilla.api.routers import (
     areas,
     auth,
+    bot,
     contacts,
     conversations,
     flows,
@@ -94,4 +95,5 @@ api.add_router("/flows", flows.router)
 api.add_router("/messages", messages.router)
 api.add_router("/sandbox", sandbox.router)
 api.add_router("/lines", lines.router)
+api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)

@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from ventanilla.api.api import api
 from ventanilla.api.webhooks import cloud_webhook
+from ventanilla.inbound import wppconnect
 
 urlpatterns = [
     path("api/", api.urls),
     path("webhooks/whatsapp/cloud", cloud_webhook, name="webhook-cloud"),
+    path("webhooks/whatsapp/wppconnect/<str:token>", wppconnect.webhook, name="webhook-wppconnect"),
     path("django-admin/", admin.site.urls),
     path("", include("ventanilla.web.urls")),
 ]

@@ -45,10 +45,13 @@ def _outbound(message: Message) -> OutboundMessage:
     contact = message.conversation.contact
     media = None
     if message.media_file:
+        with message.media_file.open("rb") as stored:
+            content = stored.read()
         media = MediaRef(
             provider_media_id=message.media_provider_id,
             mime_type=message.media_mime_type,
             filename=message.media_filename,
+            content=content,
         )
     return OutboundMessage(
         to_phone=wa_digits(contact.phone) if contact.phone else "",

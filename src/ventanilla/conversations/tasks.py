@@ -41,10 +41,14 @@ def sweep_outbox() -> None:
 
 @db_periodic_task(crontab(minute="17"))
 def prune_live_events() -> None:
-    """Live events are kept for consoles that reconnect; a day is far more than replay needs."""
+    """Live events are kept for consoles that reconnect; a day is far more than replay needs.
+    Early statuses whose message never got that provider id are dropped after a day too."""
     from datetime import timedelta
 
+    from ventanilla.conversations.models import EarlyStatus
     from ventanilla.core import clock
     from ventanilla.core.models import LiveEvent
 
     LiveEvent.objects.filter(created_at__lt=clock.now() - timedelta(days=1)).delete()
+    # statuses of messages we never sent (e.g. typed on the phone itself) wait here in vain
+    EarlyStatus.objects.filter(at__lt=clock.now() - timedelta(days=1)).delete()

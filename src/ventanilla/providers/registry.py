@@ -33,4 +33,17 @@ def provider_for(line: Line) -> ProviderClient:
             phone_number_id=line.cloud_phone_number_id or "",
             access_token=line.cloud_access_token,
         )
+    if line.provider == Provider.WPPCONNECT:
+        from ventanilla.providers.wppconnect.client import WppConnectClient
+
+        def keep_token(token: str, line_id=line.pk) -> None:
+            Line.objects.filter(pk=line_id).update(wpp_token=token)
+
+        return WppConnectClient(
+            base_url=line.wpp_url,
+            session=line.wpp_session,
+            secret_key=line.wpp_secret_key,
+            token=line.wpp_token,
+            on_token=keep_token,
+        )
     return UnavailableProvider(f"The {line.get_provider_display()} provider is not available yet.")

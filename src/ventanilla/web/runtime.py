@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.db import close_old_connections
 
 from ventanilla.accounts import services
 from ventanilla.conversations import tasks as conversation_tasks
@@ -100,3 +101,22 @@ def start_scheduler_ticker() -> threading.Event:
 
     threading.Thread(target=tick, name="ventanilla-ticker", daemon=True).start()
     return stop
+
+
+def reconnect_lines() -> None:
+    """Lines that were connected before a restart are started again (WPPConnect sessions), on a
+    thread of their own: a provider that is down must not hold up serving."""
+    from ventanilla.providers.sessions import reconnect_lines as reconnect
+
+    def run():
+        try:
+            started = reconnect()
+        except Exception:  # the desk serves even when a provider is down; the dashboard shows it
+            log.exception("could not reconnect the WhatsApp lines")
+            return
+        finally:
+            close_old_connections()
+        if started:
+            log.info("reconnecting lines %s", started)
+
+    threading.Thread(target=run, name="ventanilla-reconnect", daemon=True).start()

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         self.stdout.flush()
         consumer = runtime.start_embedded_jobs()
         ticker = runtime.start_scheduler_ticker()
+        runtime.reconnect_lines()
         try:
             runtime.run_asgi_server()
         finally:

@@ -9,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ticker = runtime.start_scheduler_ticker()
+        runtime.reconnect_lines()
         try:
             call_command("run_huey")
         finally:

@@ -1,0 +1,108 @@
+"""The bot / line session API of CONTRACT.md: status, start, stop, pause, name and number.
+
+Every call acts on the default line, or on `?line=ID`. Reading is for every signed-in person (the
+dashboard card); start, stop and metadata are for ADMIN; pause for ADMIN and SUPERVISOR. Start
+answers at once (202); the progress arrives over the socket as `session:status` and `session:qr`.
+"""
+
+from datetime import datetime
+
+from ninja import Router, Schema, Status
+from pydantic import ValidationError as PydanticValidationError
+
+from ventanilla.accounts.models import Role
+from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.security import require_role
+from ventanilla.contacts.phones import canonical_phone
+from ventanilla.core.errors import InvalidInput
+from ventanilla.providers import selectors, services, sessions
+from ventanilla.providers.models import Line
+
+router = Router(tags=["bot"])
+
+
+class BotStatus(Schema):
+    line_id: int
+    provider: str
+    state: str  # disconnected | qr | connecting | connected | error
+    detail: str
+    paused: bool
+    display_name: str
+    phone: str
+    connected_since: datetime | None
+    qr: str | None  # image data URL (or the QR's text) while the state is "qr"
+
+
+class StopIn(Schema):
+    logout: bool = False  # WPPConnect: unlink the device (the next start needs a new QR)
+
+
+STOP_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": StopIn.model_json_schema()}},
+}
+
+
+class PauseIn(Schema):
+    paused: bool
+
+
+class MetadataIn(Schema):
+    display_name: str | None = None
+    phone: str | None = None
+
+
+def _line(line_id: int | None) -> Line:
+    if line_id is None:
+        return services.line_default()
+    return selectors.line_get(line_id=line_id)
+
+
+@router.get("/status", response=BotStatus)
+def bot_status(request, line: int | None = None):
+    return sessions.session_status(_line(line))
+
+
+@router.post("/start", response={202: BotStatus})
+def bot_start(request, line: int | None = None):
+    require_role(request.auth, Role.ADMIN)
+    started = sessions.session_start(line=_line(line))
+    return Status(202, sessions.session_status(started))
+
+
+def _stop_options(request) -> StopIn:
+    """The body is optional: `POST /api/bot/stop` alone stops without logging out."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return StopIn()
+    try:
+        return StopIn.model_validate_json(request.body)
+    except PydanticValidationError as error:
+        raise InvalidInput.field("logout", 'Send {"logout": true|false} or no body.') from error
+
+
+@router.post("/stop", response=BotStatus, openapi_extra={"requestBody": STOP_BODY})
+def bot_stop(request, line: int | None = None):
+    require_role(request.auth, Role.ADMIN)
+    options = _stop_options(request)
+    return sessions.session_status(sessions.session_stop(line=_line(line), logout=options.logout))
+
+
+@router.post("/pause", response=BotStatus)
+def bot_pause(request, payload: PauseIn, line: int | None = None):
+    require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
+    return sessions.session_status(sessions.session_pause(line=_line(line), paused=payload.paused))
+
+
+@router.patch("/metadata", response=BotStatus)
+def bot_metadata(request, payload: MetadataIn, line: int | None = None):
+    require_role(request.auth, Role.ADMIN)
+    changes = reject_nulls(payload.dict(exclude_unset=True), ("display_name", "phone"))
+    if (changes.get("phone") or "").strip():
+        canonical = canonical_phone(changes["phone"])
+        if canonical is None:
+            raise InvalidInput.field(
+                "phone", f'"{changes["phone"].strip()}" is not a phone number.'
+            )
+        changes["phone"] = canonical[0]
+    updated = sessions.session_update_metadata(line=_line(line), **changes)
+    return sessions.session_status(updated)
