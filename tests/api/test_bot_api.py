@@ -190,3 +190,28 @@ def test_stop_body_must_be_the_options(api, admin, sandbox_line):
 
     assert response.status_code == 422
     assert "logout" in response.json()["errors"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_starting_a_cloud_line_checks_its_credentials_against_the_graph_api(api, admin, cloud_line):
+    from ventanilla.core.models import LiveEvent
+
+    response = api(admin).post(f"/api/bot/start?line={cloud_line.pk}")
+
+    assert response.status_code == 202
+    cloud_line.refresh_from_db()
+    assert cloud_line.state == "connected"
+    statuses = [e.data["state"] for e in LiveEvent.objects.filter(name="session:status")]
+    assert statuses[-1] == "connected"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_cloud_token_leaves_the_line_in_error_with_the_reason(api, admin, cloud_line):
+    cloud_line.cloud_access_token = "expired"
+    cloud_line.save()
+
+    api(admin).post(f"/api/bot/start?line={cloud_line.pk}")
+
+    cloud_line.refresh_from_db()
+    assert cloud_line.state == "error"
+    assert "token" in cloud_line.state_detail.lower()

@@ -11,6 +11,7 @@ It speaks the parts of the Graph API Ventanilla uses:
 - POST /{phone_number_id}/messages: a send ->
   {"messaging_product", "contacts", "messages": [{"id"}]} with a unique "wamid.FAKE..." id;
   a read receipt ({"status": "read"}) -> {"success": true}.
+- GET /{phone_number_id} -> {"id", "display_phone_number", "verified_name"}.
 - GET /{media_id} ->
   {"url": "<fake.url>/media-bytes/<id>", "mime_type", "sha256", "file_size", "id"}.
 - GET /media-bytes/{media_id} -> the bytes.
@@ -228,6 +229,17 @@ class FakeCloudApi:
             if media is None:
                 return 404, {}, _graph_error(100, "Unknown media")
             return 200, {"Content-Type": media[1]}, media[0]
+        if method == "GET" and parts == [self.phone_number_id]:
+            # the phone number's details, as Ventanilla's "start" reads them to check credentials
+            return (
+                200,
+                {},
+                {
+                    "id": self.phone_number_id,
+                    "display_phone_number": "+54 9 351 555-0000",
+                    "verified_name": "Mesa de ayuda",
+                },
+            )
         if method == "GET" and len(parts) == 1:
             with self._lock:
                 media = self._media.get(parts[0])
