@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ventanilla.api.routers import (
+    analytics,
     areas,
     auth,
     bot,
@@ -97,3 +98,4 @@ api.add_router("/sandbox", sandbox.router)
 api.add_router("/lines", lines.router)
 api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)
+api.add_router("/analytics", analytics.router)

@@ -65,6 +65,10 @@ class Conversation(models.Model):
             models.Index(fields=["assigned_to", "status", "-last_activity_at"]),
             models.Index(fields=["-last_activity_at", "-id"]),
             models.Index(fields=["contact", "-created_at"]),
+            # analytics windows
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["closed_at"]),
+            models.Index(fields=["assigned_at"]),
         ]
 
     def __str__(self) -> str:
@@ -164,6 +168,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "-id"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,1 @@
+"""Desk analytics: read-only selectors over conversations and messages (no models of its own)."""

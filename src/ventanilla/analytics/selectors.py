@@ -1,0 +1,304 @@
+"""The numbers a supervisor runs the desk by (SPEC.md "Analytics"; definitions: docs/analytics.md).
+
+Everything is scoped with the one visibility rule (`visible_filter`) and bounded by the date range.
+Days are TIME_ZONE days: the boundaries of each local day are computed here with zoneinfo (so DST
+and UTC offsets are right) and the database only compares stored UTC instants against them. That
+is the same SQL on SQLite, PostgreSQL and MariaDB, and needs no time zone tables in the database.
+Medians and p90s are computed in Python from the durations of the range (one number per
+conversation): SQLite and MariaDB have no percentile function.
+"""
+
+import math
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+
+from ventanilla.accounts.models import Area, User
+from ventanilla.conversations.models import (
+    OPEN_STATUSES,
+    Conversation,
+    Direction,
+    Message,
+    SenderType,
+    Status,
+)
+from ventanilla.conversations.visibility import Viewer, visible_filter
+from ventanilla.core import clock
+
+MIN_DAYS = 1
+MAX_DAYS = 90
+NO_AREA_NAME = "Sin área"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The last `days` local days, today included: [start, end) as aware UTC instants."""
+
+    tz: zoneinfo.ZoneInfo
+    days: list[date]
+    bounds: list[datetime]  # len(days) + 1 local midnights, ascending
+
+    @property
+    def start(self) -> datetime:
+        return self.bounds[0]
+
+    @property
+    def end(self) -> datetime:
+        return self.bounds[-1]
+
+    @property
+    def today_start(self) -> datetime:
+        return self.bounds[-2]
+
+
+def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def window(*, days: int, now: datetime | None = None) -> Window:
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    today = (now or clock.now()).astimezone(tz).date()
+    local_days = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    bounds = [local_midnight(day, tz) for day in local_days]
+    bounds.append(local_midnight(today + timedelta(days=1), tz))
+    return Window(tz=tz, days=local_days, bounds=bounds)
+
+
+def day_index(field: str, win: Window) -> Case:
+    """The index of the local day `field` falls on (rows are already filtered to the window)."""
+    whens = [
+        When(**{f"{field}__lt": bound}, then=Value(index))
+        for index, bound in enumerate(win.bounds[1:-1])
+    ]
+    return Case(*whens, default=Value(len(win.days) - 1), output_field=IntegerField())
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = math.ceil(position)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return round(value, 1)
+
+
+def stats(values: list[float]) -> dict:
+    return {"count": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
+
+
+def _grouped_stats(groups: dict, names: dict, key_name: str) -> list[dict]:
+    rows = [
+        {key_name: key, "name": names.get(key, NO_AREA_NAME if key is None else str(key))}
+        | stats(values)
+        for key, values in groups.items()
+    ]
+    return sorted(rows, key=lambda row: (row["name"].casefold(), row[key_name] or 0))
+
+
+class SecondsBetween(Func):
+    """`end - start` in seconds as a float (NULL if either is NULL), on each of our databases."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        start, end = self.source_expressions
+        start_sql, start_params = compiler.compile(start)
+        end_sql, end_params = compiler.compile(end)
+        params = (*end_params, *start_params)
+        if connection.vendor == "postgresql":
+            return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))::float8", params
+        if connection.vendor == "sqlite":
+            return f"((julianday({end_sql}) - julianday({start_sql})) * 86400.0)", params
+        if connection.vendor == "mysql":
+            # MariaDB: microseconds, exact; the division makes it a decimal, the field a float
+            return f"(TIMESTAMPDIFF(MICROSECOND, {start_sql}, {end_sql}) / 1000000.0)", (
+                *start_params,
+                *end_params,
+            )
+        raise NotImplementedError(connection.vendor)
+
+
+def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
+    """The whole dashboard for `user` in a fixed, small number of queries."""
+    win = window(days=days, now=now)
+    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+
+    # 1. now: open conversations by area and status, plus those closed today
+    current = (
+        visible.filter(Q(status__in=OPEN_STATUSES) | Q(closed_at__gte=win.today_start))
+        .values("area_id", "area__name", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    now_totals = {Status.BOT: 0, Status.QUEUED: 0, Status.ACTIVE: 0, "closed_today": 0}
+    by_area: dict = {}
+    for row in current:
+        key = "closed_today" if row["status"] == Status.CLOSED else row["status"]
+        if key not in now_totals:
+            continue
+        area = by_area.setdefault(
+            row["area_id"],
+            {
+                "area_id": row["area_id"],
+                "name": row["area__name"] or NO_AREA_NAME,
+                **dict.fromkeys(now_totals, 0),
+            },
+        )
+        area[key] += row["n"]
+        now_totals[key] += row["n"]
+
+    # 2. per day: opened, closed, messages in and out
+    per_day = [
+        {"date": day.isoformat(), "opened": 0, "closed": 0, "messages_in": 0, "messages_out": 0}
+        for day in win.days
+    ]
+    opened = (
+        visible.filter(created_at__gte=win.start, created_at__lt=win.end)
+        .annotate(day=day_index("created_at", win))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in opened:
+        per_day[row["day"]]["opened"] = row["n"]
+    closed = (
+        visible.filter(closed_at__gte=win.start, closed_at__lt=win.end)
+        .annotate(day=day_index("closed_at", win))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in closed:
+        per_day[row["day"]]["closed"] = row["n"]
+    # A message created at t leaves its conversation's last_activity_at >= t: the conversation side
+    # is narrowed by its (indexed) last_activity_at, the message side by created_at.
+    messages = (
+        Message.objects.filter(
+            created_at__gte=win.start,
+            created_at__lt=win.end,
+            conversation__in=visible.filter(last_activity_at__gte=win.start).values("pk"),
+        )
+        .annotate(day=day_index("created_at", win))
+        .values("day", "direction")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in messages:
+        key = "messages_in" if row["direction"] == Direction.IN else "messages_out"
+        per_day[row["day"]][key] += row["n"]
+
+    # 3. durations, as seconds computed by the database (parsing ~100,000 timestamps in Python
+    # would cost more than every query together): one row per conversation of the window
+    first_agent_reply = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"),
+            sender_type=SenderType.AGENT,
+            created_at__gte=OuterRef("assigned_at"),
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    assigned_rows = (
+        visible.filter(assigned_at__gte=win.start, assigned_at__lt=win.end)
+        .annotate(
+            response=SecondsBetween(
+                "assigned_at", Subquery(first_agent_reply, output_field=DateTimeField())
+            ),
+            wait=SecondsBetween("queued_at", "assigned_at"),
+        )
+        .values_list("area_id", "assigned_to_id", "response", "wait")
+    )
+    closed_rows = (
+        visible.filter(status=Status.CLOSED, closed_at__gte=win.start, closed_at__lt=win.end)
+        .annotate(
+            took=SecondsBetween("created_at", "closed_at"),
+            by_bot=ExpressionWrapper(Q(assigned_at__isnull=True), output_field=BooleanField()),
+        )
+        .values_list("area_id", "assigned_to_id", "by_bot", "took")
+    )
+    first_response: dict = {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
+    resolution: dict = {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
+    queue_wait: list[float] = []
+    for area_id, agent_id, response, wait in assigned_rows:
+        if response is not None and response >= 0:
+            first_response["all"].append(response)
+            first_response["area"][area_id].append(response)
+            if agent_id is not None:
+                first_response["agent"][agent_id].append(response)
+        if wait is not None and wait >= 0:
+            queue_wait.append(wait)
+    closed_total = 0
+    closed_by_bot = 0
+    for area_id, agent_id, by_bot, took in closed_rows:
+        closed_total += 1
+        closed_by_bot += 1 if by_bot else 0
+        if took is not None and took >= 0:
+            resolution["all"].append(took)
+            resolution["area"][area_id].append(took)
+            if not by_bot and agent_id is not None:
+                resolution["agent"][agent_id].append(took)
+
+    area_ids = {key for key in (*first_response["area"], *resolution["area"]) if key is not None}
+    agent_ids = set(first_response["agent"]) | set(resolution["agent"])
+    area_names = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name"))
+    agent_names = {
+        pk: name or username
+        for pk, name, username in User.objects.filter(pk__in=agent_ids).values_list(
+            "pk", "name", "username"
+        )
+    }
+
+    return {
+        "days": days,
+        "time_zone": settings.TIME_ZONE,
+        "from": win.days[0].isoformat(),
+        "to": win.days[-1].isoformat(),
+        "now": {
+            "bot": now_totals[Status.BOT],
+            "queued": now_totals[Status.QUEUED],
+            "active": now_totals[Status.ACTIVE],
+            "closed_today": now_totals["closed_today"],
+            "by_area": sorted(
+                by_area.values(), key=lambda row: (row["name"].casefold(), row["area_id"] or 0)
+            ),
+        },
+        "per_day": per_day,
+        "first_response": {
+            "overall": stats(first_response["all"]),
+            "by_area": _grouped_stats(first_response["area"], area_names, "area_id"),
+            "by_agent": _grouped_stats(first_response["agent"], agent_names, "user_id"),
+        },
+        "resolution": {
+            "overall": stats(resolution["all"]),
+            "by_area": _grouped_stats(resolution["area"], area_names, "area_id"),
+            "by_agent": _grouped_stats(resolution["agent"], agent_names, "user_id"),
+        },
+        "bot_only": {
+            "closed": closed_total,
+            "by_bot": closed_by_bot,
+            "share": round(closed_by_bot / closed_total, 4) if closed_total else None,
+        },
+        "queue_wait": stats(queue_wait),
+    }
