@@ -346,7 +346,7 @@ def test_sending_stores_a_queued_outbound_message(make_conversation, agent, sopo
         ("Hola", "queued", "agent", agent.pk),
         ("¿Algo más?", "queued", "agent", agent.pk),
     ]
-    first_id = Message.objects.get(text="Hola").pk
+    first_id = Message.objects.get(direction="out", text="Hola").pk
     assert with_htmx.status_code == 204
     assert with_htmx["HX-Trigger"] == f'{{"chat:sent": {{"id": {first_id}}}}}'
     assert plain.status_code == 302
