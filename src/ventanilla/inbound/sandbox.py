@@ -7,7 +7,7 @@ from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.inbound import pipeline
 from ventanilla.providers.base import InboundMessage, ParsedWebhook
-from ventanilla.providers.models import Line, Provider
+from ventanilla.providers.models import Line, LineState, Provider
 from ventanilla.providers.services import line_default
 
 
@@ -16,7 +16,9 @@ def sandbox_line() -> Line:
     if default.provider == Provider.SANDBOX:
         return default
     line = Line.objects.filter(provider=Provider.SANDBOX).order_by("pk").first()
-    return line or Line.objects.create(provider=Provider.SANDBOX, display_name="Sandbox")
+    return line or Line.objects.create(
+        provider=Provider.SANDBOX, display_name="Sandbox", state=LineState.CONNECTED
+    )
 
 
 def _phone(phone: str) -> str:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from ventanilla.core.errors import InvalidInput
-from ventanilla.providers.models import Line, Provider
+from ventanilla.providers.models import Line, LineState, Provider
 
 
 def _settings_credentials(provider: str) -> dict:
@@ -39,6 +39,10 @@ def line_default() -> Line:
                 provider=provider,
                 is_default=True,
                 display_name="WhatsApp",
+                # the simulated phone needs no connecting: it is up from the start
+                state=LineState.CONNECTED
+                if provider == Provider.SANDBOX
+                else LineState.DISCONNECTED,
                 **_settings_credentials(provider),
             )
     except IntegrityError:

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from ventanilla.web import chat_views, health, sandbox_views, views
+from ventanilla.web import (
+    chat_views,
+    contact_views,
+    dashboard_views,
+    health,
+    sandbox_views,
+    views,
+)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -26,13 +33,35 @@ urlpatterns = [
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
     path("chats/<int:conversation_id>/reopen/", chat_views.chat_reopen, name="chat_reopen"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/lines/<int:line_id>/", dashboard_views.dashboard_line, name="dashboard_line"),
+    path(
+        "dashboard/lines/<int:line_id>/start/",
+        dashboard_views.dashboard_line_start,
+        name="dashboard_line_start",
+    ),
+    path(
+        "dashboard/lines/<int:line_id>/stop/",
+        dashboard_views.dashboard_line_stop,
+        name="dashboard_line_stop",
+    ),
+    path(
+        "dashboard/lines/<int:line_id>/pause/",
+        dashboard_views.dashboard_line_pause,
+        name="dashboard_line_pause",
+    ),
     path("sandbox/", sandbox_views.sandbox_page, name="sandbox"),
     path("sandbox/thread/", sandbox_views.sandbox_thread_part, name="sandbox_thread"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
     path("users/<int:user_id>/active/", views.user_set_active, name="user_active"),
+    path("contacts/", contact_views.contact_list, name="contacts"),
+    path("contacts/new/", contact_views.contact_create, name="contact_create"),
+    path("contacts/import/", contact_views.contact_import, name="contact_import"),
+    path("contacts/import/run/", contact_views.contact_import_run, name="contact_import_run"),
+    path("contacts/<int:contact_id>/", contact_views.contact_edit, name="contact_edit"),
+    path("contacts/<int:contact_id>/delete/", contact_views.contact_delete, name="contact_delete"),
     path("areas/", views.area_list, name="areas"),
     path("areas/new/", views.area_create, name="area_create"),
     path("areas/<int:area_id>/", views.area_edit, name="area_edit"),

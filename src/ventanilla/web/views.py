@@ -158,15 +158,6 @@ def availability(request):
     return redirect(back)
 
 
-# --- Pages for everyone ----------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def dashboard(request):
-    return render(request, "web/dashboard.html", {"section": "dashboard"})
-
-
 # --- Users (ADMIN) ---------------------------------------------------------------------------
 
 
