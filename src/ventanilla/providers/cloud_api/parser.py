@@ -11,11 +11,10 @@ Nothing in here raises on bad input: a broken part is skipped and described in
 """
 
 import json
-import math
-from datetime import UTC, datetime
 from typing import Any
 
 from ventanilla.providers.base import InboundMessage, MediaRef, ParsedWebhook, StatusUpdate
+from ventanilla.providers.values import as_number, as_text, as_unix_time
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 STATUS_VALUES = ("sent", "delivered", "read", "failed")
@@ -74,7 +73,7 @@ def _parse_change(change: Any, where: str, result: ParsedWebhook) -> None:
         result.errors.append(_note("", f"{where}.value", "value is missing or not an object"))
         return
     metadata = value.get("metadata")
-    line_key = _str(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
+    line_key = as_text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
     if not line_key:
         result.errors.append(
             _note("", f"{where}.value.metadata", "metadata.phone_number_id is missing")
@@ -132,7 +131,7 @@ def _contacts(raw: Any) -> _Contacts:
         return found
     usable = [c for c in raw if isinstance(c, dict)]
     for contact in usable:
-        phone, user_id = _str(contact.get("wa_id")), _str(contact.get("user_id"))
+        phone, user_id = as_text(contact.get("wa_id")), as_text(contact.get("user_id"))
         if phone:
             found.by_phone.setdefault(phone, contact)
         if user_id:
@@ -144,7 +143,7 @@ def _contacts(raw: Any) -> _Contacts:
 
 def _sender(msg: dict, contacts: _Contacts) -> tuple[str, str, str]:
     """(phone, user id, profile name) of who sent `msg`, completed from `contacts[]`."""
-    phone, user_id = _str(msg.get("from")), _str(msg.get("from_user_id"))
+    phone, user_id = as_text(msg.get("from")), as_text(msg.get("from_user_id"))
     contact = (phone and contacts.by_phone.get(phone)) or (
         user_id and contacts.by_user_id.get(user_id)
     )
@@ -152,31 +151,31 @@ def _sender(msg: dict, contacts: _Contacts) -> tuple[str, str, str]:
         contact = contacts.only
     if not isinstance(contact, dict):
         contact = {}
-    phone = phone or _str(contact.get("wa_id"))
-    user_id = user_id or _str(contact.get("user_id"))
+    phone = phone or as_text(contact.get("wa_id"))
+    user_id = user_id or as_text(contact.get("user_id"))
     profile = contact.get("profile")
-    name = _str(profile.get("name")) if isinstance(profile, dict) else ""
+    name = as_text(profile.get("name")) if isinstance(profile, dict) else ""
     return phone, user_id, name
 
 
 def _message(msg: Any, line_key: str, contacts: _Contacts) -> InboundMessage:
     if not isinstance(msg, dict):
         raise _Skip("message is not an object")
-    message_id = _str(msg.get("id"))
+    message_id = as_text(msg.get("id"))
     if not message_id:
         raise _Skip("message has no id")
     phone, user_id, name = _sender(msg, contacts)
     if not phone and not user_id:
         raise _Skip("message has neither a sender phone nor a sender user id")
 
-    kind = _str(msg.get("type"))
+    kind = as_text(msg.get("type"))
     msg_type, text, media, payload = _content(kind, msg)
     referral = msg.get("referral")
     if isinstance(referral, dict):
         payload["referral"] = referral  # click-to-WhatsApp ad the customer came from
 
     context = msg.get("context")
-    reply_to = _str(context.get("id")) if isinstance(context, dict) else ""
+    reply_to = as_text(context.get("id")) if isinstance(context, dict) else ""
     return InboundMessage(
         provider_message_id=message_id,
         from_phone=phone,
@@ -187,7 +186,7 @@ def _message(msg: Any, line_key: str, contacts: _Contacts) -> InboundMessage:
         media=media,
         payload=payload,
         reply_to_provider_id=reply_to,
-        timestamp=_timestamp(msg.get("timestamp")),
+        timestamp=as_unix_time(msg.get("timestamp")),
         line_key=line_key,
     )
 
@@ -196,18 +195,18 @@ def _content(kind: str, msg: dict) -> tuple[str, str, MediaRef | None, dict]:
     """(type, text, media, payload) for one message part; unknown shapes become unsupported."""
     part = msg.get(kind) if kind else None
     if kind == "text" and isinstance(part, dict):
-        return "text", _str(part.get("body")), None, {}
+        return "text", as_text(part.get("body")), None, {}
     if kind in MEDIA_TYPES and isinstance(part, dict):
         return _media(kind, part)
     if kind == "location" and isinstance(part, dict):
         payload = {
-            "latitude": _number(part.get("latitude")),
-            "longitude": _number(part.get("longitude")),
-            "name": _str(part.get("name")),
-            "address": _str(part.get("address")),
+            "latitude": as_number(part.get("latitude")),
+            "longitude": as_number(part.get("longitude")),
+            "name": as_text(part.get("name")),
+            "address": as_text(part.get("address")),
         }
-        if _str(part.get("url")):
-            payload["url"] = _str(part.get("url"))
+        if as_text(part.get("url")):
+            payload["url"] = as_text(part.get("url"))
         return "location", "", None, payload
     if kind == "contacts" and isinstance(part, list):
         cards = [card for card in part if isinstance(card, dict)]
@@ -217,50 +216,59 @@ def _content(kind: str, msg: dict) -> tuple[str, str, MediaRef | None, dict]:
         if reply is not None:
             return "interactive", reply.get("title", ""), None, reply
     if kind == "button" and isinstance(part, dict):
-        button_payload, button_text = _str(part.get("payload")), _str(part.get("text"))
+        button_payload, button_text = as_text(part.get("payload")), as_text(part.get("text"))
         payload = {"kind": "button", "id": button_payload, "title": button_text}
         payload["payload"] = button_payload
         return "interactive", button_text, None, payload
     if kind == "reaction" and isinstance(part, dict):
-        emoji = _str(part.get("emoji"))  # "" when the customer removed the reaction
-        return "reaction", emoji, None, {"emoji": emoji, "message_id": _str(part.get("message_id"))}
+        emoji = as_text(part.get("emoji"))  # "" when the customer removed the reaction
+        return (
+            "reaction",
+            emoji,
+            None,
+            {"emoji": emoji, "message_id": as_text(part.get("message_id"))},
+        )
     if kind == "system" and isinstance(part, dict):
-        return "system", _str(part.get("body")), None, {"system": part}
+        return "system", as_text(part.get("body")), None, {"system": part}
     return "unsupported", "", None, {"original_type": kind, "raw": msg}
 
 
 def _media(kind: str, part: dict) -> tuple[str, str, MediaRef | None, dict]:
     voice = kind == "audio" and part.get("voice") is True
-    media_id, url = _str(part.get("id")), _str(part.get("url"))
+    media_id, url = as_text(part.get("id")), as_text(part.get("url"))
     media = None
     if media_id or url:
         media = MediaRef(
             provider_media_id=media_id,
             url=url,
-            mime_type=_str(part.get("mime_type")),
-            filename=_str(part.get("filename")),
-            sha256=_str(part.get("sha256")),
+            mime_type=as_text(part.get("mime_type")),
+            filename=as_text(part.get("filename")),
+            sha256=as_text(part.get("sha256")),
             voice=voice,
         )
     payload = {"animated": True} if kind == "sticker" and part.get("animated") is True else {}
-    return ("voice" if voice else kind), _str(part.get("caption")), media, payload
+    return ("voice" if voice else kind), as_text(part.get("caption")), media, payload
 
 
 def _interactive(part: dict) -> dict | None:
-    kind = _str(part.get("type"))
+    kind = as_text(part.get("type"))
     reply = part.get(kind) if kind in ("button_reply", "list_reply") else None
     if isinstance(reply, dict):
-        payload = {"kind": kind, "id": _str(reply.get("id")), "title": _str(reply.get("title"))}
+        payload = {
+            "kind": kind,
+            "id": as_text(reply.get("id")),
+            "title": as_text(reply.get("title")),
+        }
         if kind == "list_reply":
-            payload["description"] = _str(reply.get("description"))
+            payload["description"] = as_text(reply.get("description"))
         return payload
     if kind == "nfm_reply" and isinstance(part.get("nfm_reply"), dict):  # WhatsApp Flows
         nfm = part["nfm_reply"]
         return {
             "kind": "nfm_reply",
-            "title": _str(nfm.get("body")),
-            "name": _str(nfm.get("name")),
-            "response_json": _str(nfm.get("response_json")),
+            "title": as_text(nfm.get("body")),
+            "name": as_text(nfm.get("name")),
+            "response_json": as_text(nfm.get("response_json")),
         }
     return None
 
@@ -268,22 +276,22 @@ def _interactive(part: dict) -> dict | None:
 def _status(raw: Any, line_key: str, contacts: _Contacts) -> StatusUpdate:
     if not isinstance(raw, dict):
         raise _Skip("status is not an object")
-    message_id = _str(raw.get("id"))
+    message_id = as_text(raw.get("id"))
     if not message_id:
         raise _Skip("status has no message id")
-    status = _str(raw.get("status"))
+    status = as_text(raw.get("status"))
     if status not in STATUS_VALUES:
         raise _Skip(f"unknown status {status[:40]!r}")
     code = title = ""
     errors = raw.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        code = _str(errors[0].get("code"))
-        title = _str(errors[0].get("title")) or _str(errors[0].get("message"))
-    recipient = _str(raw.get("recipient_id")) or _str(raw.get("recipient_user_id"))
+        code = as_text(errors[0].get("code"))
+        title = as_text(errors[0].get("title")) or as_text(errors[0].get("message"))
+    recipient = as_text(raw.get("recipient_id")) or as_text(raw.get("recipient_user_id"))
     return StatusUpdate(
         provider_message_id=message_id,
         status=status,
-        timestamp=_timestamp(raw.get("timestamp")),
+        timestamp=as_unix_time(raw.get("timestamp")),
         error_code=code,
         error_title=title,
         recipient=recipient,
@@ -295,10 +303,10 @@ def _provider_error(error: dict, line_key: str) -> dict:
     data = error.get("error_data")
     return {
         "source": "provider",
-        "code": _str(error.get("code")),
-        "title": _str(error.get("title")),
-        "message": _str(error.get("message")),
-        "details": _str(data.get("details")) if isinstance(data, dict) else "",
+        "code": as_text(error.get("code")),
+        "title": as_text(error.get("title")),
+        "message": as_text(error.get("message")),
+        "details": as_text(data.get("details")) if isinstance(data, dict) else "",
         "line_key": line_key,
     }
 
@@ -311,39 +319,3 @@ def _note(line_key: str, where: str, title: str) -> dict:
         "where": where,
         "line_key": line_key,
     }
-
-
-def _str(value: Any) -> str:
-    """Strings as they are, integers as digits (ids and codes), everything else ""."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
-def _number(value: Any) -> float | None:
-    """A finite coordinate as float, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """Unix seconds (string or number) -> aware UTC datetime; None when absent or nonsense."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isascii() or not value.isdigit():
-            return None
-    if not isinstance(value, int | float | str):
-        return None
-    try:
-        return datetime.fromtimestamp(int(value), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        return None

@@ -26,13 +26,12 @@ Pure provider layer: no models, no database.
 import base64
 import binascii
 import json
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from ventanilla.providers.base import InboundMessage, MediaRef, ParsedWebhook, StatusUpdate
+from ventanilla.providers.values import as_number, as_text, as_unix_time
 
 # Line states (the values of providers.models.LineState; the parser knows no models).
 DISCONNECTED, QR, CONNECTING, CONNECTED, ERROR = (
@@ -149,8 +148,8 @@ def parse_event(body: Any) -> WppEvent:
     """What one webhook body means; never raises."""
     if not isinstance(body, dict):
         return WppEvent(event="", ignored="not_an_object")
-    event = _str(body.get("event"))
-    session = _str(body.get("session"))
+    event = as_text(body.get("event"))
+    session = as_text(body.get("session"))
     try:
         return _parse(event, session, body)
     except Exception as exc:  # a last guard: a parser bug must not turn into a 500
@@ -168,12 +167,12 @@ def _parse(event: str, session: str, body: dict) -> WppEvent:
         parsed = ParsedWebhook(statuses=[update] if update else [])
         return WppEvent(event=event, session=session, parsed=parsed, ignored=ignored)
     if event == "qrcode":
-        qr = qr_data(_str(body.get("qrcode")), _str(body.get("urlcode")))
+        qr = qr_data(as_text(body.get("qrcode")), as_text(body.get("urlcode")))
         if not qr:
             return WppEvent(event=event, session=session, ignored="qrcode_without_code")
         return WppEvent(event=event, session=session, session_event=SessionEvent("", "qrcode", qr))
     if event == "status-find":
-        status = _str(body.get("status"))
+        status = as_text(body.get("status"))
         state = STATUS_STATES.get(status)
         if state is None:
             return WppEvent(event=event, session=session, ignored=f"status:{status[:40]}")
@@ -193,8 +192,8 @@ def _parse(event: str, session: str, body: dict) -> WppEvent:
 def serialized(value: Any) -> str:
     """A WhatsApp id as WPPConnect serialises it, from a string or an `{"_serialized"}` object."""
     if isinstance(value, dict):
-        return _str(value.get("_serialized")) or _str(value.get("id"))
-    return _str(value)
+        return as_text(value.get("_serialized")) or as_text(value.get("id"))
+    return as_text(value)
 
 
 def phone_of(wid: str) -> str:
@@ -236,9 +235,9 @@ def chat_of_message_id(message_id: str) -> str:
 
 
 def _message(body: dict) -> tuple[InboundMessage | None, str]:
-    chat = serialized(body.get("chatId")) or _str(body.get("from"))
+    chat = serialized(body.get("chatId")) or as_text(body.get("from"))
     sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
-    for candidate in (chat, _str(body.get("from")), _str(body.get("to"))):
+    for candidate in (chat, as_text(body.get("from")), as_text(body.get("to"))):
         kind = chat_kind(candidate)
         if kind:
             return None, kind
@@ -250,7 +249,7 @@ def _message(body: dict) -> tuple[InboundMessage | None, str]:
         isinstance(body.get("id"), dict) and body["id"].get("fromMe") is True
     ):
         return None, "from_me"
-    kind = _str(body.get("type"))
+    kind = as_text(body.get("type"))
     if kind in NOTIFICATION_TYPES or body.get("isNotification") is True:
         return None, "notification"
     message_id = serialized(body.get("id"))
@@ -273,8 +272,8 @@ def _message(body: dict) -> tuple[InboundMessage | None, str]:
             media=media,
             payload=payload,
             reply_to_provider_id=serialized(body.get("quotedMsgId")),
-            timestamp=_timestamp(body.get("t") or body.get("timestamp")),
-            line_key=_str(body.get("session")),
+            timestamp=as_unix_time(body.get("t") or body.get("timestamp")),
+            line_key=as_text(body.get("session")),
         ),
         "",
     )
@@ -285,7 +284,7 @@ def _identity(body: dict, chat: str, sender: dict) -> tuple[str, str]:
     WPPConnect versions add next to a lid."""
     candidates = [
         chat,
-        _str(body.get("from")),
+        as_text(body.get("from")),
         serialized(sender.get("id")),
         serialized(body.get("author")),
         serialized(sender.get("phoneNumber")),
@@ -306,7 +305,7 @@ def _profile_name(body: dict, sender: dict) -> str:
         sender.get("verifiedName"),
         sender.get("name"),
     ):
-        name = _str(value).strip()
+        name = as_text(value).strip()
         if name:
             return name
     return ""
@@ -314,7 +313,7 @@ def _profile_name(body: dict, sender: dict) -> str:
 
 def _content(kind: str, body: dict, message_id: str) -> tuple[str, str, MediaRef | None, dict]:
     if kind == "chat":
-        return "text", _str(body.get("body")) or _str(body.get("content")), None, {}
+        return "text", as_text(body.get("body")) or as_text(body.get("content")), None, {}
     if kind in MEDIA_TYPES:
         return _media(kind, body, message_id)
     if kind == "location":
@@ -329,14 +328,14 @@ def _content(kind: str, body: dict, message_id: str) -> tuple[str, str, MediaRef
 
 
 def _media(kind: str, body: dict, message_id: str) -> tuple[str, str, MediaRef | None, dict]:
-    mime = _str(body.get("mimetype"))
+    mime = as_text(body.get("mimetype"))
     declared = body.get("size") if isinstance(body.get("size"), int) else None
-    content = inline_content(_str(body.get("body")), declared)
+    content = inline_content(as_text(body.get("body")), declared)
     media = MediaRef(
         provider_media_id=message_id,  # get-media-by-message fetches it when not inline
         mime_type=mime,
-        filename=_str(body.get("filename")),
-        sha256=_str(body.get("filehash")),
+        filename=as_text(body.get("filename")),
+        sha256=as_text(body.get("filehash")),
         size=len(content) if content is not None else declared,
         content=content,
         voice=kind == "ptt",
@@ -344,9 +343,9 @@ def _media(kind: str, body: dict, message_id: str) -> tuple[str, str, MediaRef |
     payload = {}
     if kind == "sticker" and body.get("isAnimated") is True:
         payload["animated"] = True
-    if kind in ("audio", "ptt") and _str(body.get("duration")).isdigit():
-        payload["duration"] = int(_str(body.get("duration")))
-    return MEDIA_TYPES[kind], _str(body.get("caption")), media, payload
+    if kind in ("audio", "ptt") and as_text(body.get("duration")).isdigit():
+        payload["duration"] = int(as_text(body.get("duration")))
+    return MEDIA_TYPES[kind], as_text(body.get("caption")), media, payload
 
 
 def inline_content(value: str, declared_size: int | None = None) -> bytes | None:
@@ -371,11 +370,11 @@ def inline_content(value: str, declared_size: int | None = None) -> bytes | None
 
 
 def _location(body: dict) -> dict:
-    description = _str(body.get("loc")) or _str(body.get("comment"))
+    description = as_text(body.get("loc")) or as_text(body.get("comment"))
     name, _, address = description.partition("\n")
     payload = {
-        "latitude": _number(body.get("lat")),
-        "longitude": _number(body.get("lng")),
+        "latitude": as_number(body.get("lat")),
+        "longitude": as_number(body.get("lng")),
         "name": name.strip(),
         "address": address.strip(),
     }
@@ -386,11 +385,11 @@ def _location(body: dict) -> dict:
 
 def _cards(kind: str, body: dict) -> list[dict]:
     if kind == "vcard":
-        vcards = [(_str(body.get("vcardFormattedName")), _str(body.get("body")))]
+        vcards = [(as_text(body.get("vcardFormattedName")), as_text(body.get("body")))]
     else:
         items = body.get("vcardList") if isinstance(body.get("vcardList"), list) else []
         vcards = [
-            (_str(item.get("displayName")), _str(item.get("vcard")))
+            (as_text(item.get("displayName")), as_text(item.get("vcard")))
             for item in items
             if isinstance(item, dict)
         ]
@@ -415,23 +414,23 @@ def _card(display_name: str, vcard: str) -> dict:
 
 
 def _reply(kind: str, body: dict) -> dict | None:
-    title = _str(body.get("body")) or _str(body.get("content"))
+    title = as_text(body.get("body")) or as_text(body.get("content"))
     if kind == "buttons_response":
-        reply_id = _str(body.get("selectedButtonId"))
+        reply_id = as_text(body.get("selectedButtonId"))
         return {"kind": "button_reply", "id": reply_id, "title": title} if reply_id else None
     if kind == "template_button_reply":
-        reply_id = _str(body.get("selectedId"))
+        reply_id = as_text(body.get("selectedId"))
         return {"kind": "button_reply", "id": reply_id, "title": title} if reply_id else None
     response = body.get("listResponse") if isinstance(body.get("listResponse"), dict) else {}
     single = response.get("singleSelectReply")
-    reply_id = _str(single.get("selectedRowId")) if isinstance(single, dict) else ""
+    reply_id = as_text(single.get("selectedRowId")) if isinstance(single, dict) else ""
     if not reply_id:
         return None
     return {
         "kind": "list_reply",
         "id": reply_id,
-        "title": _str(response.get("title")) or title,
-        "description": _str(response.get("description")),
+        "title": as_text(response.get("title")) or title,
+        "description": as_text(response.get("description")),
     }
 
 
@@ -464,7 +463,7 @@ def _ack(body: dict) -> tuple[StatusUpdate | None, str]:
         return None, "ack_of_received"  # the customer's message was read by us: nothing to do
     chat = (
         (raw_id.get("remote") if isinstance(raw_id, dict) else None)
-        or _str(body.get("to"))
+        or as_text(body.get("to"))
         or chat_of_message_id(message_id)
     )
     kind = chat_kind(serialized(chat))
@@ -484,7 +483,7 @@ def _ack(body: dict) -> tuple[StatusUpdate | None, str]:
             error_title="WhatsApp did not accept the message." if status == "failed" else "",
             error_code=str(ack) if status == "failed" else "",
             recipient=recipient,
-            line_key=_str(body.get("session")),
+            line_key=as_text(body.get("session")),
         ),
         "",
     )
@@ -503,49 +502,13 @@ def qr_data(qrcode: str, urlcode: str = "") -> str:
 def _call(body: dict) -> dict:
     peer = serialized(body.get("peerJid")) or serialized(body.get("sender"))
     return {
-        "id": _str(body.get("id")),
+        "id": as_text(body.get("id")),
         "from_phone": phone_of(peer),
         "from_user_id": lid_of(peer),
         "video": body.get("isVideo") is True,
         "group": body.get("isGroup") is True or chat_kind(peer) == "group",
-        "timestamp": _timestamp(body.get("offerTime")),
+        "timestamp": as_unix_time(body.get("offerTime")),
     }
 
 
 # --- values --------------------------------------------------------------------------------------
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isascii() or not value.isdigit():
-            return None
-    if not isinstance(value, int | float | str):
-        return None
-    try:
-        seconds = int(value)
-        if seconds > 10**11:  # milliseconds
-            seconds //= 1000
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
