@@ -187,3 +187,18 @@ def test_reopen_is_refused_when_the_customer_already_wrote_again(
 
     assert response.status_code == 409
     assert "newer open conversation" in response.json()["detail"]
+
+
+def test_a_supervisor_reading_a_colleagues_chat_leaves_it_unread_for_them(
+    api, make_user, make_area, make_conversation
+):
+    soporte = make_area("Soporte")
+    agent = make_user(Role.SUPPORT, areas=[soporte])
+    supervisor = make_user(Role.SUPERVISOR, areas=[soporte])
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+
+    glance = api(supervisor).post(f"/api/conversations/{conversation.pk}/read")
+    own = api(agent).post(f"/api/conversations/{conversation.pk}/read")
+
+    assert (glance.status_code, glance.json()["unread_count"]) == (200, 1)
+    assert own.json()["unread_count"] == 0

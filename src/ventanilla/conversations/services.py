@@ -404,10 +404,13 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
 
 
 def conversation_mark_read(*, conversation: Conversation, by: User) -> list[str]:
-    """Clears the unread count; returns the provider ids of customer messages to acknowledge."""
+    """Clears the unread count; returns the provider ids of customer messages to acknowledge.
+
+    Unread counts belong to the assignee: a supervisor glancing at a colleague's conversation
+    leaves it unread for them (anyone clears it while nobody is assigned)."""
     with transaction.atomic():
         conversation = _locked(conversation)
-        if conversation.unread_count == 0:
+        if conversation.unread_count == 0 or conversation.assigned_to_id not in (None, by.pk):
             return []
         unread = list(
             conversation.messages.filter(direction=Direction.IN)
