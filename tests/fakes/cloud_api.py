@@ -30,9 +30,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.fakes.http import FakeServer
 
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
 DEFAULT_ACCESS_TOKEN = "fake-cloud-api-token"
@@ -75,7 +76,9 @@ _ERROR_MESSAGES = {
 }
 
 
-class FakeCloudApi:
+class FakeCloudApi(FakeServer):
+    name = "fake Cloud API"
+
     def __init__(
         self,
         phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
@@ -90,38 +93,12 @@ class FakeCloudApi:
         self._media: dict[str, tuple[bytes, str]] = {}
         self._scripts: list[_Script] = []
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> "FakeCloudApi":
-        fake = self
-
-        class Handler(_Handler):
-            api = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        """Base URL to use as WHATSAPP_CLOUD_API_URL (no trailing slash)."""
-        assert self._server is not None, "the fake Cloud API is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    def _received(self, method, path, headers, body, raw) -> None:
+        self._record(RecordedRequest(method, path, headers, body, raw))
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -293,44 +270,6 @@ def _graph_error(code: int, message: str) -> dict:
     return {
         "error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "FAKE"}
     }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    api: FakeCloudApi
-
-    def log_message(self, format, *args):  # quiet test output
-        pass
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        self.api._record(RecordedRequest(method, self.path, headers, body, raw))
-        status, extra_headers, payload = self.api._handle(method, self.path, headers, body)
-        if isinstance(payload, bytes):
-            data, content_type = payload, extra_headers.pop("Content-Type", "")
-        else:
-            data, content_type = json.dumps(payload).encode(), "application/json"
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type or "application/octet-stream")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra_headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout test)
-
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_POST(self):
-        self._serve("POST")
 
 
 @pytest.fixture

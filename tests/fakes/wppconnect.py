@@ -35,10 +35,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+
+from tests.fakes.http import FakeServer
 
 DEFAULT_SECRET_KEY = "THISISMYSECURETOKEN"
 DEFAULT_SESSION = "acme-support"  # the fixtures' "session"
@@ -126,7 +127,9 @@ def ack_event(message_id: str, ack: int, *, session: str = DEFAULT_SESSION) -> d
     }
 
 
-class FakeWppConnect:
+class FakeWppConnect(FakeServer):
+    name = "fake WPPConnect Server"
+
     def __init__(self, secret_key: str = DEFAULT_SECRET_KEY, session: str = DEFAULT_SESSION):
         self.secret_key = secret_key
         self.session = session
@@ -146,37 +149,13 @@ class FakeWppConnect:
         self._answers: list[tuple[str, int | None]] = []
         self._threads: list[threading.Thread] = []
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> "FakeWppConnect":
-        fake = self
-
-        class Handler(_Handler):
-            server_fake = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
     def stop(self) -> None:
         self.wait_idle(timeout=5)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        """Base URL to use as the line's WPPCONNECT_URL (no trailing slash)."""
-        assert self._server is not None, "the fake WPPConnect Server is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().stop()
 
     # -- scripting -------------------------------------------------------------------------------
 
@@ -452,43 +431,6 @@ class FakeWppConnect:
                 }
             )
         return 201, {}, {"status": "success", "response": results, "mapper": "return"}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_fake: FakeWppConnect
-
-    def log_message(self, format, *args):  # quiet test output
-        pass
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, extra, payload = self.server_fake._handle(method, self.path, headers, body)
-        if isinstance(payload, bytes):
-            data, content_type = payload, extra.pop("Content-Type", "application/octet-stream")
-        else:
-            data, content_type = json.dumps(payload).encode(), "application/json"
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout test)
-
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_POST(self):
-        self._serve("POST")
 
 
 @pytest.fixture
