@@ -5,6 +5,7 @@ from ventanilla.web import (
     contact_views,
     dashboard_views,
     health,
+    hours_views,
     sandbox_views,
     views,
 )
@@ -62,6 +63,10 @@ urlpatterns = [
     path("contacts/import/run/", contact_views.contact_import_run, name="contact_import_run"),
     path("contacts/<int:contact_id>/", contact_views.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", contact_views.contact_delete, name="contact_delete"),
+    path("hours/", hours_views.hours_list, name="hours"),
+    path("hours/new/", hours_views.hours_create, name="hours_create"),
+    path("hours/<int:working_hour_id>/", hours_views.hours_edit, name="hours_edit"),
+    path("hours/<int:working_hour_id>/delete/", hours_views.hours_delete, name="hours_delete"),
     path("areas/", views.area_list, name="areas"),
     path("areas/new/", views.area_create, name="area_create"),
     path("areas/<int:area_id>/", views.area_edit, name="area_edit"),

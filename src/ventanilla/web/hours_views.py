@@ -1,0 +1,119 @@
+"""The Working hours screen (ADMIN and SUPERVISOR): each area's opening windows; add, edit, delete.
+
+Thin like contact_views.py: parse the form, call one schedules service or selector, render. An
+admin sees every area; a supervisor only their own, and gets 403 on another area's window.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ventanilla.accounts import selectors as account_selectors
+from ventanilla.accounts.models import Role
+from ventanilla.core.errors import InvalidInput
+from ventanilla.schedules import selectors, services
+from ventanilla.schedules.models import WorkingHour
+from ventanilla.web.contact_views import staff_required
+from ventanilla.web.forms import add_service_errors
+from ventanilla.web.hours_forms import WorkingHourForm, day_names
+from ventanilla.web.views import _found
+
+SECTION = "hours"
+
+
+def _areas(user) -> list:
+    """The areas the user may see and edit the hours of."""
+    if user.role == Role.ADMIN:
+        return list(account_selectors.area_list())
+    return list(user.areas.order_by("name_key", "pk"))
+
+
+def _working_hour(request, working_hour_id: int, areas: list) -> WorkingHour:
+    row = _found(selectors.working_hour_get, working_hour_id=working_hour_id)
+    if row.area_id not in {area.pk for area in areas}:
+        raise PermissionDenied
+    return row
+
+
+def _describe(row: WorkingHour) -> dict:
+    return {
+        "row": row,
+        "days": day_names(row.days),
+        "overnight": row.end_time < row.start_time,
+    }
+
+
+# --- List ------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def hours_list(request):
+    areas = _areas(request.user)
+    by_area: dict[int, list] = {area.pk: [] for area in areas}
+    for row in selectors.working_hour_list().filter(area_id__in=list(by_area)):
+        by_area[row.area_id].append(_describe(row))
+    context = {
+        "section": SECTION,
+        "areas": [{"area": area, "windows": by_area[area.pk]} for area in areas],
+    }
+    return render(request, "web/hours/list.html", context)
+
+
+# --- Create, edit, delete ----------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def hours_create(request):
+    areas = _areas(request.user)
+    if request.method == "POST":
+        form = WorkingHourForm(request.POST, areas=areas)
+    else:
+        form = WorkingHourForm(initial={"area_id": request.GET.get("area")}, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.working_hour_create(**form.service_arguments())
+        except InvalidInput as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Horario agregado."))
+            return redirect("hours")
+    status = 422 if form.errors else 200
+    context = {"section": SECTION, "form": form, "editing": None}
+    return render(request, "web/hours/form.html", context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def hours_edit(request, working_hour_id: int):
+    areas = _areas(request.user)
+    row = _working_hour(request, working_hour_id, areas)
+    data = request.POST if request.method == "POST" else None
+    form = WorkingHourForm.for_working_hour(row, areas=areas, data=data)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.working_hour_update(working_hour=row, **form.service_arguments())
+        except InvalidInput as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Horario guardado."))
+            return redirect("hours")
+    status = 422 if form.errors else 200
+    context = {"section": SECTION, "form": form, "editing": _describe(row)}
+    return render(request, "web/hours/form.html", context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def hours_delete(request, working_hour_id: int):
+    """GET asks for confirmation; POST deletes."""
+    row = _working_hour(request, working_hour_id, _areas(request.user))
+    if request.method == "POST":
+        services.working_hour_delete(working_hour=row)
+        messages.success(request, _("Horario borrado."))
+        return redirect("hours")
+    context = {"section": SECTION, "window": _describe(row)}
+    return render(request, "web/hours/delete.html", context)
