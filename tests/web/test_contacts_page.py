@@ -35,38 +35,6 @@ def test_staff_open_the_contacts_page(client, make_user, role):
     assert 'href="/api/contacts/export"' in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/contacts/", "/contacts/new/", "/contacts/import/"])
-def test_agents_get_403(client, make_user, path):
-    # given a signed-in agent
-    client.force_login(make_user(Role.OPERATOR))
-    # when they open a contacts page
-    response = client.get(path)
-    # then it is forbidden
-    assert response.status_code == 403
-
-
-def test_anonymous_visitor_goes_to_login(client, db):
-    # given nobody signed in
-    # when they open the page
-    response = client.get("/contacts/")
-    # then they are sent to the login with ?next=
-    assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/contacts/"
-
-
-def test_nav_link_only_for_staff(client, make_user):
-    # given a supervisor and an agent
-    supervisor, agent = make_user(Role.SUPERVISOR), make_user(Role.SALES)
-    # when each opens the chats page
-    client.force_login(supervisor)
-    staff_page = client.get("/").content.decode()
-    client.force_login(agent)
-    agent_page = client.get("/").content.decode()
-    # then only the supervisor has the Contactos link
-    assert 'href="/contacts/"' in staff_page
-    assert 'href="/contacts/"' not in agent_page
-
-
 # --- Create, edit, delete --------------------------------------------------------------------
 
 

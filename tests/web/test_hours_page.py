@@ -57,38 +57,6 @@ def test_supervisor_sees_only_their_areas(client, make_user, make_area):
     assert "07:15" not in body
 
 
-@pytest.mark.parametrize("path", ["/hours/", "/hours/new/"])
-def test_agents_get_403(client, make_user, path):
-    # given a signed-in agent
-    client.force_login(make_user(Role.OPERATOR))
-    # when they open a working-hours page
-    response = client.get(path)
-    # then it is forbidden
-    assert response.status_code == 403
-
-
-def test_anonymous_visitor_goes_to_login(client, db):
-    # given nobody signed in
-    # when they open the page
-    response = client.get("/hours/")
-    # then they are sent to the login with ?next=
-    assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/hours/"
-
-
-def test_nav_link_only_for_staff(client, make_user):
-    # given a supervisor and an agent
-    supervisor, agent = make_user(Role.SUPERVISOR), make_user(Role.SALES)
-    # when each opens the chats page
-    client.force_login(supervisor)
-    staff_page = client.get("/").content.decode()
-    client.force_login(agent)
-    agent_page = client.get("/").content.decode()
-    # then only the supervisor has the link
-    assert 'href="/hours/"' in staff_page
-    assert 'href="/hours/"' not in agent_page
-
-
 def test_supervisor_cannot_edit_or_delete_another_areas_window(client, make_user, make_area):
     # given a supervisor of Ventas and a window of Soporte
     ventas, soporte = make_area("Ventas"), make_area("Soporte")
