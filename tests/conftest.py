@@ -8,6 +8,7 @@ from huey.contrib.djhuey import HUEY
 from tests.fakes.cloud_api import DEFAULT_ACCESS_TOKEN, DEFAULT_PHONE_NUMBER_ID
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
+from ventanilla.flows.selectors import forget_cached_flows
 from ventanilla.inbound.cloud import forget_cached_lines
 
 pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* fixtures
@@ -23,6 +24,7 @@ def _fast_and_immediate(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     HUEY.immediate = True
     forget_cached_lines()  # rows of earlier tests are gone; so must be their cached copies
+    forget_cached_flows()
 
 
 class ApiClient:

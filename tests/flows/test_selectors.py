@@ -89,3 +89,44 @@ def test_flow_list_queries_do_not_grow_with_flows(db, django_assert_num_queries)
         roots = [selectors.node_tree(flow) for flow in selectors.flow_list()]
 
     assert [len(root["children"]) for root in roots] == [3] + [5] * 10
+
+
+def test_the_bots_reads_come_from_memory_and_see_writes_through_services(
+    flow_data, django_assert_num_queries
+):
+    default = services.flow_create(data=flow_data())
+    assert selectors.default_flow_tree().id == default.pk
+
+    with django_assert_num_queries(0):
+        assert selectors.default_flow_tree().id == default.pk
+        assert selectors.flow_tree_for_trigger(text="hola").id == default.pk
+        assert selectors.running_flow_tree(flow_id=default.pk).id == default.pk
+
+    services.flow_replace(flow=default, data=flow_data(triggers=["buenas"]))
+    assert selectors.flow_tree_for_trigger(text="hola") is None
+    assert selectors.flow_tree_for_trigger(text="buenas").id == default.pk
+
+
+def test_a_change_made_elsewhere_is_seen_once_the_cached_trees_expire(flow_data, monkeypatch):
+    from ventanilla.core import cache
+    from ventanilla.flows.models import Flow
+
+    default = services.flow_create(data=flow_data())
+    assert selectors.default_flow_tree() is not None
+    Flow.objects.filter(pk=default.pk).update(is_active=False)  # as another process would
+    assert selectors.default_flow_tree() is not None
+
+    later = cache.time.monotonic() + selectors.FLOWS_CACHE_SECONDS + 1
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+    assert selectors.default_flow_tree() is None
+
+
+def test_a_deactivated_flow_still_runs_for_conversations_already_in_it(flow_data):
+    from ventanilla.flows.models import Flow
+
+    flow = services.flow_create(data=flow_data())
+    Flow.objects.filter(pk=flow.pk).update(is_active=False)
+    selectors.forget_cached_flows()
+
+    assert selectors.default_flow_tree() is None
+    assert selectors.running_flow_tree(flow_id=flow.pk).id == flow.pk

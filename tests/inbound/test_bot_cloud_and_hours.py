@@ -1,14 +1,11 @@
 """The bot over the Cloud API (interactive menus answered by id) and after-hours hand-offs."""
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 
-from tests.conftest import CLOUD_APP_SECRET
-from tests.fakes.cloud_api import sign
+from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.accounts.models import Role, User
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.core import clock
@@ -50,43 +47,6 @@ def _menu_flow(soporte, ventas):
     )
 
 
-def _webhook(message: dict) -> dict:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": "1",
-                                "phone_number_id": "106540352242922",
-                            },
-                            "contacts": [{"profile": {"name": "Ana"}, "wa_id": "5493515551111"}],
-                            "messages": [
-                                {"from": "5493515551111", "timestamp": "1750030073", **message}
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-
-
-def _post(body: dict):
-    raw = json.dumps(body).encode()
-    return Client().post(
-        "/webhooks/whatsapp/cloud",
-        data=raw,
-        content_type="application/json",
-        HTTP_X_HUB_SIGNATURE_256=sign(raw, CLOUD_APP_SECRET),
-    )
-
-
 def test_menu_goes_out_as_buttons_and_the_tapped_id_routes(
     cloud_line, fake_cloud_api, make_area, make_user
 ):
@@ -96,7 +56,9 @@ def test_menu_goes_out_as_buttons_and_the_tapped_id_routes(
     User.objects.filter(pk=seller.pk).update(console_seen_until=clock.now() + timedelta(minutes=5))
 
     assert (
-        _post(_webhook({"id": "wamid.1", "type": "text", "text": {"body": "hola"}})).status_code
+        post_signed(
+            cloud_webhook({"id": "wamid.1", "type": "text", "text": {"body": "hola"}})
+        ).status_code
         == 200
     )
     menu = fake_cloud_api.sent_messages()[0]
@@ -108,7 +70,9 @@ def test_menu_goes_out_as_buttons_and_the_tapped_id_routes(
     ventas_id = buttons[1]["reply"]["id"]
     tap = {"type": "button_reply", "button_reply": {"id": ventas_id, "title": "Ventas"}}
     assert (
-        _post(_webhook({"id": "wamid.2", "type": "interactive", "interactive": tap})).status_code
+        post_signed(
+            cloud_webhook({"id": "wamid.2", "type": "interactive", "interactive": tap})
+        ).status_code
         == 200
     )
 

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from ventanilla.core.cache import ProcessCache
 from ventanilla.core.errors import NotFound
 from ventanilla.flows.engine import FlowTree, TreeNode
 from ventanilla.flows.matching import normalise
@@ -64,8 +65,11 @@ def node_tree(flow: Flow) -> dict | None:
     return build(roots[0]) if roots else None
 
 
-def _tree(flow: Flow) -> FlowTree:
-    rows = Node.objects.filter(flow_id=flow.pk).order_by(*_NODE_ORDER).values(*_TREE_FIELDS)
+def _node_rows(flow: Flow) -> list[dict]:
+    return list(Node.objects.filter(flow_id=flow.pk).order_by(*_NODE_ORDER).values(*_TREE_FIELDS))
+
+
+def _tree(flow: Flow, rows: list[dict]) -> FlowTree:
     nodes: dict[int, TreeNode] = {}
     children: dict[int, list[int]] = {}
     root_id = None
@@ -95,13 +99,43 @@ def flow_tree(*, flow_id: int) -> FlowTree:
     flow = Flow.objects.filter(pk=flow_id).first()
     if flow is None:
         raise NotFound("Flow not found.")
-    return _tree(flow)
+    return _tree(flow, _node_rows(flow))
+
+
+# --- the bot's reads: every customer message needs them, admins rarely change them --------------
+
+FLOWS_CACHE_SECONDS = 5.0
+
+
+def _read_active_trees() -> tuple[FlowTree, ...]:
+    """Every active flow, the default first, in two queries."""
+    flows = list(Flow.objects.filter(is_active=True).order_by("-is_default", "pk"))
+    rows_by_flow: dict[int, list[dict]] = {}
+    nodes = Node.objects.filter(flow__in=[flow.pk for flow in flows])
+    for row in nodes.order_by("flow_id", *_NODE_ORDER).values("flow_id", *_TREE_FIELDS):
+        rows_by_flow.setdefault(row.pop("flow_id"), []).append(row)
+    return tuple(_tree(flow, rows_by_flow.get(flow.pk, [])) for flow in flows)
+
+
+_active_trees = ProcessCache(_read_active_trees, seconds=FLOWS_CACHE_SECONDS)
+
+
+def forget_cached_flows() -> None:
+    _active_trees.forget()
+
+
+def running_flow_tree(*, flow_id: int) -> FlowTree:
+    """The flow a conversation is in: from memory when active, else read (a deactivated flow
+    still finishes the conversations already in it)."""
+    for tree in _active_trees.get():
+        if tree.id == flow_id:
+            return tree
+    return flow_tree(flow_id=flow_id)
 
 
 def default_flow_tree() -> FlowTree | None:
     """The flow a new conversation starts in: the default one, when it is active."""
-    flow = Flow.objects.filter(is_default=True, is_active=True).order_by("pk").first()
-    return _tree(flow) if flow is not None else None
+    return next((tree for tree in _active_trees.get() if tree.is_default), None)
 
 
 def flow_tree_for_trigger(*, text: str) -> FlowTree | None:
@@ -109,8 +143,7 @@ def flow_tree_for_trigger(*, text: str) -> FlowTree | None:
     answer = normalise(text or "")
     if not answer:
         return None
-    flows = Flow.objects.filter(is_active=True).order_by("-is_default", "pk")
-    for flow in flows:
-        if answer in {normalise(trigger) for trigger in flow.triggers or ()}:
-            return _tree(flow)
+    for tree in _active_trees.get():
+        if answer in {normalise(trigger) for trigger in tree.triggers}:
+            return tree
     return None

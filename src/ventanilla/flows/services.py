@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from ventanilla.accounts.models import Area
 from ventanilla.accounts.services import FieldErrors
 from ventanilla.core.errors import Conflict
+from ventanilla.flows import selectors
 from ventanilla.flows.matching import alternatives, match_keys, normalise
 from ventanilla.flows.models import (
     DEFAULT_INVALID_OPTION_TEXT,
@@ -357,6 +358,7 @@ def _save(flow: Flow, values: dict, planned: list[_Planned]) -> Flow:
     except IntegrityError as error:  # another request made its flow the default meanwhile
         raise Conflict("Another flow became the default at the same time; try again.") from error
     _save_nodes(flow, planned)
+    _forget_cached_trees()
     return flow
 
 
@@ -380,3 +382,10 @@ def flow_delete(*, flow: Flow) -> None:
     if flow.is_default:
         raise Conflict("The default flow cannot be deleted: make another flow the default first.")
     flow.delete()
+    _forget_cached_trees()
+
+
+def _forget_cached_trees() -> None:
+    """Now for this transaction's own reads, and again at commit for everyone's next ones."""
+    selectors.forget_cached_flows()
+    transaction.on_commit(selectors.forget_cached_flows)

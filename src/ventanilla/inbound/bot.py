@@ -24,17 +24,23 @@ MAX_BUTTONS = 3
 
 
 def on_customer_message(conversation: Conversation, message, *, new_conversation: bool) -> None:
-    """The bot's answer, unless the line is paused or a person has the conversation."""
+    """The bot's answer, unless the line is paused, a person has the conversation or no flow
+    applies. Deciding reads flows from memory; only carrying out writes."""
     if conversation.line.paused or conversation.status != Status.BOT or not conversation.bot_active:
         return
     try:
+        turn = _decide(conversation, message, new_conversation=new_conversation)
+        if turn is None:
+            return
         with transaction.atomic():  # a failing bot must not lose the customer's message
-            _take_turn(conversation, message, new_conversation=new_conversation)
+            _remember(conversation, *turn)
+            _carry_out(conversation, turn[1])
     except Exception:
         log.exception("the bot failed on conversation %s; the message is stored", conversation.pk)
 
 
-def _take_turn(conversation: Conversation, message, *, new_conversation: bool) -> None:
+def _decide(conversation: Conversation, message, *, new_conversation: bool):
+    """(flow tree, engine result) for this message, or None when no flow applies."""
     text = message.text or ""
     interactive = message.type == MessageType.INTERACTIVE
     reply_id = (message.payload or {}).get("id") if interactive else None
@@ -42,26 +48,20 @@ def _take_turn(conversation: Conversation, message, *, new_conversation: bool) -
     fields = {"name": contact.name, "dni": contact.dni}
     restart = selectors.flow_tree_for_trigger(text=text) if not new_conversation else None
     if restart is not None:
-        tree, result = restart, engine.start(restart, contact_fields=fields)
-    else:
-        tree = _current_tree(conversation)
-        if tree is None:
-            return
-        if new_conversation or conversation.bot_flow_id != tree.id:
-            result = engine.start(tree, contact_fields=fields)
-        else:
-            state = engine.BotState(
-                node_id=conversation.bot_node_id, misses=conversation.bot_misses
-            )
-            result = engine.step(tree, state, text, reply_id, contact_fields=fields)
-    _remember(conversation, tree, result)
-    _carry_out(conversation, result)
+        return restart, engine.start(restart, contact_fields=fields)
+    tree = _current_tree(conversation)
+    if tree is None:
+        return None
+    if new_conversation or conversation.bot_flow_id != tree.id:
+        return tree, engine.start(tree, contact_fields=fields)
+    state = engine.BotState(node_id=conversation.bot_node_id, misses=conversation.bot_misses)
+    return tree, engine.step(tree, state, text, reply_id, contact_fields=fields)
 
 
 def _current_tree(conversation: Conversation):
     if conversation.bot_flow_id is not None:
         try:
-            return selectors.flow_tree(flow_id=conversation.bot_flow_id)
+            return selectors.running_flow_tree(flow_id=conversation.bot_flow_id)
         except DomainError:  # the flow was deleted: start over with the default one
             pass
     return selectors.default_flow_tree()

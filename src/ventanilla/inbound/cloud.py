@@ -1,8 +1,8 @@
 """The WhatsApp Cloud API side of the inbound pipeline."""
 
 import hmac
-import time
 
+from ventanilla.core.cache import ProcessCache
 from ventanilla.inbound import pipeline
 from ventanilla.providers.cloud_api.parser import parse_webhook
 from ventanilla.providers.cloud_api.signature import verify_signature
@@ -21,30 +21,25 @@ def verification_challenge(*, mode: str, token: str, challenge: str) -> str | No
 
 
 LINES_CACHE_SECONDS = 5.0
-_lines_cache: tuple[float, list[Line]] = (0.0, [])
 
 
-def _cloud_lines() -> list[Line]:
-    """The Cloud API lines, re-read at most every few seconds: every webhook needs them, and a
-    changed secret or a new line takes effect within LINES_CACHE_SECONDS in every process."""
-    global _lines_cache
-    read_at, lines = _lines_cache
-    if time.monotonic() - read_at > LINES_CACHE_SECONDS:
-        lines = list(Line.objects.filter(provider=Provider.CLOUD).exclude(cloud_app_secret=""))
-        _lines_cache = (time.monotonic(), lines)
-    return lines
+def _read_cloud_lines() -> list[Line]:
+    return list(Line.objects.filter(provider=Provider.CLOUD).exclude(cloud_app_secret=""))
+
+
+# every webhook needs them; a changed secret or a new line takes effect within the delay
+_cloud_lines = ProcessCache(_read_cloud_lines, seconds=LINES_CACHE_SECONDS)
 
 
 def forget_cached_lines() -> None:
-    global _lines_cache
-    _lines_cache = (0.0, [])
+    _cloud_lines.forget()
 
 
 def lines_signed_for(raw_body: bytes, signature: str | None) -> list[Line]:
     """The Cloud API lines whose app secret signed this body (checked before any parsing)."""
     if not signature:
         return []
-    lines = _cloud_lines()
+    lines = _cloud_lines.get()
     secrets = {line.cloud_app_secret for line in lines}
     good = {secret for secret in secrets if verify_signature(raw_body, signature, secret)}
     return [line for line in lines if line.cloud_app_secret in good]
