@@ -191,3 +191,44 @@ def test_old_live_events_are_pruned_recent_ones_kept():
     tasks.prune_live_events.call_local()
 
     assert list(LiveEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+async def test_a_burst_of_messages_reaches_the_console_once_each_in_order(admin):
+    from ventanilla.inbound import sandbox
+    from ventanilla.providers.models import Line
+
+    await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
+    console = await _console(admin)
+
+    def burst():
+        for number in range(40):
+            sandbox.customer_writes(
+                phone=f"+54935155520{number % 8:02d}",
+                name="Ana",
+                text=f"mensaje {number}",
+                message_id=f"burst-{number}",
+            )
+
+    await sync_to_async(burst)()
+
+    frames = await _frames(console, wait=0.5)
+    texts = [f["data"]["text"] for f in frames if f["event"] == "message:new"]
+    assert texts == [f"mensaje {number}" for number in range(40)]
+    ids = [frame["id"] for frame in frames]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    await console.disconnect()
+
+
+def test_waiting_event_messages_are_merged_in_order_around_internal_ones():
+    from ventanilla.core.events import coalesced
+
+    def events(*names):
+        return {"type": "console.events", "events": [{"frame": {"event": n}} for n in names]}
+
+    internal = {"type": "console.internal", "kind": "membership"}
+    first, second, third = events("a"), events("b", "c"), events("d")
+
+    merged = coalesced([first, second, internal, third])
+
+    assert merged == [events("a", "b", "c"), internal, events("d")]
+    assert first == events("a")  # the originals are left as they were

@@ -91,14 +91,35 @@ class _Broadcaster:
     @staticmethod
     async def _drain(queue: asyncio.Queue) -> None:
         while True:
-            message = await queue.get()
+            pending = [await queue.get()]
+            while not queue.empty() and len(pending) < MAX_COALESCED:
+                pending.append(queue.get_nowait())
             layer = get_channel_layer()
             if layer is None:
                 continue
-            try:
-                await layer.group_send(CONSOLE_GROUP, message)
-            except Exception:  # a lost broadcast is caught up by resume_from
-                log.exception("could not broadcast %s", message.get("type"))
+            for message in coalesced(pending):
+                try:
+                    await layer.group_send(CONSOLE_GROUP, message)
+                except Exception:  # a lost broadcast is caught up by resume_from
+                    log.exception("could not broadcast %s", message.get("type"))
+
+
+# Under load, changes commit faster than one pub/sub round trip: the events waiting meanwhile go
+# out as one layer message (each socket still gets every frame, in order).
+MAX_COALESCED = 200
+
+
+def coalesced(messages: list[dict]) -> list[dict]:
+    """Consecutive `console.events` messages merged into one, order kept."""
+    merged: list[dict] = []
+    for message in messages:
+        if message["type"] == "console.events" and merged and merged[-1]["type"] == message["type"]:
+            merged[-1]["events"].extend(message["events"])
+        elif message["type"] == "console.events":
+            merged.append({**message, "events": list(message["events"])})
+        else:
+            merged.append(message)
+    return merged
 
 
 _broadcaster = _Broadcaster()

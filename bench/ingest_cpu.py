@@ -1,0 +1,116 @@
+"""CPU per inbound message on the webhook handler, in-process (no HTTP server, no load generator).
+
+Calls the handler the HTTP doors call (`api.webhooks.handle_cloud_post`) for signed one-message
+webhooks from 200 known customers, one after the other, and reports wall and CPU milliseconds per
+message and the statements per message. Useful to compare changes on a busy machine: CPU time
+moves far less than wall time when other processes compete for the cores.
+
+    psql -h127.0.0.1 -Upostgres -c 'create database vt_cpu_bench'
+    uv run python bench/ingest_cpu.py --database-url postgres://postgres@127.0.0.1:5432/vt_cpu_bench
+    psql -h127.0.0.1 -Upostgres -c 'drop database vt_cpu_bench'
+
+Without --database-url it uses SQLite in a temporary directory. The database must be one for
+benchmarks only.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest import APP_SECRET, PHONE_NUMBER_ID, signature, webhook  # noqa: E402
+
+
+def setup_django(database_url: str, redis_url: str) -> None:
+    os.environ["VENTANILLA_DATA_DIR"] = tempfile.mkdtemp(prefix="ventanilla-cpu-")
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    os.environ.update(
+        WHATSAPP_PROVIDER="cloud",
+        WHATSAPP_CLOUD_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_CLOUD_ACCESS_TOKEN="unused",
+        WHATSAPP_CLOUD_API_URL="http://127.0.0.1:9",
+        WHATSAPP_CLOUD_APP_SECRET=APP_SECRET,
+        LOG_LEVEL="WARNING",
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.config.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from ventanilla.providers.services import line_sync_default_from_settings
+
+    line_sync_default_from_settings()
+
+
+def run(messages: int, customers: int) -> dict:
+    from django.db import connection
+
+    from ventanilla.api.webhooks import handle_cloud_post
+
+    phones = [f"54935166{n:05d}" for n in range(customers)]
+    tag = time.time_ns()
+    for index, phone in enumerate(phones):  # warm-up: contacts and open conversations
+        body = webhook(f"wamid.warm.{tag}.{index}", phone, "hola")
+        assert handle_cloud_post(body, signature(body))[0] == 200
+    bodies = []
+    for index in range(messages):
+        body = webhook(f"wamid.cpu.{tag}.{index}", phones[index % customers], f"mensaje {index}")
+        bodies.append((body, signature(body)))
+    walls, cpus = [], []
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        for body, signed in bodies:
+            wall, cpu = time.perf_counter(), time.process_time()
+            status, _ = handle_cloud_post(body, signed)
+            cpus.append(time.process_time() - cpu)
+            walls.append(time.perf_counter() - wall)
+            assert status == 200
+    return {
+        "database": connection.vendor,
+        "messages": messages,
+        "wall_ms_mean": round(statistics.fmean(walls) * 1000, 2),
+        "wall_ms_median": round(statistics.median(walls) * 1000, 2),
+        "cpu_ms_mean": round(statistics.fmean(cpus) * 1000, 2),
+        "statements_per_message": round(statements / messages, 2),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--profile", help="write a cProfile of the timed part to this file")
+    args = parser.parse_args()
+    setup_django(args.database_url, args.redis_url)
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        print(profiler.runcall(run, args.messages, args.customers), flush=True)
+        profiler.dump_stats(args.profile)
+    else:
+        print(run(args.messages, args.customers), flush=True)
+
+
+if __name__ == "__main__":
+    main()
