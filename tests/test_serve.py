@@ -1,5 +1,6 @@
 """`ventanilla serve --demo` from an empty data folder, over real HTTP, as `make run` starts it."""
 
+import json
 import os
 import re
 import socket
@@ -7,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -160,3 +162,59 @@ def test_cloud_webhook_over_real_http_is_verified_and_stored_once(served):
         "SELECT text FROM conversations_message WHERE direction = 'in'"
     ).fetchall()
     assert rows == [("Where is my order #1234?",)]
+
+
+def _text_webhook(message_id: str, phone: str) -> bytes:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "1", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": "Cliente"}, "wa_id": phone}],
+        "messages": [
+            {
+                "from": phone,
+                "id": message_id,
+                "timestamp": "1750030073",
+                "type": "text",
+                "text": {"body": message_id},
+            }
+        ],
+    }
+    entry = {"id": "1", "changes": [{"field": "messages", "value": value}]}
+    return json.dumps({"object": "whatsapp_business_account", "entry": [entry]}).encode()
+
+
+@pytest.mark.parametrize("served", [CLOUD_ENV], indirect=True)
+def test_concurrent_webhooks_are_each_answered_and_stored_once(served):
+    base, log = served
+    posts = [
+        (_text_webhook(f"wamid.burst.{n}", f"54935155530{n % 6:02d}"), "sign") for n in range(48)
+    ]
+    posts.append(posts[5])  # Meta delivering one twice, at the same time
+    posts.append((posts[7][0], "sha256=00"))  # and a forgery in the crowd
+
+    def send(post):
+        body, signature = post
+        if signature == "sign":
+            signature = sign(body, "served-secret")
+        with httpx.Client(base_url=base, timeout=30) as meta:
+            response = meta.post(
+                "/webhooks/whatsapp/cloud", content=body, headers={"X-Hub-Signature-256": signature}
+            )
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        answers = list(pool.map(send, posts))
+
+    assert [status for status, _ in answers] == [200] * 49 + [403]
+    stored = sum(body["messages"] for _, body in answers[:49])
+    duplicates = sum(body["duplicates"] for _, body in answers[:49])
+    assert (stored, duplicates) == (48, 1)
+    database = sqlite3.connect(log.parent / "data" / "ventanilla.sqlite3")
+    texts = database.execute(
+        "SELECT text FROM conversations_message WHERE direction = 'in' ORDER BY text"
+    ).fetchall()
+    assert sorted(text for (text,) in texts) == sorted(f"wamid.burst.{n}" for n in range(48))
+    conversations = database.execute(
+        "SELECT COUNT(*) FROM conversations_conversation WHERE status != 'closed'"
+    ).fetchone()
+    assert conversations == (6,)

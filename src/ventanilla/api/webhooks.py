@@ -3,14 +3,17 @@
 The Cloud API webhook has two doors onto one handler: a Django view (WSGI, the test client) and a
 bare ASGI app that `config.asgi` routes to directly. The ASGI door skips Django's middleware stack
 (sessions, CSRF, messages ... none of which a webhook uses) and runs the handler on a worker thread
-of its own, so webhooks are not queued behind the console's requests on Django's one sync thread.
+of its own, so webhooks are not queued behind the console's requests on Django's one sync thread,
+and stores the webhooks waiting together (see _Batcher).
 """
 
+import asyncio
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from concurrent.futures import Future
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.http import HttpResponse, JsonResponse
@@ -23,30 +26,85 @@ log = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 3 * 1024 * 1024
 
-# Few threads on purpose: more only contend for the GIL with the event loop that serves the
-# consoles' sockets (measured in bench/ingest.py; see docs/performance.md).
-_webhook_threads = ThreadPoolExecutor(
-    max_workers=settings.WEBHOOK_THREADS, thread_name_prefix="webhook"
-)
+Answer = tuple[int, dict]
 
 
-def handle_cloud_post(raw: bytes, signature: str | None) -> tuple[int, dict]:
-    """Verify, parse, store. 200 only once stored; 5xx so Meta retries when storing failed."""
-    lines = cloud.lines_signed_for(raw, signature)
-    if not lines:
-        return 403, {"detail": "Bad or missing X-Hub-Signature-256."}
+def handle_cloud_posts(posts: list[tuple[bytes, str | None]]) -> list[Answer]:
+    """Verify, parse, store, for several POSTs at once (stored in one transaction when they can
+    be). 200 only once stored; 5xx so Meta retries when storing failed."""
+    answers: list[Answer | None] = [None] * len(posts)
+    verified: list[tuple[int, object, list]] = []
+    for index, (raw, signature) in enumerate(posts):
+        lines = cloud.lines_signed_for(raw, signature)
+        if not lines:
+            answers[index] = (403, {"detail": "Bad or missing X-Hub-Signature-256."})
+            continue
+        try:
+            verified.append((index, json.loads(raw), lines))
+        except (ValueError, UnicodeDecodeError):
+            # signed by Meta yet unreadable: retrying will not help, so refuse and log
+            log.warning("signed Cloud API webhook with a body that is not JSON")
+            answers[index] = (400, {"detail": "Body is not JSON."})
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        # signed by Meta yet unreadable: retrying will not help, so refuse and log
-        log.warning("signed Cloud API webhook with a body that is not JSON")
-        return 400, {"detail": "Body is not JSON."}
-    try:
-        counts = cloud.receive(body, lines)
-    except Exception:
-        log.exception("could not store a Cloud API webhook")
-        return 503, {"detail": "Could not store the webhook; retry."}
-    return 200, {"status": "stored", **counts}
+        results = cloud.receive_many([(body, lines) for _, body, lines in verified])
+    except Exception as error:  # e.g. the database is unreachable
+        results = [error] * len(verified)
+    for (index, _, _), result in zip(verified, results, strict=True):
+        if isinstance(result, Exception):
+            log.error("could not store a Cloud API webhook", exc_info=result)
+            answers[index] = (503, {"detail": "Could not store the webhook; retry."})
+        else:
+            answers[index] = (200, {"status": "stored", **result})
+    return answers
+
+
+def handle_cloud_post(raw: bytes, signature: str | None) -> Answer:
+    return handle_cloud_posts([(raw, signature)])[0]
+
+
+class _Batcher:
+    """One thread per process stores the webhooks that are waiting, up to WEBHOOK_BATCH_MAX in
+    one transaction. Quiet lines get batches of one (no added wait); a busy one gets one commit
+    and one broadcast per batch instead of per message, which is what keeps up (ADR 0009). One
+    thread, not more: more only contend for the GIL with the loop serving the consoles' sockets."""
+
+    def __init__(self):
+        self._waiting: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, raw: bytes, signature: str | None) -> Future:
+        future: Future = Future()
+        self._waiting.put(((raw, signature), future))
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="webhook-batches", daemon=True
+                )
+                self._thread.start()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._waiting.get()]
+            while len(batch) < settings.WEBHOOK_BATCH_MAX:
+                try:
+                    batch.append(self._waiting.get_nowait())
+                except queue.Empty:
+                    break
+            close_old_connections()
+            try:
+                answers = handle_cloud_posts([post for post, _ in batch])
+            except Exception:
+                log.exception("could not store a batch of Cloud API webhooks")
+                answers = [(503, {"detail": "Could not store the webhook; retry."})] * len(batch)
+            finally:
+                close_old_connections()
+            for (_, future), answer in zip(batch, answers, strict=True):
+                future.set_result(answer)
+
+
+_batcher = _Batcher()
 
 
 @csrf_exempt
@@ -63,14 +121,6 @@ def cloud_webhook(request):
         return HttpResponse(challenge, content_type="text/plain")
     status, body = handle_cloud_post(request.body, request.headers.get("X-Hub-Signature-256"))
     return JsonResponse(body, status=status)
-
-
-def _handle_on_worker_thread(raw: bytes, signature: str | None) -> tuple[int, dict]:
-    close_old_connections()
-    try:
-        return handle_cloud_post(raw, signature)
-    finally:
-        close_old_connections()
 
 
 async def cloud_webhook_asgi(scope, receive, send) -> None:
@@ -92,10 +142,7 @@ async def cloud_webhook_asgi(scope, receive, send) -> None:
     for name, value in scope.get("headers", []):
         if name == b"x-hub-signature-256":
             signature = value.decode("latin-1")
-    handle = sync_to_async(
-        _handle_on_worker_thread, thread_sensitive=False, executor=_webhook_threads
-    )
-    status, body = await handle(b"".join(chunks), signature)
+    status, body = await asyncio.wrap_future(_batcher.submit(b"".join(chunks), signature))
     await _respond(send, status, body)
 
 

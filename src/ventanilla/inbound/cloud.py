@@ -4,6 +4,7 @@ import hmac
 
 from ventanilla.core.cache import ProcessCache
 from ventanilla.inbound import pipeline
+from ventanilla.providers.base import ParsedWebhook
 from ventanilla.providers.cloud_api.parser import parse_webhook
 from ventanilla.providers.cloud_api.signature import verify_signature
 from ventanilla.providers.models import Line, Provider
@@ -45,6 +46,12 @@ def lines_signed_for(raw_body: bytes, signature: str | None) -> list[Line]:
     return [line for line in lines if line.cloud_app_secret in good]
 
 
-def receive(body, lines: list[Line]) -> dict:
+def webhook_for(body, lines: list[Line]) -> tuple[pipeline.LineFor, ParsedWebhook]:
+    """What the pipeline needs of a verified body: its lines by phone number id, and its parts."""
     by_number = {line.cloud_phone_number_id: line for line in lines if line.cloud_phone_number_id}
-    return pipeline.receive(line_for=by_number.get, parsed=parse_webhook(body))
+    return by_number.get, parse_webhook(body)
+
+
+def receive_many(webhooks: list[tuple[object, list[Line]]]) -> list[dict | Exception]:
+    """Verified bodies with their lines, stored together (see pipeline.receive_many)."""
+    return pipeline.receive_many([webhook_for(body, lines) for body, lines in webhooks])

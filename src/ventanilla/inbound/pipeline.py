@@ -2,6 +2,7 @@
 the bot, and live events after commit. The only place that knows the full order."""
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -19,31 +20,69 @@ from ventanilla.providers.models import Line
 log = logging.getLogger(__name__)
 
 
+LineFor = Callable[[str], Line | None]
+
+
 @retry_transient(integrity_errors=True)
-def receive(*, line_for, parsed: ParsedWebhook) -> dict:
+def receive(*, line_for: LineFor, parsed: ParsedWebhook) -> dict:
     """Stores a parsed webhook in one transaction. `line_for(line_key)` gives the receiving line
     or None. Raises when anything could not be stored, so the provider retries."""
-    counts = {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0}
     with transaction.atomic():
-        for inbound in parsed.messages:
-            line = line_for(inbound.line_key)
-            if line is None:
-                counts["ignored"] += 1
-                continue
-            try:
-                created = receive_message(line=line, inbound=inbound)
-            except InvalidInput as error:  # retrying will not fix it: acknowledge and log
-                log.warning("inbound message %s refused: %s", inbound.provider_message_id, error)
-                counts["ignored"] += 1
-                continue
-            counts["messages" if created else "duplicates"] += 1
-        for update in parsed.statuses:
-            line = line_for(update.line_key)
-            if line is None:
-                counts["ignored"] += 1
-                continue
-            apply_status(line=line, update=update)
-            counts["statuses"] += 1
+        return _store(line_for, parsed)
+
+
+def receive_many(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict | Exception]:
+    """Several webhooks in one transaction: one commit and one broadcast for all, which is what
+    keeps up with a busy line. Each gets its counts, or the error that kept it from being stored:
+    when anything in the batch fails, each webhook is stored again on its own (with retries), so
+    one bad webhook fails alone. Senders are taken in a fixed order so that two processes storing
+    batches at once lock the same conversations in the same order."""
+    order = sorted(range(len(webhooks)), key=lambda index: _sender_key(webhooks[index][1]))
+    results: list[dict | Exception] = [{} for _ in webhooks]
+    if len(webhooks) > 1:
+        try:
+            with transaction.atomic():
+                for index in order:
+                    results[index] = _store(*webhooks[index])
+            return results
+        except Exception:
+            log.info("a batch of %d webhooks failed; storing them one by one", len(webhooks))
+    for index in order:
+        line_for, parsed = webhooks[index]
+        try:
+            results[index] = receive(line_for=line_for, parsed=parsed)
+        except Exception as error:
+            results[index] = error
+    return results
+
+
+def _sender_key(parsed: ParsedWebhook) -> str:
+    for inbound in parsed.messages:
+        return inbound.from_user_id or inbound.from_phone or ""
+    return ""
+
+
+def _store(line_for: LineFor, parsed: ParsedWebhook) -> dict:
+    counts = {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0}
+    for inbound in parsed.messages:
+        line = line_for(inbound.line_key)
+        if line is None:
+            counts["ignored"] += 1
+            continue
+        try:
+            created = receive_message(line=line, inbound=inbound)
+        except InvalidInput as error:  # retrying will not fix it: acknowledge and log
+            log.warning("inbound message %s refused: %s", inbound.provider_message_id, error)
+            counts["ignored"] += 1
+            continue
+        counts["messages" if created else "duplicates"] += 1
+    for update in parsed.statuses:
+        line = line_for(update.line_key)
+        if line is None:
+            counts["ignored"] += 1
+            continue
+        apply_status(line=line, update=update)
+        counts["statuses"] += 1
     for error in parsed.errors:
         log.warning("provider reported an error in a webhook: %s", error)
     return counts

@@ -1,0 +1,71 @@
+"""Webhooks stored together: one transaction for a batch, yet each answered for itself."""
+
+import json
+
+from tests.conftest import CLOUD_APP_SECRET
+from tests.fakes.cloud_api import sign
+from tests.inbound.cloud_posts import cloud_webhook
+from ventanilla.api.webhooks import handle_cloud_posts
+from ventanilla.contacts.models import Contact
+from ventanilla.conversations import services
+from ventanilla.conversations.models import Conversation, Message
+
+
+def _signed(message_id: str, phone: str) -> tuple[bytes, str]:
+    body = cloud_webhook(
+        {"id": message_id, "type": "text", "text": {"body": message_id}}, phone=phone
+    )
+    raw = json.dumps(body).encode()
+    return raw, sign(raw, CLOUD_APP_SECRET)
+
+
+def test_a_batch_stores_every_webhook_once_and_answers_each(cloud_line):
+    posts = [_signed(f"wamid.b{n}", f"54935155540{n % 3}") for n in range(9)]
+    posts.append(posts[4])  # the same delivery twice in one batch
+
+    answers = handle_cloud_posts(posts)
+
+    assert [status for status, _ in answers] == [200] * 10
+    assert [body["messages"] for _, body in answers] == [1] * 9 + [0]
+    assert answers[9][1]["duplicates"] == 1
+    assert Message.objects.filter(direction="in").count() == 9
+    assert Contact.objects.count() == 3
+    assert Conversation.objects.count() == 3
+    for conversation in Conversation.objects.all():  # each customer's messages kept in order
+        texts = list(conversation.messages.order_by("pk").values_list("text", flat=True))
+        assert texts == sorted(texts, key=lambda text: int(text.removeprefix("wamid.b")))
+
+
+def test_forged_and_unreadable_posts_are_refused_without_spoiling_the_batch(cloud_line):
+    good = _signed("wamid.good", "5493515554100")
+    unreadable = b"{not json"
+
+    answers = handle_cloud_posts(
+        [good, (good[0], "sha256=00"), (unreadable, sign(unreadable, CLOUD_APP_SECRET))]
+    )
+
+    assert [status for status, _ in answers] == [200, 403, 400]
+    assert list(Message.objects.values_list("text", flat=True)) == ["wamid.good"]
+
+
+def test_one_webhook_that_cannot_be_stored_fails_alone(cloud_line, monkeypatch):
+    stored = services.message_receive
+
+    def failing_for_one(**kwargs):
+        if kwargs["inbound"].provider_message_id == "wamid.bad":
+            raise RuntimeError("disk full, say")
+        return stored(**kwargs)
+
+    monkeypatch.setattr(services, "message_receive", failing_for_one)
+    posts = [
+        _signed("wamid.ok1", "5493515554201"),
+        _signed("wamid.bad", "5493515554202"),
+        _signed("wamid.ok2", "5493515554203"),
+    ]
+
+    answers = handle_cloud_posts(posts)
+
+    assert [status for status, _ in answers] == [200, 503, 200]
+    assert sorted(Message.objects.values_list("text", flat=True)) == ["wamid.ok1", "wamid.ok2"]
+    # nothing of the failed one is left half-written: Meta retries it from scratch
+    assert not Contact.objects.filter(phone="+5493515554202").exists()
