@@ -188,10 +188,12 @@ def _check_closing_message(errors: FieldErrors, message) -> str | None:
     return message
 
 
-def auto_close_update(*, by: User | None, minutes=_UNSET, message=_UNSET) -> AutoCloseSetting:
+def auto_close_update(
+    *, by: User | None, minutes=_UNSET, message=_UNSET
+) -> AutoCloseSetting | None:
     """Saves the auto-close minutes (0: off) and/or message; None puts a field back on its
     environment default (AUTO_CLOSE_MINUTES, AUTO_CLOSE_MESSAGE). Both are checked before
-    anything is written; the next auto-close run uses them."""
+    anything is written; the next auto-close run uses them. Nothing given: nothing written."""
     errors = FieldErrors()
     changes = {}
     if minutes is not _UNSET:
@@ -199,6 +201,8 @@ def auto_close_update(*, by: User | None, minutes=_UNSET, message=_UNSET) -> Aut
     if message is not _UNSET:
         changes["message"] = _check_closing_message(errors, message)
     errors.raise_if_any()
+    if not changes:
+        return AutoCloseSetting.objects.filter(pk=AUTO_CLOSE_SINGLETON_ID).first()
     with transaction.atomic():
         AutoCloseSetting.objects.get_or_create(pk=AUTO_CLOSE_SINGLETON_ID)
         row = AutoCloseSetting.objects.select_for_update().get(pk=AUTO_CLOSE_SINGLETON_ID)
