@@ -1,6 +1,7 @@
 """Auto-close: idle bot chats and answered chats close once; waiting customers never."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -8,6 +9,7 @@ from ventanilla.accounts.models import Role
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.conversations.services import message_queue_outbound
 from ventanilla.core import clock
+from ventanilla.schedules import services
 from ventanilla.schedules.autoclose import close_idle_conversations
 
 LATER = timedelta(minutes=31)
@@ -71,3 +73,49 @@ def test_decimal_minutes(chats, settings):
     settings.AUTO_CLOSE_MINUTES = 0.5
 
     assert close_idle_conversations(now=clock.now() + timedelta(seconds=40)) == 2
+
+
+# --- What an admin saved on the Settings screen ----------------------------------------------
+
+
+def test_saved_minutes_and_message_apply_on_the_next_run(chats, admin):
+    # given an admin saved 90 minutes and their own message
+    services.auto_close_update(by=admin, minutes=90, message="Cerramos por hoy, ¡gracias!")
+    # when the job runs 31 minutes later, then nothing closes (the environment said 30)
+    assert close_idle_conversations(now=clock.now() + LATER) == 0
+    # and 91 minutes later the idle chats close with the saved message
+    assert close_idle_conversations(now=clock.now() + timedelta(minutes=91)) == 2
+    bot = Conversation.objects.get(pk=chats["bot"].pk)
+    assert bot.closed_reason == "auto_inactivity"
+    assert list(
+        Message.objects.filter(conversation=bot, direction="out").values_list("text", flat=True)
+    ) == ["Cerramos por hoy, ¡gracias!"]
+
+
+def test_saved_decimal_minutes(chats, admin):
+    services.auto_close_update(by=admin, minutes=Decimal("0.5"))
+
+    assert close_idle_conversations(now=clock.now() + timedelta(seconds=40)) == 2
+
+
+def test_saved_zero_turns_it_off_whatever_the_environment_says(chats, admin, settings):
+    settings.AUTO_CLOSE_MINUTES = 30
+    services.auto_close_update(by=admin, minutes=0)
+
+    assert close_idle_conversations(now=clock.now() + timedelta(days=3)) == 0
+
+
+def test_saved_minutes_keep_the_environment_message(chats, admin, settings):
+    # given only the minutes are saved, and the environment's message
+    services.auto_close_update(by=admin, minutes=5)
+    settings.AUTO_CLOSE_MESSAGE = "Texto del entorno"
+    # when the job runs, then it closes after 5 minutes with the environment's message
+    assert close_idle_conversations(now=clock.now() + timedelta(minutes=6)) == 2
+    assert Message.objects.filter(direction="out", text="Texto del entorno").count() == 2
+
+
+def test_back_to_the_environment_after_a_reset(chats, admin):
+    services.auto_close_update(by=admin, minutes=0)
+    services.auto_close_update(by=admin, minutes=None, message=None)
+
+    assert close_idle_conversations(now=clock.now() + LATER) == 2

@@ -11,6 +11,7 @@ from ventanilla.api.routers import (
     bot,
     contacts,
     conversations,
+    desk_settings,
     flows,
     lines,
     messages,
@@ -99,3 +100,4 @@ api.add_router("/lines", lines.router)
 api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)
 api.add_router("/analytics", analytics.router)
+api.add_router("/settings", desk_settings.router)

@@ -1,14 +1,17 @@
-"""Idle conversations close themselves, except where a customer is waiting on us (SPEC.md)."""
+"""Idle conversations close themselves, except where a customer is waiting on us (SPEC.md).
+
+The minutes and the message are read on every run (selectors.auto_close_get): what an admin saved
+on the Settings screen, else AUTO_CLOSE_MINUTES / AUTO_CLOSE_MESSAGE."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
 from ventanilla.conversations.models import Conversation, Direction, Status
 from ventanilla.conversations.services import conversation_close
 from ventanilla.core import clock
+from ventanilla.schedules.selectors import auto_close_get
 
 REASON = "auto_inactivity"
 BATCH = 200
@@ -27,10 +30,10 @@ def _idle(conversations, cutoff):
 
 
 def close_idle_conversations(*, now=None) -> int:
-    minutes = float(settings.AUTO_CLOSE_MINUTES)
-    if minutes <= 0:
+    current = auto_close_get()
+    if not current.enabled:
         return 0
-    cutoff = (now or clock.now()) - timedelta(minutes=minutes)
+    cutoff = (now or clock.now()) - timedelta(minutes=float(current.minutes))
     candidates = list(
         _idle(Conversation.objects.all(), cutoff)
         .order_by("last_activity_at")
@@ -49,7 +52,7 @@ def close_idle_conversations(*, now=None) -> int:
                 conversation=conversation,
                 by=None,
                 reason=REASON,
-                message=settings.AUTO_CLOSE_MESSAGE,
+                message=current.message,
             )
             closed += 1
     return closed

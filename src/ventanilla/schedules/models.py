@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from ventanilla.accounts.models import Area
@@ -23,3 +24,38 @@ class WorkingHour(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.area_id}: {self.days} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+# WhatsApp refuses text messages longer than this (Cloud API: text.body, 4096 characters).
+AUTO_CLOSE_MESSAGE_MAX_LENGTH = 4096
+AUTO_CLOSE_SINGLETON_ID = 1
+
+
+class AutoCloseSetting(TimeStamped):
+    """Auto-close as an admin set it on the Settings screen (docs/adr/0013-desk-settings.md).
+
+    At most one row (id 1). A null field follows the environment (AUTO_CLOSE_MINUTES,
+    AUTO_CLOSE_MESSAGE), and so does everything while there is no row. Minutes 0 means off, as
+    in AUTO_CLOSE_MINUTES. Read it through selectors.auto_close_get, write it through
+    services.auto_close_update."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=AUTO_CLOSE_SINGLETON_ID)
+    minutes = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    message = models.TextField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=AUTO_CLOSE_SINGLETON_ID), name="auto_close_setting_single_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"auto-close: {self.minutes} min"

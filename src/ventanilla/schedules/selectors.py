@@ -1,16 +1,19 @@
-"""Reads for working hours: the windows themselves, and whether an area is open."""
+"""Reads for working hours (the windows themselves, and whether an area is open) and for
+auto-close (the minutes and message in force)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
 
-from ventanilla.accounts.models import Area
+from ventanilla.accounts.models import Area, User
 from ventanilla.core import clock
 from ventanilla.core.errors import NotFound
 from ventanilla.schedules import hours
-from ventanilla.schedules.models import WorkingHour
+from ventanilla.schedules.models import AUTO_CLOSE_SINGLETON_ID, AutoCloseSetting, WorkingHour
 
 MAX_ID = 2**63 - 1  # larger ids exist nowhere, and SQLite cannot even bind them
 
@@ -74,3 +77,43 @@ def areas_open_now(at: datetime | None = None) -> set[int]:
         for area_id in Area.objects.values_list("pk", flat=True)
         if hours.is_open(windows.get(area_id, ()), local)
     }
+
+
+# --- Auto-close ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AutoClose:
+    """Auto-close as it applies now: the saved value of each field, else the environment's."""
+
+    minutes: Decimal  # 0: off
+    message: str
+    minutes_saved: bool  # False: AUTO_CLOSE_MINUTES applies
+    message_saved: bool  # False: AUTO_CLOSE_MESSAGE applies
+    updated_at: datetime | None = None
+    updated_by: User | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.minutes > 0
+
+
+def auto_close_default_minutes() -> Decimal:
+    return Decimal(str(settings.AUTO_CLOSE_MINUTES))
+
+
+def auto_close_get() -> AutoClose:
+    """One query; read on every run, so a saved change applies on the next run, in every
+    process, without a restart."""
+    rows = AutoCloseSetting.objects.select_related("updated_by")
+    row = rows.filter(pk=AUTO_CLOSE_SINGLETON_ID).first()
+    minutes = row.minutes if row is not None else None
+    message = row.message if row is not None else None
+    return AutoClose(
+        minutes=minutes if minutes is not None else auto_close_default_minutes(),
+        message=message if message is not None else settings.AUTO_CLOSE_MESSAGE,
+        minutes_saved=minutes is not None,
+        message_saved=message is not None,
+        updated_at=row.updated_at if row is not None else None,
+        updated_by=row.updated_by if row is not None else None,
+    )

@@ -1,13 +1,21 @@
-"""Writes for working hours. Every function validates all fields before writing anything."""
+"""Writes for working hours and auto-close. Every function validates all fields before writing
+anything."""
 
 import re
 from datetime import time
+from decimal import Decimal
 
 from django.db import transaction
 
-from ventanilla.accounts.models import Area
+from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.services import FieldErrors
-from ventanilla.schedules.models import MESSAGE_MAX_LENGTH, WorkingHour
+from ventanilla.schedules.models import (
+    AUTO_CLOSE_MESSAGE_MAX_LENGTH,
+    AUTO_CLOSE_SINGLETON_ID,
+    MESSAGE_MAX_LENGTH,
+    AutoCloseSetting,
+    WorkingHour,
+)
 from ventanilla.schedules.selectors import valid_id
 
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -129,3 +137,77 @@ def working_hour_update(
 
 def working_hour_delete(*, working_hour: WorkingHour) -> None:
     WorkingHour.objects.filter(pk=working_hour.pk).delete()
+
+
+# --- Auto-close ------------------------------------------------------------------------------
+
+AUTO_CLOSE_MINUTES_MAX = Decimal(24 * 60)
+
+
+def _check_minutes(errors: FieldErrors, minutes) -> Decimal | None:
+    """0 (off), or more than 0 and at most a day, in steps of a hundredth of a minute."""
+    if minutes is None:
+        return None
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float | Decimal):
+        errors.add("minutes", "Enter a number of minutes.")
+        return None
+    value = Decimal(str(minutes))
+    if not value.is_finite():
+        errors.add("minutes", "Enter a number of minutes.")
+        return None
+    if value < 0:
+        errors.add("minutes", "Use 0 to turn auto-close off, or more minutes.")
+        return None
+    if value > AUTO_CLOSE_MINUTES_MAX:
+        errors.add(
+            "minutes",
+            f"Use at most {AUTO_CLOSE_MINUTES_MAX} minutes (24 hours): past a day the "
+            "WhatsApp Cloud API no longer accepts the closing message.",
+        )
+        return None
+    quantized = value.quantize(Decimal("0.01"))
+    if quantized != value:
+        errors.add("minutes", "Use at most two decimals.")
+        return None
+    return quantized
+
+
+def _check_closing_message(errors: FieldErrors, message) -> str | None:
+    if message is None:
+        return None
+    if not isinstance(message, str) or not message.strip():
+        errors.add("message", "This field may not be blank.")
+        return None
+    message = message.strip()
+    if len(message) > AUTO_CLOSE_MESSAGE_MAX_LENGTH:
+        errors.add(
+            "message",
+            f"Ensure this field has no more than {AUTO_CLOSE_MESSAGE_MAX_LENGTH} characters "
+            "(WhatsApp's limit for a text message).",
+        )
+    return message
+
+
+def auto_close_update(
+    *, by: User | None, minutes=_UNSET, message=_UNSET
+) -> AutoCloseSetting | None:
+    """Saves the auto-close minutes (0: off) and/or message; None puts a field back on its
+    environment default (AUTO_CLOSE_MINUTES, AUTO_CLOSE_MESSAGE). Both are checked before
+    anything is written; the next auto-close run uses them. Nothing given: nothing written."""
+    errors = FieldErrors()
+    changes = {}
+    if minutes is not _UNSET:
+        changes["minutes"] = _check_minutes(errors, minutes)
+    if message is not _UNSET:
+        changes["message"] = _check_closing_message(errors, message)
+    errors.raise_if_any()
+    if not changes:
+        return AutoCloseSetting.objects.filter(pk=AUTO_CLOSE_SINGLETON_ID).first()
+    with transaction.atomic():
+        AutoCloseSetting.objects.get_or_create(pk=AUTO_CLOSE_SINGLETON_ID)
+        row = AutoCloseSetting.objects.select_for_update().get(pk=AUTO_CLOSE_SINGLETON_ID)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        row.updated_by = by
+        row.save()
+    return row

@@ -7,6 +7,7 @@ from ventanilla.web import (
     health,
     hours_views,
     sandbox_views,
+    settings_views,
     views,
 )
 
@@ -67,6 +68,19 @@ urlpatterns = [
     path("hours/new/", hours_views.hours_create, name="hours_create"),
     path("hours/<int:working_hour_id>/", hours_views.hours_edit, name="hours_edit"),
     path("hours/<int:working_hour_id>/delete/", hours_views.hours_delete, name="hours_delete"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/lines/<int:line_id>/", settings_views.settings_line, name="settings_line"),
+    path(
+        "settings/lines/<int:line_id>/pause/",
+        settings_views.settings_line_pause,
+        name="settings_line_pause",
+    ),
+    path("settings/auto-close/", settings_views.settings_auto_close, name="settings_auto_close"),
+    path(
+        "settings/auto-close/reset/",
+        settings_views.settings_auto_close_reset,
+        name="settings_auto_close_reset",
+    ),
     path("areas/", views.area_list, name="areas"),
     path("areas/new/", views.area_create, name="area_create"),
     path("areas/<int:area_id>/", views.area_edit, name="area_edit"),

@@ -1,0 +1,65 @@
+"""Desk settings an admin changes at run time (docs/adr/0013-desk-settings.md): auto-close.
+
+`GET /api/settings/auto-close` answers the values in force: the saved ones, else the environment's
+(AUTO_CLOSE_MINUTES, AUTO_CLOSE_MESSAGE). `PATCH` saves `minutes` (0: off; up to 1440, two
+decimals) and/or `message` (1 to 4096 characters); a field sent as null goes back to the
+environment's value. ADMIN only, like the Settings screen.
+"""
+
+from datetime import datetime
+
+from ninja import Router, Schema
+from pydantic import StrictFloat
+
+from ventanilla.accounts.models import Role
+from ventanilla.api.security import require_role
+from ventanilla.schedules import selectors, services
+from ventanilla.schedules.selectors import AutoClose
+
+router = Router(tags=["settings"])
+
+
+class Editor(Schema):
+    id: int
+    name: str
+
+
+class AutoCloseOut(Schema):
+    minutes: float  # 0: off
+    message: str
+    enabled: bool
+    minutes_saved: bool  # false: AUTO_CLOSE_MINUTES applies
+    message_saved: bool  # false: AUTO_CLOSE_MESSAGE applies
+    updated_at: datetime | None
+    updated_by: Editor | None
+
+
+class AutoClosePatch(Schema):
+    minutes: StrictFloat | None = None  # JSON numbers only: not "30", not true
+    message: str | None = None
+
+
+def _out(current: AutoClose) -> dict:
+    editor = current.updated_by
+    return {
+        "minutes": float(current.minutes),
+        "message": current.message,
+        "enabled": current.enabled,
+        "minutes_saved": current.minutes_saved,
+        "message_saved": current.message_saved,
+        "updated_at": current.updated_at,
+        "updated_by": {"id": editor.pk, "name": editor.display_name} if editor else None,
+    }
+
+
+@router.get("/auto-close", response=AutoCloseOut)
+def get_auto_close(request):
+    require_role(request.auth, Role.ADMIN)
+    return _out(selectors.auto_close_get())
+
+
+@router.patch("/auto-close", response=AutoCloseOut)
+def update_auto_close(request, payload: AutoClosePatch):
+    require_role(request.auth, Role.ADMIN)
+    services.auto_close_update(by=request.auth, **payload.dict(exclude_unset=True))
+    return _out(selectors.auto_close_get())

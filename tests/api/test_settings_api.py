@@ -1,0 +1,116 @@
+"""/api/settings/auto-close: the values in force, saving, validation with field names, roles."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ventanilla.accounts.models import Role
+from ventanilla.schedules.models import AutoCloseSetting
+
+URL = "/api/settings/auto-close"
+ENV_MESSAGE = "Cerramos esta conversación por inactividad. Escribinos cuando quieras."
+
+
+def test_without_saved_values_the_environment_applies(api, admin, settings):
+    settings.AUTO_CLOSE_MINUTES = 30
+
+    response = api(admin).get(URL)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "minutes": 30.0,
+        "message": ENV_MESSAGE,
+        "enabled": True,
+        "minutes_saved": False,
+        "message_saved": False,
+        "updated_at": None,
+        "updated_by": None,
+    }
+
+
+def test_admin_saves_and_reads_back(api, admin):
+    client = api(admin)
+
+    saved = client.patch(URL, {"minutes": 45.5, "message": "  Chau  "})
+
+    assert saved.status_code == 200
+    body = saved.json()
+    assert {key: body[key] for key in ("minutes", "message", "minutes_saved", "message_saved")} == {
+        "minutes": 45.5,
+        "message": "Chau",
+        "minutes_saved": True,
+        "message_saved": True,
+    }
+    assert body["updated_by"] == {"id": admin.pk, "name": "La Jefa"}
+    assert body["updated_at"] is not None
+    assert client.get(URL).json() == body
+
+
+def test_zero_turns_it_off_and_null_goes_back_to_the_environment(api, admin, settings):
+    client = api(admin)
+
+    off = client.patch(URL, {"minutes": 0}).json()
+    back = client.patch(URL, {"minutes": None}).json()
+
+    assert (off["minutes"], off["enabled"], off["message_saved"]) == (0, False, False)
+    assert (back["minutes"], back["enabled"], back["minutes_saved"]) == (
+        float(settings.AUTO_CLOSE_MINUTES),
+        True,
+        False,
+    )
+
+
+def test_an_empty_patch_writes_nothing(api, admin):
+    response = api(admin).patch(URL, {})
+
+    assert response.status_code == 200
+    assert AutoCloseSetting.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"minutes": -1}, {"minutes"}),
+        ({"minutes": 1441}, {"minutes"}),
+        ({"minutes": 0.001}, {"minutes"}),
+        ({"minutes": "30"}, {"minutes"}),
+        ({"minutes": True}, {"minutes"}),
+        ({"message": ""}, {"message"}),
+        ({"message": "x" * 4097}, {"message"}),
+        ({"minutes": 2000, "message": " "}, {"minutes", "message"}),
+    ],
+)
+def test_bad_values_name_their_fields_and_write_nothing(api, admin, body, fields):
+    response = api(admin).patch(URL, body)
+
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == fields
+    assert AutoCloseSetting.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.OPERATOR, Role.SUPPORT, Role.SALES])
+def test_only_admins(api, make_user, role):
+    client = api(make_user(role))
+
+    assert client.get(URL).status_code == 403
+    assert client.patch(URL, {"minutes": 5}).status_code == 403
+    assert AutoCloseSetting.objects.count() == 0
+
+
+def test_anonymous_gets_401_and_a_missing_csrf_token_403(api, admin, db):
+    assert api().get(URL).status_code == 401
+    assert api(admin).patch(URL, {"minutes": 5}, csrf=False).status_code == 403
+    assert AutoCloseSetting.objects.count() == 0
+
+
+json_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+
+
+@given(body=st.dictionaries(st.sampled_from(["minutes", "message", "other"]), json_values))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_no_body_answers_500(api, admin, body):
+    response = api(admin).patch(URL, body)
+
+    assert response.status_code in (200, 400, 422), response.content
