@@ -1,4 +1,4 @@
-"""Who reaches the screens for admins and supervisors (contacts, working hours)."""
+"""Who reaches the staff screens: contacts and hours (admins, supervisors), flows (admins)."""
 
 import pytest
 
@@ -42,3 +42,52 @@ def test_nav_link_only_for_staff(client, make_user, path):
     # then only the supervisor has the link
     assert f'href="{path}"' in staff_page
     assert f'href="{path}"' not in agent_page
+
+
+# --- Flows: admins only ---------------------------------------------------------------------
+
+FLOW_PAGES = ["/flows/", "/flows/new/", "/flows/{id}/", "/flows/{id}/delete/"]
+
+
+@pytest.fixture
+def a_flow(db):
+    from ventanilla.flows.services import flow_create
+
+    return flow_create(data={"name": "Otro", "root": {"type": "end", "text": "Chau"}})
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.OPERATOR, Role.SALES])
+@pytest.mark.parametrize("path", FLOW_PAGES)
+def test_flows_are_for_admins_only(client, make_user, a_flow, role, path):
+    # given a signed-in supervisor or agent
+    client.force_login(make_user(role))
+    url = path.format(id=a_flow.pk)
+    # when they open a flows page or post to it
+    seen = client.get(url)
+    posted = client.post(url, {"op": "save", "nodes": ["a" * 32], "name": "Hack"})
+    # then both are refused and nothing is written or deleted
+    assert (seen.status_code, posted.status_code) == (403, 403)
+    assert "No tenés permiso para ver esta página" in seen.content.decode()
+    a_flow.refresh_from_db()
+    assert a_flow.name == "Otro"
+
+
+def test_anonymous_visitor_goes_to_login_from_flows(client, db):
+    # given nobody signed in; when they open the flows
+    response = client.get("/flows/")
+    # then they are sent to the login with ?next=
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/flows/"
+
+
+def test_flows_nav_link_only_for_admins(client, make_user, admin):
+    # given an admin and a supervisor
+    supervisor = make_user(Role.SUPERVISOR)
+    # when each opens the chats page
+    client.force_login(admin)
+    admin_page = client.get("/").content.decode()
+    client.force_login(supervisor)
+    supervisor_page = client.get("/").content.decode()
+    # then only the admin has the link
+    assert 'href="/flows/">Flujos</a>' in admin_page
+    assert 'href="/flows/"' not in supervisor_page
