@@ -341,6 +341,38 @@ def test_delete_an_option_with_its_steps(admin_client, demo):
     assert not Node.objects.filter(flow=demo, key=ventas).exists()
 
 
+def test_delete_a_step_of_a_sequence_keeps_what_follows(admin_client):
+    # given a greeting, then a question, then an end
+    flow = services.flow_create(
+        data={
+            "name": "Corto",
+            "root": {
+                "type": "message",
+                "text": "Hola",
+                "children": [
+                    {
+                        "type": "question",
+                        "field": "name",
+                        "text": "¿Nombre?",
+                        "children": [{"type": "end", "text": "Chau"}],
+                    }
+                ],
+            },
+        }
+    )
+    page = Page.open(admin_client, f"/flows/{flow.pk}/")
+    question, end = _key_of(flow, type="question"), _key_of(flow, type="end")
+    # when the admin removes the question and saves
+    response = page.then("op", f"delete:{question}").press("op", "save")
+    # then the end follows the greeting
+    assert response.status_code == 302
+    assert list(flow.nodes.values_list("type", "parent__type")) == [
+        ("message", None),
+        ("end", "message"),
+    ]
+    assert Node.objects.get(flow=flow, type="end").key == end
+
+
 def test_changing_a_type_shows_its_fields(admin_client, demo):
     # given the demo flow in the editor
     page = Page.open(admin_client, f"/flows/{demo.pk}/")

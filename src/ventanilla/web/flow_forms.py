@@ -26,7 +26,7 @@ from ventanilla.flows.services import MAX_NODES
 from ventanilla.web.forms import ConsoleForm
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
-NODE_FIELDS = ("type", "text", "label", "trigger", "area_id", "field", "close")
+NODE_FIELDS = ("type", "area_id", "field", "close", "label", "trigger", "text")  # as shown
 # which node fields matter for which type; label and trigger matter on a menu's options
 TYPE_FIELDS = {
     NodeType.MESSAGE: {"text"},
@@ -224,6 +224,20 @@ class DraftNode:
         return 0 if self.parent is None else self.parent.depth + 1
 
     @property
+    def only_child(self) -> bool:
+        return len(self.siblings) == 1
+
+    @property
+    def splices(self) -> bool:
+        """A message or question that is the next step of another: deleting it keeps the rest."""
+        return (
+            self.parent is not None
+            and not self.is_option
+            and self.type in ONE_CHILD
+            and len(self.children) == 1
+        )
+
+    @property
     def may_add_child(self) -> bool:
         if self.type in CHILDLESS:
             return False
@@ -361,9 +375,17 @@ class Draft:
             siblings[index], siblings[target] = siblings[target], siblings[index]
 
     def delete(self, key: str) -> None:
+        """Removes a node. A step of a sequence (see DraftNode.splices) hands its place to its
+        next step; any other node goes with everything under it (a menu with its options)."""
         node = self.find(key)
-        if node is not None and node.parent is not None:
-            node.parent.children.remove(node)
+        if node is None or node.parent is None:
+            return
+        siblings = node.parent.children
+        index = siblings.index(node)
+        kept = node.children if node.splices else []
+        for child in kept:
+            child.parent = node.parent
+        siblings[index : index + 1] = kept
 
     # --- Saving ----------------------------------------------------------------------------
 

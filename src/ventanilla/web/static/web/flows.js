@@ -40,9 +40,22 @@
       return;
     }
     toEnd();
-    var problems = document.getElementById("flow-problems");
-    if (problems && event.detail.xhr && event.detail.xhr.status === 422) {
-      problems.scrollIntoView({ block: "center" });
+    if (!document.getElementById("flow-problems")) {
+      return; // nothing refused (or only the simulator's field, which keeps the focus)
+    }
+    // a refused save: take the person to the first problem
+    var form = event.target;
+    var field = form.querySelector('[aria-invalid="true"]');
+    var node = form.querySelector(".flows__errors, .node__errors");
+    var first = field;
+    if (node && (!field || node.compareDocumentPosition(field) & Node.DOCUMENT_POSITION_FOLLOWING)) {
+      first = node; // a message about a node as a whole comes before any field below it
+    }
+    if (first) {
+      first.scrollIntoView({ block: "center" });
+      if (first === field) {
+        field.focus({ preventScroll: true });
+      }
     }
   });
 })();
