@@ -1,5 +1,5 @@
-"""Who reaches the staff screens: admins and supervisors (contacts, working hours), admins only
-(settings)."""
+"""Who reaches the staff screens: admins and supervisors (contacts, working hours, flows), admins
+only (settings)."""
 
 import pytest
 
@@ -8,6 +8,7 @@ from ventanilla.accounts.models import Role
 SCREENS = {
     "/contacts/": ["/contacts/", "/contacts/new/", "/contacts/import/"],
     "/hours/": ["/hours/", "/hours/new/"],
+    "/flows/": ["/flows/", "/flows/new/"],
 }
 PAGES = [page for pages in SCREENS.values() for page in pages]
 
@@ -130,3 +131,37 @@ def test_nav_link_only_for_admins(client, admin, make_user, path):
         "supervisor": False,
         "agent": False,
     }
+
+
+# --- Flows: admins and supervisors (SPEC.md, roles) ------------------------------------------
+
+FLOW_PAGES = ["/flows/", "/flows/new/", "/flows/{id}/", "/flows/{id}/delete/"]
+
+
+@pytest.fixture
+def a_flow(db):
+    from ventanilla.flows.services import flow_create
+
+    return flow_create(data={"name": "Otro", "root": {"type": "end", "text": "Chau"}})
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPPORT, Role.SALES])
+@pytest.mark.parametrize("path", FLOW_PAGES)
+def test_agents_neither_see_nor_change_flows(client, make_user, a_flow, role, path):
+    # given a signed-in agent
+    client.force_login(make_user(role))
+    url = path.format(id=a_flow.pk)
+    # when they open a flows page or post to it
+    seen = client.get(url)
+    posted = client.post(url, {"op": "save", "nodes": ["a" * 32], "name": "Hack"})
+    # then both are refused and nothing is written or deleted
+    assert (seen.status_code, posted.status_code) == (403, 403)
+    a_flow.refresh_from_db()
+    assert a_flow.name == "Otro"
+
+
+@pytest.mark.parametrize("path", FLOW_PAGES)
+def test_supervisors_open_every_flows_page(client, make_user, a_flow, path):
+    client.force_login(make_user(Role.SUPERVISOR))
+
+    assert client.get(path.format(id=a_flow.pk)).status_code == 200
