@@ -1,6 +1,7 @@
 """Reads for flows: rows for the API, in-memory trees for the engine."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.core.errors import NotFound
 from ventanilla.flows.engine import FlowTree, TreeNode
@@ -35,7 +36,7 @@ def flow_list() -> QuerySet[Flow]:
 def flow_get(*, flow_id: int) -> Flow:
     flow = _with_nodes(Flow.objects.filter(pk=flow_id)).first()
     if flow is None:
-        raise NotFound("Flow not found.")
+        raise NotFound(_("Flujo inexistente."))
     return flow
 
 
@@ -94,7 +95,7 @@ def flow_tree(*, flow_id: int) -> FlowTree:
     """The flow as the engine reads it, in two queries whatever its size."""
     flow = Flow.objects.filter(pk=flow_id).first()
     if flow is None:
-        raise NotFound("Flow not found.")
+        raise NotFound(_("Flujo inexistente."))
     return _tree(flow)
 
 
