@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: sync compilemessages ## install, migrate, load demo data on an empty desk, create the admin, serve
 	$(UV) run ventanilla serve --demo
 
-test: sync compilemessages ## every test (SQLite unless DATABASE_URL says otherwise)
+test: sync gettext compilemessages ## every test (SQLite unless DATABASE_URL says otherwise)
 	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider
 
 check: sync ## lint, format, layer contract, migrations in step with models
@@ -52,7 +52,7 @@ gettext: ## GNU gettext (msgfmt, xgettext, msgmerge): installed from the system 
 	@command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 \
 		&& command -v msgmerge >/dev/null 2>&1 \
 		|| { echo "installing GNU gettext"; $(SUDO) apt-get update -qq \
-			&& $(SUDO) apt-get install -y -qq gettext >/dev/null; }
+			&& $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 
 clean:
 	rm -rf .venv var/test .pytest_cache .ruff_cache $(MO_FILES)
