@@ -4,12 +4,17 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export VENTANILLA_DATA_DIR ?= var
 
-.PHONY: run test check e2e-deps uv sync format clean
+# Translation catalogs: the .po files are committed, the .mo files are compiled from them (gitignored).
+LOCALE_DIR := src/ventanilla/locale
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE_DIR)/*/LC_MESSAGES/*.po))
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-run: sync ## install, migrate, load demo data on an empty desk, create the admin, serve
+.PHONY: run test check e2e-deps uv sync format clean messages compilemessages gettext
+
+run: sync compilemessages ## install, migrate, load demo data on an empty desk, create the admin, serve
 	$(UV) run ventanilla serve --demo
 
-test: sync ## every test (SQLite unless DATABASE_URL says otherwise)
+test: sync gettext compilemessages ## every test (SQLite unless DATABASE_URL says otherwise)
 	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider
 
 check: sync ## lint, format, layer contract, migrations in step with models
@@ -29,5 +34,25 @@ uv: ## bootstrap uv with pip when it is missing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv \
 		|| $(PYTHON) -m pip install --quiet --user --break-system-packages uv
 
+messages: sync gettext ## refresh the es and en catalogs from templates and code, then translate
+	VENTANILLA_DATA_DIR=var/test $(UV) run ventanilla makemessages -l es -l en \
+		--no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench \
+		--ignore=docs
+	sed -i '/^"POT-Creation-Date: /d' $(LOCALE_DIR)/*/LC_MESSAGES/django.po  # no churn per run
+	@echo "Now give every new or fuzzy entry its msgstr in both catalogs (docs/adr/0014-languages.md)."
+
+compilemessages: $(MO_FILES) ## compile the catalogs (.po -> .mo) that changed
+
+$(MO_FILES): | gettext
+
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
+
+gettext: ## GNU gettext (msgfmt, xgettext, msgmerge): installed from the system packages when missing
+	@command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 \
+		&& command -v msgmerge >/dev/null 2>&1 \
+		|| { echo "installing GNU gettext"; $(SUDO) apt-get update -qq \
+			&& $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
 clean:
-	rm -rf .venv var/test .pytest_cache .ruff_cache
+	rm -rf .venv var/test .pytest_cache .ruff_cache $(MO_FILES)

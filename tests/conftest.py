@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
 from tests.fakes.cloud_api import DEFAULT_ACCESS_TOKEN, DEFAULT_PHONE_NUMBER_ID
@@ -25,6 +26,12 @@ def _fast_and_immediate(settings):
     HUEY.immediate = True
     forget_cached_lines()  # rows of earlier tests are gone; so must be their cached copies
     forget_cached_flows()
+    # Texts are asserted in Spanish, the default language, whatever the environment says; and a
+    # request leaves its language active in the thread, so each test starts over in Spanish.
+    settings.LANGUAGE_CODE = "es"
+    translation.activate("es")
+    yield
+    translation.deactivate()
 
 
 class ApiClient:

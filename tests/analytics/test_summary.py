@@ -257,7 +257,7 @@ def test_agents_may_not_see_analytics(api, make_user, role):
     response = api(make_user(role)).get("/api/analytics/summary")
 
     assert response.status_code == 403
-    assert response.json()["detail"] == "Your role may not do this."
+    assert response.json()["detail"] == "Tu rol no puede hacer esto."
 
 
 def test_anonymous_is_asked_to_sign_in(api, db):

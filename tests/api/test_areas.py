@@ -22,12 +22,12 @@ def test_admin_creates_and_reads_an_area(api, admin):
 @pytest.mark.parametrize(
     "payload,field,message",
     [
-        ({"name": ""}, "name", "This field may not be blank."),
-        ({"name": "   "}, "name", "This field may not be blank."),
-        ({"name": "x" * 81}, "name", "Ensure this field has no more than 80 characters."),
-        ({}, "name", "Field required"),
-        ({"name": 7}, "name", "Input should be a valid string"),
-        ({"name": "Ok", "is_active": "maybe"}, "is_active", "Input should be a valid boolean"),
+        ({"name": ""}, "name", "Este campo no puede quedar vacío."),
+        ({"name": "   "}, "name", "Este campo no puede quedar vacío."),
+        ({"name": "x" * 81}, "name", "Usá como máximo 80 caracteres."),
+        ({}, "name", "Este campo es obligatorio."),
+        ({"name": 7}, "name", "Tiene que ser texto."),
+        ({"name": "Ok", "is_active": "maybe"}, "is_active", "Tiene que ser verdadero o falso."),
     ],
 )
 def test_bad_area_input_is_422_naming_the_field(payload, field, message, api, admin):
@@ -50,7 +50,7 @@ def test_duplicate_area_name_is_refused_case_and_accent_insensitively(duplicate,
 
     assert response.status_code == 422
     assert response.json()["errors"] == {
-        "name": [f'An area named "{duplicate.strip()}" already exists.']
+        "name": [f"Ya existe un área llamada «{duplicate.strip()}»."]
     }
     assert list(Area.objects.values_list("name", flat=True)) == ["Ventas"]
 
@@ -90,7 +90,7 @@ def test_patch_changes_only_given_fields_and_refuses_null(api, admin, make_area)
         "is_active": False,
     }
     assert nulled.status_code == 422
-    assert nulled.json()["errors"] == {"name": ["This field may not be null."]}
+    assert nulled.json()["errors"] == {"name": ["Este campo no puede ser nulo."]}
 
 
 def test_put_replaces_the_area(api, admin, make_area):
@@ -111,7 +111,7 @@ def test_unknown_area_is_404(api, admin):
 
     assert client.get("/api/areas/999").status_code == 404
     assert client.patch("/api/areas/999", {"name": "X"}).json() == {
-        "detail": "Area not found.",
+        "detail": "Área inexistente.",
         "errors": {},
     }
 

@@ -53,7 +53,7 @@ def test_wrong_password_is_401_and_recorded(api, make_user):
     response = api().post("/api/auth/login", {"username": "ana", "password": "nope"})
 
     assert response.status_code == 401
-    assert response.json()["detail"] == "Wrong username/email or password."
+    assert response.json()["detail"] == "Usuario, correo o contraseña incorrectos."
     assert LoginFailure.objects.filter(identifier="ana").count() == 1
 
 
@@ -69,7 +69,7 @@ def test_login_without_identifier_is_422_naming_it(api, db):
     response = api().post("/api/auth/login", {"password": "x"})
 
     assert response.status_code == 422
-    assert "Give a username or an email." in str(response.json()["errors"])
+    assert "Indicá un usuario o un correo electrónico." in str(response.json()["errors"])
 
 
 def test_login_without_csrf_token_is_refused(api, make_user):
@@ -78,7 +78,7 @@ def test_login_without_csrf_token_is_refused(api, make_user):
     response = api().post("/api/auth/login", {"username": "ana", "password": PASSWORD}, csrf=False)
 
     assert response.status_code == 403
-    assert response.json()["detail"] == "CSRF check Failed"
+    assert response.json()["detail"] == "Falló la verificación CSRF."
 
 
 def test_unsafe_call_without_csrf_token_is_refused_and_writes_nothing(api, admin):
@@ -87,7 +87,7 @@ def test_unsafe_call_without_csrf_token_is_refused_and_writes_nothing(api, admin
     response = api(admin).post("/api/areas", {"name": "Ventas"}, csrf=False)
 
     assert response.status_code == 403
-    assert response.json()["detail"] == "CSRF check Failed"
+    assert response.json()["detail"] == "Falló la verificación CSRF."
     assert Area.objects.count() == 0
 
 
@@ -109,7 +109,7 @@ def test_throttle_after_five_failures_with_retry_after(api, make_user, settings)
     # then it is refused with 429 and a Retry-After within the window
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 901
-    assert response.json()["detail"].startswith("Too many failed sign-ins")
+    assert response.json()["detail"].startswith("Demasiados intentos fallidos")
 
 
 def test_throttle_expires_with_the_window(api, make_user, settings):

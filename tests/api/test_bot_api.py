@@ -44,7 +44,7 @@ def test_role_may_or_may_not(role, call, api, make_user, admin, sandbox_line):
         assert response.status_code == success, response.content
     else:
         assert response.status_code == 403, response.content
-        assert response.json()["detail"] == "Your role may not do this."
+        assert response.json()["detail"] == "Tu rol no puede hacer esto."
         assert line_row(sandbox_line) == before
         assert LiveEvent.objects.count() == 0
 

@@ -16,7 +16,7 @@ from ventanilla.conversations.models import Status
 ANA = "+5493515551111"
 ALL_ROLES = [Role.ADMIN, Role.SUPERVISOR, Role.OPERATOR, Role.SUPPORT, Role.SALES]
 AGENTS = [Role.OPERATOR, Role.SUPPORT, Role.SALES]
-NOT_FOUND = {"detail": "Contact not found.", "errors": {}}
+NOT_FOUND = {"detail": "Contacto inexistente.", "errors": {}}
 
 
 def _rows():
@@ -75,14 +75,18 @@ def test_an_unvalidated_number_is_kept_unverified(api, admin):
 @pytest.mark.parametrize(
     "payload,field,message",
     [
-        ({"name": "", "phone": ANA}, "name", "This field may not be blank."),
-        ({"phone": ANA}, "name", "Field required"),
-        ({"name": "Ana", "phone": "hola"}, "phone", '"hola" is not a phone number.'),
-        ({"name": "Ana", "phone": 5493515551111}, "phone", "Input should be a valid string"),
-        ({"name": "Ana"}, "phone", "A contact needs a phone number or a WhatsApp user id."),
-        ({"name": "Ana", "phone": ANA, "dni": "12"}, "dni", "A DNI has 7 or 8 digits"),
-        ({"name": "Ana", "phone": ANA, "area_id": 999}, "area_id", "Unknown area id: 999."),
-        ({"name": "Ana", "phone": ANA, "area_id": "x"}, "area_id", "valid integer"),
+        ({"name": "", "phone": ANA}, "name", "Este campo no puede quedar vacío."),
+        ({"phone": ANA}, "name", "Este campo es obligatorio."),
+        ({"name": "Ana", "phone": "hola"}, "phone", "«hola» no es un teléfono."),
+        ({"name": "Ana", "phone": 5493515551111}, "phone", "Tiene que ser texto."),
+        (
+            {"name": "Ana"},
+            "phone",
+            "Un contacto necesita un teléfono o un id de usuario de WhatsApp.",
+        ),
+        ({"name": "Ana", "phone": ANA, "dni": "12"}, "dni", "El DNI tiene 7 u 8 dígitos"),
+        ({"name": "Ana", "phone": ANA, "area_id": 999}, "area_id", "No existe el área con id 999."),
+        ({"name": "Ana", "phone": ANA, "area_id": "x"}, "area_id", "número entero"),
     ],
 )
 def test_bad_contact_input_is_422_naming_the_field(payload, field, message, api, admin):
@@ -104,7 +108,7 @@ def test_a_duplicate_phone_in_another_form_names_the_existing_contact(duplicate,
 
     assert response.status_code == 422
     assert response.json()["errors"] == {
-        "phone": [f'Contact {existing.pk} ("Ana") already has the phone {ANA}.']
+        "phone": [f"El contacto {existing.pk} («Ana») ya tiene el teléfono {ANA}."]
     }
     assert Contact.objects.count() == 1
 
@@ -124,7 +128,7 @@ def test_patch_changes_only_given_fields_and_refuses_null_name(api, admin, make_
         None,
     )
     assert nulled.status_code == 422
-    assert nulled.json()["errors"] == {"name": ["This field may not be null."]}
+    assert nulled.json()["errors"] == {"name": ["Este campo no puede ser nulo."]}
 
 
 def test_patch_refuses_to_leave_a_contact_unreachable(api, admin):
@@ -156,8 +160,8 @@ def test_delete_of_a_contact_with_conversations_is_409(api, admin):
     assert response.status_code == 409
     assert response.json() == {
         "detail": (
-            f"Contact {contact.pk} has conversations; merge it into another contact instead "
-            "of deleting it."
+            f"El contacto {contact.pk} tiene conversaciones: en vez de borrarlo, unilo con otro "
+            "contacto."
         ),
         "errors": {},
     }
@@ -246,8 +250,8 @@ def test_role_may_or_may_not(role, call, api, admin, make_user, make_area):
     else:
         assert response.status_code == 403
         assert response.json()["detail"] in {
-            "Your role may not do this.",
-            "Your role may change only the name and DNI of a contact.",
+            "Tu rol no puede hacer esto.",
+            "Tu rol solo puede cambiar el nombre y el DNI de un contacto.",
         }
         assert _rows() == before
 
@@ -263,7 +267,7 @@ def test_an_agent_patching_other_fields_is_refused_naming_them(api, make_user, m
         f"/api/contacts/{contact.pk}", {"name": "Otra", "phone": None, "area_id": area.pk}
     )
 
-    message = "Your role may change only the name and DNI of a contact."
+    message = "Tu rol solo puede cambiar el nombre y el DNI de un contacto."
     assert response.status_code == 403
     assert response.json() == {
         "detail": message,
@@ -289,7 +293,7 @@ def desk(make_user, make_area):
         ("Mine in Ventas", {"status": Status.ACTIVE, "area": ventas, "assigned_to": agent}),
         ("Colleague's", {"status": Status.ACTIVE, "area": soporte, "assigned_to": colleague}),
         ("Queued in Ventas", {"status": Status.QUEUED, "area": ventas}),
-        ("With the bot", {"status": Status.BOT, "area": None}),
+        ("Con el bot", {"status": Status.BOT, "area": None}),
         ("Closed in Soporte", {"status": Status.CLOSED, "area": soporte}),
         ("No conversations", None),
     ]:
@@ -329,7 +333,7 @@ def test_admins_and_supervisors_list_every_contact(role, api, make_user, desk):
 
 @pytest.mark.parametrize(
     "name",
-    ["Colleague's", "Queued in Ventas", "With the bot", "Closed in Soporte", "No conversations"],
+    ["Colleague's", "Queued in Ventas", "Con el bot", "Closed in Soporte", "No conversations"],
 )
 def test_a_contact_an_agent_may_not_see_is_404_like_one_that_does_not_exist(name, api, desk):
     contact = desk["contacts"][name]

@@ -26,7 +26,7 @@ README = (
     "Maria Diaz,+549351555222,,Ventas\n"
 )
 README_REPORT = {"created": 2, "updated": 0, "unchanged": 0, "rejected": [], "dry_run": False}
-REFUSED = {"detail": "Your role may not do this.", "errors": {}}
+REFUSED = {"detail": "Tu rol no puede hacer esto.", "errors": {}}
 
 
 def _rows():
@@ -112,8 +112,8 @@ def test_a_multipart_upload_without_the_file_is_422(api, admin):
 
     assert response.status_code == 422
     assert response.json() == {
-        "detail": 'Attach the file in the form field "file".',
-        "errors": {"file": ['Attach the file in the form field "file".']},
+        "detail": "Adjuntá el archivo en el campo «file» del formulario.",
+        "errors": {"file": ["Adjuntá el archivo en el campo «file» del formulario."]},
     }
 
 
@@ -149,7 +149,7 @@ def test_a_body_that_is_not_json_is_400(api, admin):
     )
 
     assert response.status_code == 400
-    assert response.json()["detail"] == "The body is not valid JSON."
+    assert response.json()["detail"] == "El cuerpo no es JSON válido."
 
 
 def test_a_file_over_5_mb_is_413(api, admin, settings):
@@ -161,7 +161,7 @@ def test_a_file_over_5_mb_is_413(api, admin, settings):
 
     assert response.status_code == 413
     assert response.json() == {
-        "detail": "The file is larger than 5 MB; split it into smaller files.",
+        "detail": "El archivo pesa más de 5 MB: dividilo en archivos más chicos.",
         "errors": {},
     }
     assert _rows() == []
@@ -183,7 +183,7 @@ def test_more_than_10000_rows_is_422(api, admin):
 
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "The file has more than 10000 rows; split it into smaller files."
+        "El archivo tiene más de 10000 filas: dividilo en archivos más chicos."
     )
     assert _rows() == []
 
@@ -327,14 +327,14 @@ def test_merge_refusals(api, admin):
 
     assert (clash.status_code, clash.json()["detail"]) == (
         409,
-        f"Both contacts have an open conversation on line {line.pk} (conversations "
-        f"{first.pk} and {second.pk}); close one of them first.",
+        f"Los dos contactos tienen una conversación abierta en la línea {line.pk} "
+        f"(conversaciones {first.pk} y {second.pk}); cerrá una de ellas antes.",
     )
     assert (itself.status_code, itself.json()) == (
         422,
         {
-            "detail": "A contact cannot be merged with itself.",
-            "errors": {"other_id": ["A contact cannot be merged with itself."]},
+            "detail": "Un contacto no se puede unir consigo mismo.",
+            "errors": {"other_id": ["Un contacto no se puede unir consigo mismo."]},
         },
     )
     assert (unknown.status_code, missing.status_code, no_body.status_code) == (404, 404, 422)
@@ -391,7 +391,7 @@ def test_an_agent_sees_only_the_conversations_they_may_see(api, make_user, make_
     hidden = client.get(f"/api/contacts/{beto.pk}/conversations")
 
     assert [item["id"] for item in mine.json()["items"]] == [waiting.pk]
-    assert (hidden.status_code, hidden.json()["detail"]) == (404, "Contact not found.")
+    assert (hidden.status_code, hidden.json()["detail"]) == (404, "Contacto inexistente.")
 
 
 def test_conversations_of_a_contact_are_paginated(api, admin):

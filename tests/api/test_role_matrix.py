@@ -60,7 +60,7 @@ def test_role_may_or_may_not(role, call, api, make_user, make_area, admin):
         assert response.status_code == success, response.content
     else:
         assert response.status_code == 403
-        assert response.json() == {"detail": "Your role may not do this.", "errors": {}}
+        assert response.json() == {"detail": "Tu rol no puede hacer esto.", "errors": {}}
         assert list(Area.objects.values_list("id", "name", "description")) == areas_before
         assert list(User.objects.values_list("id", "username", "name", "role")) == users_before
 
@@ -84,7 +84,7 @@ def test_anonymous_gets_401(method, path, api, db):
 
     # then 401 in the error shape, and nothing was created
     assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication required.", "errors": {}}
+    assert response.json() == {"detail": "Tenés que iniciar sesión.", "errors": {}}
     assert Area.objects.count() == 0
 
 

@@ -35,6 +35,7 @@ def test_admin_creates_an_agent_with_areas(api, admin, make_area):
         "is_active": True,
         "availability": "available",
         "max_open_conversations": 8,
+        "language": "",
     }
     nora = User.objects.get(username="nora")
     assert nora.check_password(PASSWORD)
@@ -87,7 +88,7 @@ def test_unknown_area_error_lists_the_ids(api, admin, make_area):
 
     response = api(admin).post("/api/users", _new(area_ids=[soporte.pk, 998, 999]))
 
-    assert response.json()["errors"] == {"area_ids": ["Unknown area id(s): 998, 999."]}
+    assert response.json()["errors"] == {"area_ids": ["Áreas inexistentes (id): 998, 999."]}
 
 
 def test_every_problem_is_named_at_once(api, admin):

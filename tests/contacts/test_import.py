@@ -13,7 +13,7 @@ from ventanilla.core.errors import InvalidInput
 
 ANA = "+5493515551111"
 BETO = "+5493515552222"
-DNI_MESSAGE = "A DNI has 7 or 8 digits (dots and spaces are allowed)."
+DNI_MESSAGE = "El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios)."
 
 
 def _rows():
@@ -168,7 +168,12 @@ def test_the_same_phone_twice_in_one_file_rejects_the_later_row(db):
     assert report == _report(
         created=2,
         rejected=[
-            {"row": 4, "errors": {"phone": [f"Row 2 of this file has the same phone ({ANA})."]}}
+            {
+                "row": 4,
+                "errors": {
+                    "phone": [f"La fila 2 de este archivo tiene el mismo teléfono ({ANA})."]
+                },
+            }
         ],
     )
     assert _rows() == [("Ana", ANA, True, "", None), ("Beto", BETO, True, "", None)]
@@ -186,7 +191,7 @@ def test_a_whatsapp_id_and_a_typed_phone_are_the_same_contact(db):
 def test_an_unknown_area_is_rejected_naming_the_areas(areas):
     report = _import("name,phone,area\nAna,3515551111,Cobranzas\nBeto,3515552222,Ventas\n")
 
-    message = 'Unknown area "Cobranzas"; the areas are Soporte, Ventas.'
+    message = "Área desconocida «Cobranzas»; las áreas son Soporte, Ventas."
     assert report == _report(created=1, rejected=[{"row": 2, "errors": {"area": [message]}}])
     assert _rows() == [("Beto", BETO, True, "", "Ventas")]
 
@@ -199,9 +204,9 @@ def test_every_problem_of_a_row_is_reported_at_once(db):
             {
                 "row": 2,
                 "errors": {
-                    "phone": ['"hola" is not a phone number.'],
+                    "phone": ["«hola» no es un teléfono."],
                     "dni": [DNI_MESSAGE],
-                    "area": ['Unknown area "Marte": there are no areas yet.'],
+                    "area": ["Área desconocida «Marte»: todavía no hay áreas."],
                 },
             }
         ]
@@ -214,18 +219,21 @@ def test_every_problem_of_a_row_is_reported_at_once(db):
     [
         (
             "Ana,,30123456",
-            {"phone": ["A phone number is required: contacts are matched by phone."]},
+            {"phone": ["Falta el teléfono: los contactos se reconocen por su teléfono."]},
         ),
-        (",3515551111,", {"name": ["A new contact needs a name (no contact has this phone)."]}),
-        ("Ana\x01,3515551111,", {"name": ["Remove the control characters."]}),
+        (
+            ",3515551111,",
+            {"name": ["Un contacto nuevo necesita nombre (ningún contacto tiene este teléfono)."]},
+        ),
+        ("Ana\x01,3515551111,", {"name": ["Quitá los caracteres de control."]}),
         (
             "x" * 151 + ",3515551111,",
-            {"name": ["Ensure this field has no more than 150 characters."]},
+            {"name": ["Usá como máximo 150 caracteres."]},
         ),
-        ("Ana,+99 123,", {"phone": ['"+99 123" is not a phone number.']}),
+        ("Ana,+99 123,", {"phone": ["«+99 123» no es un teléfono."]}),
         (
             "Ana," + "1" * 60 + ",",
-            {"phone": [f'"{"1" * 39}…" is not a phone number.']},
+            {"phone": [f"«{'1' * 39}…» no es un teléfono."]},
         ),
     ],
 )
@@ -322,14 +330,17 @@ def test_a_cell_guarded_against_spreadsheet_formulas_is_read_back(db):
 def test_a_row_with_more_cells_than_columns_is_rejected(db):
     report = _import("name,phone\nAna,3515551111,sobra\nBeto,3515552222,\n")
 
-    message = "This row has more cells than the header has columns (2)."
+    message = "Esta fila tiene más celdas que columnas la cabecera (2)."
     assert report == _report(created=1, rejected=[{"row": 2, "errors": {"row": [message]}}])
 
 
 def test_without_a_header_a_fifth_cell_is_rejected(db):
     report = _import("Ana,3515551111,,,extra\n")
 
-    message = "This row has 5 cells; without a header row the columns are name, phone, dni, area."
+    message = (
+        "Esta fila tiene 5 celdas; sin fila de cabecera las columnas son nombre, teléfono, DNI, "
+        "área."
+    )
     assert report == _report(rejected=[{"row": 1, "errors": {"row": [message]}}])
 
 
@@ -347,15 +358,15 @@ def test_json_rows_with_aliases_numbers_and_nulls(areas):
     assert report == _report(
         created=2,
         rejected=[
-            {"row": 3, "errors": {"dni": ["Must be text or a whole number."]}},
+            {"row": 3, "errors": {"dni": ["Tiene que ser texto o un número entero."]}},
             {
                 "row": 4,
                 "errors": {
-                    "row": ['Each item must be an object such as {"name": …, "phone": …}.'],
-                    "phone": ["A phone number is required: contacts are matched by phone."],
+                    "row": ['Cada elemento tiene que ser un objeto como {"name": …, "phone": …}.'],
+                    "phone": ["Falta el teléfono: los contactos se reconocen por su teléfono."],
                 },
             },
-            {"row": 5, "errors": {"phone": ['"telefono" repeats the column phone.']}},
+            {"row": 5, "errors": {"phone": ["«telefono» repite la columna phone."]}},
         ],
     )
     assert _rows() == [
@@ -373,22 +384,22 @@ def test_json_as_text_is_read_too(db):
 @pytest.mark.parametrize(
     "fmt,payload,field,message",
     [
-        ("xml", "<a/>", "format", 'Use "csv" or "json".'),
-        ("csv", [], "payload", "A CSV import is the file's text."),
-        ("json", {"name": "Ana"}, "payload", "A JSON import is an array of objects."),
+        ("xml", "<a/>", "format", "Usá «csv» o «json»."),
+        ("csv", [], "payload", "Una importación CSV es el texto del archivo."),
+        ("json", {"name": "Ana"}, "payload", "Una importación JSON es un arreglo de objetos."),
         ("json", "[{", "payload", None),
         ("csv", "nombre,dni\nAna,30123456\n", "payload", importing.NO_PHONE_COLUMN),
         (
             "csv",
             "phone,name,Teléfono\n",
             "payload",
-            'The header names the column "phone" twice (columns 1 and 3).',
+            "La cabecera nombra dos veces la columna «phone» (columnas 1 y 3).",
         ),
         (
             "csv",
             'name,phone\n"' + "a" * 200_000 + '",3515551111\n',
             "payload",
-            "Row 2: field larger than field limit (131072).",
+            "Fila 2: field larger than field limit (131072).",
         ),
     ],
 )
@@ -409,7 +420,7 @@ def test_more_than_10000_rows_are_refused(db):
         _import(payload)
 
     assert refused.value.errors == {
-        "payload": ["The file has more than 10000 rows; split it into smaller files."]
+        "payload": ["El archivo tiene más de 10000 filas: dividilo en archivos más chicos."]
     }
     assert Contact.objects.count() == 0
 
@@ -421,7 +432,7 @@ def test_a_file_over_5_mb_is_refused_with_413(db):
         _import(payload)
 
     assert refused.value.status == 413
-    assert refused.value.detail == "The file is larger than 5 MB; split it into smaller files."
+    assert refused.value.detail == "El archivo pesa más de 5 MB: dividilo en archivos más chicos."
 
 
 def test_bytes_that_are_not_text_are_refused(db):
@@ -429,7 +440,7 @@ def test_bytes_that_are_not_text_are_refused(db):
         _import(b"name,phone\n\x81\x8d\x8f\x90\n")
 
     assert refused.value.errors == {
-        "file": ["The file is not text: save it as CSV UTF-8 (or JSON)."]
+        "file": ["El archivo no es texto: guardalo como CSV UTF-8 (o JSON)."]
     }
 
 

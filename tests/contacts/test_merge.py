@@ -161,8 +161,8 @@ def test_two_open_conversations_on_one_line_are_refused(admin):
 
     # then 409 naming the conversations, and nothing changed
     assert refused.value.detail == (
-        f"Both contacts have an open conversation on line {line.pk} (conversations "
-        f"{mine.pk} and {theirs.pk}); close one of them first."
+        f"Los dos contactos tienen una conversación abierta en la línea {line.pk} "
+        f"(conversaciones {mine.pk} y {theirs.pk}); cerrá una de ellas antes."
     )
     assert _snapshot() == before
 
@@ -174,7 +174,7 @@ def test_a_contact_is_not_merged_with_itself(admin):
     with pytest.raises(InvalidInput) as refused:
         contact_merge(keep=keep, other=keep, by=admin)
 
-    assert refused.value.errors == {"other_id": ["A contact cannot be merged with itself."]}
+    assert refused.value.errors == {"other_id": ["Un contacto no se puede unir consigo mismo."]}
     assert _snapshot() == before
 
 

@@ -168,6 +168,6 @@ def test_dni_keeps_its_digits(text, expected):
 )
 def test_dni_of_other_lengths_or_characters_is_refused(text):
     with pytest.raises(
-        ValueError, match=r"^A DNI has 7 or 8 digits \(dots and spaces are allowed\)\.$"
+        ValueError, match=r"^El DNI tiene 7 u 8 dígitos \(se aceptan puntos y espacios\)\.$"
     ):
         normalise_dni(text)

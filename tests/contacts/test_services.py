@@ -48,31 +48,43 @@ def test_create_with_only_a_user_id_is_fine(db):
 @pytest.mark.parametrize(
     "fields,field,message",
     [
-        ({"name": ""}, "name", "This field may not be blank."),
-        ({"name": "   "}, "name", "This field may not be blank."),
-        ({"name": "x" * 151}, "name", "Ensure this field has no more than 150 characters."),
-        ({"name": "Ana\x00"}, "name", "Remove the control characters."),
-        ({"phone": "hola"}, "phone", '"hola" is not a phone number.'),
-        ({"phone": "12345"}, "phone", '"12345" is not a phone number.'),
-        ({"phone": None}, "phone", "A contact needs a phone number or a WhatsApp user id."),
-        ({"phone": "  "}, "phone", "A contact needs a phone number or a WhatsApp user id."),
-        ({"dni": "123"}, "dni", "A DNI has 7 or 8 digits (dots and spaces are allowed)."),
-        ({"dni": "30.123.45x"}, "dni", "A DNI has 7 or 8 digits (dots and spaces are allowed)."),
-        ({"area_id": 999}, "area_id", "Unknown area id: 999."),
+        ({"name": ""}, "name", "Este campo no puede quedar vacío."),
+        ({"name": "   "}, "name", "Este campo no puede quedar vacío."),
+        ({"name": "x" * 151}, "name", "Usá como máximo 150 caracteres."),
+        ({"name": "Ana\x00"}, "name", "Quitá los caracteres de control."),
+        ({"phone": "hola"}, "phone", "«hola» no es un teléfono."),
+        ({"phone": "12345"}, "phone", "«12345» no es un teléfono."),
+        (
+            {"phone": None},
+            "phone",
+            "Un contacto necesita un teléfono o un id de usuario de WhatsApp.",
+        ),
+        (
+            {"phone": "  "},
+            "phone",
+            "Un contacto necesita un teléfono o un id de usuario de WhatsApp.",
+        ),
+        ({"dni": "123"}, "dni", "El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios)."),
+        (
+            {"dni": "30.123.45x"},
+            "dni",
+            "El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios).",
+        ),
+        ({"area_id": 999}, "area_id", "No existe el área con id 999."),
         (
             {"wa_user_id": "x" * 129},
             "wa_user_id",
-            "Ensure this field has no more than 128 characters.",
+            "Usá como máximo 128 caracteres.",
         ),
         (
             {"wa_user_id": "AR 1"},
             "wa_user_id",
-            "A WhatsApp user id has no spaces or control characters.",
+            "Un id de usuario de WhatsApp no tiene espacios ni caracteres de control.",
         ),
         (
             {"wa_user_id": "AR\x001"},
             "wa_user_id",
-            "A WhatsApp user id has no spaces or control characters.",
+            "Un id de usuario de WhatsApp no tiene espacios ni caracteres de control.",
         ),
     ],
 )
@@ -112,7 +124,7 @@ def test_create_refuses_a_phone_another_contact_has_in_any_form(duplicate, db):
         contact_create(name="Otra", phone=duplicate)
 
     assert refused.value.errors == {
-        "phone": [f'Contact {first.pk} ("Ana") already has the phone {ANA}.']
+        "phone": [f"El contacto {first.pk} («Ana») ya tiene el teléfono {ANA}."]
     }
     assert Contact.objects.count() == 1
 
@@ -124,7 +136,7 @@ def test_create_refuses_a_taken_user_id(db):
         contact_create(name="Otra", wa_user_id="AR.1")
 
     assert refused.value.errors == {
-        "wa_user_id": [f"Contact {first.pk} already has this WhatsApp user id."]
+        "wa_user_id": [f"El contacto {first.pk} ya tiene este id de usuario de WhatsApp."]
     }
     assert Contact.objects.count() == 1
 
@@ -230,8 +242,8 @@ def test_delete_refuses_a_contact_with_conversations(db):
 
     assert refused.value.status == 409
     assert refused.value.detail == (
-        f"Contact {contact.pk} has conversations; merge it into another contact instead of "
-        "deleting it."
+        f"El contacto {contact.pk} tiene conversaciones: en vez de borrarlo, unilo con otro "
+        "contacto."
     )
     assert Contact.objects.count() == 1
 
@@ -255,6 +267,6 @@ def test_a_phone_taken_between_the_check_and_the_save_is_a_field_error(db, monke
 
     # then the unique constraint's refusal is a 422 on the phone naming the holder
     assert refused.value.errors == {
-        "phone": [f'Contact {holder.pk} ("Ana") already has the phone {ANA}.']
+        "phone": [f"El contacto {holder.pk} («Ana») ya tiene el teléfono {ANA}."]
     }
     assert Contact.objects.count() == 1

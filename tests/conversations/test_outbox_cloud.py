@@ -143,7 +143,7 @@ def test_outside_the_24_hour_window_free_text_is_refused_with_409(api, chat, adm
     response = api(admin).post(f"/api/conversations/{chat.pk}/messages", {"text": "hola"})
 
     assert response.status_code == 409
-    assert "24 hours" in response.json()["detail"]
+    assert "24 horas" in response.json()["detail"]
     assert Message.objects.count() == before
     assert fake_cloud_api.sent_messages() == []
 

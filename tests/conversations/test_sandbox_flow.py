@@ -84,7 +84,7 @@ def test_empty_reply_is_refused_and_nothing_written(api, admin, make_conversatio
     response = api(admin).post(f"/api/conversations/{conversation.pk}/messages", {"text": "   "})
 
     assert response.status_code == 422
-    assert response.json()["errors"] == {"text": ["Write a message first."]}
+    assert response.json()["errors"] == {"text": ["Escribí un mensaje."]}
     assert Message.objects.count() == before
 
 
@@ -186,7 +186,7 @@ def test_reopen_is_refused_when_the_customer_already_wrote_again(
     response = api(admin).post(f"/api/conversations/{conversation.pk}/reopen")
 
     assert response.status_code == 409
-    assert "newer open conversation" in response.json()["detail"]
+    assert "conversación abierta más nueva" in response.json()["detail"]
 
 
 def test_a_supervisor_reading_a_colleagues_chat_leaves_it_unread_for_them(

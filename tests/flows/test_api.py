@@ -92,8 +92,8 @@ def test_type_errors_and_rule_errors_name_the_same_paths(api, admin, flow_data):
     assert list(typed.json()["errors"]) == ["root.children.0.children.1.area_id"]
     assert ruled.status_code == 422
     assert ruled.json() == {
-        "detail": "root.children.0.children.0.area_id: A redirect needs an area.",
-        "errors": {"root.children.0.children.0.area_id": ["A redirect needs an area."]},
+        "detail": "root.children.0.children.0.area_id: Una derivación necesita un área.",
+        "errors": {"root.children.0.children.0.area_id": ["Una derivación necesita un área."]},
     }
     assert Flow.objects.count() == 0
 
@@ -108,7 +108,7 @@ def test_deleting_the_default_flow_is_409_and_others_204(api, admin, flow_data):
 
     assert refused.status_code == 409
     assert refused.json() == {
-        "detail": "The default flow cannot be deleted: make another flow the default first.",
+        "detail": "El flujo por defecto no se puede borrar: elegí antes otro flujo por defecto.",
         "errors": {},
     }
     assert deleted.status_code == 204
@@ -119,7 +119,7 @@ def test_deleting_the_default_flow_is_409_and_others_204(api, admin, flow_data):
 def test_unknown_flow_is_404(api, admin):
     client = api(admin)
 
-    assert client.get("/api/flows/999").json() == {"detail": "Flow not found.", "errors": {}}
+    assert client.get("/api/flows/999").json() == {"detail": "Flujo inexistente.", "errors": {}}
     assert client.delete("/api/flows/999").status_code == 404
     assert client.get("/api/flows/100000000000000000000").status_code == 404
     assert client.post("/api/flows/999/simulate", {"inputs": []}).status_code == 404
@@ -162,7 +162,7 @@ def test_role_may_or_may_not(role, call, api, make_user, admin, flow_data):
         assert response.status_code == success, response.content
     else:
         assert response.status_code == 403
-        assert response.json() == {"detail": "Your role may not do this.", "errors": {}}
+        assert response.json() == {"detail": "Tu rol no puede hacer esto.", "errors": {}}
         assert list(Node.objects.values_list("pk", "flow_id", "text", "parent_id")) == before
         assert Flow.objects.count() == 2
 

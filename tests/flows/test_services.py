@@ -85,92 +85,106 @@ OPTIONS = "root.children.0.children"
 @pytest.mark.parametrize(
     "changes,errors",
     [
-        ({"name": "  "}, {"name": ["This field may not be blank."]}),
-        ({"name": "x" * 81}, {"name": ["Ensure this field has no more than 80 characters."]}),
+        ({"name": "  "}, {"name": ["Este campo no puede quedar vacío."]}),
+        ({"name": "x" * 81}, {"name": ["Usá como máximo 80 caracteres."]}),
         (
             {"root.type": "gif"},
             {
                 "root.type": [
-                    'Unknown node type "gif": use one of message, menu, question, redirect, end.'
+                    "Tipo de nodo desconocido «gif»: usá uno de "
+                    "message, menu, question, redirect, end."
                 ]
             },
         ),
-        ({"root.text": ""}, {"root.text": ["This field may not be blank."]}),
+        ({"root.text": ""}, {"root.text": ["Este campo no puede quedar vacío."]}),
         (
             {"root.children.0.children": []},
-            {"root.children.0.children": ["A menu needs at least one option."]},
+            {"root.children.0.children": ["Un menú necesita al menos una opción."]},
         ),
         (
             {"root.children.0.text": "m" * 1025},
-            {"root.children.0.text": ["Ensure this field has no more than 1024 characters."]},
+            {"root.children.0.text": ["Usá como máximo 1024 caracteres."]},
         ),
-        ({f"{OPTIONS}.0.area_id": None}, {f"{OPTIONS}.0.area_id": ["A redirect needs an area."]}),
-        ({f"{OPTIONS}.0.area_id": 999}, {f"{OPTIONS}.0.area_id": ["Unknown area id 999."]}),
+        (
+            {f"{OPTIONS}.0.area_id": None},
+            {f"{OPTIONS}.0.area_id": ["Una derivación necesita un área."]},
+        ),
+        (
+            {f"{OPTIONS}.0.area_id": 999},
+            {f"{OPTIONS}.0.area_id": ["No existe el área con id 999."]},
+        ),
         (
             {f"{OPTIONS}.1.field": "email"},
-            {f"{OPTIONS}.1.field": ['A question stores "name" or "dni".']},
+            {f"{OPTIONS}.1.field": ["Una pregunta guarda «name» o «dni»."]},
         ),
         (
             {f"{OPTIONS}.1.trigger": "Sóporte!"},
-            {f"{OPTIONS}.1.trigger": ['Option 1 already answers to "soporte".']},
+            {f"{OPTIONS}.1.trigger": ["La opción 1 ya responde a «soporte»."]},
         ),
         (
             {f"{OPTIONS}.3.label": "Ventas"},
-            {f"{OPTIONS}.3.label": ['Option 2 already answers to "ventas".']},
+            {f"{OPTIONS}.3.label": ["La opción 2 ya responde a «ventas»."]},
         ),
         (
             {f"{OPTIONS}.3.label": "", f"{OPTIONS}.3.trigger": ""},
-            {f"{OPTIONS}.3.label": ["A menu option needs a label or a trigger."]},
+            {f"{OPTIONS}.3.label": ["Una opción de menú necesita una etiqueta o un disparador."]},
         ),
         (
             {f"{OPTIONS}.3.label": "Una etiqueta demasiado larga"},
-            {f"{OPTIONS}.3.label": ["Ensure this field has no more than 24 characters."]},
+            {f"{OPTIONS}.3.label": ["Usá como máximo 24 caracteres."]},
         ),
         (
             {f"{OPTIONS}.2.trigger": "nombre, 👍"},
-            {f"{OPTIONS}.2.trigger": ['The trigger "👍" has no letters or digits to match.']},
+            {
+                f"{OPTIONS}.2.trigger": [
+                    "El disparador «👍» no tiene letras ni dígitos que comparar."
+                ]
+            },
         ),
         (
             {f"{OPTIONS}.3.children": [{"type": "end"}]},
-            {f"{OPTIONS}.3.children": ["An end ends the flow: it has no children."]},
+            {f"{OPTIONS}.3.children": ["Un final termina el flujo: no tiene hijos."]},
         ),
         (
             {f"{OPTIONS}.0.children": [{"type": "end"}]},
-            {f"{OPTIONS}.0.children": ["A redirect ends the flow: it has no children."]},
+            {f"{OPTIONS}.0.children": ["Una derivación termina el flujo: no tiene hijos."]},
         ),
         (
             {"root.children": [{"type": "end"}, {"type": "end"}]},
-            {"root.children": ["A message continues to one node: nest the others under it."]},
+            {"root.children": ["Un mensaje sigue a un solo nodo: anidá los demás debajo."]},
         ),
         (
             {"triggers": ["hola", "🙂"]},
-            {"triggers.1": ['The trigger "🙂" has no letters or digits to match.']},
+            {"triggers.1": ["El disparador «🙂» no tiene letras ni dígitos que comparar."]},
         ),
         (
             {"triggers": ["x" * 101]},
-            {"triggers.0": ["Ensure this field has no more than 100 characters."]},
+            {"triggers.0": ["Usá como máximo 100 caracteres."]},
         ),
-        ({"is_active": False}, {"is_active": ["The default flow must be active."]}),
-        ({"fallback_area_id": 999}, {"fallback_area_id": ["Unknown area id 999."]}),
-        ({"fallback_area_id": 2**63}, {"fallback_area_id": [f"Unknown area id {2**63}."]}),
+        ({"is_active": False}, {"is_active": ["El flujo por defecto tiene que estar activo."]}),
+        ({"fallback_area_id": 999}, {"fallback_area_id": ["No existe el área con id 999."]}),
+        ({"fallback_area_id": 2**63}, {"fallback_area_id": [f"No existe el área con id {2**63}."]}),
         (
             {f"{OPTIONS}.0.area_id": "7"},
-            {f"{OPTIONS}.0.area_id": ["Input should be a valid integer."]},
+            {f"{OPTIONS}.0.area_id": ["Tiene que ser un número entero."]},
         ),
-        ({"triggers": "hola"}, {"triggers": ["Input should be a valid list."]}),
+        ({"triggers": "hola"}, {"triggers": ["Tiene que ser una lista."]}),
         (
             {"root.children.0.children": "x"},
-            {"root.children.0.children": ["Input should be a valid list."]},
+            {"root.children.0.children": ["Tiene que ser una lista."]},
         ),
         (
             {"root.children.0.children.2": "x"},
-            {f"{OPTIONS}.2": ["Input should be a valid node object."]},
+            {f"{OPTIONS}.2": ["Tiene que ser un nodo (un objeto)."]},
         ),
-        ({"invalid_option_text": " "}, {"invalid_option_text": ["This field may not be blank."]}),
-        ({"root": None}, {"root": ["A flow needs a root node."]}),
+        (
+            {"invalid_option_text": " "},
+            {"invalid_option_text": ["Este campo no puede quedar vacío."]},
+        ),
+        ({"root": None}, {"root": ["Un flujo necesita un nodo raíz."]}),
         (
             {f"{OPTIONS}.3.close": "yes"},
-            {f"{OPTIONS}.3.close": ["Input should be a valid boolean."]},
+            {f"{OPTIONS}.3.close": ["Tiene que ser verdadero o falso."]},
         ),
     ],
 )
@@ -197,10 +211,10 @@ def test_all_problems_are_reported_at_once(flow_data):
         services.flow_create(data=data)
 
     assert raised.value.errors == {
-        "name": ["This field may not be blank."],
-        f"{OPTIONS}.0.area_id": ["A redirect needs an area."],
-        f"{OPTIONS}.1.field": ['A question stores "name" or "dni".'],
-        "fallback_area_id": ["Unknown area id 999."],
+        "name": ["Este campo no puede quedar vacío."],
+        f"{OPTIONS}.0.area_id": ["Una derivación necesita un área."],
+        f"{OPTIONS}.1.field": ["Una pregunta guarda «name» o «dni»."],
+        "fallback_area_id": ["No existe el área con id 999."],
     }
     assert _nothing_written()
 
@@ -213,7 +227,7 @@ def test_a_redirect_to_an_inactive_area_is_refused(flow_data, make_area):
     with pytest.raises(InvalidInput) as raised:
         services.flow_create(data=data)
 
-    assert raised.value.errors == {f"{OPTIONS}.0.area_id": ['The area "Cerrada" is not active.']}
+    assert raised.value.errors == {f"{OPTIONS}.0.area_id": ["El área «Cerrada» no está activa."]}
     assert _nothing_written()
 
 
@@ -233,7 +247,7 @@ def test_trees_nest_at_most_20_levels(flow_data):
             data=flow_data(name="Otro", is_default=False, triggers=[], root=_chain(21))
         )
 
-    assert raised.value.errors == {f"{path}.children": ["Nodes nest at most 20 levels deep."]}
+    assert raised.value.errors == {f"{path}.children": ["Los nodos se anidan hasta 20 niveles."]}
     assert Flow.objects.count() == 1
 
 
@@ -248,7 +262,7 @@ def test_a_flow_has_at_most_200_nodes(flow_data):
     with pytest.raises(InvalidInput) as raised:
         services.flow_create(data=flow_data(root=_wide(200), triggers=["otro"]))
 
-    assert raised.value.errors == {"root": ["A flow has at most 200 nodes."]}
+    assert raised.value.errors == {"root": ["Un flujo tiene como máximo 200 nodos."]}
     assert Flow.objects.count() == 1
 
 
@@ -265,7 +279,7 @@ def test_a_restart_trigger_belongs_to_one_active_flow(flow_data):
     )
 
     assert raised.value.errors == {
-        "triggers.1": ['The trigger "HOLA!" already restarts the flow "Bienvenida".']
+        "triggers.1": ["El disparador «HOLA!» ya reinicia el flujo «Bienvenida»."]
     }
     assert kept.triggers == ["promo", "PROMOS"]
     assert Flow.objects.count() == 3
@@ -289,7 +303,7 @@ def test_the_default_flow_cannot_be_deleted(flow_data):
         services.flow_delete(flow=flow)
 
     assert raised.value.detail == (
-        "The default flow cannot be deleted: make another flow the default first."
+        "El flujo por defecto no se puede borrar: elegí antes otro flujo por defecto."
     )
     assert Flow.objects.count() == 1
     assert Node.objects.count() == 8
@@ -388,5 +402,7 @@ def test_a_key_twice_in_one_flow_is_refused(flow_data):
     with pytest.raises(InvalidInput) as raised:
         services.flow_replace(flow=flow, data=data)
 
-    assert raised.value.errors == {f"{OPTIONS}.3.key": ["Another node of this flow has this key."]}
+    assert raised.value.errors == {
+        f"{OPTIONS}.3.key": ["Otro nodo de este flujo tiene esta clave."]
+    }
     assert list(Node.objects.values_list("pk", "key", "parent_id", "order")) == before

@@ -310,7 +310,7 @@ def test_transfer_to_a_deactivated_area_is_refused_and_writes_nothing(
     with pytest.raises(InvalidInput) as refused:
         routing.transfer_to_area(conversation=conversation, area=old, by=admin)
 
-    assert refused.value.errors == {"area_id": ["That area is deactivated."]}
+    assert refused.value.errors == {"area_id": ["Esa área está desactivada."]}
     assert ConversationEvent.objects.count() == before
     assert _state(conversation) == ("bot", None, None)
 

@@ -93,23 +93,27 @@ VALID = {"days": [1, 2], "start_time": "08:00", "end_time": "18:00"}
 @pytest.mark.parametrize(
     "changes,field,message",
     [
-        ({"area_id": 999999}, "area_id", "Unknown area id: 999999."),
-        ({"days": []}, "days", "Choose at least one day."),
-        ({"days": [7]}, "days", "Days go from 0 (Sunday) to 6 (Saturday)."),
-        ({"days": [-1, 2]}, "days", "Days go from 0 (Sunday) to 6 (Saturday)."),
-        ({"days": [1, 1]}, "days", "Each day may appear only once."),
-        ({"days": ["1"]}, "days.0", "Input should be a valid integer"),
-        ({"days": [True]}, "days.0", "Input should be a valid integer"),
-        ({"days": 1}, "days", "Input should be a valid list"),
-        ({"start_time": "8"}, "start_time", 'Use the format HH:MM, from "00:00" to "23:59".'),
-        ({"start_time": "24:00"}, "start_time", 'Use the format HH:MM, from "00:00" to "23:59".'),
-        ({"start_time": "08:60"}, "start_time", 'Use the format HH:MM, from "00:00" to "23:59".'),
-        ({"end_time": "0800"}, "end_time", 'Use the format HH:MM, from "00:00" to "23:59".'),
-        ({"end_time": "08:00:00"}, "end_time", 'Use the format HH:MM, from "00:00" to "23:59".'),
-        ({"end_time": "08:00"}, "end_time", "The window must end at another time than it starts"),
-        ({"message": "x" * 1001}, "message", "Ensure this field has no more than 1000 characters."),
-        ({"start_time": None}, "start_time", "Input should be a valid string"),
-        ({"days": None}, "days", "Input should be a valid list"),
+        ({"area_id": 999999}, "area_id", "No existe el área con id 999999."),
+        ({"days": []}, "days", "Elegí al menos un día."),
+        ({"days": [7]}, "days", "Los días van de 0 (domingo) a 6 (sábado)."),
+        ({"days": [-1, 2]}, "days", "Los días van de 0 (domingo) a 6 (sábado)."),
+        ({"days": [1, 1]}, "days", "Cada día puede aparecer una sola vez."),
+        ({"days": ["1"]}, "days.0", "Tiene que ser un número entero."),
+        ({"days": [True]}, "days.0", "Tiene que ser un número entero."),
+        ({"days": 1}, "days", "Tiene que ser una lista."),
+        ({"start_time": "8"}, "start_time", "Usá el formato HH:MM, de «00:00» a «23:59»."),
+        ({"start_time": "24:00"}, "start_time", "Usá el formato HH:MM, de «00:00» a «23:59»."),
+        ({"start_time": "08:60"}, "start_time", "Usá el formato HH:MM, de «00:00» a «23:59»."),
+        ({"end_time": "0800"}, "end_time", "Usá el formato HH:MM, de «00:00» a «23:59»."),
+        ({"end_time": "08:00:00"}, "end_time", "Usá el formato HH:MM, de «00:00» a «23:59»."),
+        (
+            {"end_time": "08:00"},
+            "end_time",
+            "La franja tiene que terminar a otra hora que la de inicio",
+        ),
+        ({"message": "x" * 1001}, "message", "Usá como máximo 1000 caracteres."),
+        ({"start_time": None}, "start_time", "Tiene que ser texto."),
+        ({"days": None}, "days", "Tiene que ser una lista."),
     ],
 )
 def test_bad_input_is_422_naming_the_field_and_writes_nothing(
@@ -143,7 +147,7 @@ def test_deactivated_area_is_refused(api, admin, make_area):
     response = api(admin).post("/api/working-hours", {"area_id": area.pk, **VALID})
 
     assert response.status_code == 422
-    assert response.json()["errors"] == {"area_id": ["That area is deactivated."]}
+    assert response.json()["errors"] == {"area_id": ["Esa área está desactivada."]}
     assert WorkingHour.objects.count() == 0
 
 
@@ -154,13 +158,13 @@ def test_deactivated_area_is_refused(api, admin, make_area):
             {"start_time": "18:00"},
             {
                 "end_time": [
-                    "The window must end at another time than it starts "
-                    "(an end before the start runs overnight)."
+                    "La franja tiene que terminar a otra hora que la de inicio "
+                    "(un fin antes del inicio cruza la medianoche)."
                 ]
             },
         ),
-        ({"area_id": None}, {"area_id": ["This field may not be null."]}),
-        ({"days": None}, {"days": ["This field may not be null."]}),
+        ({"area_id": None}, {"area_id": ["Este campo no puede ser nulo."]}),
+        ({"days": None}, {"days": ["Este campo no puede ser nulo."]}),
         ({"end_time": "nope", "days": [9]}, None),
     ],
 )
@@ -195,7 +199,7 @@ def test_unknown_window_is_404(api, admin, method):
     )
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Working hours not found.", "errors": {}}
+    assert response.json() == {"detail": "Horario inexistente.", "errors": {}}
 
 
 # --- who may do what ----------------------------------------------------------------------------
@@ -238,9 +242,9 @@ def test_role_may_or_may_not(role, call, own_area, api, make_user, make_area, ad
         assert response.status_code == 403
         assert _rows() == before
         expected = (
-            "You may only change the working hours of your own areas."
+            "Solo podés cambiar los horarios de tus propias áreas."
             if role == Role.SUPERVISOR
-            else "Your role may not do this."
+            else "Tu rol no puede hacer esto."
         )
         assert response.json() == {"detail": expected, "errors": {}}
 
@@ -263,7 +267,7 @@ def test_supervisor_gets_422_for_an_unknown_area(api, make_user, make_area):
     response = api(supervisor).post("/api/working-hours", {"area_id": 999999, **VALID})
 
     assert response.status_code == 422
-    assert response.json()["errors"] == {"area_id": ["Unknown area id: 999999."]}
+    assert response.json()["errors"] == {"area_id": ["No existe el área con id 999999."]}
 
 
 @pytest.mark.parametrize(
@@ -324,6 +328,6 @@ def test_ids_beyond_any_database_are_not_found(api, admin, huge):
     fetched = client.get(f"/api/working-hours/{huge}")
 
     assert created.status_code == 422
-    assert created.json()["errors"] == {"area_id": [f"Unknown area id: {huge}."]}
+    assert created.json()["errors"] == {"area_id": [f"No existe el área con id {huge}."]}
     assert (listed.status_code, listed.json()) == (200, {"items": [], "next": None})
     assert fetched.status_code == 404

@@ -317,8 +317,7 @@ def test_duplicate_area_name_shows_the_field_error_and_writes_nothing(admin_clie
     assert response.status_code == 422
     html = response.content.decode()
     assert (
-        '<ul class="errorlist" id="id_name_error"><li>An area named &quot;ventas&quot; '
-        "already exists.</li></ul>"
+        '<ul class="errorlist" id="id_name_error"><li>Ya existe un área llamada «ventas».</li></ul>'
     ) in html
     assert 'value="ventas"' in html
     assert ">\nOtra</textarea>" in html
@@ -457,8 +456,7 @@ def test_invalid_user_form_shows_service_errors_and_keeps_values(admin_client, a
     assert response.status_code == 422
     html = response.content.decode()
     assert (
-        '<ul class="errorlist" id="id_username_error"><li>The username &quot;sofia&quot; '
-        "is taken.</li></ul>"
+        '<ul class="errorlist" id="id_username_error"><li>El usuario «sofia» ya existe.</li></ul>'
     ) in html
     assert 'id="id_password_error"' in html
     assert 'value="Otra Sofía"' in html
@@ -538,8 +536,8 @@ def test_last_admin_cannot_be_deactivated_from_the_list(admin_client, desk_admin
     # then the row shows why and the admin stays active
     assert fragment.status_code == 200
     assert (
-        '<p class="row-error" role="alert">This is the last active administrator; '
-        "appoint another one first.</p>"
+        '<p class="row-error" role="alert">Es el último administrador activo; '
+        "nombrá a otro antes.</p>"
     ) in fragment.content.decode()
     assert User.objects.get(pk=desk_admin.pk).is_active is True
 

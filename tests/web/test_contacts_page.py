@@ -259,7 +259,7 @@ def test_import_of_an_oversize_file_shows_the_error(admin_client, monkeypatch):
     response = admin_client.post("/contacts/import/run/", {"file": upload})
     # then the error is shown and nothing is written
     assert response.status_code == 422
-    assert "split it into smaller files" in response.content.decode()
+    assert "dividilo en archivos más chicos" in response.content.decode()
     assert Contact.objects.count() == 0
 
 

@@ -146,8 +146,8 @@ def test_invalid_input_shows_errors_keeps_values_and_writes_nothing(admin_client
     # then both errors are shown, the typed values kept, and nothing is stored
     body = response.content.decode()
     assert response.status_code == 422
-    assert "Choose at least one day." in body
-    assert "The window must end at another time than it starts" in body
+    assert "Elegí al menos un día." in body
+    assert "La franja tiene que terminar a otra hora que la de inicio" in body
     assert 'value="09:00"' in body
     assert "Hola</textarea>" in body
     assert WorkingHour.objects.count() == 0

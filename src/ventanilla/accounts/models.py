@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -72,6 +73,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
     )
     max_open_conversations = models.PositiveIntegerField(null=True, blank=True)
+    # the console's language for this person; blank follows the browser, then LANGUAGE_CODE
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     # a console socket is open until then (kept fresh while one is); see realtime.consumers
     console_seen_until = models.DateTimeField(null=True, blank=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Reads for people and areas."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.core.errors import NotFound
@@ -16,7 +17,7 @@ def area_list(*, include_inactive: bool = True) -> QuerySet[Area]:
 def area_get(*, area_id: int) -> Area:
     area = Area.objects.filter(pk=area_id).first()
     if area is None:
-        raise NotFound("Area not found.")
+        raise NotFound(_("Área inexistente."))
     return area
 
 
@@ -33,5 +34,5 @@ def user_list() -> QuerySet[User]:
 def user_get(*, user_id: int) -> User:
     user = _users_with_areas().filter(pk=user_id).first()
     if user is None:
-        raise NotFound("User not found.")
+        raise NotFound(_("Usuario inexistente."))
     return user

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, Availability, LoginFailure, Role, User
 from ventanilla.core import events
-from ventanilla.core.errors import InvalidInput
+from ventanilla.core.errors import InvalidInput, blank_text, max_length_text, required_text
 from ventanilla.core.text import fold
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.\-]{2,150}$")
@@ -42,15 +43,15 @@ class FieldErrors:
 def _check_area_name(errors: FieldErrors, name: str, *, exclude_id: int | None = None) -> str:
     name = " ".join(name.split())
     if not name:
-        errors.add("name", "This field may not be blank.")
+        errors.add("name", blank_text())
         return name
     if len(name) > 80:
-        errors.add("name", "Ensure this field has no more than 80 characters.")
+        errors.add("name", max_length_text(80))
     clash = Area.objects.filter(name_key=fold(name))
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        errors.add("name", f'An area named "{name}" already exists.')
+        errors.add("name", _("Ya existe un área llamada «%(name)s».") % {"name": name})
     return name
 
 
@@ -59,7 +60,9 @@ def _save_area(area: Area) -> Area:
         with transaction.atomic():
             area.save()
     except IntegrityError as error:  # a concurrent request took the name first
-        raise InvalidInput.field("name", f'An area named "{area.name}" already exists.') from error
+        raise InvalidInput.field(
+            "name", _("Ya existe un área llamada «%(name)s».") % {"name": area.name}
+        ) from error
     return area
 
 
@@ -67,7 +70,7 @@ def area_create(*, name: str, description: str = "", is_active: bool = True) -> 
     errors = FieldErrors()
     name = _check_area_name(errors, name)
     if len(description) > 500:
-        errors.add("description", "Ensure this field has no more than 500 characters.")
+        errors.add("description", max_length_text(500))
     errors.raise_if_any()
     return _save_area(Area(name=name, description=description.strip(), is_active=is_active))
 
@@ -78,7 +81,7 @@ def area_update(*, area: Area, name=_UNSET, description=_UNSET, is_active=_UNSET
         area.name = _check_area_name(errors, name, exclude_id=area.pk)
     if description is not _UNSET:
         if len(description) > 500:
-            errors.add("description", "Ensure this field has no more than 500 characters.")
+            errors.add("description", max_length_text(500))
         area.description = description.strip()
     if is_active is not _UNSET:
         area.is_active = is_active
@@ -94,14 +97,14 @@ def _check_username(errors: FieldErrors, username: str, *, exclude_id: int | Non
     if not USERNAME_PATTERN.match(username):
         errors.add(
             "username",
-            "Use 2 to 150 characters: letters, digits, dots, dashes or underscores.",
+            _("Usá de 2 a 150 caracteres: letras, dígitos, puntos, guiones o guiones bajos."),
         )
         return username
     clash = User.objects.filter(username=username)
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        errors.add("username", f'The username "{username}" is taken.')
+        errors.add("username", _("El usuario «%(username)s» ya existe.") % {"username": username})
     return username
 
 
@@ -112,25 +115,29 @@ def _check_email(errors: FieldErrors, email: str | None, *, exclude_id: int | No
     try:
         validate_email(email)
     except ValidationError:
-        errors.add("email", "Enter a valid email address.")
+        errors.add("email", _("Escribí un correo electrónico válido."))
         return email
     clash = User.objects.filter(email=email)
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        errors.add("email", "Another user has this email address.")
+        errors.add("email", _("Otro usuario tiene este correo electrónico."))
     return email
 
 
 def _check_role(errors: FieldErrors, role: str) -> str:
     if role not in Role.values:
-        errors.add("role", f'Unknown role "{role}": use one of {", ".join(Role.values)}.')
+        errors.add(
+            "role",
+            _("Rol desconocido «%(role)s»: usá uno de %(roles)s.")
+            % {"role": role, "roles": ", ".join(Role.values)},
+        )
     return role
 
 
 def _check_password(errors: FieldErrors, password: str | None, user: User) -> None:
     if not password:
-        errors.add("password", "This field is required.")
+        errors.add("password", required_text())
         return
     try:
         validate_password(password, user)
@@ -144,7 +151,10 @@ def _check_areas(errors: FieldErrors, area_ids: list[int]) -> list[Area]:
     found = list(Area.objects.filter(pk__in=wanted))
     missing = sorted(wanted - {area.pk for area in found})
     if missing:
-        errors.add("area_ids", f"Unknown area id(s): {', '.join(map(str, missing))}.")
+        errors.add(
+            "area_ids",
+            _("Áreas inexistentes (id): %(ids)s.") % {"ids": ", ".join(map(str, missing))},
+        )
     return found
 
 
@@ -154,14 +164,28 @@ def _check_default_area(
     if default_area_id is None:
         return None
     if default_area_id not in area_ids:
-        errors.add("default_area_id", "The default area must be one of the user's areas.")
+        errors.add("default_area_id", _("El área por defecto tiene que ser una de sus áreas."))
     return default_area_id
 
 
 def _check_capacity(errors: FieldErrors, value: int | None) -> int | None:
     if value is not None and value < 1:
-        errors.add("max_open_conversations", "Must be at least 1, or empty for no limit.")
+        errors.add(
+            "max_open_conversations", _("Tiene que ser al menos 1, o vacío para no tener límite.")
+        )
     return value
+
+
+def _check_language(errors: FieldErrors, language: str | None) -> str:
+    language = (language or "").strip()
+    known = [code for code, _name in settings.LANGUAGES]
+    if language and language not in known:
+        errors.add(
+            "language",
+            _("Idioma desconocido «%(language)s»: usá uno de %(known)s, o vacío.")
+            % {"language": language, "known": ", ".join(known)},
+        )
+    return language
 
 
 def _would_leave_no_admin(user: User, *, role: str, is_active: bool) -> bool:
@@ -185,6 +209,7 @@ def user_create(
     default_area_id: int | None = None,
     is_active: bool = True,
     max_open_conversations: int | None = None,
+    language: str = "",
 ) -> User:
     area_ids = list(dict.fromkeys(area_ids or []))
     errors = FieldErrors()
@@ -195,6 +220,7 @@ def user_create(
         role=_check_role(errors, role),
         is_active=is_active,
         max_open_conversations=_check_capacity(errors, max_open_conversations),
+        language=_check_language(errors, language),
     )
     _check_password(errors, password, user)
     areas = _check_areas(errors, area_ids)
@@ -205,7 +231,9 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as error:
-        raise InvalidInput.field("username", "The username or email is taken.") from error
+        raise InvalidInput.field(
+            "username", _("El usuario o el correo electrónico ya existen.")
+        ) from error
     user.areas.set(areas)
     return user
 
@@ -223,6 +251,7 @@ def user_update(
     default_area_id=_UNSET,
     is_active=_UNSET,
     max_open_conversations=_UNSET,
+    language=_UNSET,
 ) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     errors = FieldErrors()
@@ -236,10 +265,12 @@ def user_update(
     new_active = is_active if is_active is not _UNSET else user.is_active
     if _would_leave_no_admin(user, role=new_role, is_active=new_active):
         field = "role" if new_role != Role.ADMIN else "is_active"
-        errors.add(field, "This is the last active administrator; appoint another one first.")
+        errors.add(field, _("Es el último administrador activo; nombrá a otro antes."))
     user.role, user.is_active = new_role, new_active
     if max_open_conversations is not _UNSET:
         user.max_open_conversations = _check_capacity(errors, max_open_conversations)
+    if language is not _UNSET:
+        user.language = _check_language(errors, language)
     current_area_ids = list(user.areas.values_list("pk", flat=True))
     new_area_ids = list(dict.fromkeys(area_ids)) if area_ids is not _UNSET else current_area_ids
     areas = _check_areas(errors, new_area_ids) if area_ids is not _UNSET else None
@@ -256,7 +287,9 @@ def user_update(
         with transaction.atomic():
             user.save()
     except IntegrityError as error:
-        raise InvalidInput.field("username", "The username or email is taken.") from error
+        raise InvalidInput.field(
+            "username", _("El usuario o el correo electrónico ya existen.")
+        ) from error
     if areas is not None:
         user.areas.set(areas)
     events.notify_internal("scope", user_id=user.pk)  # open consoles re-read role and areas
@@ -265,9 +298,21 @@ def user_update(
 
 def user_set_availability(*, user: User, availability: str) -> User:
     if availability not in Availability.values:
-        raise InvalidInput.field("availability", f"Use one of {', '.join(Availability.values)}.")
+        raise InvalidInput.field(
+            "availability", _("Usá uno de %(values)s.") % {"values": ", ".join(Availability.values)}
+        )
     User.objects.filter(pk=user.pk).update(availability=availability)
     user.availability = availability
+    return user
+
+
+def user_set_language(*, user: User, language: str | None) -> User:
+    """A person's own console language; "" (or None) follows the browser and LANGUAGE_CODE."""
+    errors = FieldErrors()
+    language = _check_language(errors, language)
+    errors.raise_if_any()
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return user
 
 

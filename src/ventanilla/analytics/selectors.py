@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.conversations.models import (
@@ -45,7 +46,7 @@ from ventanilla.core import clock
 
 MIN_DAYS = 1
 MAX_DAYS = 90
-NO_AREA_NAME = "Sin área"
+NO_AREA_NAME = gettext_lazy("Sin área")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def stats(values: list[float]) -> dict:
 
 def _grouped_stats(groups: dict, names: dict, key_name: str) -> list[dict]:
     rows = [
-        {key_name: key, "name": names.get(key, NO_AREA_NAME if key is None else str(key))}
+        {key_name: key, "name": names.get(key, str(NO_AREA_NAME) if key is None else str(key))}
         | stats(values)
         for key, values in groups.items()
     ]
@@ -162,7 +163,7 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
             row["area_id"],
             {
                 "area_id": row["area_id"],
-                "name": row["area__name"] or NO_AREA_NAME,
+                "name": row["area__name"] or str(NO_AREA_NAME),
                 **dict.fromkeys(now_totals, 0),
             },
         )

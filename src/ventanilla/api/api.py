@@ -1,6 +1,8 @@
 """The JSON API under /api: one NinjaAPI, one router per domain, one error shape."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -42,16 +44,70 @@ def _field_name(location: list) -> str:
     return ".".join(parts) or "body"
 
 
+def _schema_message(error: dict) -> str:
+    """Pydantic's message for a schema error, in the request's language for the usual kinds."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:  # our own validators: already translated
+        return str(ctx["error"])
+    if kind in ("string_too_long", "too_long") and "max_length" in ctx:
+        limit = int(ctx["max_length"])
+        return ngettext(
+            "Usá como máximo %(limit)d carácter.", "Usá como máximo %(limit)d caracteres.", limit
+        ) % {"limit": limit}
+    if kind in ("string_too_short", "too_short") and "min_length" in ctx:
+        limit = int(ctx["min_length"])
+        return ngettext(
+            "Usá al menos %(limit)d carácter.", "Usá al menos %(limit)d caracteres.", limit
+        ) % {"limit": limit}
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        texts = {
+            "greater_than_equal": _("Tiene que ser mayor o igual que %(limit)s."),
+            "greater_than": _("Tiene que ser mayor que %(limit)s."),
+            "less_than_equal": _("Tiene que ser menor o igual que %(limit)s."),
+            "less_than": _("Tiene que ser menor que %(limit)s."),
+        }
+        limit = next(iter(ctx.values()), "")
+        return texts[kind] % {"limit": limit}
+    if kind in ("literal_error", "enum") and "expected" in ctx:
+        return _("Usá uno de %(values)s.") % {"values": ctx["expected"]}
+    simple = {
+        "missing": _("Este campo es obligatorio."),
+        "string_type": _("Tiene que ser texto."),
+        "int_type": _("Tiene que ser un número entero."),
+        "int_parsing": _("Tiene que ser un número entero."),
+        "int_from_float": _("Tiene que ser un número entero."),
+        "float_type": _("Tiene que ser un número."),
+        "float_parsing": _("Tiene que ser un número."),
+        "bool_type": _("Tiene que ser verdadero o falso."),
+        "bool_parsing": _("Tiene que ser verdadero o falso."),
+        "list_type": _("Tiene que ser una lista."),
+        "dict_type": _("Tiene que ser un objeto."),
+        "model_type": _("Tiene que ser un objeto."),
+        "model_attributes_type": _("Tiene que ser un objeto."),
+        "extra_forbidden": _("Este campo no se acepta."),
+        "json_invalid": _("El cuerpo no es JSON válido."),
+        "time_parsing": _("Tiene que ser una hora (HH:MM)."),
+        "time_type": _("Tiene que ser una hora (HH:MM)."),
+        "date_parsing": _("Tiene que ser una fecha (AAAA-MM-DD)."),
+        "date_from_datetime_parsing": _("Tiene que ser una fecha (AAAA-MM-DD)."),
+        "datetime_parsing": _("Tiene que ser una fecha y hora ISO 8601."),
+        "datetime_from_date_parsing": _("Tiene que ser una fecha y hora ISO 8601."),
+    }
+    return simple.get(kind) or error.get("msg", "")
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        errors.setdefault(_field_name(list(error.get("loc", []))), []).append(error.get("msg", ""))
+        errors.setdefault(_field_name(list(error.get("loc", []))), []).append(
+            _schema_message(error)
+        )
     if any(error.get("type") == "json_invalid" for error in exc.errors):
         return api.create_response(
-            request, error_body("The body is not valid JSON.", errors), status=400
+            request, error_body(_("El cuerpo no es JSON válido."), errors), status=400
         )
-    first_field, messages = next(iter(errors.items()), ("body", ["Invalid input."]))
+    first_field, messages = next(iter(errors.items()), ("body", [_("Datos no válidos.")]))
     return api.create_response(
         request, error_body(f"{first_field}: {messages[0]}", errors), status=422
     )
@@ -67,7 +123,7 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
-    return api.create_response(request, error_body("Authentication required."), status=401)
+    return api.create_response(request, error_body(_("Tenés que iniciar sesión.")), status=401)
 
 
 @api.exception_handler(HttpError)
@@ -79,13 +135,15 @@ def on_http_error(request, exc: HttpError):
 def on_overflow(request, exc):
     # an id beyond what the database stores (SQLite raises instead of finding nothing)
     return api.create_response(
-        request, error_body("A number is out of range.", {"id": ["Out of range."]}), status=422
+        request,
+        error_body(_("Un número está fuera de rango."), {"id": [_("Fuera de rango.")]}),
+        status=422,
     )
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return api.create_response(request, error_body("Not found."), status=404)
+    return api.create_response(request, error_body(_("No existe.")), status=404)
 
 
 api.add_router("/auth", auth.router)

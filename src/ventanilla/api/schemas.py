@@ -2,7 +2,7 @@
 
 from ninja import Schema
 
-from ventanilla.core.errors import InvalidInput
+from ventanilla.core.errors import InvalidInput, null_text
 
 
 class AreaRef(Schema):
@@ -21,6 +21,7 @@ class UserOut(Schema):
     is_active: bool
     availability: str
     max_open_conversations: int | None
+    language: str  # "" follows the browser, then LANGUAGE_CODE
 
     @staticmethod
     def resolve_areas(user) -> list[dict]:
@@ -36,5 +37,5 @@ def reject_nulls(changes: dict, fields: tuple[str, ...]) -> dict:
     """A PATCH may omit these fields but may not set them to null."""
     for field in fields:
         if field in changes and changes[field] is None:
-            raise InvalidInput.field(field, "This field may not be null.")
+            raise InvalidInput.field(field, null_text())
     return changes

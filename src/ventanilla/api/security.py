@@ -1,4 +1,5 @@
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 from ninja.utils import check_csrf
@@ -12,9 +13,9 @@ def require_csrf(request) -> None:
     try:
         request.body  # cached now, so request.POST parses a copy  # noqa: B018
     except RequestDataTooBig as error:
-        raise HttpError(413, "The request body is too large.") from error
+        raise HttpError(413, _("El cuerpo del pedido es demasiado grande.")) from error
     if check_csrf(request):
-        raise HttpError(403, "CSRF check Failed")
+        raise HttpError(403, _("Falló la verificación CSRF."))
 
 
 class ActiveSessionAuth(SessionAuth):
@@ -34,6 +35,10 @@ class ActiveSessionAuth(SessionAuth):
 session_auth = ActiveSessionAuth()
 
 
+def role_refused_text() -> str:
+    return _("Tu rol no puede hacer esto.")
+
+
 def require_role(user: User, *roles: Role) -> None:
     if user.role not in roles:
-        raise Forbidden("Your role may not do this.")
+        raise Forbidden(role_refused_text())

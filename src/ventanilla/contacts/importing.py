@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area
 from ventanilla.accounts.services import FieldErrors
@@ -63,9 +65,9 @@ FORMATS = ("csv", "json")
 # Cells an exporter protected against spreadsheet formulas: "'=..." is read back as "=...".
 _FORMULA_GUARDED = re.compile(r"'[=+\-@\t\r']")
 
-NO_PHONE_COLUMN = (
-    "The header has no phone column: name the columns name, phone, dni, area "
-    "(or nombre, teléfono, documento, área)."
+NO_PHONE_COLUMN = gettext_lazy(
+    "La cabecera no tiene columna de teléfono: llamá a las columnas nombre, teléfono, documento, "
+    "área (o name, phone, dni, area)."
 )
 
 
@@ -103,13 +105,16 @@ class ImportReport:
 
 def too_large() -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        _("El archivo pesa más de %(size)d MB: dividilo en archivos más chicos.")
+        % {"size": MAX_BYTES // (1024 * 1024)}
     )
 
 
 def _too_many_rows() -> InvalidInput:
     return InvalidInput.field(
-        "payload", f"The file has more than {MAX_ROWS} rows; split it into smaller files."
+        "payload",
+        _("El archivo tiene más de %(rows)d filas: dividilo en archivos más chicos.")
+        % {"rows": MAX_ROWS},
     )
 
 
@@ -130,7 +135,7 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:
         raise InvalidInput.field(
-            "file", "The file is not text: save it as CSV UTF-8 (or JSON)."
+            "file", _("El archivo no es texto: guardalo como CSV UTF-8 (o JSON).")
         ) from error
 
 
@@ -175,12 +180,15 @@ def _header_columns(record: list[str]) -> list[str | None] | None:
         if column in seen:
             raise InvalidInput.field(
                 "payload",
-                f'The header names the column "{column}" twice '
-                f"(columns {seen[column]} and {position}).",
+                _(
+                    "La cabecera nombra dos veces la columna «%(column)s» "
+                    "(columnas %(first)d y %(second)d)."
+                )
+                % {"column": column, "first": seen[column], "second": position},
             )
         seen[column] = position
     if "phone" not in seen:
-        raise InvalidInput.field("payload", NO_PHONE_COLUMN)
+        raise InvalidInput.field("payload", str(NO_PHONE_COLUMN))
     return columns
 
 
@@ -194,7 +202,9 @@ def _records(text: str) -> Iterable[tuple[int, list[str]]]:
             number += 1
             yield number, record
     except csv.Error as error:
-        raise InvalidInput.field("payload", f"Row {number + 1}: {error}.") from error
+        raise InvalidInput.field(
+            "payload", _("Fila %(row)d: %(error)s.") % {"row": number + 1, "error": error}
+        ) from error
 
 
 def read_csv(payload: str | bytes) -> list[SourceRow]:
@@ -227,12 +237,14 @@ def _csv_row(number: int, cells: list[str], columns: list[str | None] | None) ->
             row.cells[column] = cell
         elif cell and position >= len(names):
             if columns is None:
-                message = (
-                    f"This row has {len(cells)} cells; without a header row the columns are "
-                    "name, phone, dni, area."
-                )
+                message = _(
+                    "Esta fila tiene %(cells)d celdas; sin fila de cabecera las columnas son "
+                    "nombre, teléfono, DNI, área."
+                ) % {"cells": len(cells)}
             else:
-                message = f"This row has more cells than the header has columns ({len(names)})."
+                message = _(
+                    "Esta fila tiene más celdas que columnas la cabecera (%(columns)d)."
+                ) % {"columns": len(names)}
             row.errors["row"] = [message]
             break
     return row
@@ -244,9 +256,11 @@ def read_json(payload: list | str | bytes) -> list[SourceRow]:
         try:
             payload = json.loads(_text(payload))
         except ValueError as error:
-            raise InvalidInput.field("payload", f"Not valid JSON: {error}.") from error
+            raise InvalidInput.field(
+                "payload", _("No es JSON válido: %(error)s.") % {"error": error}
+            ) from error
     if not isinstance(payload, list):
-        raise InvalidInput.field("payload", "A JSON import is an array of objects.")
+        raise InvalidInput.field("payload", _("Una importación JSON es un arreglo de objetos."))
     if len(payload) > MAX_ROWS:
         raise _too_many_rows()
     return [_json_row(number, item) for number, item in enumerate(payload, start=1)]
@@ -255,14 +269,19 @@ def read_json(payload: list | str | bytes) -> list[SourceRow]:
 def _json_row(number: int, item) -> SourceRow:
     row = SourceRow(number, {})
     if not isinstance(item, dict):
-        row.errors["row"] = ['Each item must be an object such as {"name": …, "phone": …}.']
+        row.errors["row"] = [
+            _("Cada elemento tiene que ser un objeto como %(example)s.")
+            % {"example": '{"name": …, "phone": …}'}
+        ]
         return row
     for key, value in item.items():
         column = ALIASES.get(fold(str(key)))
         if column is None:
             continue
         if column in row.cells:
-            row.errors.setdefault(column, []).append(f'"{key}" repeats the column {column}.')
+            row.errors.setdefault(column, []).append(
+                _("«%(key)s» repite la columna %(column)s.") % {"key": key, "column": column}
+            )
             continue
         if value is None:
             row.cells[column] = ""
@@ -272,7 +291,7 @@ def _json_row(number: int, item) -> SourceRow:
             row.cells[column] = str(value)
         else:
             row.cells[column] = ""
-            row.errors.setdefault(column, []).append("Must be text or a whole number.")
+            row.errors.setdefault(column, []).append(_("Tiene que ser texto o un número entero."))
     return row
 
 
@@ -292,13 +311,13 @@ def read(fmt: str | None, payload) -> list[SourceRow]:
     if fmt is None:
         fmt = "json" if isinstance(payload, list) else "csv"
     if fmt not in FORMATS:
-        raise InvalidInput.field("format", 'Use "csv" or "json".')
+        raise InvalidInput.field("format", _("Usá «csv» o «json»."))
     if fmt == "csv":
         if not isinstance(payload, str | bytes):
-            raise InvalidInput.field("payload", "A CSV import is the file's text.")
+            raise InvalidInput.field("payload", _("Una importación CSV es el texto del archivo."))
         return read_csv(payload)
     if not isinstance(payload, list | str | bytes):
-        raise InvalidInput.field("payload", "A JSON import is an array of objects.")
+        raise InvalidInput.field("payload", _("Una importación JSON es un arreglo de objetos."))
     return read_json(payload)
 
 
@@ -331,10 +350,13 @@ class _Areas:
 
     def unknown(self, text: str) -> str:
         if not self.names:
-            return f'Unknown area "{_shown(text)}": there are no areas yet.'
+            return _("Área desconocida «%(area)s»: todavía no hay áreas.") % {"area": _shown(text)}
         listed = ", ".join(self.names[:AREAS_NAMED])
         more = ", …" if len(self.names) > AREAS_NAMED else ""
-        return f'Unknown area "{_shown(text)}"; the areas are {listed}{more}.'
+        return _("Área desconocida «%(area)s»; las áreas son %(areas)s.") % {
+            "area": _shown(text),
+            "areas": listed + more,
+        }
 
 
 def _check(row: SourceRow, areas: _Areas, first_row_of: dict[str, int]) -> _Checked:
@@ -348,17 +370,19 @@ def _check(row: SourceRow, areas: _Areas, first_row_of: dict[str, int]) -> _Chec
         checked.name = _check_name(errors, cells["name"])
     phone = cells.get("phone", "")
     if not phone:
-        errors.add("phone", "A phone number is required: contacts are matched by phone.")
+        errors.add("phone", _("Falta el teléfono: los contactos se reconocen por su teléfono."))
     else:
         canonical = canonical_phone(phone)
         if canonical is None:
-            errors.add("phone", f'"{_shown(phone)}" is not a phone number.')
+            errors.add("phone", _("«%(phone)s» no es un teléfono.") % {"phone": _shown(phone)})
         else:
             checked.phone, checked.verified = canonical
             first = first_row_of.setdefault(checked.phone, row.number)
             if first != row.number:
                 errors.add(
-                    "phone", f"Row {first} of this file has the same phone ({checked.phone})."
+                    "phone",
+                    _("La fila %(row)d de este archivo tiene el mismo teléfono (%(phone)s).")
+                    % {"row": first, "phone": checked.phone},
                 )
     if cells.get("dni"):
         try:
@@ -425,7 +449,10 @@ def _run(rows: list[SourceRow], *, write: bool) -> ImportReport:
         contact = existing.get(item.phone) if item.phone else None
         unknown_phone = contact is None and "phone" not in item.errors.errors
         if unknown_phone and item.phone and item.name is None:
-            item.errors.add("name", "A new contact needs a name (no contact has this phone).")
+            item.errors.add(
+                "name",
+                _("Un contacto nuevo necesita nombre (ningún contacto tiene este teléfono)."),
+            )
         if item.errors.errors:
             report.rejected.append({"row": item.row.number, "errors": item.errors.errors})
         elif contact is None:
@@ -468,8 +495,10 @@ def contacts_import(*, rows: list[SourceRow], dry_run: bool = False) -> ImportRe
         return _import_atomic(rows)
     except IntegrityError as error:
         raise Conflict(
-            "Other changes to these contacts happened during the import; nothing was written. "
-            "Try again."
+            _(
+                "Otros cambios a estos contactos ocurrieron durante la importación; no se escribió "
+                "nada. Probá de nuevo."
+            )
         ) from error
 
 

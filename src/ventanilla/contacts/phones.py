@@ -28,6 +28,7 @@ import re
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 MIN_DIGITS = 8
@@ -152,5 +153,5 @@ def normalise_dni(text: str) -> str:
     """A DNI as its 7 or 8 digits; dots, spaces and dashes are accepted and stripped."""
     digits = _DNI_SEPARATORS.sub("", text or "")
     if not _DIGITS.fullmatch(digits) or not 7 <= len(digits) <= 8:
-        raise ValueError("A DNI has 7 or 8 digits (dots and spaces are allowed).")
+        raise ValueError(_("El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios)."))
     return digits

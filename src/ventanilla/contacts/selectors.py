@@ -3,6 +3,7 @@
 import re
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone
@@ -34,5 +35,5 @@ def contact_list(*, q: str = "") -> QuerySet[Contact]:
 def contact_get(*, contact_id: int) -> Contact:
     contact = Contact.objects.select_related("area").filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound("Contact not found.")
+        raise NotFound(_("Contacto inexistente."))
     return contact

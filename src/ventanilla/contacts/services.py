@@ -4,13 +4,20 @@ import unicodedata
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area
 from ventanilla.accounts.services import FieldErrors
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.phones import canonical_phone, canonical_wa_phone, normalise_dni
 from ventanilla.core.db import is_transient
-from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.core.errors import (
+    Conflict,
+    InvalidInput,
+    blank_text,
+    max_length_text,
+    unknown_area_text,
+)
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 WA_USER_ID_MAX = Contact._meta.get_field("wa_user_id").max_length
@@ -29,11 +36,11 @@ def _without_controls(text: str) -> str:
 def _check_name(errors: FieldErrors, name: str | None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        errors.add("name", "This field may not be blank.")
+        errors.add("name", blank_text())
     elif _without_controls(name) != name:
-        errors.add("name", "Remove the control characters.")
+        errors.add("name", _("Quitá los caracteres de control."))
     elif len(name) > NAME_MAX:
-        errors.add("name", f"Ensure this field has no more than {NAME_MAX} characters.")
+        errors.add("name", max_length_text(NAME_MAX))
     return name
 
 
@@ -52,7 +59,7 @@ def _check_phone(
         return None, False
     canonical = canonical_phone(phone)
     if canonical is None:
-        errors.add("phone", f'"{phone.strip()}" is not a phone number.')
+        errors.add("phone", _("«%(phone)s» no es un teléfono.") % {"phone": phone.strip()})
         return None, False
     holder = _phone_holder(canonical[0], exclude_id=exclude_id)
     if holder is not None:
@@ -61,14 +68,18 @@ def _check_phone(
 
 
 def _phone_taken(phone: str, holder: Contact) -> str:
-    return f'Contact {holder.pk} ("{holder.name}") already has the phone {phone}.'
+    return _("El contacto %(id)s («%(name)s») ya tiene el teléfono %(phone)s.") % {
+        "id": holder.pk,
+        "name": holder.name,
+        "phone": phone,
+    }
 
 
 def _wa_user_id_problem(wa_user_id: str) -> str | None:
     if len(wa_user_id) > WA_USER_ID_MAX:
-        return f"Ensure this field has no more than {WA_USER_ID_MAX} characters."
+        return max_length_text(WA_USER_ID_MAX)
     if not wa_user_id.isprintable() or any(ch.isspace() for ch in wa_user_id):
-        return "A WhatsApp user id has no spaces or control characters."
+        return _("Un id de usuario de WhatsApp no tiene espacios ni caracteres de control.")
     return None
 
 
@@ -87,7 +98,10 @@ def _check_wa_user_id(
         holders = holders.exclude(pk=exclude_id)
     holder = holders.only("pk").first()
     if holder is not None:
-        errors.add("wa_user_id", f"Contact {holder.pk} already has this WhatsApp user id.")
+        errors.add(
+            "wa_user_id",
+            _("El contacto %(id)s ya tiene este id de usuario de WhatsApp.") % {"id": holder.pk},
+        )
     return wa_user_id
 
 
@@ -103,13 +117,13 @@ def _check_dni(errors: FieldErrors, dni: str | None) -> str:
 
 def _check_area(errors: FieldErrors, area_id: int | None) -> int | None:
     if area_id is not None and not Area.objects.filter(pk=area_id).exists():
-        errors.add("area_id", f"Unknown area id: {area_id}.")
+        errors.add("area_id", unknown_area_text(area_id))
     return area_id
 
 
 def _check_reachable(errors: FieldErrors, contact: Contact) -> None:
     if contact.phone is None and contact.wa_user_id is None and "phone" not in errors.errors:
-        errors.add("phone", "A contact needs a phone number or a WhatsApp user id.")
+        errors.add("phone", _("Un contacto necesita un teléfono o un id de usuario de WhatsApp."))
 
 
 def _save(contact: Contact) -> Contact:
@@ -125,7 +139,7 @@ def _save(contact: Contact) -> Contact:
                 errors.add("phone", _phone_taken(contact.phone, holder))
         _check_wa_user_id(errors, contact.wa_user_id, exclude_id=contact.pk)
         if not errors.errors:
-            errors.add("phone", "Another contact has this phone or WhatsApp user id.")
+            errors.add("phone", _("Otro contacto tiene este teléfono o id de usuario de WhatsApp."))
         first_field, messages = next(iter(errors.errors.items()))
         raise InvalidInput(f"{first_field}: {messages[0]}", errors.errors) from error
     return contact
@@ -183,10 +197,9 @@ def contact_update(
 
 def contact_delete(*, contact: Contact) -> None:
     """Deletes a contact without conversations; one with history is merged, never deleted."""
-    refusal = (
-        f"Contact {contact.pk} has conversations; merge it into another contact instead of "
-        "deleting it."
-    )
+    refusal = _(
+        "El contacto %(id)s tiene conversaciones: en vez de borrarlo, unilo con otro contacto."
+    ) % {"id": contact.pk}
     if contact.conversations.exists():
         raise Conflict(refusal)
     try:
@@ -250,7 +263,7 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
     wa_user_id = (wa_user_id or "").strip() or None
     if canonical is None and wa_user_id is None:
         field = "phone" if (phone or "").strip() else "wa_user_id"
-        raise InvalidInput.field(field, "The sender has neither a phone number nor a user id.")
+        raise InvalidInput.field(field, _("El remitente no tiene teléfono ni id de usuario."))
     problem = _wa_user_id_problem(wa_user_id) if wa_user_id is not None else None
     if problem:
         raise InvalidInput.field("wa_user_id", problem)
@@ -260,7 +273,7 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
     if known is not None:  # the common case: one read, no savepoint
         return known, False
     nested = connection.in_atomic_block
-    for _ in range(INBOUND_ATTEMPTS - 1):
+    for _attempt in range(INBOUND_ATTEMPTS - 1):
         try:
             with transaction.atomic():
                 return _find_or_create(e164, verified, wa_user_id, name)

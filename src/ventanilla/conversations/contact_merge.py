@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
@@ -45,7 +46,7 @@ def _locked_pair(keep_id: int, other_id: int) -> tuple[Contact, Contact]:
     rows = Contact.objects.select_for_update().filter(pk__in=[keep_id, other_id]).order_by("pk")
     contacts = {contact.pk: contact for contact in rows}
     if keep_id not in contacts or other_id not in contacts:
-        raise NotFound("Contact not found.")
+        raise NotFound(_("Contacto inexistente."))
     return contacts[keep_id], contacts[other_id]
 
 
@@ -62,8 +63,11 @@ def _refuse_two_open_on_one_line(keep: Contact, other: Contact) -> list[Conversa
     for line_id, holders in sorted(by_line.items()):
         if len(holders) == 2:
             raise Conflict(
-                f"Both contacts have an open conversation on line {line_id} (conversations "
-                f"{holders[keep.pk]} and {holders[other.pk]}); close one of them first."
+                _(
+                    "Los dos contactos tienen una conversación abierta en la línea %(line)s "
+                    "(conversaciones %(first)s y %(second)s); cerrá una de ellas antes."
+                )
+                % {"line": line_id, "first": holders[keep.pk], "second": holders[other.pk]}
             )
     return open_rows
 
@@ -141,13 +145,15 @@ def _merge_atomic(keep_id: int, other_id: int, by: User | None) -> tuple[Contact
 def contact_merge(*, keep: Contact, other: Contact, by: User | None) -> Contact:
     """Merges `other` into `keep` (see the module's doc); answers `keep` as it is now."""
     if keep.pk == other.pk:
-        raise InvalidInput.field("other_id", "A contact cannot be merged with itself.")
+        raise InvalidInput.field("other_id", _("Un contacto no se puede unir consigo mismo."))
     try:
         merged, moved = _merge_atomic(keep.pk, other.pk, by)
     except IntegrityError as error:  # a conversation opened for `keep` meanwhile on that line
         raise Conflict(
-            "The contacts changed while merging (a conversation opened?); nothing was changed. "
-            "Try again."
+            _(
+                "Los contactos cambiaron durante la unión (¿se abrió una conversación?); no se "
+                "cambió nada. Probá de nuevo."
+            )
         ) from error
     log.info(
         "contact %s merged into contact %s by user %s: %s conversations moved",
@@ -237,7 +243,9 @@ def duplicate_suggestions(*, limit: int = DUPLICATES_LIMIT) -> list[DuplicatePai
     the Argentine mobile 9, trunk 0 or mobile 15 (an unverified number next to its canonical
     form). At most `limit` pairs, by the first contact's id."""
     if not 1 <= limit <= DUPLICATES_LIMIT:
-        raise InvalidInput.field("limit", f"Use a number from 1 to {DUPLICATES_LIMIT}.")
+        raise InvalidInput.field(
+            "limit", _("Usá un número de 1 a %(max)d.") % {"max": DUPLICATES_LIMIT}
+        )
     reasons: dict[tuple[int, int], list[str]] = {}
     for pair in _dni_pairs(limit):
         reasons.setdefault(pair, []).append("dni")

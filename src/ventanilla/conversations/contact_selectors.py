@@ -7,6 +7,7 @@ conversations, a higher layer.
 """
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts import selectors
@@ -33,5 +34,5 @@ def contact_search(*, viewer_user, q: str = "") -> QuerySet[Contact]:
 def contact_get_for(*, viewer_user, contact_id: int) -> Contact:
     contact = _visible(selectors.contact_list(), viewer_user).filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound("Contact not found.")
+        raise NotFound(_("Contacto inexistente."))
     return contact

@@ -1,6 +1,7 @@
 """Reads on conversations and messages, always through the visibility rule."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
 from ventanilla.conversations.models import Conversation, Message, Status
@@ -28,7 +29,9 @@ def conversation_list(
     if statuses:
         unknown = sorted(set(statuses) - STATUS_VALUES)
         if unknown:
-            raise InvalidInput.field("status", f"Unknown status: {', '.join(unknown)}.")
+            raise InvalidInput.field(
+                "status", _("Estado desconocido: %(statuses)s.") % {"statuses": ", ".join(unknown)}
+            )
         conversations = conversations.filter(status__in=statuses)
     if area_id is not None:
         conversations = conversations.filter(area_id=area_id)
@@ -38,7 +41,7 @@ def conversation_list(
         conversations = conversations.filter(assigned_to__isnull=True)
     elif assigned:
         if not assigned.isdigit():
-            raise InvalidInput.field("assigned", "Use me, none or a user id.")
+            raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
         conversations = conversations.filter(assigned_to_id=int(assigned))
     q = q.strip()
     if q:
@@ -55,7 +58,7 @@ def conversation_get(*, user: User, conversation_id: int) -> Conversation:
     conversations = _base().filter(visible_filter(Viewer.of(user)))
     conversation = conversations.filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound("Conversation not found.")
+        raise NotFound(_("Conversación inexistente."))
     return conversation
 
 
@@ -68,11 +71,11 @@ def message_get_visible(*, user: User, message_id: int) -> Message:
     contact's earlier conversations too, so their files must open as well."""
     message = Message.objects.select_related("conversation").filter(pk=message_id).first()
     if message is None:
-        raise NotFound("Message not found.")
+        raise NotFound(_("Mensaje inexistente."))
     contact_id = message.conversation.contact_id
     visible = Conversation.objects.filter(visible_filter(Viewer.of(user)), contact_id=contact_id)
     if not visible.exists():
-        raise NotFound("Message not found.")
+        raise NotFound(_("Mensaje inexistente."))
     return message
 
 

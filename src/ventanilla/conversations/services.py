@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.contacts.models import Contact
@@ -237,15 +238,21 @@ def message_queue_outbound(
     """Writes an outgoing message as `queued`; the send job is enqueued when this commits."""
     text = text.strip() if type == MessageType.TEXT else text
     if type == MessageType.TEXT and not text:
-        raise InvalidInput.field("text", "Write a message first.")
+        raise InvalidInput.field("text", _("Escribí un mensaje."))
     if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput.field("text", f"WhatsApp takes at most {MAX_TEXT_LENGTH} characters.")
+        raise InvalidInput.field(
+            "text",
+            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
+            % {"limit_value": MAX_TEXT_LENGTH},
+        )
     line = conversation.line
     if check_window and type != MessageType.TEMPLATE and not window_open(conversation, line):
         raise Conflict(
-            "More than 24 hours since the customer last wrote: WhatsApp only accepts "
-            "templates now.",
-            {"text": ["The 24-hour window is closed."]},
+            _(
+                "Pasaron más de 24 horas desde el último mensaje del cliente: ahora WhatsApp solo "
+                "acepta plantillas."
+            ),
+            {"text": [_("La ventana de 24 horas está cerrada.")]},
         )
     now = clock.now()
     message = Message.objects.create(
@@ -316,9 +323,9 @@ def conversation_transfer(
     *, conversation: Conversation, by: User, area: Area | None = None, user: User | None = None
 ) -> Conversation:
     if (area is None) == (user is None):
-        raise InvalidInput.field("area_id", "Give either an area or a user to transfer to.")
+        raise InvalidInput.field("area_id", _("Indicá un área o un usuario al que transferir."))
     if conversation.status == Status.CLOSED:
-        raise Conflict("The conversation is closed; reopen it first.")
+        raise Conflict(_("La conversación está cerrada; reabrila antes."))
     with transaction.atomic():
         record_event(
             conversation,
@@ -329,10 +336,10 @@ def conversation_transfer(
         )
         if user is not None:
             if not user.is_active:
-                raise InvalidInput.field("user_id", "That user is deactivated.")
+                raise InvalidInput.field("user_id", _("Ese usuario está desactivado."))
             return conversation_assign(conversation=conversation, user=user, by=by)
         if not area.is_active:
-            raise InvalidInput.field("area_id", "That area is deactivated.")
+            raise InvalidInput.field("area_id", _("Esa área está desactivada."))
         return conversation_queue(conversation=conversation, area=area, by=by)
 
 
@@ -347,7 +354,7 @@ def conversation_close(
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status == Status.CLOSED:
-            raise Conflict("The conversation is already closed.")
+            raise Conflict(_("La conversación ya estaba cerrada."))
         closing_text = DEFAULT_CLOSING_TEXT if message is None else message.strip()
         if closing_text and window_open(conversation, conversation.line):
             message_queue_outbound(
@@ -382,10 +389,10 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status != Status.CLOSED:
-            raise Conflict("The conversation is not closed.")
+            raise Conflict(_("La conversación no está cerrada."))
         key = f"{conversation.line_id}:{conversation.contact_id}"
         if Conversation.objects.filter(open_key=key).exists():
-            raise Conflict("The customer already has a newer open conversation.")
+            raise Conflict(_("El cliente ya tiene una conversación abierta más nueva."))
         before = audience_of(conversation)
         conversation.open_key = key
         conversation.closed_at = None
@@ -433,7 +440,7 @@ def agent_reply(*, conversation: Conversation, by: User, text: str) -> Message:
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status == Status.CLOSED:
-            raise Conflict("The conversation is closed; reopen it first.")
+            raise Conflict(_("La conversación está cerrada; reabrila antes."))
         if conversation.assigned_to_id is None:
             conversation_assign(conversation=conversation, user=by, by=by, via="reply")
             conversation.refresh_from_db()

@@ -1,13 +1,23 @@
-"""Errors raised by services and selectors; the API and the console turn them into answers."""
+"""Errors raised by services and selectors; the API and the console turn them into answers.
+
+Their texts are for people: written in Spanish, marked for translation and rendered in the language
+active when they are raised (the user's, see accounts.middleware). Field names stay as they are.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class DomainError(Exception):
     status = 400
 
     def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
+        detail = str(detail)  # a lazy translation becomes text in the language active now
         super().__init__(detail)
         self.detail = detail
-        self.errors = errors or {}
+        self.errors = {
+            field: [str(text) for text in texts] for field, texts in (errors or {}).items()
+        }
 
 
 class InvalidInput(DomainError):
@@ -38,3 +48,28 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, *, retry_after: int):
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+# --- Texts several services share ------------------------------------------------------------
+
+
+def blank_text() -> str:
+    return _("Este campo no puede quedar vacío.")
+
+
+def required_text() -> str:
+    return _("Este campo es obligatorio.")
+
+
+def null_text() -> str:
+    return _("Este campo no puede ser nulo.")
+
+
+def max_length_text(limit: int) -> str:
+    return ngettext(
+        "Usá como máximo %(limit)d carácter.", "Usá como máximo %(limit)d caracteres.", limit
+    ) % {"limit": limit}
+
+
+def unknown_area_text(area_id: object) -> str:
+    return _("No existe el área con id %(id)s.") % {"id": area_id}

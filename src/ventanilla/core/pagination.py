@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.core.errors import InvalidInput
 
@@ -30,9 +31,9 @@ def _decode(cursor: str, size: int) -> list:
     try:
         values = signing.loads(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
-        raise InvalidInput.field("cursor", "Not a cursor this API handed out.") from error
+        raise InvalidInput.field("cursor", _("No es un cursor que haya dado esta API.")) from error
     if not isinstance(values, list) or len(values) != size:
-        raise InvalidInput.field("cursor", "Not a cursor this API handed out.")
+        raise InvalidInput.field("cursor", _("No es un cursor que haya dado esta API."))
     return values
 
 
@@ -51,7 +52,7 @@ def _after(ordering: tuple[str, ...], values: list) -> Q:
 def keyset_page(queryset: QuerySet, *, ordering: tuple[str, ...], page):
     """One page of `queryset` in `ordering` (ending with a unique field) and the next cursor."""
     if not 1 <= page.limit <= MAX_LIMIT:
-        raise InvalidInput.field("limit", f"Use a number from 1 to {MAX_LIMIT}.")
+        raise InvalidInput.field("limit", _("Usá un número de 1 a %(max)d.") % {"max": MAX_LIMIT})
     queryset = queryset.order_by(*ordering)
     if page.cursor:
         queryset = queryset.filter(_after(ordering, _decode(page.cursor, len(ordering))))

@@ -1,6 +1,7 @@
 """Reads for flows: rows for the API, in-memory trees for the engine."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.core.cache import ProcessCache
 from ventanilla.core.errors import NotFound
@@ -36,7 +37,7 @@ def flow_list() -> QuerySet[Flow]:
 def flow_get(*, flow_id: int) -> Flow:
     flow = _with_nodes(Flow.objects.filter(pk=flow_id)).first()
     if flow is None:
-        raise NotFound("Flow not found.")
+        raise NotFound(_("Flujo inexistente."))
     return flow
 
 
@@ -98,7 +99,7 @@ def flow_tree(*, flow_id: int) -> FlowTree:
     """The flow as the engine reads it, in two queries whatever its size."""
     flow = Flow.objects.filter(pk=flow_id).first()
     if flow is None:
-        raise NotFound("Flow not found.")
+        raise NotFound(_("Flujo inexistente."))
     return _tree(flow, _node_rows(flow))
 
 

@@ -8,10 +8,12 @@ there stay put); nodes without a surviving key are created, nodes left out are d
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area
 from ventanilla.accounts.services import FieldErrors
-from ventanilla.core.errors import Conflict
+from ventanilla.core.errors import Conflict, blank_text, max_length_text, unknown_area_text
 from ventanilla.flows import selectors
 from ventanilla.flows.matching import alternatives, match_keys, normalise
 from ventanilla.flows.models import (
@@ -36,8 +38,14 @@ FLOW_TRIGGER_MAX = 100
 MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 NODE_FIELDS = ("parent", "order", "type", "text", "trigger", "label", "area", "field", "close")
-CHILDLESS = {NodeType.REDIRECT: "A redirect", NodeType.END: "An end"}
-ONE_CHILD = {NodeType.MESSAGE: "A message", NodeType.QUESTION: "A question"}
+CHILDLESS = {
+    NodeType.REDIRECT: gettext_lazy("Una derivación termina el flujo: no tiene hijos."),
+    NodeType.END: gettext_lazy("Un final termina el flujo: no tiene hijos."),
+}
+ONE_CHILD = {
+    NodeType.MESSAGE: gettext_lazy("Un mensaje sigue a un solo nodo: anidá los demás debajo."),
+    NodeType.QUESTION: gettext_lazy("Una pregunta sigue a un solo nodo: anidá los demás debajo."),
+}
 
 
 @dataclass
@@ -59,8 +67,10 @@ class _Planned:
 # --- Field checks ----------------------------------------------------------------------------
 
 
-def _too_long(limit: int) -> str:
-    return f"Ensure this field has no more than {limit} characters."
+def no_letters_text(trigger: str) -> str:
+    return _("El disparador «%(trigger)s» no tiene letras ni dígitos que comparar.") % {
+        "trigger": trigger
+    }
 
 
 def _check_text(
@@ -75,13 +85,13 @@ def _check_text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors.add(path, "Input should be a valid string.")
+        errors.add(path, _("Tiene que ser texto."))
         return ""
     value = " ".join(value.split()) if collapse else value.strip()
     if required and not value:
-        errors.add(path, "This field may not be blank.")
+        errors.add(path, blank_text())
     elif len(value) > limit:
-        errors.add(path, _too_long(limit))
+        errors.add(path, max_length_text(limit))
     return value
 
 
@@ -89,7 +99,7 @@ def _check_bool(errors: FieldErrors, path: str, value, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        errors.add(path, "Input should be a valid boolean.")
+        errors.add(path, _("Tiene que ser verdadero o falso."))
         return default
     return value
 
@@ -99,23 +109,23 @@ def _check_area_id(errors: FieldErrors, path: str, area_id, wanted: list) -> int
     if area_id is None:
         return None
     if isinstance(area_id, bool) or not isinstance(area_id, int):
-        errors.add(path, "Input should be a valid integer.")
+        errors.add(path, _("Tiene que ser un número entero."))
         return None
     if not 0 < area_id <= MAX_ID:
-        errors.add(path, f"Unknown area id {area_id}.")
+        errors.add(path, unknown_area_text(area_id))
         return None
     wanted.append((path, area_id))
     return area_id
 
 
 def _check_areas(errors: FieldErrors, wanted: list[tuple[str, int]]) -> None:
-    areas = Area.objects.in_bulk({area_id for _, area_id in wanted})
+    areas = Area.objects.in_bulk({area_id for _path, area_id in wanted})
     for path, area_id in wanted:
         area = areas.get(area_id)
         if area is None:
-            errors.add(path, f"Unknown area id {area_id}.")
+            errors.add(path, unknown_area_text(area_id))
         elif not area.is_active:
-            errors.add(path, f'The area "{area.name}" is not active.')
+            errors.add(path, _("El área «%(name)s» no está activa.") % {"name": area.name})
 
 
 def _check_flow_triggers(
@@ -124,10 +134,13 @@ def _check_flow_triggers(
     if triggers is None:
         return []
     if not isinstance(triggers, list):
-        errors.add("triggers", "Input should be a valid list.")
+        errors.add("triggers", _("Tiene que ser una lista."))
         return []
     if len(triggers) > FLOW_TRIGGERS_MAX:
-        errors.add("triggers", f"A flow has at most {FLOW_TRIGGERS_MAX} triggers.")
+        errors.add(
+            "triggers",
+            _("Un flujo tiene como máximo %(max)d disparadores.") % {"max": FLOW_TRIGGERS_MAX},
+        )
         return []
     taken: dict[str, str] = {}
     if is_active:
@@ -141,10 +154,12 @@ def _check_flow_triggers(
         trigger = _check_text(errors, path, trigger, limit=FLOW_TRIGGER_MAX, collapse=True)
         answer = normalise(trigger)
         if not answer:
-            errors.add(path, f'The trigger "{trigger}" has no letters or digits to match.')
+            errors.add(path, no_letters_text(trigger))
         elif answer in taken:
             errors.add(
-                path, f'The trigger "{trigger}" already restarts the flow "{taken[answer]}".'
+                path,
+                _("El disparador «%(trigger)s» ya reinicia el flujo «%(flow)s».")
+                % {"trigger": trigger, "flow": taken[answer]},
             )
         else:
             kept.setdefault(answer, trigger)  # the same trigger twice is kept once
@@ -158,17 +173,14 @@ def _check_children(errors: FieldErrors, path: str, node_type: str, children) ->
     if children is None:
         children = []
     if not isinstance(children, list):
-        errors.add(f"{path}.children", "Input should be a valid list.")
+        errors.add(f"{path}.children", _("Tiene que ser una lista."))
         return []
     if node_type == NodeType.MENU and not children:
-        errors.add(f"{path}.children", "A menu needs at least one option.")
+        errors.add(f"{path}.children", _("Un menú necesita al menos una opción."))
     elif node_type in ONE_CHILD and len(children) > 1:
-        errors.add(
-            f"{path}.children",
-            f"{ONE_CHILD[node_type]} continues to one node: nest the others under it.",
-        )
+        errors.add(f"{path}.children", str(ONE_CHILD[node_type]))
     elif node_type in CHILDLESS and children:
-        errors.add(f"{path}.children", f"{CHILDLESS[node_type]} ends the flow: it has no children.")
+        errors.add(f"{path}.children", str(CHILDLESS[node_type]))
     seen: dict[str, int] = {}
     for index, child in enumerate(children):
         if not isinstance(child, dict):
@@ -178,7 +190,8 @@ def _check_children(errors: FieldErrors, path: str, node_type: str, children) ->
             continue
         if node_type == NodeType.MENU and not (trigger.strip() or (label or "").strip()):
             errors.add(
-                f"{path}.children.{index}.label", "A menu option needs a label or a trigger."
+                f"{path}.children.{index}.label",
+                _("Una opción de menú necesita una etiqueta o un disparador."),
             )
         by_trigger = match_keys(trigger)
         for answer in sorted(match_keys(trigger, label or "")):
@@ -186,7 +199,8 @@ def _check_children(errors: FieldErrors, path: str, node_type: str, children) ->
                 where = "trigger" if answer in by_trigger else "label"
                 errors.add(
                     f"{path}.children.{index}.{where}",
-                    f'Option {seen[answer] + 1} already answers to "{answer}".',
+                    _("La opción %(option)d ya responde a «%(answer)s».")
+                    % {"option": seen[answer] + 1, "answer": answer},
                 )
             else:
                 seen[answer] = index
@@ -197,7 +211,7 @@ def _check_node_trigger(errors: FieldErrors, path: str, value) -> str:
     trigger = _check_text(errors, path, value, limit=TRIGGER_MAX)
     for part in alternatives(trigger):
         if not normalise(part):
-            errors.add(path, f'The trigger "{part}" has no letters or digits to match.')
+            errors.add(path, no_letters_text(part))
     return ", ".join(alternatives(trigger))
 
 
@@ -205,7 +219,11 @@ def _check_node(errors: FieldErrors, path: str, data: dict, areas: list) -> tupl
     node_type = data.get("type")
     if node_type not in NodeType.values:
         known = ", ".join(NodeType.values)
-        errors.add(f"{path}.type", f'Unknown node type "{node_type}": use one of {known}.')
+        errors.add(
+            f"{path}.type",
+            _("Tipo de nodo desconocido «%(type)s»: usá uno de %(known)s.")
+            % {"type": node_type, "known": known},
+        )
         node_type = ""
     needs_text = node_type in (NodeType.MESSAGE, NodeType.MENU, NodeType.QUESTION)
     limit = MENU_TEXT_MAX if node_type == NodeType.MENU else TEXT_MAX
@@ -225,11 +243,11 @@ def _check_node(errors: FieldErrors, path: str, data: dict, areas: list) -> tupl
     if node_type == NodeType.REDIRECT:
         fields["area_id"] = _check_area_id(errors, f"{path}.area_id", data.get("area_id"), areas)
         if data.get("area_id") is None:
-            errors.add(f"{path}.area_id", "A redirect needs an area.")
+            errors.add(f"{path}.area_id", _("Una derivación necesita un área."))
     if node_type == NodeType.QUESTION:
         fields["field"] = data.get("field")
         if fields["field"] not in ContactField.values:
-            errors.add(f"{path}.field", 'A question stores "name" or "dni".')
+            errors.add(f"{path}.field", _("Una pregunta guarda «name» o «dni»."))
     if node_type == NodeType.END:
         fields["close"] = _check_bool(errors, f"{path}.close", data.get("close"), False)
     children = _check_children(errors, path, node_type, data.get("children"))
@@ -241,7 +259,7 @@ def _check_tree(
 ) -> list[_Planned]:
     """The tree in pre-order (parents before children), every node checked."""
     if not isinstance(root, dict):
-        errors.add("root", "A flow needs a root node.")
+        errors.add("root", _("Un flujo necesita un nodo raíz."))
         return []
     planned: list[_Planned] = []
     kept_keys: set[str] = set()
@@ -249,24 +267,27 @@ def _check_tree(
     while stack:
         data, path, depth, parent, order = stack.pop()
         if not isinstance(data, dict):
-            errors.add(path, "Input should be a valid node object.")
+            errors.add(path, _("Tiene que ser un nodo (un objeto)."))
             continue
         if len(planned) == MAX_NODES:
-            errors.add("root", f"A flow has at most {MAX_NODES} nodes.")
+            errors.add("root", _("Un flujo tiene como máximo %(max)d nodos.") % {"max": MAX_NODES})
             break
         fields, children = _check_node(errors, path, data, areas)
         key = data.get("key")
         if key is not None and not isinstance(key, str):
-            errors.add(f"{path}.key", "Input should be a valid string.")
+            errors.add(f"{path}.key", _("Tiene que ser texto."))
         elif key in kept_keys:
-            errors.add(f"{path}.key", "Another node of this flow has this key.")
+            errors.add(f"{path}.key", _("Otro nodo de este flujo tiene esta clave."))
         if isinstance(key, str) and key in existing_keys and key not in kept_keys:
             kept_keys.add(key)
         else:
             key = new_node_key()
         planned.append(_Planned(key=key, parent=parent, order=order, **fields))
         if children and depth == MAX_DEPTH:
-            errors.add(f"{path}.children", f"Nodes nest at most {MAX_DEPTH} levels deep.")
+            errors.add(
+                f"{path}.children",
+                _("Los nodos se anidan hasta %(max)d niveles.") % {"max": MAX_DEPTH},
+            )
             continue
         index = len(planned) - 1
         for position in reversed(range(len(children))):
@@ -306,7 +327,7 @@ def _check_flow(data: dict, *, flow_id: int | None, existing_keys: set[str]):
         ),
     }
     if values["is_default"] and not is_active:
-        errors.add("is_active", "The default flow must be active.")
+        errors.add("is_active", _("El flujo por defecto tiene que estar activo."))
     planned = _check_tree(errors, data.get("root"), existing_keys=existing_keys, areas=areas)
     if areas:
         _check_areas(errors, areas)
@@ -356,7 +377,9 @@ def _save(flow: Flow, values: dict, planned: list[_Planned]) -> Flow:
         with transaction.atomic():
             flow.save()
     except IntegrityError as error:  # another request made its flow the default meanwhile
-        raise Conflict("Another flow became the default at the same time; try again.") from error
+        raise Conflict(
+            _("Otro flujo pasó a ser el de por defecto al mismo tiempo; probá de nuevo.")
+        ) from error
     _save_nodes(flow, planned)
     _forget_cached_trees()
     return flow
@@ -380,7 +403,9 @@ def flow_replace(*, flow: Flow, data: dict) -> Flow:
 def flow_delete(*, flow: Flow) -> None:
     flow = Flow.objects.select_for_update().get(pk=flow.pk)
     if flow.is_default:
-        raise Conflict("The default flow cannot be deleted: make another flow the default first.")
+        raise Conflict(
+            _("El flujo por defecto no se puede borrar: elegí antes otro flujo por defecto.")
+        )
     flow.delete()
     _forget_cached_trees()
 

@@ -1,5 +1,7 @@
 """The simulated customer phone of the sandbox line."""
 
+from django.utils.translation import gettext as _
+
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.conversations.models import Direction, Message
@@ -24,7 +26,7 @@ def sandbox_line() -> Line:
 def _phone(phone: str) -> str:
     canonical = canonical_phone(phone)
     if canonical is None:
-        raise InvalidInput.field("from", "Not a phone number.")
+        raise InvalidInput.field("from", _("No es un teléfono."))
     return canonical[0]
 
 

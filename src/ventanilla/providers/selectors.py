@@ -1,6 +1,7 @@
 """Reads on lines."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.core.errors import NotFound
 from ventanilla.providers.models import Line
@@ -13,5 +14,5 @@ def line_list() -> QuerySet[Line]:
 def line_get(*, line_id: int) -> Line:
     line = Line.objects.filter(pk=line_id).first()
     if line is None:
-        raise NotFound("Line not found.")
+        raise NotFound(_("Línea inexistente."))
     return line

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ventanilla.core.errors import InvalidInput
 from ventanilla.providers.models import Line, LineState, Provider
@@ -78,7 +79,7 @@ def _clean(changes: dict) -> dict:
     cleaned = {}
     for field, value in changes.items():
         if field not in EDITABLE_FIELDS:
-            raise InvalidInput.field(field, "This field cannot be changed.")
+            raise InvalidInput.field(field, _("Este campo no se puede cambiar."))
         if isinstance(value, str):
             value = value.strip()
         if field in ("cloud_phone_number_id", "wpp_webhook_token") and not value:
@@ -89,7 +90,9 @@ def _clean(changes: dict) -> dict:
 
 def line_create(*, provider: str, **fields) -> Line:
     if provider not in Provider.values:
-        raise InvalidInput.field("provider", f"Use one of {', '.join(Provider.values)}.")
+        raise InvalidInput.field(
+            "provider", _("Usá uno de %(values)s.") % {"values": ", ".join(Provider.values)}
+        )
     line = Line(provider=provider, **_clean(fields))
     return _save(line)
 
@@ -106,5 +109,5 @@ def _save(line: Line) -> Line:
             line.save()
     except IntegrityError as error:
         field = "cloud_phone_number_id" if line.cloud_phone_number_id else "wpp_webhook_token"
-        raise InvalidInput.field(field, "Another line already uses this value.") from error
+        raise InvalidInput.field(field, _("Otra línea ya usa este valor.")) from error
     return line

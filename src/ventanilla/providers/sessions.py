@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ventanilla.core import clock, events
-from ventanilla.core.errors import InvalidInput
+from ventanilla.core.errors import InvalidInput, max_length_text
 from ventanilla.providers.base import SendError
 from ventanilla.providers.models import Line, LineState, Provider
 from ventanilla.providers.registry import provider_for
@@ -321,16 +321,12 @@ def session_update_metadata(*, line: Line, display_name=_UNSET, phone=_UNSET) ->
     if display_name is not _UNSET:
         display_name = " ".join(str(display_name).split())
         if len(display_name) > DISPLAY_NAME_MAX:
-            raise InvalidInput.field(
-                "display_name", f"Ensure this field has no more than {DISPLAY_NAME_MAX} characters."
-            )
+            raise InvalidInput.field("display_name", max_length_text(DISPLAY_NAME_MAX))
         changes["display_name"] = display_name
     if phone is not _UNSET:
         phone = str(phone).strip()
         if len(phone) > PHONE_MAX:
-            raise InvalidInput.field(
-                "phone", f"Ensure this field has no more than {PHONE_MAX} characters."
-            )
+            raise InvalidInput.field("phone", max_length_text(PHONE_MAX))
         changes["phone"] = phone
     if not changes:
         return line

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, Availability, Role, User
 from ventanilla.accounts.services import user_set_availability
@@ -199,7 +200,7 @@ def _route_locked(*, conversation: Conversation, area: Area, by: User | None) ->
 def _open_conversation(conversation: Conversation) -> Conversation:
     locked = _lock_conversation(conversation.pk)
     if locked.status == Status.CLOSED:
-        raise Conflict("The conversation is closed; reopen it first.")
+        raise Conflict(_("La conversación está cerrada; reabrila antes."))
     return locked
 
 
@@ -217,7 +218,7 @@ def route_to_area(*, conversation: Conversation, area: Area, by: User | None = N
 def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str:
     """A person moves the conversation to an area; routing decides who gets it there."""
     if not area.is_active:
-        raise InvalidInput.field("area_id", "That area is deactivated.")
+        raise InvalidInput.field("area_id", _("Esa área está desactivada."))
     with transaction.atomic():
         locked = _open_conversation(conversation)
         conversations.record_event(

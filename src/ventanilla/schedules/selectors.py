@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.core import clock
@@ -36,7 +37,7 @@ def working_hour_get(*, working_hour_id: int) -> WorkingHour:
         else None
     )
     if row is None:
-        raise NotFound("Working hours not found.")
+        raise NotFound(_("Horario inexistente."))
     return row
 
 

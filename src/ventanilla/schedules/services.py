@@ -6,9 +6,11 @@ from datetime import time
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.services import FieldErrors
+from ventanilla.core.errors import max_length_text, unknown_area_text
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
     AUTO_CLOSE_SINGLETON_ID,
@@ -30,22 +32,22 @@ def _check_area(errors: FieldErrors, area_id) -> int | None:
         else None
     )
     if area is None:
-        errors.add("area_id", f"Unknown area id: {area_id}.")
+        errors.add("area_id", unknown_area_text(area_id))
         return None
     if not area.is_active:
-        errors.add("area_id", "That area is deactivated.")
+        errors.add("area_id", _("Esa área está desactivada."))
     return area.pk
 
 
 def _check_days(errors: FieldErrors, days) -> list[int]:
     if not isinstance(days, list | tuple) or not days:
-        errors.add("days", "Choose at least one day.")
+        errors.add("days", _("Elegí al menos un día."))
         return []
     if any(isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6 for day in days):
-        errors.add("days", "Days go from 0 (Sunday) to 6 (Saturday).")
+        errors.add("days", _("Los días van de 0 (domingo) a 6 (sábado)."))
         return []
     if len(set(days)) != len(days):
-        errors.add("days", "Each day may appear only once.")
+        errors.add("days", _("Cada día puede aparecer una sola vez."))
     return sorted(set(days))
 
 
@@ -67,7 +69,7 @@ def parse_time(value) -> time | None:
 def _check_time(errors: FieldErrors, field: str, value) -> time | None:
     parsed = parse_time(value)
     if parsed is None:
-        errors.add(field, 'Use the format HH:MM, from "00:00" to "23:59".')
+        errors.add(field, _("Usá el formato HH:MM, de «00:00» a «23:59»."))
     return parsed
 
 
@@ -75,17 +77,17 @@ def _check_span(errors: FieldErrors, start: time | None, end: time | None) -> No
     if start is not None and start == end:
         errors.add(
             "end_time",
-            "The window must end at another time than it starts "
-            "(an end before the start runs overnight).",
+            _(
+                "La franja tiene que terminar a otra hora que la de inicio "
+                "(un fin antes del inicio cruza la medianoche)."
+            ),
         )
 
 
 def _check_message(errors: FieldErrors, message) -> str:
     message = (message or "").strip()
     if len(message) > MESSAGE_MAX_LENGTH:
-        errors.add(
-            "message", f"Ensure this field has no more than {MESSAGE_MAX_LENGTH} characters."
-        )
+        errors.add("message", max_length_text(MESSAGE_MAX_LENGTH))
     return message
 
 

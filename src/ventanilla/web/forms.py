@@ -7,6 +7,7 @@ Field names match the keyword arguments of accounts.services, so an InvalidInput
 from collections.abc import Iterable
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ventanilla.accounts.models import Area, Availability, Role, User
@@ -52,6 +53,17 @@ class LoginForm(ConsoleForm):
 
 class AvailabilityForm(ConsoleForm):
     availability = forms.ChoiceField(choices=Availability.choices)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The shipped languages by their own names, after "automatic" (browser, then LANGUAGE_CODE)."""
+    return [("", _("Automático")), *settings.LANGUAGES]
+
+
+class LanguageForm(ConsoleForm):
+    """A person's own console language (the picker in the top bar)."""
+
+    language = forms.ChoiceField(label=_("Idioma"), choices=language_choices, required=False)
 
 
 class ActiveForm(ConsoleForm):
@@ -121,6 +133,12 @@ class UserForm(ConsoleForm):
         required=False,
         help_text=_("Vacío: sin límite."),
     )
+    language = forms.ChoiceField(
+        label=_("Idioma de la consola"),
+        choices=language_choices,
+        required=False,
+        help_text=_("Automático: el del navegador, si es uno de estos, o el del sistema."),
+    )
     is_active = forms.BooleanField(label=_("Activo"), required=False, initial=True)
 
     def __init__(self, *args, areas: Iterable[Area] = (), editing: bool = False, **kwargs):
@@ -145,6 +163,7 @@ class UserForm(ConsoleForm):
             "default_area_id": user.default_area_id,
             "max_open_conversations": user.max_open_conversations,
             "is_active": user.is_active,
+            "language": user.language,
         }
         return cls(data=data, initial=initial, areas=areas, editing=True)
 

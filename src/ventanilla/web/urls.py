@@ -18,6 +18,7 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("availability/", views.availability, name="availability"),
+    path("language/", views.language, name="language"),
     path("", chat_views.chat_home, name="home"),
     path("chats/list/", chat_views.chat_list, name="chat_list"),
     path("chats/item/<int:conversation_id>/", chat_views.chat_item, name="chat_item"),

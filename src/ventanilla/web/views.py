@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,6 +32,7 @@ from ventanilla.web.forms import (
     AreaForm,
     AreaMemberForm,
     AvailabilityForm,
+    LanguageForm,
     LoginForm,
     UserForm,
     add_service_errors,
@@ -156,6 +157,18 @@ def availability(request):
     if request.htmx:
         return render(request, "web/_availability.html", {"availability_next": back})
     return redirect(back)
+
+
+@login_required
+@require_POST
+def language(request):
+    """The signed-in person's own console language; it applies from the next request on."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        services.user_set_language(user=request.user, language=form.cleaned_data["language"])
+    if request.htmx:  # the whole page is in the old language: have htmx load it again
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    return redirect(_safe_next(request, request.POST.get("next")) or reverse("home"))
 
 
 # --- Users (ADMIN) ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import model_validator
@@ -26,7 +27,7 @@ class LoginIn(Schema):
     @model_validator(mode="after")
     def one_identifier(self):
         if not (self.identifier or self.username or self.email):
-            raise ValueError("Give a username or an email.")
+            raise ValueError(_("Indicá un usuario o un correo electrónico."))
         return self
 
     @property
@@ -42,6 +43,10 @@ class AvailabilityIn(Schema):
     availability: str
 
 
+class LanguageIn(Schema):
+    language: str | None  # "" or null: follow the browser, then LANGUAGE_CODE
+
+
 @router.get("/csrf", auth=None, response=CsrfOut)
 def csrf(request):
     return {"csrf_token": get_token(request)}
@@ -53,11 +58,15 @@ def sign_in(request, payload: LoginIn):
     address = request.META.get("REMOTE_ADDR", "")
     wait = services.login_retry_after(identifier=payload.who, ip_address=address)
     if wait is not None:
-        raise TooManyRequests(f"Too many failed sign-ins; try again in {wait} s.", retry_after=wait)
+        raise TooManyRequests(
+            _("Demasiados intentos fallidos; volvé a intentar en %(seconds)d s.")
+            % {"seconds": wait},
+            retry_after=wait,
+        )
     user = authenticate(request, username=payload.who, password=payload.password)
     if user is None:
         services.login_failure_record(identifier=payload.who, ip_address=address)
-        raise HttpError(401, "Wrong username/email or password.")
+        raise HttpError(401, _("Usuario, correo o contraseña incorrectos."))
     services.login_failures_clear(identifier=payload.who)
     login(request, user)
     return {"user": selectors.user_get(user_id=user.pk)}
@@ -77,4 +86,11 @@ def me(request):
 @router.post("/availability", response=UserEnvelope)
 def availability(request, payload: AvailabilityIn):
     agent_set_availability(user=request.auth, availability=payload.availability)
+    return {"user": selectors.user_get(user_id=request.auth.pk)}
+
+
+@router.post("/language", response=UserEnvelope)
+def language(request, payload: LanguageIn):
+    """The signed-in person's own console and API language, from the next request on."""
+    services.user_set_language(user=request.auth, language=payload.language)
     return {"user": selectors.user_get(user_id=request.auth.pk)}

@@ -7,6 +7,7 @@ answers at once (202); the progress arrives over the socket as `session:status` 
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
@@ -77,7 +78,10 @@ def _stop_options(request) -> StopIn:
     try:
         return StopIn.model_validate_json(request.body)
     except PydanticValidationError as error:
-        raise InvalidInput.field("logout", 'Send {"logout": true|false} or no body.') from error
+        raise InvalidInput.field(
+            "logout",
+            _("Mandá %(body)s o ningún cuerpo.") % {"body": '{"logout": true|false}'},
+        ) from error
 
 
 @router.post("/stop", response=BotStatus, openapi_extra={"requestBody": STOP_BODY})
@@ -101,7 +105,7 @@ def bot_metadata(request, payload: MetadataIn, line: int | None = None):
         canonical = canonical_phone(changes["phone"])
         if canonical is None:
             raise InvalidInput.field(
-                "phone", f'"{changes["phone"].strip()}" is not a phone number.'
+                "phone", _("«%(phone)s» no es un teléfono.") % {"phone": changes["phone"].strip()}
             )
         changes["phone"] = canonical[0]
     updated = sessions.session_update_metadata(line=_line(line), **changes)

@@ -5,6 +5,7 @@ from datetime import datetime
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
@@ -155,7 +156,7 @@ def _form_flag(value: str | None) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise InvalidInput.field("dry_run", "Use true or false.")
+    raise InvalidInput.field("dry_run", _("Usá true o false."))
 
 
 def _import_request(request) -> tuple[str | None, object, bool]:
@@ -163,7 +164,9 @@ def _import_request(request) -> tuple[str | None, object, bool]:
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
-            raise InvalidInput.field("file", 'Attach the file in the form field "file".')
+            raise InvalidInput.field(
+                "file", _("Adjuntá el archivo en el campo «file» del formulario.")
+            )
         if upload.size > importing.MAX_BYTES:
             raise importing.too_large()
         data = upload.read()
@@ -172,18 +175,20 @@ def _import_request(request) -> tuple[str | None, object, bool]:
     try:
         body = json.loads(request.body or b"null")
     except ValueError as error:
-        raise DomainError("The body is not valid JSON.", {"body": [str(error)]}) from error
+        raise DomainError(_("El cuerpo no es JSON válido."), {"body": [str(error)]}) from error
     if not isinstance(body, dict):
         raise InvalidInput.field(
-            "body", 'Send {"format": "csv"|"json", "payload": ..., "dry_run": bool}.'
+            "body",
+            _("Mandá %(body)s.")
+            % {"body": '{"format": "csv"|"json", "payload": ..., "dry_run": bool}'},
         )
     fmt, payload, dry_run = body.get("format"), body.get("payload"), body.get("dry_run", False)
     if fmt is not None and not isinstance(fmt, str):
-        raise InvalidInput.field("format", 'Use "csv" or "json".')
+        raise InvalidInput.field("format", _("Usá «csv» o «json»."))
     if not isinstance(payload, str | list):
-        raise InvalidInput.field("payload", "Give the CSV text or a JSON array of objects.")
+        raise InvalidInput.field("payload", _("Mandá el texto CSV o un arreglo JSON de objetos."))
     if not isinstance(dry_run, bool):
-        raise InvalidInput.field("dry_run", "Use true or false.")
+        raise InvalidInput.field("dry_run", _("Usá true o false."))
     return fmt, payload, dry_run
 
 
@@ -240,7 +245,7 @@ def update_contact(request, contact_id: int, payload: ContactPatch):
     if request.auth.role not in STAFF:
         refused = sorted(set(changes) - AGENT_EDITABLE)
         if refused:
-            message = "Your role may change only the name and DNI of a contact."
+            message = _("Tu rol solo puede cambiar el nombre y el DNI de un contacto.")
             raise Forbidden(message, {field: [message] for field in refused})
     reject_nulls(changes, ("name",))
     services.contact_update(contact=contact, **changes)
@@ -264,7 +269,7 @@ def merge_contacts(request, contact_id: int, payload: MergeIn):
     require_role(request.auth, *STAFF)
     keep = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     if payload.other_id == contact_id:
-        raise InvalidInput.field("other_id", "A contact cannot be merged with itself.")
+        raise InvalidInput.field("other_id", _("Un contacto no se puede unir consigo mismo."))
     other = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=payload.other_id)
     contact_merge.contact_merge(keep=keep, other=other, by=request.auth)
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)

@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import AGENT_ROLES, Role
@@ -159,7 +160,7 @@ def reopen(request, conversation_id: int):
 def transfer(request, conversation_id: int, payload: TransferIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     if (payload.area_id is None) == (payload.user_id is None):
-        raise InvalidInput.field("area_id", "Give either area_id or user_id.")
+        raise InvalidInput.field("area_id", _("Indicá area_id o user_id."))
     if payload.user_id is not None:
         if request.auth.role in AGENT_ROLES:
             require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)

@@ -1,4 +1,5 @@
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from ventanilla.conversations import selectors
@@ -14,7 +15,7 @@ def media(request, message_id: int):
     """The stored file of a message, for those who may see its conversation."""
     message = selectors.message_get_visible(user=request.auth, message_id=message_id)
     if not message.media_file:
-        raise NotFound("This message has no stored file.")
+        raise NotFound(_("Este mensaje no tiene un archivo guardado."))
     mime = message.media_mime_type.split(";")[0].strip().lower()
     inline = mime.startswith(INLINE_TYPES) and mime not in {"image/svg+xml"}
     response = FileResponse(

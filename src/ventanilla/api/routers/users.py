@@ -24,6 +24,7 @@ class UserIn(Schema):
     default_area_id: int | None = None
     is_active: bool = True
     max_open_conversations: int | None = None
+    language: str | None = None  # "" follows the browser; PUT without it keeps the current one
 
 
 class UserPatch(Schema):
@@ -36,6 +37,7 @@ class UserPatch(Schema):
     default_area_id: int | None = None
     is_active: bool | None = None
     max_open_conversations: int | None = None
+    language: str | None = None
 
 
 NOT_NULL_ON_PATCH = ("username", "password", "role", "area_ids", "is_active")
@@ -51,7 +53,9 @@ def list_users(request, page: Query[PageQuery]):
 @router.post("", response={201: UserOut})
 def create_user(request, payload: UserIn):
     require_role(request.auth, Role.ADMIN)
-    user = services.user_create(**payload.dict())
+    values = payload.dict()
+    values["language"] = values["language"] or ""
+    user = services.user_create(**values)
     return Status(201, selectors.user_get(user_id=user.pk))
 
 
@@ -65,8 +69,9 @@ def get_user(request, user_id: int):
 def replace_user(request, user_id: int, payload: UserIn):
     require_role(request.auth, Role.ADMIN)
     changes = payload.dict()
-    if changes["password"] is None:  # PUT keeps the password unless a new one is given
-        del changes["password"]
+    for field in ("password", "language"):  # PUT keeps these unless new ones are given
+        if changes[field] is None:
+            del changes[field]
     services.user_update(user=selectors.user_get(user_id=user_id), **changes)
     return selectors.user_get(user_id=user_id)
 

@@ -1,12 +1,14 @@
 """Working-hour windows of the areas: everyone signed in reads; admins write, supervisors write
 those of their own areas."""
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from ventanilla.accounts.models import Area, Role, User
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.security import role_refused_text
 from ventanilla.core.errors import Forbidden
 from ventanilla.schedules import selectors, services
 from ventanilla.schedules.models import WorkingHour
@@ -62,11 +64,11 @@ def _require_writer(user: User, *area_ids: int) -> None:
     if user.role == Role.ADMIN:
         return
     if user.role != Role.SUPERVISOR:
-        raise Forbidden("Your role may not do this.")
+        raise Forbidden(role_refused_text())
     mine = set(user.areas.values_list("pk", flat=True))
     others = {area_id for area_id in area_ids if selectors.valid_id(area_id)} - mine
     if others and Area.objects.filter(pk__in=others).exists():
-        raise Forbidden("You may only change the working hours of your own areas.")
+        raise Forbidden(_("Solo podés cambiar los horarios de tus propias áreas."))
 
 
 @router.get("", response=WorkingHourPage)
