@@ -1,6 +1,7 @@
 """One person at the console: a browser context of their own (cookies, storage) on one server."""
 
 import json
+import time
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -63,6 +64,13 @@ class Console:
 
     def same_page(self) -> bool:
         return self.page.evaluate("window.__e2eSamePage === true")
+
+    def wait_until(self, check, *, seconds: float = WAIT_MS / 1000) -> None:
+        """Waits for `check()` on what Python has heard (the recorded frames), not the DOM."""
+        deadline = time.monotonic() + seconds
+        while not check():
+            assert time.monotonic() < deadline, f"still false after {seconds} s: {self.frames}"
+            self.page.wait_for_timeout(50)  # lets Playwright deliver the socket's events
 
     def frames_about(self, conversation_id: int) -> list[dict]:
         """The conversation and message events of one conversation this console received."""

@@ -190,13 +190,17 @@ def test_agent_answers_live_and_an_agent_of_another_area_never_hears_of_it(serve
     expect(reply.locator(".tick")).to_have_attribute("aria-label", "Enviado")
     expect(reply.locator(".tick")).to_have_class(re.compile(r"\btick--sent\b"))
     reply_id = int(reply.get_attribute("id").removeprefix("m-"))
-    statuses = [
-        frame["data"]["status"]
-        for frame in sofia.frames
-        if frame["event"] in ("message:new", "message:status") and frame["data"]["id"] == reply_id
-    ]
-    assert statuses[0] == "queued"
-    assert statuses[-1] == "sent"
+
+    def statuses() -> list[str]:
+        return [
+            frame["data"]["status"]
+            for frame in sofia.frames
+            if frame["event"] in ("message:new", "message:status")
+            and frame["data"]["id"] == reply_id
+        ]
+
+    sofia.wait_until(lambda: "sent" in statuses())
+    assert statuses() == ["queued", "sent"]
     expect(maria.locator("#sandbox-thread")).to_contain_text("¿Probaste reiniciar el módem?")
 
     # and what the customer writes next lands in the open pane by itself
@@ -291,7 +295,7 @@ def test_a_socket_dropped_by_the_server_reconnects_and_shows_what_was_said_meanw
     expect(meanwhile).to_be_visible(timeout=30_000)  # reconnection backs off up to 10 s
     expect(banner).to_be_hidden()
     assert sofia.same_page()
-    assert [frame["event"] for frame in sofia.frames].count("resume:done") == 2
+    sofia.wait_until(lambda: [f["event"] for f in sofia.frames].count("resume:done") == 2)
     # it came with the replay the console asked for (resume_from), before "resume:done"
     events = [frame["event"] for frame in sofia.frames]
     resumed = len(events) - 1 - events[::-1].index("resume:done")
