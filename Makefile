@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: sync compilemessages ## install, migrate, load demo data on an empty desk, create the admin, serve
 	$(UV) run ventanilla serve --demo
 
-test: sync gettext compilemessages ## every test (SQLite unless DATABASE_URL says otherwise)
+test: sync gettext compilemessages e2e-deps ## every test (SQLite unless DATABASE_URL says otherwise)
 	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider
 
 check: sync ## lint, format, layer contract, migrations in step with models
@@ -22,6 +22,10 @@ check: sync ## lint, format, layer contract, migrations in step with models
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
 	VENTANILLA_DATA_DIR=var/test $(UV) run ventanilla makemigrations --check --dry-run
+
+e2e-deps: ## Debian's Chromium (and its emoji font) for the browser tests, when missing
+	@command -v chromium >/dev/null && test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf \
+		|| ($(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-color-emoji)
 
 format: sync
 	$(UV) run ruff check --fix .

@@ -24,6 +24,8 @@
   var baseTitle = document.title.replace(/^\(\d+\) /, "");
   var viewerOpener = null;
   var olderScroll = null;
+  var headStale = false; // a header refresh waited while the agent was busy in it
+  var statusBefore = {}; // message id -> true: its status changed before its bubble was shown
 
   // --- Small helpers --------------------------------------------------------------------------
 
@@ -305,11 +307,21 @@
 
   // --- The open conversation ------------------------------------------------------------------
 
+  // The agent is editing the card or has an action menu (close, transfer) open: a fresh header
+  // would take it away mid-typing, so it waits until the menu closes (their typing wins).
+  function busyIn(head) {
+    return Boolean(head.querySelector(".card-form, .dropdown[open]"));
+  }
+
   function refreshHead() {
     var pane = byId("pane");
     var head = byId("chat-head");
-    if (!pane || !head || head.querySelector(".card-form")) {
-      return; // the agent is editing the card: their typing wins
+    if (!pane || !head) {
+      return;
+    }
+    headStale = busyIn(head);
+    if (headStale) {
+      return;
     }
     getPart(pane.dataset.headUrl)
       .then(function (html) {
@@ -319,7 +331,11 @@
         }
         var fresh = fragment(html).firstElementChild;
         var current = byId("chat-head");
-        if (!fresh || !current || current.querySelector(".card-form")) {
+        if (!fresh || !current) {
+          return;
+        }
+        if (busyIn(current)) {
+          headStale = true;
           return;
         }
         var moved = fresh.dataset.state !== current.dataset.state;
@@ -450,6 +466,12 @@
       }
     });
     relabel(thread);
+    Object.keys(statusBefore).forEach(function (id) {
+      if (byId("m-" + id)) {
+        delete statusBefore[id];
+        refreshBubble(id);
+      }
+    });
     if (ownMessage || wasAtBottom) {
       toBottom();
     } else if (added) {
@@ -478,14 +500,27 @@
   }
 
   function onMessageStatus(data) {
-    var entry = byId("m-" + data.id);
     var pane = byId("pane");
-    if (!entry || !pane || Number(data.conversation_id) !== openId()) {
+    if (!pane || Number(data.conversation_id) !== openId()) {
       return;
     }
-    getPart(pane.dataset.messageUrl.replace(/\/0\/$/, "/" + Number(data.id) + "/"))
+    if (!byId("m-" + data.id)) {
+      // its bubble is still on its way (a send is often faster than the catch-up that shows
+      // it) and may come with the status before this one: it is asked for again once shown
+      statusBefore[data.id] = true;
+      return;
+    }
+    refreshBubble(data.id);
+  }
+
+  function refreshBubble(id) {
+    var pane = byId("pane");
+    if (!pane) {
+      return;
+    }
+    getPart(pane.dataset.messageUrl.replace(/\/0\/$/, "/" + Number(id) + "/"))
       .then(function (html) {
-        var now = byId("m-" + data.id);
+        var now = byId("m-" + id);
         var fresh = html && fragment(html).firstElementChild;
         if (now && fresh) {
           var thread = byId("chat-thread");
@@ -520,6 +555,7 @@
 
   function opened() {
     var thread = byId("chat-thread");
+    statusBefore = {};
     markOpen();
     if (!thread) {
       return;
@@ -769,12 +805,17 @@
     document.addEventListener(
       "toggle",
       function (event) {
-        if (event.target.classList && event.target.classList.contains("dropdown") && event.target.open) {
+        if (!event.target.classList || !event.target.classList.contains("dropdown")) {
+          return;
+        }
+        if (event.target.open) {
           closeDropdowns(event.target);
           var field = event.target.querySelector("select, input:not([type=hidden])");
           if (field) {
             field.focus();
           }
+        } else if (headStale && event.target.closest("#chat-head")) {
+          refreshHead(); // what changed while the menu was open
         }
       },
       true

@@ -1,0 +1,310 @@
+"""The console end to end: a real server, real HTTP and WebSocket, Debian's Chromium.
+
+An admin sets up the desk through the screens, a customer writes from the sandbox phone, the
+agent of the right area sees it arrive in a console that was already open, answers and closes;
+the agent of another area, console open all along, never hears of it; and a console whose socket
+the server dropped catches up with what was said meanwhile, without a reload.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.console import Console
+from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
+
+pytestmark = pytest.mark.e2e
+
+AGENT_PASSWORD = "Clave-de-agente-2026"
+CLOSING_TEXT = "✅ Chat finalizado por el operador"
+
+
+# --- What the admin does -----------------------------------------------------------------------
+
+
+def admin_creates_area(admin: Console, *, name: str, description: str) -> int:
+    page = admin.page
+    page.goto("/areas/")
+    page.get_by_role("link", name="Nueva área").click()
+    page.get_by_label("Nombre").fill(name)
+    page.get_by_label("Descripción").fill(description)
+    page.get_by_role("button", name="Crear área").click()
+    expect(page.get_by_role("heading", name=f"Área {name}")).to_be_visible()
+    return int(re.search(r"/areas/(\d+)/", page.url).group(1))
+
+
+def admin_creates_agent(admin: Console, *, username: str, name: str, role: str, area: str) -> None:
+    page = admin.page
+    page.goto("/users/")
+    page.get_by_role("link", name="Nuevo usuario").click()
+    page.get_by_label("Usuario", exact=True).fill(username)
+    page.get_by_label("Nombre").fill(name)
+    page.get_by_label("Contraseña").fill(AGENT_PASSWORD)
+    page.get_by_label("Rol").select_option(label=role)
+    page.get_by_role("checkbox", name=area).check()
+    page.get_by_label("Área por defecto").select_option(label=area)
+    page.get_by_role("button", name="Crear usuario").click()
+    expect(page).to_have_url(f"{admin.server.url}/users/")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=username, exact=True))
+    expect(row).to_contain_text(name)
+    expect(row).to_contain_text(area)
+
+
+def admin_creates_flow(admin: Console, *, soporte_id: int, ventas_id: int) -> None:
+    """The default flow: a menu that hands the customer to Soporte or Ventas."""
+    # replaced by the flows screen once it lands
+    admin.api(
+        "POST",
+        "/api/flows",
+        {
+            "name": "Bienvenida",
+            "is_default": True,
+            "is_active": True,
+            "triggers": ["hola", "menu"],
+            "invalid_option_text": "No entendí. Elegí una opción del menú.",
+            "root": {
+                "type": "menu",
+                "text": "¡Hola! ¿Con qué área querés hablar?",
+                "children": [
+                    {
+                        "type": "redirect",
+                        "label": "Soporte",
+                        "trigger": "soporte",
+                        "area_id": soporte_id,
+                        "text": "Te comunicamos con Soporte.",
+                    },
+                    {
+                        "type": "redirect",
+                        "label": "Ventas",
+                        "trigger": "ventas",
+                        "area_id": ventas_id,
+                        "text": "Te comunicamos con Ventas.",
+                    },
+                ],
+            },
+        },
+    )
+
+
+def desk_through_the_api(admin: Console) -> None:
+    """Soporte with Sofía, Ventas with Valentín, and the flow, for tests about something else."""
+    soporte = admin.api("POST", "/api/areas", {"name": "Soporte"})["id"]
+    ventas = admin.api("POST", "/api/areas", {"name": "Ventas"})["id"]
+    for username, name, role, area in (
+        ("sofia", "Sofía Soporte", "SUPPORT", soporte),
+        ("valentin", "Valentín Ventas", "SALES", ventas),
+    ):
+        admin.api(
+            "POST",
+            "/api/users",
+            {
+                "username": username,
+                "name": name,
+                "password": AGENT_PASSWORD,
+                "role": role,
+                "area_ids": [area],
+                "default_area_id": area,
+            },
+        )
+    admin_creates_flow(admin, soporte_id=soporte, ventas_id=ventas)
+
+
+# --- What the customer does, on the sandbox phone ----------------------------------------------
+
+
+def open_phone(admin: Console, *, phone: str, name: str):
+    """The sandbox phone (Teléfono de prueba) in a tab of its own."""
+    page = admin.context.new_page()
+    page.goto("/sandbox/")
+    page.get_by_label("Tu número").fill(phone)
+    page.get_by_label("Tu nombre").fill(name)
+    return page
+
+
+def customer_says(phone_page, text: str) -> None:
+    box = phone_page.get_by_label("Mensaje", exact=True)
+    box.fill(text)
+    box.press("Enter")
+    expect(phone_page.locator("#sandbox-thread .msg--mine").last).to_contain_text(text)
+
+
+def customer_taps(phone_page, option: str) -> None:
+    phone_page.locator("#sandbox-thread .menu").last.get_by_role("button", name=option).click()
+    expect(phone_page.locator("#sandbox-thread .msg--mine").last).to_contain_text(option)
+
+
+# --- The tests ---------------------------------------------------------------------------------
+
+
+def test_agent_answers_live_and_an_agent_of_another_area_never_hears_of_it(serve, console) -> None:
+    server: Server = serve()
+
+    # given an admin who sets the desk up through the screens
+    admin = console(server)
+    admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+    soporte = admin_creates_area(admin, name="Soporte", description="Consultas técnicas")
+    ventas = admin_creates_area(admin, name="Ventas", description="Presupuestos y pedidos")
+    admin_creates_agent(
+        admin, username="sofia", name="Sofía Soporte", role="Soporte", area="Soporte"
+    )
+    admin_creates_agent(
+        admin, username="valentin", name="Valentín Ventas", role="Ventas", area="Ventas"
+    )
+    admin_creates_flow(admin, soporte_id=soporte, ventas_id=ventas)
+
+    # and both agents with their consoles open on the chat screen before anyone writes
+    sofia = console(server)
+    sofia.sign_in("sofia", AGENT_PASSWORD)
+    valentin = console(server)
+    valentin.sign_in("valentin", AGENT_PASSWORD)
+    for agent in (sofia, valentin):
+        expect(agent.page.get_by_role("heading", name="Chats")).to_be_visible()
+        agent.mark_page()
+
+    # when a customer writes from the sandbox phone and picks Soporte in the bot's menu
+    maria = open_phone(admin, phone="+54 9 351 555-0101", name="María González")
+    customer_says(maria, "Hola, no me anda internet desde ayer")
+    expect(maria.locator("#sandbox-thread")).to_contain_text("¿Con qué área querés hablar?")
+    customer_taps(maria, "Soporte")
+    expect(maria.locator("#sandbox-thread")).to_contain_text("Te comunicamos con Soporte.")
+
+    # then Sofía's open console lists the conversation, and it opens with the message in it
+    row = sofia.page.locator(".chat-item", has_text="María González")
+    expect(row).to_be_visible()
+    conversation = int(row.get_attribute("data-id"))
+    row.click()
+    thread = sofia.page.locator("#chat-thread")
+    expect(thread).to_contain_text("Hola, no me anda internet desde ayer")
+    expect(sofia.page.locator("#chat-head")).to_contain_text("María González")
+
+    # when she answers with Enter
+    composer = sofia.page.locator("#composer textarea")
+    composer.fill("¡Hola María! ¿Probaste reiniciar el módem?")
+    composer.press("Enter")
+
+    # then her bubble shows, its tick moves on to "sent" with the status event, the phone gets it
+    reply = thread.locator(".entry--out", has_text="¿Probaste reiniciar el módem?")
+    expect(reply).to_be_visible()
+    expect(composer).to_have_value("")
+    expect(reply.locator(".tick")).to_have_attribute("aria-label", "Enviado")
+    expect(reply.locator(".tick")).to_have_class(re.compile(r"\btick--sent\b"))
+    reply_id = int(reply.get_attribute("id").removeprefix("m-"))
+
+    def statuses() -> list[str]:
+        return [
+            frame["data"]["status"]
+            for frame in sofia.frames
+            if frame["event"] in ("message:new", "message:status")
+            and frame["data"]["id"] == reply_id
+        ]
+
+    sofia.wait_until(lambda: "sent" in statuses())
+    assert statuses() == ["queued", "sent"]
+    expect(maria.locator("#sandbox-thread")).to_contain_text("¿Probaste reiniciar el módem?")
+
+    # and what the customer writes next lands in the open pane by itself
+    customer_says(maria, "Sí, dos veces, y nada")
+    expect(thread.locator(".entry--in", has_text="Sí, dos veces, y nada")).to_be_visible()
+
+    # when she opens the close menu, types a reason, and the customer writes meanwhile
+    sofia.page.locator("#chat-head summary", has_text="Cerrar").click()
+    reason = sofia.page.get_by_label("Motivo (opcional)")
+    reason.fill("Se reinició el servicio")
+    customer_says(maria, "¿Me escuchan?")
+    expect(thread.locator(".entry--in", has_text="¿Me escuchan?")).to_be_visible()
+
+    # then the menu stays open with her reason while the list, the read mark and the header's
+    # refresh go by (the header waits for her), and she closes the conversation
+    menu = sofia.page.locator("#chat-head details.dropdown", has=reason)
+    for _ in range(20):
+        expect(menu).to_have_attribute("open", "")
+        expect(reason).to_have_value("Se reinició el servicio")
+        sofia.page.wait_for_timeout(100)
+    sofia.page.get_by_role("button", name="Cerrar conversación").click()
+
+    # then the composer locks and the customer reads the closing text
+    expect(sofia.page.locator("#composer")).to_contain_text("La conversación está cerrada.")
+    expect(maria.locator("#sandbox-thread")).to_contain_text(CLOSING_TEXT)
+
+    # when another customer asks for Ventas
+    juan = open_phone(admin, phone="+54 9 351 555-0102", name="Juan Pérez")
+    customer_says(juan, "Hola, quiero un presupuesto")
+    customer_taps(juan, "Ventas")
+
+    # then Valentín's console, open all along, shows Juan's conversation: it was listening ...
+    expect(valentin.page.locator(".chat-item", has_text="Juan Pérez")).to_be_visible()
+    juans = int(valentin.page.locator(".chat-item", has_text="Juan Pérez").get_attribute("data-id"))
+    # ... and it heard nothing of María's, which came and went before Juan's: not a frame, not
+    # a row, not a word
+    assert valentin.frames_about(juans)
+    assert valentin.frames_about(conversation) == []
+    expect(valentin.page.locator(f"#conv-{conversation}")).to_have_count(0)
+    expect(valentin.page.locator("body")).not_to_contain_text("María")
+    expect(valentin.page.locator("body")).not_to_contain_text("internet")
+    # nor Sofía of Juan's
+    assert sofia.frames_about(juans) == []
+
+    # and nobody's console reloaded or broke on the way
+    for person in (sofia, valentin):
+        assert person.same_page()
+        assert person.sockets == 1
+        assert person.errors == []
+
+
+CUSTOMER_WRITES_MEANWHILE = """
+from ventanilla.inbound import sandbox
+sandbox.customer_writes(phone={phone!r}, name="", text={text!r}, message_id="e2e-meanwhile")
+"""
+
+
+def test_a_socket_dropped_by_the_server_reconnects_and_shows_what_was_said_meanwhile(
+    serve, console
+) -> None:
+    server: Server = serve()
+    admin = console(server)
+    admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+    desk_through_the_api(admin)
+    sofia = console(server)
+    sofia.sign_in("sofia", AGENT_PASSWORD)
+    sofia.mark_page()
+
+    # given a conversation Sofía has open
+    phone = "+5493515550201"
+    written = admin.api(
+        "POST", "/api/sandbox/messages", {"from": phone, "name": "Jorge Ruiz", "text": "Hola"}
+    )
+    admin.api("POST", "/api/sandbox/messages", {"from": phone, "text": "Soporte"})
+    row = sofia.page.locator(f"#conv-{written['conversation_id']}")
+    expect(row).to_contain_text("Jorge Ruiz")
+    row.click()
+    thread = sofia.page.locator("#chat-thread")
+    expect(thread).to_contain_text("Te comunicamos con Soporte.")
+    banner = sofia.page.locator("#chat-banner")
+    expect(banner).to_be_hidden()
+
+    # when the server goes away (every socket dropped) and the customer writes while it is down
+    server.stop()
+    expect(banner).to_be_visible()
+    expect(banner).to_have_text(re.compile("Reconectando"))
+    server.manage("shell", "-c", CUSTOMER_WRITES_MEANWHILE.format(phone=phone, text="¿Siguen ahí?"))
+    server.start()
+
+    # then the console reconnects by itself, catches up from its last event, and shows it
+    meanwhile = thread.locator(".entry--in", has_text="¿Siguen ahí?")
+    expect(meanwhile).to_be_visible(timeout=30_000)  # reconnection backs off up to 10 s
+    expect(banner).to_be_hidden()
+    assert sofia.same_page()
+    sofia.wait_until(lambda: [f["event"] for f in sofia.frames].count("resume:done") == 2)
+    # it came with the replay the console asked for (resume_from), before "resume:done"
+    events = [frame["event"] for frame in sofia.frames]
+    resumed = len(events) - 1 - events[::-1].index("resume:done")
+    said = int(meanwhile.get_attribute("id").removeprefix("m-"))
+    new = [
+        i
+        for i, frame in enumerate(sofia.frames)
+        if frame["event"] == "message:new" and frame["data"]["id"] == said
+    ]
+    assert len(new) == 1
+    assert new[0] < resumed
+    assert sofia.errors == []
