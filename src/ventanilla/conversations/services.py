@@ -105,16 +105,16 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
 
 def message_receive(
     *, line: Line, conversation: Conversation, inbound: InboundMessage
-) -> tuple[Message, bool]:
-    """Stores a customer's message once per (line, provider id); returns it and whether new.
+) -> tuple[Message | None, bool]:
+    """Stores a customer's message once per (line, provider id): (the message, True), or
+    (None, False) for a repeated delivery.
 
     The conversation (locked by `conversation_for_inbound`) is updated in memory as well, so its
     live event needs no second read. A concurrent duplicate fails on the unique constraint and the
     caller's transaction is retried.
     """
-    existing = Message.objects.filter(line=line, provider_id=inbound.provider_message_id).first()
-    if existing is not None:
-        return existing, False
+    if Message.objects.filter(line=line, provider_id=inbound.provider_message_id).exists():
+        return None, False
     now = clock.now()
     media = inbound.media
     message = Message.objects.create(
