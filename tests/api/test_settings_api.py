@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ventanilla.accounts.models import Role
+from ventanilla.accounts.models import Role, User
 from ventanilla.schedules.models import AutoCloseSetting
 
 URL = "/api/settings/auto-close"
@@ -114,3 +114,35 @@ def test_no_body_answers_500(api, admin, body):
     response = api(admin).patch(URL, body)
 
     assert response.status_code in (200, 400, 422), response.content
+
+
+def test_refusals_are_in_the_users_language(api, admin):
+    client = api(admin)
+    spanish = client.patch(URL, {"minutes": 1441, "message": " "})
+    User.objects.filter(pk=admin.pk).update(language="en")
+    english = client.patch(URL, {"minutes": 1441, "message": " "})
+
+    assert spanish.status_code == english.status_code == 422
+    assert spanish.json() == {
+        "detail": "minutes: Usá como máximo 1440 minutos (24 horas): pasado un día, la WhatsApp "
+        "Cloud API ya no acepta el mensaje de cierre.",
+        "errors": {
+            "minutes": [
+                "Usá como máximo 1440 minutos (24 horas): pasado un día, la WhatsApp Cloud API "
+                "ya no acepta el mensaje de cierre."
+            ],
+            "message": ["Este campo no puede quedar vacío."],
+        },
+    }
+    assert english.json() == {
+        "detail": "minutes: Use at most 1440 minutes (24 hours): past a day the WhatsApp Cloud "
+        "API no longer accepts the closing message.",
+        "errors": {
+            "minutes": [
+                "Use at most 1440 minutes (24 hours): past a day the WhatsApp Cloud API no longer "
+                "accepts the closing message."
+            ],
+            "message": ["This field may not be blank."],
+        },
+    }
+    assert AutoCloseSetting.objects.count() == 0

@@ -57,24 +57,52 @@ def test_limits_that_are_accepted(admin, minutes):
     assert auto_close_get().minutes == Decimal(str(minutes))
 
 
-@pytest.mark.parametrize(
-    "minutes",
-    [-1, Decimal("-0.01"), 1441, Decimal("1440.01"), 0.001, float("nan"), float("inf"), "30", True],
+NOT_A_NUMBER = "Escribí un número de minutos."
+NEGATIVE = "Usá 0 para desactivar el cierre automático, o más minutos."
+OVER_A_DAY = (
+    "Usá como máximo 1440 minutos (24 horas): pasado un día, la WhatsApp Cloud API ya no acepta "
+    "el mensaje de cierre."
 )
-def test_bad_minutes_are_refused_and_nothing_is_written(admin, minutes):
+DECIMALS = "Usá como máximo dos decimales."
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [
+        (-1, NEGATIVE),
+        (Decimal("-0.01"), NEGATIVE),
+        (1441, OVER_A_DAY),
+        (Decimal("1440.01"), OVER_A_DAY),
+        (0.001, DECIMALS),
+        (float("nan"), NOT_A_NUMBER),
+        (float("inf"), NOT_A_NUMBER),
+        ("30", NOT_A_NUMBER),
+        (True, NOT_A_NUMBER),
+    ],
+)
+def test_bad_minutes_are_refused_and_nothing_is_written(admin, minutes, text):
     with pytest.raises(InvalidInput) as error:
         services.auto_close_update(by=admin, minutes=minutes, message="Chau")
 
-    assert list(error.value.errors) == ["minutes"]
+    assert error.value.errors == {"minutes": [text]}
+    assert error.value.detail == f"minutes: {text}"
     assert AutoCloseSetting.objects.count() == 0
 
 
-@pytest.mark.parametrize("message", ["", "   ", "x" * 4097, 42])
-def test_bad_messages_are_refused_and_nothing_is_written(admin, message):
+@pytest.mark.parametrize(
+    ("message", "text"),
+    [
+        ("", "Este campo no puede quedar vacío."),
+        ("   ", "Este campo no puede quedar vacío."),
+        ("x" * 4097, "WhatsApp acepta hasta 4096 caracteres."),
+        (42, "Tiene que ser texto."),
+    ],
+)
+def test_bad_messages_are_refused_and_nothing_is_written(admin, message, text):
     with pytest.raises(InvalidInput) as error:
         services.auto_close_update(by=admin, minutes=10, message=message)
 
-    assert list(error.value.errors) == ["message"]
+    assert error.value.errors == {"message": [text]}
     assert AutoCloseSetting.objects.count() == 0
 
 

@@ -237,9 +237,9 @@ def test_a_new_flow_with_problems_shows_them_and_writes_nothing(admin_client):
     body = response.content.decode()
     assert response.status_code == 422
     assert "No se guardó: hay 2 problemas." in body
-    assert re.search(r'id="flow-name".*?This field may not be blank\.', body, flags=re.S)
+    assert re.search(r'id="flow-name".*?Este campo no puede quedar vacío\.', body, flags=re.S)
     node = Page(admin_client, "/flows/new/", response).node_html(root)
-    assert "This field may not be blank." in node
+    assert "Este campo no puede quedar vacío." in node
     assert Flow.objects.count() == 0
 
 
@@ -400,10 +400,10 @@ def test_invalid_edit_shows_the_message_next_to_the_node_and_writes_nothing(admi
     after = Page(admin_client, page.url, response)
     assert response.status_code == 422
     soporte_box = after.node_html(soporte)
-    assert "A menu option needs a label or a trigger." in soporte_box
-    assert "A redirect needs an area." in soporte_box
+    assert "Una opción de menú necesita una etiqueta o un disparador." in soporte_box
+    assert "Una derivación necesita un área." in soporte_box
     third_box = after.node_html(_key_of(demo, label="Mi nombre"))
-    assert "Option 2 already answers to &quot;mi nombre&quot;." in third_box
+    assert "La opción 2 ya responde a «mi nombre»." in third_box
     assert after.get(f"node-{ventas}-label") == "Mi nombre"
     assert "node--invalid" in after.html
     # and nothing was written
@@ -422,9 +422,9 @@ def test_menu_without_options_is_shown_on_the_menu(admin_client, soporte):
     response = page.set(f"node-{root}-type", "menu").press("op", "save")
     # then the menu says it needs an option, and it is still a message
     assert response.status_code == 422
-    assert "A menu needs at least one option." in Page(admin_client, page.url, response).node_html(
-        root
-    )
+    assert "Un menú necesita al menos una opción." in Page(
+        admin_client, page.url, response
+    ).node_html(root)
     assert Node.objects.get(flow=flow).type == "message"
 
 
@@ -440,19 +440,21 @@ def test_flow_field_problems_land_next_to_the_field(admin_client, demo, soporte,
     body = response.content.decode()
     assert response.status_code == 422
     assert re.search(
-        r'id="flow-triggers".*?<ul class="errorlist" id="flow-triggers_error"><li>The trigger '
-        r"&quot;ayuda&quot; already restarts the flow &quot;Otro&quot;.</li>",
+        r'id="flow-triggers".*?<ul class="errorlist" id="flow-triggers_error"><li>El disparador '
+        r"«ayuda» ya reinicia el flujo «Otro».</li>",
         body,
         re.S,
     )
-    assert re.search(r'id="flow-name".*?This field may not be blank\.', body, re.S)
+    assert re.search(r'id="flow-name".*?Este campo no puede quedar vacío\.', body, re.S)
     # and when they make the default flow inactive instead
     page = Page(admin_client, page.url, response).set("triggers", "hola").set("name", "B")
     response = page.untick("is_active").press("op", "save")
     # then that is refused next to the box
     assert response.status_code == 422
     assert re.search(
-        r'id="flow-is_active".*?The default flow must be active\.', response.content.decode(), re.S
+        r'id="flow-is_active".*?El flujo por defecto tiene que estar activo\.',
+        response.content.decode(),
+        re.S,
     )
     demo.refresh_from_db()
     assert (demo.name, demo.triggers, demo.is_active) == ("Bienvenida", ["hola", "menú"], True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.services import FieldErrors
-from ventanilla.core.errors import max_length_text, unknown_area_text
+from ventanilla.core.errors import blank_text, max_length_text, unknown_area_text
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
     AUTO_CLOSE_SINGLETON_ID,
@@ -151,25 +151,28 @@ def _check_minutes(errors: FieldErrors, minutes) -> Decimal | None:
     if minutes is None:
         return None
     if isinstance(minutes, bool) or not isinstance(minutes, int | float | Decimal):
-        errors.add("minutes", "Enter a number of minutes.")
+        errors.add("minutes", _("Escribí un número de minutos."))
         return None
     value = Decimal(str(minutes))
     if not value.is_finite():
-        errors.add("minutes", "Enter a number of minutes.")
+        errors.add("minutes", _("Escribí un número de minutos."))
         return None
     if value < 0:
-        errors.add("minutes", "Use 0 to turn auto-close off, or more minutes.")
+        errors.add("minutes", _("Usá 0 para desactivar el cierre automático, o más minutos."))
         return None
     if value > AUTO_CLOSE_MINUTES_MAX:
         errors.add(
             "minutes",
-            f"Use at most {AUTO_CLOSE_MINUTES_MAX} minutes (24 hours): past a day the "
-            "WhatsApp Cloud API no longer accepts the closing message.",
+            _(
+                "Usá como máximo %(max)d minutos (24 horas): pasado un día, la WhatsApp Cloud "
+                "API ya no acepta el mensaje de cierre."
+            )
+            % {"max": int(AUTO_CLOSE_MINUTES_MAX)},
         )
         return None
     quantized = value.quantize(Decimal("0.01"))
     if quantized != value:
-        errors.add("minutes", "Use at most two decimals.")
+        errors.add("minutes", _("Usá como máximo dos decimales."))
         return None
     return quantized
 
@@ -177,15 +180,18 @@ def _check_minutes(errors: FieldErrors, minutes) -> Decimal | None:
 def _check_closing_message(errors: FieldErrors, message) -> str | None:
     if message is None:
         return None
-    if not isinstance(message, str) or not message.strip():
-        errors.add("message", "This field may not be blank.")
+    if not isinstance(message, str):
+        errors.add("message", _("Tiene que ser texto."))
+        return None
+    if not message.strip():
+        errors.add("message", blank_text())
         return None
     message = message.strip()
     if len(message) > AUTO_CLOSE_MESSAGE_MAX_LENGTH:
-        errors.add(
+        errors.add(  # the message is sent as one WhatsApp text: the same limit as the composer's
             "message",
-            f"Ensure this field has no more than {AUTO_CLOSE_MESSAGE_MAX_LENGTH} characters "
-            "(WhatsApp's limit for a text message).",
+            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
+            % {"limit_value": AUTO_CLOSE_MESSAGE_MAX_LENGTH},
         )
     return message
 
