@@ -51,39 +51,130 @@ def admin_creates_agent(admin: Console, *, username: str, name: str, role: str, 
     expect(row).to_contain_text(area)
 
 
-def admin_creates_flow(admin: Console, *, soporte_id: int, ventas_id: int) -> None:
-    """The default flow: a menu that hands the customer to Soporte or Ventas."""
-    # replaced by the flows screen once it lands
-    admin.api(
-        "POST",
-        "/api/flows",
-        {
-            "name": "Bienvenida",
-            "is_default": True,
-            "is_active": True,
-            "triggers": ["hola", "menu"],
-            "invalid_option_text": "No entendí. Elegí una opción del menú.",
-            "root": {
-                "type": "menu",
-                "text": "¡Hola! ¿Con qué área querés hablar?",
-                "children": [
-                    {
-                        "type": "redirect",
-                        "label": "Soporte",
-                        "trigger": "soporte",
-                        "area_id": soporte_id,
-                        "text": "Te comunicamos con Soporte.",
-                    },
-                    {
-                        "type": "redirect",
-                        "label": "Ventas",
-                        "trigger": "ventas",
-                        "area_id": ventas_id,
-                        "text": "Te comunicamos con Ventas.",
-                    },
-                ],
-            },
+WELCOME_MENU = "¡Hola! ¿Con qué área querés hablar?"
+NODE_DEFAULTS = {  # what /api/flows gives for the node fields a flow leaves out
+    "text": "",
+    "trigger": "",
+    "label": "",
+    "area_id": None,
+    "field": "",
+    "close": False,
+}
+
+
+def default_flow(*, soporte_id: int, ventas_id: int) -> dict:
+    """The default flow as /api/flows takes it: a menu that hands the customer to Soporte or
+    Ventas."""
+    return {
+        "name": "Bienvenida",
+        "is_default": True,
+        "is_active": True,
+        "triggers": ["hola", "menu"],
+        "invalid_option_text": "No entendí. Elegí una opción del menú.",
+        "root": {
+            "type": "menu",
+            "text": WELCOME_MENU,
+            "children": [
+                {
+                    "type": "redirect",
+                    "label": "Soporte",
+                    "trigger": "soporte",
+                    "area_id": soporte_id,
+                    "text": "Te comunicamos con Soporte.",
+                },
+                {
+                    "type": "redirect",
+                    "label": "Ventas",
+                    "trigger": "ventas",
+                    "area_id": ventas_id,
+                    "text": "Te comunicamos con Ventas.",
+                },
+            ],
         },
+    }
+
+
+def flow_shape(flow: dict) -> dict:
+    """A flow as /api/flows takes or gives it, every field present, without what the server
+    assigns (ids, node keys, times)."""
+
+    def node(data: dict) -> dict:
+        fields = {k: v for k, v in data.items() if k not in ("id", "key", "children")}
+        return {**NODE_DEFAULTS, **fields, "children": [node(c) for c in data.get("children", [])]}
+
+    fields = {k: v for k, v in flow.items() if k not in ("id", "created_at", "updated_at")}
+    return {"fallback_area_id": None, **fields, "root": node(flow["root"])}
+
+
+def admin_creates_flow(admin: Console, *, soporte_id: int, ventas_id: int) -> None:
+    """The default flow, made on the flows screen and tried in its simulator before saving; it
+    comes out exactly as `default_flow` (what `desk_through_the_api` creates)."""
+    page = admin.page
+    flows_link = page.get_by_role("navigation", name="Navegación principal").get_by_role(
+        "link", name="Flujos"
+    )
+    flows_link.click()
+    page.get_by_role("link", name="Nuevo flujo").click()
+    expect(page.get_by_role("heading", name="Nuevo flujo")).to_be_visible()
+
+    settings = page.get_by_role("region", name="Datos del flujo")
+    settings.get_by_label("Nombre", exact=True).fill("Bienvenida")
+    settings.get_by_label("Palabras que lo reinician").fill("hola, menu")
+    settings.get_by_label("Texto ante una opción inválida").fill(
+        "No entendí. Elegí una opción del menú."
+    )
+    settings.get_by_label("Flujo por defecto").check()
+    settings.get_by_label("Activo", exact=True).check()
+
+    # a new type or a new option re-renders the steps: wait for it before typing on
+    root = page.get_by_role("group", name=re.compile(r"^Inicio\b"))
+    root.get_by_label("Tipo").select_option(label="Menú")
+    expect(root).to_have_accessible_name("Inicio · Menú")
+    root.get_by_label("Texto", exact=True).fill(WELCOME_MENU)
+    for number, area in enumerate(("Soporte", "Ventas"), start=1):
+        root.get_by_role("button", name=re.compile("Agregar opción")).click()
+        option = page.get_by_role("group", name=re.compile(rf"^Opción {number}\b"))
+        expect(option).to_have_accessible_name(f"Opción {number} · Fin")
+        option.get_by_label("Tipo").select_option(label="Derivar a un área")
+        expect(option).to_have_accessible_name(f"Opción {number} · Derivar a un área")
+        option.get_by_label("Título de la opción").fill(area)
+        option.get_by_label("Palabras que la eligen").fill(area.lower())
+        option.get_by_label("Área", exact=True).select_option(label=area)
+        option.get_by_label("Texto", exact=True).fill(f"Te comunicamos con {area}.")
+
+    # the simulator tries the draft as a customer would, nothing saved yet
+    simulator = page.get_by_role("complementary", name="Simulador")
+    thread = simulator.get_by_role("list", name="Conversación de prueba").get_by_role("listitem")
+    typed = simulator.get_by_label("Mensaje del cliente")
+    typed.fill("hola")
+    typed.press("Enter")
+    menu = re.compile(rf"^\s*Bot:\s+{re.escape(WELCOME_MENU)}\s*1\. Soporte\s*2\. Ventas\s*$")
+    expect(thread).to_have_text([menu, "Cliente: hola", menu])  # the opening, then "hola"'s
+    options = simulator.get_by_role("group", name="Opciones del menú")
+    expect(options.get_by_role("button")).to_have_text(["Soporte", "Ventas"])
+    options.get_by_role("button", name="Soporte").click()
+    expect(thread).to_have_text(
+        [
+            menu,
+            "Cliente: hola",
+            menu,
+            "Cliente: Soporte",
+            "Bot: Te comunicamos con Soporte.",
+            "Nota: Pasa al área «Soporte»: la atiende una persona (o espera en la cola).",
+        ]
+    )
+
+    page.get_by_role("button", name="Crear flujo").click()
+    expect(page.get_by_role("heading", name="Flujo «Bienvenida»")).to_be_visible()
+    flow_id = int(re.search(r"/flows/(\d+)/", page.url).group(1))
+    flows_link.click()
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name="Bienvenida", exact=True)
+    )
+    expect(row.get_by_role("cell").nth(1)).to_have_text("Activo Por defecto")
+    assert admin.errors == []
+    assert flow_shape(admin.api("GET", f"/api/flows/{flow_id}")) == flow_shape(
+        default_flow(soporte_id=soporte_id, ventas_id=ventas_id)
     )
 
 
@@ -107,7 +198,7 @@ def desk_through_the_api(admin: Console) -> None:
                 "default_area_id": area,
             },
         )
-    admin_creates_flow(admin, soporte_id=soporte, ventas_id=ventas)
+    admin.api("POST", "/api/flows", default_flow(soporte_id=soporte, ventas_id=ventas))
 
 
 # --- What the customer does, on the sandbox phone ----------------------------------------------

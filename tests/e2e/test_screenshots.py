@@ -17,7 +17,18 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DEMO_PASSWORD = "demo-ventanilla-2026"  # the demo agents' (ventanilla.web.demo)
-EXPECTED_SCREENS = {"login", "chats", "dashboard", "users", "areas", "contacts", "hours", "sandbox"}
+EXPECTED_SCREENS = {
+    "login",
+    "chats",
+    "dashboard",
+    "users",
+    "areas",
+    "flows",
+    "contacts",
+    "hours",
+    "settings",
+    "sandbox",
+}
 
 # (phone, name, what the customer says in order, after the demo flow's DNI question and menu)
 MARIA = "+5493515550101"
