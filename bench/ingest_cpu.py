@@ -1,7 +1,7 @@
 """CPU per inbound message on the webhook handler, in-process (no HTTP server, no load generator).
 
-Calls the handler the HTTP doors call (`api.webhooks.handle_cloud_post`) for signed one-message
-webhooks from 200 known customers, one after the other, and reports wall and CPU milliseconds per
+Calls the handler the HTTP doors call (`api.webhooks.handle_cloud_posts`, `--batch` webhooks at a
+time) with signed one-message webhooks from 200 known customers, and reports wall and CPU ms per
 message and the statements per message. Useful to compare changes on a busy machine: CPU time
 moves far less than wall time when other processes compete for the cores.
 
@@ -54,10 +54,10 @@ def setup_django(database_url: str, redis_url: str) -> None:
     line_sync_default_from_settings()
 
 
-def run(messages: int, customers: int) -> dict:
+def run(messages: int, customers: int, batch: int = 1) -> dict:
     from django.db import connection
 
-    from ventanilla.api.webhooks import handle_cloud_post
+    from ventanilla.api.webhooks import handle_cloud_post, handle_cloud_posts
 
     phones = [f"54935166{n:05d}" for n in range(customers)]
     tag = time.time_ns()
@@ -77,15 +77,17 @@ def run(messages: int, customers: int) -> dict:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        for body, signed in bodies:
+        for start in range(0, len(bodies), batch):
+            posts = bodies[start : start + batch]
             wall, cpu = time.perf_counter(), time.process_time()
-            status, _ = handle_cloud_post(body, signed)
-            cpus.append(time.process_time() - cpu)
-            walls.append(time.perf_counter() - wall)
-            assert status == 200
+            answers = handle_cloud_posts(posts)
+            cpus.append((time.process_time() - cpu) / len(posts))
+            walls.append((time.perf_counter() - wall) / len(posts))
+            assert [status for status, _ in answers] == [200] * len(posts), answers
     return {
         "database": connection.vendor,
         "messages": messages,
+        "batch": batch,
         "wall_ms_mean": round(statistics.fmean(walls) * 1000, 2),
         "wall_ms_median": round(statistics.median(walls) * 1000, 2),
         "cpu_ms_mean": round(statistics.fmean(cpus) * 1000, 2),
@@ -99,6 +101,7 @@ def main():
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=1, help="webhooks stored per transaction")
     parser.add_argument("--profile", help="write a cProfile of the timed part to this file")
     args = parser.parse_args()
     setup_django(args.database_url, args.redis_url)
@@ -106,10 +109,10 @@ def main():
         import cProfile
 
         profiler = cProfile.Profile()
-        print(profiler.runcall(run, args.messages, args.customers), flush=True)
+        print(profiler.runcall(run, args.messages, args.customers, args.batch), flush=True)
         profiler.dump_stats(args.profile)
     else:
-        print(run(args.messages, args.customers), flush=True)
+        print(run(args.messages, args.customers, args.batch), flush=True)
 
 
 if __name__ == "__main__":
