@@ -154,6 +154,52 @@ def test_preview_prefixes_the_viewers_own_reply(make_conversation, agent, soport
     assert expected in html
 
 
+def test_preview_prefixes_the_bot_and_a_colleague(
+    make_user, make_conversation, supervisor, soporte
+):
+    # given a conversation where the bot spoke last and one where an agent answered last
+    with_bot = make_conversation("bot", name="Ana")
+    conversations.message_queue_outbound(
+        conversation=with_bot, sender_type="bot", text="¿Cuál es tu DNI?"
+    )
+    agent = make_user(Role.SUPPORT, name="Sofía", areas=[soporte])
+    answered = make_conversation("active", area=soporte, assigned_to=agent, name="Beto")
+    conversations.agent_reply(conversation=answered, by=agent, text="Ya lo miro")
+    # when the supervisor reads the list
+    html = _signed_in(supervisor).get("/").content.decode()
+    # then the bot's line starts with "Bot:" and the agent's with their name and who has it
+    assert (
+        '<span class="chat-item__preview"><span class="chat-item__prefix">Bot: </span>'
+        "¿Cuál es tu DNI?</span>"
+    ) in html
+    assert (
+        '<span class="chat-item__preview"><span class="chat-item__prefix">Sofía: </span>'
+        "Ya lo miro</span>"
+    ) in html
+    assert '<span class="tag tag--who">Sofía</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "label"),
+    [(0, "09:30"), (1, "Ayer"), (3, "jueves"), (9, "20/11/2026")],
+)
+def test_row_time_is_relative(monkeypatch, make_conversation, supervisor, soporte, days_ago, label):
+    # given a conversation whose last activity was at 09:30 local time, some days ago
+    # (today is Sunday 2026-11-29 at noon in Buenos Aires, UTC-3)
+    now = datetime.datetime(2026, 11, 29, 15, 0, tzinfo=datetime.UTC)
+    conversation = make_conversation("queued", area=soporte)
+    at = datetime.datetime(2026, 11, 29, 12, 30, tzinfo=datetime.UTC)
+    at -= datetime.timedelta(days=days_ago)
+    Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=at)
+    # when the list is rendered
+    monkeypatch.setattr(clock, "now", lambda: now)
+    html = _signed_in(supervisor).get("/?tab=queue").content.decode()
+    # then the row says when as WhatsApp does, with the exact moment for machines and on hover
+    local = at.astimezone(datetime.timezone(datetime.timedelta(hours=-3)))
+    assert f'<time class="chat-item__time" datetime="{local.isoformat()}" title="' in html
+    assert f">{label}</time>" in html
+
+
 def test_search_finds_by_dni_and_by_name(make_conversation, supervisor, soporte):
     # given two waiting customers, one with a DNI
     ana = make_conversation("queued", area=soporte, name="Ana Pérez")
@@ -590,3 +636,45 @@ def test_pane_queries_do_not_grow(
     # then both cost the same
     assert Message.objects.filter(conversation=long).count() == 50
     assert many == few
+
+
+def _varied_conversations(make_user, make_conversation, soporte, count: int) -> None:
+    """`count` open conversations of every kind a row shows: with the bot (its last message
+    the bot's), queued, an agent's (their reply last, or the customer's), a customer with a
+    DNI, a picture as last message."""
+    agents = [make_user(Role.SUPPORT, areas=[soporte]) for _ in range(2)]
+    for n in range(count):
+        kind = n % 4
+        if kind == 0:
+            conversation = make_conversation("bot")
+            conversations.message_queue_outbound(
+                conversation=conversation, sender_type="bot", text="¿Tu DNI?"
+            )
+        elif kind == 1:
+            conversation = make_conversation("queued", area=soporte)
+            Message.objects.filter(pk=conversation.last_message_id).update(type="image")
+        else:
+            agent = agents[n % 2]
+            conversation = make_conversation("active", area=soporte, assigned_to=agent)
+            if kind == 2:
+                conversations.agent_reply(conversation=conversation, by=agent, text="hola")
+        if n % 2:
+            Contact.objects.filter(pk=conversation.contact_id).update(dni=f"{30000000 + n}")
+
+
+def test_list_queries_are_bounded_whatever_the_rows(
+    make_user, make_conversation, soporte, supervisor, django_assert_max_num_queries
+):
+    # given a supervisor's desk with 4 conversations of every kind
+    _varied_conversations(make_user, make_conversation, soporte, 4)
+    client = _signed_in(supervisor)
+    few_list = _queries(client, "/chats/list/?tab=all", django_assert_max_num_queries)
+    few_page = _queries(client, "/?tab=all", django_assert_max_num_queries)
+    # when there are 40 of them
+    _varied_conversations(make_user, make_conversation, soporte, 36)
+    many_list = _queries(client, "/chats/list/?tab=all", django_assert_max_num_queries)
+    many_page = _queries(client, "/?tab=all", django_assert_max_num_queries)
+    # then the list and the page cost the same few queries (no row reads anything of its own)
+    assert len(_listed_ids(client.get("/chats/list/?tab=all").content.decode())) == 40
+    assert many_list == few_list <= 6
+    assert many_page == few_page <= 8

@@ -64,6 +64,24 @@ NOTE_KINDS = (
     EventKind.REOPENED,
 )
 LEADS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+STATUS_LABELS = dict(Status.choices)
+ROW_FIELDS = (
+    "status",
+    "unread_count",
+    "last_activity_at",
+    "contact__name",
+    "contact__dni",
+    "area__name",
+    "assigned_to__name",
+    "assigned_to__username",
+    "last_message__direction",
+    "last_message__sender_type",
+    "last_message__sender_user_id",
+    "last_message__type",
+    "last_message__text",
+    "last_message__sender_user__name",
+    "last_message__sender_user__username",
+)
 OPEN = [str(status) for status in OPEN_STATUSES]
 
 # --- Tabs ------------------------------------------------------------------------------------
@@ -102,9 +120,11 @@ def _query(request: HttpRequest) -> str:
 
 
 def _conversations(user: User, tab: Tab, q: str) -> QuerySet[Conversation]:
+    """The tab's conversations with only the columns a row shows (a list of 500 loads in a
+    third of the time of whole rows of five tables)."""
     return selectors.conversation_list(
         user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
-    )
+    ).only(*ROW_FIELDS)
 
 
 # --- List rows -------------------------------------------------------------------------------
@@ -112,22 +132,48 @@ def _conversations(user: User, tab: Tab, q: str) -> QuerySet[Conversation]:
 
 @dataclass(frozen=True)
 class Row:
+    """One row of the list, with everything its template shows worked out here: a row costs a
+    handful of plain lookups, not URL reversals and date formatting (bench/chat_list.py)."""
+
     conversation: Conversation
     when: str  # "14:05", "Ayer", "martes" or "12/05/2026"
     prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
     preview: str
+    href: str  # the conversation in this tab
+    activity: str  # last activity, ISO 8601 in local time (chat.js orders the rows by it)
+    activity_title: str  # last activity, long local date and time
+    initial: str  # the avatar's letter
+    status_label: str
+    who: str  # the assignee's name when it is someone else than the viewer
 
 
-def _relative(moment: datetime.datetime, today: datetime.date) -> str:
-    local = timezone.localtime(moment)
-    date = local.date()
-    if date == today:
-        return local.strftime("%H:%M")
-    if date == today - datetime.timedelta(days=1):
-        return _("Ayer")
-    if today - date < datetime.timedelta(days=7):
-        return date_format(date, "l")
-    return date_format(date, "SHORT_DATE_FORMAT")
+class _When:
+    """The list's time labels, each day formatted once however many rows share it."""
+
+    def __init__(self) -> None:
+        self.today = timezone.localdate(clock.now())
+        self._days: dict[datetime.date, tuple[str, str]] = {}
+
+    def __call__(self, moment: datetime.datetime) -> tuple[str, str, str]:
+        """(relative label, ISO 8601, long date and time) of `moment`, in local time."""
+        local = timezone.localtime(moment)
+        date = local.date()
+        labels = self._days.get(date)
+        if labels is None:
+            labels = self._days[date] = (self._relative(date), date_format(date, "DATE_FORMAT"))
+        hour = local.strftime("%H:%M")
+        relative, long_date = labels
+        return relative or hour, local.isoformat(), f"{long_date} {hour}"
+
+    def _relative(self, date: datetime.date) -> str:
+        """ "Ayer", the weekday within a week, else the short date; "" for today (the hour)."""
+        if date == self.today:
+            return ""
+        if date == self.today - datetime.timedelta(days=1):
+            return _("Ayer")
+        if self.today - date < datetime.timedelta(days=7):
+            return date_format(date, "l")
+        return date_format(date, "SHORT_DATE_FORMAT")
 
 
 def _type_label(message: Message) -> str:
@@ -158,7 +204,7 @@ def _prefix(message: Message, viewer: User) -> str:
     return ""
 
 
-def _row(conversation: Conversation, viewer: User, today: datetime.date) -> Row:
+def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Row:
     last = conversation.last_message
     preview, prefix = "", ""
     if last is not None:
@@ -168,17 +214,27 @@ def _row(conversation: Conversation, viewer: User, today: datetime.date) -> Row:
         else:
             preview = f"{_type_label(last)} {text}".strip() if text else _type_label(last)
         prefix = _prefix(last, viewer)
+    relative, activity, title = when(conversation.last_activity_at)
+    name = conversation.contact.name
+    assignee = conversation.assigned_to
     return Row(
         conversation=conversation,
-        when=_relative(conversation.last_activity_at, today),
+        when=relative,
         prefix=prefix,
         preview=preview[:160],
+        href=href.format(id=conversation.pk),
+        activity=activity,
+        activity_title=title,
+        initial=name[:1].upper(),
+        status_label=STATUS_LABELS.get(conversation.status, conversation.status),
+        who=assignee.display_name if assignee and assignee.pk != viewer.pk else "",
     )
 
 
-def _rows(conversations, viewer: User) -> list[Row]:
-    today = timezone.localdate()
-    return [_row(conversation, viewer, today) for conversation in conversations]
+def _rows(conversations, viewer: User, tab: Tab) -> list[Row]:
+    when = _When()
+    href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
+    return [_row(conversation, viewer, when, href) for conversation in conversations]
 
 
 def _list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
@@ -198,7 +254,7 @@ def _list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
         "tab": tab,
         "tabs": _tabs(request.user),
         "q": q,
-        "rows": _rows(page, request.user),
+        "rows": _rows(page, request.user, tab),
         "more_url": more_url,
     }
 
@@ -430,7 +486,7 @@ def _thread(conversation: Conversation, cursor: str | None, until) -> tuple[list
         )
     except InvalidInput as error:
         raise Http404(_("Página inexistente.")) from error
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     entries = [_message_entry(message, today) for message in page]
     events = _timeline_events(conversation)
     if next_cursor and page:
@@ -728,7 +784,7 @@ def chat_item(request: HttpRequest, conversation_id: int):
     conversation = _conversations(request.user, tab, q).filter(pk=conversation_id).first()
     if conversation is None:
         raise Http404(_("Conversación inexistente."))
-    row = _rows([conversation], request.user)[0]
+    row = _rows([conversation], request.user, tab)[0]
     return render(request, "web/chat/_item.html", {"row": row, "tab": tab, "q": q})
 
 
@@ -791,7 +847,7 @@ def chat_after(request: HttpRequest, conversation_id: int):
     rows = list(_timeline_messages(conversation).filter(id__gte=after).order_by("id")[:AFTER_SIZE])
     anchor = rows[0] if rows and rows[0].pk == after else None
     fresh = [message for message in rows if message.pk != after]
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     entries = [_message_entry(message, today) for message in fresh]
     events = _timeline_events(conversation)
     if anchor is not None:
@@ -809,7 +865,7 @@ def chat_message(request: HttpRequest, conversation_id: int, message_id: int):
     message = _timeline_messages(conversation).filter(pk=message_id).first()
     if message is None:
         raise Http404(_("Mensaje inexistente."))
-    entries = _arrange([_message_entry(message, timezone.localdate())], conversation)
+    entries = _arrange([_message_entry(message, timezone.localdate(clock.now()))], conversation)
     return render(request, "web/chat/_entries.html", {"entries": entries})
 
 
