@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from ventanilla.accounts.models import Role
@@ -321,8 +322,99 @@ def test_failed_tick_carries_the_reason(make_conversation, agent, soporte):
     conversations.status_advance(reply, "failed", error="Número inexistente")
     # when the bubble is rendered again
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/messages/{reply.pk}/").content.decode()
-    # then its tick is the failed one, with the reason on hover
+    # then its tick is the failed one, and the bubble says why
     assert 'class="tick tick--failed" role="img" aria-label="Falló: Número inexistente"' in html
+    assert '<p class="bubble__failed">No se envió: Número inexistente</p>' in html
+
+
+def _stored(conversation, type, **fields) -> Message:
+    return Message.objects.create(
+        conversation=conversation,
+        line_id=conversation.line_id,
+        direction="in",
+        sender_type="contact",
+        type=type,
+        status="received",
+        created_at=clock.now(),
+        **fields,
+    )
+
+
+def test_media_render_as_players_downloads_and_links(
+    settings, tmp_path, make_conversation, agent, soporte
+):
+    # given a conversation where the customer sent a picture, a voice note, a video, a PDF and a
+    # location, and a second picture whose file has not arrived yet
+    settings.MEDIA_ROOT = tmp_path
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+    files = {}
+    for type, name in (("image", "foto.jpg"), ("voice", "nota.ogg"), ("video", "clip.mp4")):
+        message = _stored(conversation, type, text="mirá" if type == "image" else "")
+        message.media_file.save(name, ContentFile(b"data"))
+        files[type] = message.pk
+    pdf = _stored(conversation, "document", media_filename="factura.pdf", media_size=48213)
+    pdf.media_file.save("factura.pdf", ContentFile(b"%PDF"))
+    place = {"latitude": -31.4, "longitude": -64.18, "name": "Sucursal Centro"}
+    _stored(conversation, "location", payload=place)
+    pending = _stored(conversation, "image")
+    # when the agent opens it
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/", **_pane_request()).content.decode()
+    # then the picture opens in the full-screen viewer, the voice note and the video play in
+    # place, the PDF downloads under its name and size, the location links to a map, and the
+    # missing picture says it is on its way
+    image_url = f"/api/messages/{files['image']}/media"
+    assert (
+        f'<button type="button" class="bubble__image" data-viewer="{image_url}" '
+        'aria-label="Ver la imagen en pantalla completa">'
+    ) in html
+    assert f'<img src="{image_url}" alt="mirá" loading="lazy">' in html
+    assert (
+        '<audio class="bubble__audio" controls preload="none" '
+        f'src="/api/messages/{files["voice"]}/media" aria-label="Nota de voz"></audio>'
+    ) in html
+    video_url = f"/api/messages/{files['video']}/media"
+    assert f'<video class="bubble__video" controls preload="metadata" src="{video_url}"' in html
+    assert (
+        f'<a class="bubble__doc" href="/api/messages/{pdf.pk}/media" download="factura.pdf">'
+        in html
+    )
+    assert 'factura.pdf<span class="bubble__doc-size">47,1\xa0KB · Descargar</span>' in html
+    assert (
+        '<a class="bubble__map" href="https://www.openstreetmap.org/?mlat=-31.4&amp;mlon=-64.18'
+        '#map=17/-31.4/-64.18" target="_blank" rel="noopener noreferrer">📍 Sucursal Centro</a>'
+    ) in html
+    assert f'id="m-{pending.pk}"' in html
+    assert "📷 Imagen · descargando…" in html
+    # and the page carries the viewer it opens in, closed
+    page = _signed_in(agent).get(f"/chats/{conversation.pk}/").content.decode()
+    assert 'class="viewer" id="chat-viewer" role="dialog" aria-modal="true"' in page
+    assert re.search(r'id="chat-viewer"[^>]*hidden>', page)
+
+
+def test_day_chips_and_notes_for_assignment_and_close(
+    monkeypatch, make_conversation, supervisor, agent, soporte
+):
+    # given a conversation the customer opened yesterday, an agent took and closed today
+    yesterday = clock.now() - datetime.timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: yesterday)
+    conversation = make_conversation("queued", area=soporte, text="ayer")
+    monkeypatch.undo()
+    conversations.conversation_assign(conversation=conversation, user=agent, by=supervisor)
+    conversations.agent_reply(conversation=conversation, by=agent, text="hoy")
+    conversations.conversation_close(conversation=conversation, by=agent, reason="Resuelto")
+    # when the supervisor opens it
+    html = (
+        _signed_in(supervisor).get(f"/chats/{conversation.pk}/", **_pane_request()).content.decode()
+    )
+    # then a chip heads each day, the notes say who assigned and who closed, and the customer's
+    # bubble, the agent's (with their name) and the closing text come in order
+    days = re.findall(r'<div class="entry__day"(?: hidden)?><span>([^<]+)</span>', html)
+    shown = re.findall(r'<div class="entry__day"><span>([^<]+)</span>', html)
+    assert shown == ["Ayer", "Hoy"]
+    assert len(days) > len(shown)
+    assert html.index("ayer") < html.index("Sara asignó la conversación a Sofía")
+    assert html.index("Sara asignó") < html.index('<span class="bubble__author">Sofía</span>')
+    assert html.index("Sofía cerró la conversación · Resuelto") > html.index(">hoy<")
 
 
 def test_earlier_conversation_is_readable_above(make_conversation, agent, soporte):
