@@ -217,6 +217,17 @@ def test_search_finds_by_dni_and_by_name(make_conversation, supervisor, soporte)
     assert "Ninguna conversación coincide con «zzz»." in nothing.content.decode()
 
 
+@pytest.mark.parametrize("typed", ["0351 15 555-0101", "+54 9 351 555 0101", "555-0101"])
+def test_search_finds_by_phone_as_people_type_it(make_conversation, supervisor, soporte, typed):
+    # given two waiting customers
+    ana = make_conversation("queued", area=soporte, phone="+5493515550101", name="Ana")
+    make_conversation("queued", area=soporte, phone="+5493515550202", name="Beto")
+    # when the supervisor searches a phone written the way people write it
+    found = _signed_in(supervisor).get("/chats/list/", {"tab": "all", "q": typed, "part": "items"})
+    # then Ana's conversation is the one listed
+    assert _listed_ids(found.content.decode()) == [ana.pk]
+
+
 def test_item_partial_is_404_outside_the_tab_or_the_view(
     make_user, make_conversation, agent, soporte
 ):
