@@ -1,11 +1,14 @@
 """The Chat screen: the list by tab and search, the pane, the composer and the pane's actions."""
 
 import datetime
+import json
 import re
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
@@ -309,7 +312,7 @@ def test_pane_shows_contact_card_and_bubbles(make_conversation, agent, soporte):
     assert f'class="entry entry--out entry--tail" id="m-{reply.pk}"' in html
     assert '<span class="bubble__author">Sofía</span>' in html
     assert 'class="tick tick--queued" role="img" aria-label="En cola"' in html
-    assert "<span>Hoy</span>" in html
+    assert re.search(r"<div class=\"entry__day\"><span data-date=\"[^\"]+\">Hoy</span>", html)
     assert "Sofía asignó la conversación" not in html
     assert "Conversación asignada a Sofía" in html
 
@@ -419,9 +422,13 @@ def test_day_chips_and_notes_for_assignment_and_close(
     )
     # then a chip heads each day, the notes say who assigned and who closed, and the customer's
     # bubble, the agent's (with their name) and the closing text come in order
-    days = re.findall(r'<div class="entry__day"(?: hidden)?><span>([^<]+)</span>', html)
-    shown = re.findall(r'<div class="entry__day"><span>([^<]+)</span>', html)
-    assert shown == ["Ayer", "Hoy"]
+    days = re.findall(r'<div class="entry__day"(?: hidden)?><span data-date="[^"]+">', html)
+    shown = re.findall(r'<div class="entry__day"><span data-date="([^"]+)">([^<]+)</span>', html)
+    today, yesterday = clock.now(), clock.now() - datetime.timedelta(days=1)
+    assert shown == [
+        (date_format(timezone.localdate(yesterday), "DATE_FORMAT"), "Ayer"),
+        (date_format(timezone.localdate(today), "DATE_FORMAT"), "Hoy"),
+    ]
     assert len(days) > len(shown)
     assert html.index("ayer") < html.index("Sara asignó la conversación a Sofía")
     assert html.index("Sara asignó") < html.index('<span class="bubble__author">Sofía</span>')
@@ -781,3 +788,74 @@ def test_list_queries_are_bounded_whatever_the_rows(
     assert len(_listed_ids(client.get("/chats/list/?tab=all").content.decode())) == 40
     assert many_list == few_list <= 6
     assert many_page == few_page <= 8
+
+
+# --- What chat.js reads ----------------------------------------------------------------------
+
+
+def _attention(html: str) -> list[dict]:
+    found = re.search(r'<script id="chat-attention" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1))
+
+
+def test_side_carries_what_is_the_viewers_to_answer(make_user, make_conversation, agent, soporte):
+    # given the agent's chat with two unread messages, one waiting in their area, and a
+    # colleague's
+    colleague = make_user(Role.SUPPORT, areas=[soporte])
+    mine = make_conversation("active", area=soporte, assigned_to=agent, name="Ana")
+    sandbox.customer_writes(phone=mine.contact.phone, name="Ana", text="¿hola?", message_id="a2")
+    waiting = make_conversation("queued", area=soporte, name="Beto")
+    make_conversation("active", area=soporte, assigned_to=colleague)
+    client = _signed_in(agent)
+    # when the page, the left column of another tab, and a page of rows are rendered
+    page = client.get("/").content.decode()
+    side = client.get("/chats/list/", {"tab": "queue"}).content.decode()
+    items = client.get("/chats/list/", {"tab": "queue", "part": "items"}).content.decode()
+    # then the page and the column carry the agent's chat and the waiting one (for the tab
+    # badges, the title and the alerts), the rows alone do not; the badges say what they count
+    expected = [
+        {"id": waiting.pk, "status": "queued", "mine": False, "unread": 1, "name": "Beto"},
+        {"id": mine.pk, "status": "active", "mine": True, "unread": 2, "name": "Ana"},
+    ]
+    assert _attention(page) == expected
+    assert _attention(side) == expected
+    assert "chat-attention" not in items
+    assert 'data-count="mine" data-label="{n} con mensajes sin leer" hidden' in page
+    assert 'data-count="queue" data-label="{n} esperando" hidden' in side
+
+
+def test_page_carries_the_hooks_of_the_live_client(make_conversation, agent, soporte):
+    # given the agent's conversation
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+    # when they load the chat screen
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/").content.decode()
+    # then chat.js finds its addresses, its texts and where to say how the socket is doing
+    for hook in (
+        'data-socket="connecting"',
+        'data-alerts="0"',
+        'data-list-url="/chats/list/"',
+        'data-item-url="/chats/item/0/"',
+        'data-t-today="Hoy"',
+        'data-t-yesterday="Ayer"',
+        'id="chat-banner" role="status" hidden',
+        'class="pill" id="chat-pill" hidden',
+        f'id="conv-{conversation.pk}"',
+        'data-unread="0"',  # opened by its agent: read
+        'data-window-ends=""',
+    ):
+        assert hook in html, hook
+
+
+def test_header_says_when_the_24_hour_window_closes(make_conversation, agent, soporte):
+    # given a Cloud API conversation whose customer wrote 20 hours ago
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+    Line.objects.filter(pk=conversation.line_id).update(provider="cloud")
+    wrote = clock.now() - datetime.timedelta(hours=20)
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=wrote)
+    # when the agent opens it
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/head/").content.decode()
+    # then the header shows the time left, and when it ends for chat.js to lock the composer
+    ends = (wrote + datetime.timedelta(hours=24)).isoformat()
+    assert f'data-window-ends="{ends}"' in html
+    assert re.search(r'<li class="card__window">Ventana de 24 h: quedan [34] h \d\d min</li>', html)
+    assert 'data-locked="0"' in html

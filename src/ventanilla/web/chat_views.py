@@ -299,6 +299,11 @@ class Entry:
     map_url: str = ""
     place: str = ""
 
+    @property
+    def day_date(self) -> str:
+        """The day in full, for chat.js to relabel the chips when "Hoy" becomes "Ayer"."""
+        return date_format(datetime.date.fromisoformat(self.day), "DATE_FORMAT")
+
 
 def _day_label(date: datetime.date, today: datetime.date) -> str:
     if date == today:
@@ -635,6 +640,14 @@ def _window_text(conversation: Conversation, line) -> str:
     return _("Ventana de 24 h: quedan %(h)d h %(m)02d min") % {"h": hours, "m": minutes}
 
 
+def _window_ends(conversation: Conversation, line) -> str:
+    """When the open 24-hour window closes (ISO 8601), for chat.js to lock the composer then;
+    "" when there is no window running."""
+    if not _window_text(conversation, line) or not services.window_open(conversation, line):
+        return ""
+    return (conversation.last_inbound_at + services.CUSTOMER_SERVICE_WINDOW).isoformat()
+
+
 def _may_read(conversation: Conversation, user: User) -> bool:
     """Opening marks read for the agent who answers it (or anyone, while nobody does): an admin
     glancing at a colleague's chat leaves it unread for them."""
@@ -671,6 +684,7 @@ def _head_context(
         "contact": conversation.contact,
         "lock_reason": _lock_reason(conversation, line),
         "window_text": _window_text(conversation, line),
+        "window_ends": _window_ends(conversation, line),
         "contact_form": contact_form,
         "close_form": close_form or CloseForm(),
         "area_form": AreaTransferForm(areas=areas) if areas else None,
@@ -768,12 +782,13 @@ def chat_home(request: HttpRequest):
 @login_required
 @require_GET
 def chat_list(request: HttpRequest):
-    """The left column (tabs, search and rows), or only the rows with ?part=items."""
+    """The left column (tabs, search, rows, and what is the viewer's to answer for the tab
+    badges and the title), or only the rows with ?part=items."""
     context = _list_context(request, _tab(request), _query(request))
-    template = (
-        "web/chat/_items.html" if request.GET.get("part") == "items" else "web/chat/_side.html"
-    )
-    return render(request, template, context)
+    if request.GET.get("part") == "items":
+        return render(request, "web/chat/_items.html", context)
+    context["attention"] = _attention(request.user)
+    return render(request, "web/chat/_side.html", context)
 
 
 @login_required
