@@ -842,6 +842,8 @@ def test_page_carries_the_hooks_of_the_live_client(make_conversation, agent, sop
         f'id="conv-{conversation.pk}"',
         'data-unread="0"',  # opened by its agent: read
         'data-window-ends=""',
+        'href="/?tab=mine" id="chat-back"',
+        'aria-label="Volver a la lista"',
     ):
         assert hook in html, hook
 
