@@ -14,6 +14,7 @@
   var NEAR_BOTTOM = 80; // px from the end that still count as "at the bottom"
   var MAX_BACKOFF = 10000;
   var USER_SCROLL_MS = 1500; // a scroll this soon after a wheel, touch, key or click is theirs
+  var ROW_DELAY_MS = 150;
   var SCROLL_KEYS = ["PageUp", "PageDown", "ArrowUp", "ArrowDown", "Home", "End", " "];
   var HEAD_REFRESH_MS = 10 * 60 * 1000; // the 24-hour window's "quedan ..." is re-read this often
 
@@ -24,6 +25,7 @@
   var attempts = 0;
   var attention = {}; // conversation id -> {status, mine, unread, name}
   var itemRequests = {}; // conversation id -> number of the latest row request
+  var itemTimers = {}; // conversation id -> a row refresh about to be asked
   var catchingUp = false;
   var catchUpAgain = false;
   var stickToBottom = true;
@@ -178,7 +180,7 @@
       return;
     }
     track(data);
-    refreshItem(id);
+    scheduleItem(id);
     if (id === openId()) {
       refreshHead();
     }
@@ -291,6 +293,18 @@
     if (item) {
       item.remove();
     }
+  }
+
+  // Row refreshes asked within a moment of each other (a message and its conversation's update,
+  // a bot's burst of replies) make one request.
+  function scheduleItem(id) {
+    if (itemTimers[id]) {
+      return;
+    }
+    itemTimers[id] = window.setTimeout(function () {
+      delete itemTimers[id];
+      refreshItem(id);
+    }, ROW_DELAY_MS);
   }
 
   function refreshItem(id) {
@@ -585,6 +599,9 @@
     var conversation = Number(data.conversation_id);
     var open = openId();
     var own = data.direction === "out" && data.sender && data.sender.id === me;
+    if (data.direction === "out") {
+      scheduleItem(conversation); // a reply moves its row up with "Tú:" / "Bot:" (no update comes)
+    }
     if (conversation === open) {
       catchUp(own);
       if (data.direction === "in" && !document.hidden) {
