@@ -166,7 +166,8 @@ class _When:
         return relative or hour, local.isoformat(), f"{long_date} {hour}"
 
     def _relative(self, date: datetime.date) -> str:
-        """ "Ayer", the weekday within a week, else the short date; "" for today (the hour)."""
+        """The label of an earlier day ("Ayer", the weekday within a week, else the short
+        date); "" for today, which shows the hour."""
         if date == self.today:
             return ""
         if date == self.today - datetime.timedelta(days=1):
