@@ -482,6 +482,29 @@ def test_after_returns_only_newer_entries(make_conversation, agent, soporte):
     assert f'id="m-{first}"' not in html
 
 
+def test_after_brings_the_notes_of_a_transfer_and_a_close(
+    make_conversation, supervisor, agent, soporte
+):
+    # given a conversation the agent's pane shows up to its last message
+    conversation = make_conversation("queued", area=soporte)
+    last = conversation.last_message_id
+    # when the supervisor hands it to the agent and the agent closes it
+    conversations.conversation_transfer(conversation=conversation, by=supervisor, user=agent)
+    conversation.refresh_from_db()
+    conversations.conversation_close(conversation=conversation, by=agent, reason="Listo")
+    # then what chat.js asks for after the last bubble has the notes (the transfer once, not
+    # again as an assignment) and the closing text
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/after/?m={last}").content.decode()
+    notes = re.findall(r'<p class="note"><span>([^<]*) · <time', html)
+    assert notes == [
+        "En cola en Soporte",
+        "Sara transfirió la conversación a Sofía",
+        "Sofía cerró la conversación · Listo",
+    ]
+    assert "✅ Chat finalizado por el operador" in html
+    assert f'id="m-{last}"' not in html
+
+
 # --- The composer ----------------------------------------------------------------------------
 
 
@@ -633,11 +656,12 @@ def test_supervisor_transfers_to_an_agent(make_conversation, supervisor, agent, 
     response = _signed_in(supervisor).post(
         f"/chats/{conversation.pk}/transfer/", {"user_id": agent.pk}, **_pane_request()
     )
-    # then the agent has it, and the pane shows the note
+    # then the agent has it, and the pane shows one note for it
     conversation.refresh_from_db()
     assert (conversation.status, conversation.assigned_to_id) == ("active", agent.pk)
     assert response.status_code == 200
-    assert "Sara asignó la conversación a Sofía" in response.content.decode()
+    assert "Sara transfirió la conversación a Sofía" in response.content.decode()
+    assert "Sara asignó la conversación a Sofía" not in response.content.decode()
 
 
 def test_supervisor_reopens_and_agent_may_not(make_conversation, supervisor, agent, soporte):

@@ -402,8 +402,30 @@ def _note_text(event: ConversationEvent, users: dict, areas: dict) -> str:
     return event.get_kind_display()
 
 
+def _echoes(events: list[ConversationEvent]) -> set[int]:
+    """The assignments that only repeat the transfer to a person just before them (a transfer
+    records both): one note says it."""
+    echoes, previous = set(), None
+    for event in sorted(events, key=lambda event: (event.created_at, event.pk)):
+        if (
+            event.kind == EventKind.ASSIGNED
+            and previous is not None
+            and previous.kind == EventKind.TRANSFERRED
+            and previous.conversation_id == event.conversation_id
+            and previous.actor_id == event.actor_id
+            and isinstance(previous.data, dict)
+            and isinstance(event.data, dict)
+            and previous.data.get("user_id") == event.data.get("user_id")
+        ):
+            echoes.add(event.pk)
+        previous = event
+    return echoes
+
+
 def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list[Entry]:
     """Notes for `events`: two more queries at most (the users and areas they name)."""
+    echoes = _echoes(events)
+    events = [event for event in events if event.pk not in echoes]
     user_ids = {e.data.get("user_id") for e in events if isinstance(e.data, dict)} - {None}
     area_ids = {e.data.get("area_id") for e in events if isinstance(e.data, dict)} - {None}
     users = {}
