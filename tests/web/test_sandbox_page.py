@@ -43,7 +43,8 @@ def signed_in(client, operator, line):
 def _bubbles(html: str) -> list[tuple[str, str]]:
     """(side, text) of every bubble in a rendered thread, in order."""
     found = re.findall(
-        r'<div class="entry entry--(out|in)[^"]*" id="sandbox-msg-\d+" data-side="(mine|theirs)">'
+        r'<div class="entry entry--(out|in) msg--(?:mine|theirs)[^"]*" id="sandbox-msg-\d+" '
+        r'data-side="(mine|theirs)">'
         r'\s*<div class="bubble">\s*'
         r'<p class="bubble__text[^"]*">(.*?)</p>',
         html,
