@@ -108,7 +108,7 @@ def main():
     if args.profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
         print(profiler.runcall(run, args.messages, args.customers, args.batch), flush=True)
         profiler.dump_stats(args.profile)
     else:

@@ -170,9 +170,33 @@ async def test_resume_from_replays_only_missed_visible_events(make_user, make_ar
     texts = [f["data"]["text"] for f in replayed if f["event"] == "message:new"]
     assert texts == ["2", "3"]
     assert replayed[-1]["event"] == "resume:done"
+    assert replayed[-1]["data"] == {"last_id": first[-1]["id"], "complete": True}
     assert [f["event"] for f in seller_replayed] == ["resume:done"]
     await console.disconnect()
     await seller_console.disconnect()
+
+
+async def test_resume_says_when_more_was_missed_than_it_replays(monkeypatch, admin):
+    from ventanilla.inbound import sandbox
+    from ventanilla.providers.models import Line
+    from ventanilla.realtime import replay
+
+    # given a replay that holds 2 events, and a console that missed more than that
+    monkeypatch.setattr(replay, "REPLAY_LIMIT", 2)
+    await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
+    for n in range(3):
+        await sync_to_async(sandbox.customer_writes)(
+            phone="+5493515551111", name="", text=str(n), message_id=str(n)
+        )
+    # when it resumes from the beginning
+    console = await _console(admin)
+    await console.send_json_to({"resume_from": 0})
+    replayed = await _frames(console)
+    # then it gets the oldest 2 and is told the replay was not complete (chat.js then reads its
+    # list again)
+    assert len(replayed) == 3
+    assert replayed[-1] == {"event": "resume:done", "data": {"last_id": 0, "complete": False}}
+    await console.disconnect()
 
 
 def test_old_live_events_are_pruned_recent_ones_kept():

@@ -1,10 +1,14 @@
 """The Chat screen: the list by tab and search, the pane, the composer and the pane's actions."""
 
 import datetime
+import json
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
@@ -154,6 +158,52 @@ def test_preview_prefixes_the_viewers_own_reply(make_conversation, agent, soport
     assert expected in html
 
 
+def test_preview_prefixes_the_bot_and_a_colleague(
+    make_user, make_conversation, supervisor, soporte
+):
+    # given a conversation where the bot spoke last and one where an agent answered last
+    with_bot = make_conversation("bot", name="Ana")
+    conversations.message_queue_outbound(
+        conversation=with_bot, sender_type="bot", text="¿Cuál es tu DNI?"
+    )
+    agent = make_user(Role.SUPPORT, name="Sofía", areas=[soporte])
+    answered = make_conversation("active", area=soporte, assigned_to=agent, name="Beto")
+    conversations.agent_reply(conversation=answered, by=agent, text="Ya lo miro")
+    # when the supervisor reads the list
+    html = _signed_in(supervisor).get("/").content.decode()
+    # then the bot's line starts with "Bot:" and the agent's with their name and who has it
+    assert (
+        '<span class="chat-item__preview"><span class="chat-item__prefix">Bot: </span>'
+        "¿Cuál es tu DNI?</span>"
+    ) in html
+    assert (
+        '<span class="chat-item__preview"><span class="chat-item__prefix">Sofía: </span>'
+        "Ya lo miro</span>"
+    ) in html
+    assert '<span class="tag tag--who">Sofía</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "label"),
+    [(0, "09:30"), (1, "Ayer"), (3, "jueves"), (9, "20/11/2026")],
+)
+def test_row_time_is_relative(monkeypatch, make_conversation, supervisor, soporte, days_ago, label):
+    # given a conversation whose last activity was at 09:30 local time, some days ago
+    # (today is Sunday 2026-11-29 at noon in Buenos Aires, UTC-3)
+    now = datetime.datetime(2026, 11, 29, 15, 0, tzinfo=datetime.UTC)
+    conversation = make_conversation("queued", area=soporte)
+    at = datetime.datetime(2026, 11, 29, 12, 30, tzinfo=datetime.UTC)
+    at -= datetime.timedelta(days=days_ago)
+    Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=at)
+    # when the list is rendered
+    monkeypatch.setattr(clock, "now", lambda: now)
+    html = _signed_in(supervisor).get("/?tab=queue").content.decode()
+    # then the row says when as WhatsApp does, with the exact moment for machines and on hover
+    local = at.astimezone(datetime.timezone(datetime.timedelta(hours=-3)))
+    assert f'<time class="chat-item__time" datetime="{local.isoformat()}" title="' in html
+    assert f">{label}</time>" in html
+
+
 def test_search_finds_by_dni_and_by_name(make_conversation, supervisor, soporte):
     # given two waiting customers, one with a DNI
     ana = make_conversation("queued", area=soporte, name="Ana Pérez")
@@ -168,6 +218,17 @@ def test_search_finds_by_dni_and_by_name(make_conversation, supervisor, soporte)
     assert _listed_ids(by_dni.content.decode()) == [ana.pk]
     assert _listed_ids(by_name.content.decode()) == [beto.pk]
     assert "Ninguna conversación coincide con «zzz»." in nothing.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["0351 15 555-0101", "+54 9 351 555 0101", "555-0101"])
+def test_search_finds_by_phone_as_people_type_it(make_conversation, supervisor, soporte, typed):
+    # given two waiting customers
+    ana = make_conversation("queued", area=soporte, phone="+5493515550101", name="Ana")
+    make_conversation("queued", area=soporte, phone="+5493515550202", name="Beto")
+    # when the supervisor searches a phone written the way people write it
+    found = _signed_in(supervisor).get("/chats/list/", {"tab": "all", "q": typed, "part": "items"})
+    # then Ana's conversation is the one listed
+    assert _listed_ids(found.content.decode()) == [ana.pk]
 
 
 def test_item_partial_is_404_outside_the_tab_or_the_view(
@@ -251,7 +312,7 @@ def test_pane_shows_contact_card_and_bubbles(make_conversation, agent, soporte):
     assert f'class="entry entry--out entry--tail" id="m-{reply.pk}"' in html
     assert '<span class="bubble__author">Sofía</span>' in html
     assert 'class="tick tick--queued" role="img" aria-label="En cola"' in html
-    assert "<span>Hoy</span>" in html
+    assert re.search(r"<div class=\"entry__day\"><span data-date=\"[^\"]+\">Hoy</span>", html)
     assert "Sofía asignó la conversación" not in html
     assert "Conversación asignada a Sofía" in html
 
@@ -275,8 +336,103 @@ def test_failed_tick_carries_the_reason(make_conversation, agent, soporte):
     conversations.status_advance(reply, "failed", error="Número inexistente")
     # when the bubble is rendered again
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/messages/{reply.pk}/").content.decode()
-    # then its tick is the failed one, with the reason on hover
+    # then its tick is the failed one, and the bubble says why
     assert 'class="tick tick--failed" role="img" aria-label="Falló: Número inexistente"' in html
+    assert '<p class="bubble__failed">No se envió: Número inexistente</p>' in html
+
+
+def _stored(conversation, type, **fields) -> Message:
+    return Message.objects.create(
+        conversation=conversation,
+        line_id=conversation.line_id,
+        direction="in",
+        sender_type="contact",
+        type=type,
+        status="received",
+        created_at=clock.now(),
+        **fields,
+    )
+
+
+def test_media_render_as_players_downloads_and_links(
+    settings, tmp_path, make_conversation, agent, soporte
+):
+    # given a conversation where the customer sent a picture, a voice note, a video, a PDF and a
+    # location, and a second picture whose file has not arrived yet
+    settings.MEDIA_ROOT = tmp_path
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+    files = {}
+    for type, name in (("image", "foto.jpg"), ("voice", "nota.ogg"), ("video", "clip.mp4")):
+        message = _stored(conversation, type, text="mirá" if type == "image" else "")
+        message.media_file.save(name, ContentFile(b"data"))
+        files[type] = message.pk
+    pdf = _stored(conversation, "document", media_filename="factura.pdf", media_size=48213)
+    pdf.media_file.save("factura.pdf", ContentFile(b"%PDF"))
+    place = {"latitude": -31.4, "longitude": -64.18, "name": "Sucursal Centro"}
+    _stored(conversation, "location", payload=place)
+    pending = _stored(conversation, "image")
+    # when the agent opens it
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/", **_pane_request()).content.decode()
+    # then the picture opens in the full-screen viewer, the voice note and the video play in
+    # place, the PDF downloads under its name and size, the location links to a map, and the
+    # missing picture says it is on its way
+    image_url = f"/api/messages/{files['image']}/media"
+    assert (
+        f'<button type="button" class="bubble__image" data-viewer="{image_url}" '
+        'aria-label="Ver la imagen en pantalla completa">'
+    ) in html
+    assert f'<img src="{image_url}" alt="mirá" loading="lazy">' in html
+    assert (
+        '<audio class="bubble__audio" controls preload="none" '
+        f'src="/api/messages/{files["voice"]}/media" aria-label="Nota de voz"></audio>'
+    ) in html
+    video_url = f"/api/messages/{files['video']}/media"
+    assert f'<video class="bubble__video" controls preload="metadata" src="{video_url}"' in html
+    assert (
+        f'<a class="bubble__doc" href="/api/messages/{pdf.pk}/media" download="factura.pdf">'
+        in html
+    )
+    assert 'factura.pdf<span class="bubble__doc-size">47,1\xa0KB · Descargar</span>' in html
+    assert (
+        '<a class="bubble__map" href="https://www.openstreetmap.org/?mlat=-31.4&amp;mlon=-64.18'
+        '#map=17/-31.4/-64.18" target="_blank" rel="noopener noreferrer">📍 Sucursal Centro</a>'
+    ) in html
+    assert f'id="m-{pending.pk}"' in html
+    assert "📷 Imagen · descargando…" in html
+    # and the page carries the viewer it opens in, closed
+    page = _signed_in(agent).get(f"/chats/{conversation.pk}/").content.decode()
+    assert 'class="viewer" id="chat-viewer" role="dialog" aria-modal="true"' in page
+    assert re.search(r'id="chat-viewer"[^>]*hidden>', page)
+
+
+def test_day_chips_and_notes_for_assignment_and_close(
+    monkeypatch, make_conversation, supervisor, agent, soporte
+):
+    # given a conversation the customer opened yesterday, an agent took and closed today
+    yesterday = clock.now() - datetime.timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: yesterday)
+    conversation = make_conversation("queued", area=soporte, text="ayer")
+    monkeypatch.undo()
+    conversations.conversation_assign(conversation=conversation, user=agent, by=supervisor)
+    conversations.agent_reply(conversation=conversation, by=agent, text="hoy")
+    conversations.conversation_close(conversation=conversation, by=agent, reason="Resuelto")
+    # when the supervisor opens it
+    html = (
+        _signed_in(supervisor).get(f"/chats/{conversation.pk}/", **_pane_request()).content.decode()
+    )
+    # then a chip heads each day, the notes say who assigned and who closed, and the customer's
+    # bubble, the agent's (with their name) and the closing text come in order
+    days = re.findall(r'<div class="entry__day"(?: hidden)?><span data-date="[^"]+">', html)
+    shown = re.findall(r'<div class="entry__day"><span data-date="([^"]+)">([^<]+)</span>', html)
+    today, yesterday = clock.now(), clock.now() - datetime.timedelta(days=1)
+    assert shown == [
+        (date_format(timezone.localdate(yesterday), "DATE_FORMAT"), "Ayer"),
+        (date_format(timezone.localdate(today), "DATE_FORMAT"), "Hoy"),
+    ]
+    assert len(days) > len(shown)
+    assert html.index("ayer") < html.index("Sara asignó la conversación a Sofía")
+    assert html.index("Sara asignó") < html.index('<span class="bubble__author">Sofía</span>')
+    assert html.index("Sofía cerró la conversación · Resuelto") > html.index(">hoy<")
 
 
 def test_earlier_conversation_is_readable_above(make_conversation, agent, soporte):
@@ -324,6 +480,29 @@ def test_after_returns_only_newer_entries(make_conversation, agent, soporte):
     # then the new bubble comes, the known one does not
     assert f'id="m-{reply.pk}"' in html
     assert f'id="m-{first}"' not in html
+
+
+def test_after_brings_the_notes_of_a_transfer_and_a_close(
+    make_conversation, supervisor, agent, soporte
+):
+    # given a conversation the agent's pane shows up to its last message
+    conversation = make_conversation("queued", area=soporte)
+    last = conversation.last_message_id
+    # when the supervisor hands it to the agent and the agent closes it
+    conversations.conversation_transfer(conversation=conversation, by=supervisor, user=agent)
+    conversation.refresh_from_db()
+    conversations.conversation_close(conversation=conversation, by=agent, reason="Listo")
+    # then what chat.js asks for after the last bubble has the notes (the transfer once, not
+    # again as an assignment) and the closing text
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/after/?m={last}").content.decode()
+    notes = re.findall(r'<p class="note"><span>([^<]*) · <time', html)
+    assert notes == [
+        "En cola en Soporte",
+        "Sara transfirió la conversación a Sofía",
+        "Sofía cerró la conversación · Listo",
+    ]
+    assert "✅ Chat finalizado por el operador" in html
+    assert f'id="m-{last}"' not in html
 
 
 # --- The composer ----------------------------------------------------------------------------
@@ -477,11 +656,12 @@ def test_supervisor_transfers_to_an_agent(make_conversation, supervisor, agent, 
     response = _signed_in(supervisor).post(
         f"/chats/{conversation.pk}/transfer/", {"user_id": agent.pk}, **_pane_request()
     )
-    # then the agent has it, and the pane shows the note
+    # then the agent has it, and the pane shows one note for it
     conversation.refresh_from_db()
     assert (conversation.status, conversation.assigned_to_id) == ("active", agent.pk)
     assert response.status_code == 200
-    assert "Sara asignó la conversación a Sofía" in response.content.decode()
+    assert "Sara transfirió la conversación a Sofía" in response.content.decode()
+    assert "Sara asignó la conversación a Sofía" not in response.content.decode()
 
 
 def test_supervisor_reopens_and_agent_may_not(make_conversation, supervisor, agent, soporte):
@@ -590,3 +770,118 @@ def test_pane_queries_do_not_grow(
     # then both cost the same
     assert Message.objects.filter(conversation=long).count() == 50
     assert many == few
+
+
+def _varied_conversations(make_user, make_conversation, soporte, count: int) -> None:
+    """`count` open conversations of every kind a row shows: with the bot (its last message
+    the bot's), queued, an agent's (their reply last, or the customer's), a customer with a
+    DNI, a picture as last message."""
+    agents = [make_user(Role.SUPPORT, areas=[soporte]) for _ in range(2)]
+    for n in range(count):
+        kind = n % 4
+        if kind == 0:
+            conversation = make_conversation("bot")
+            conversations.message_queue_outbound(
+                conversation=conversation, sender_type="bot", text="¿Tu DNI?"
+            )
+        elif kind == 1:
+            conversation = make_conversation("queued", area=soporte)
+            Message.objects.filter(pk=conversation.last_message_id).update(type="image")
+        else:
+            agent = agents[n % 2]
+            conversation = make_conversation("active", area=soporte, assigned_to=agent)
+            if kind == 2:
+                conversations.agent_reply(conversation=conversation, by=agent, text="hola")
+        if n % 2:
+            Contact.objects.filter(pk=conversation.contact_id).update(dni=f"{30000000 + n}")
+
+
+def test_list_queries_are_bounded_whatever_the_rows(
+    make_user, make_conversation, soporte, supervisor, django_assert_max_num_queries
+):
+    # given a supervisor's desk with 4 conversations of every kind
+    _varied_conversations(make_user, make_conversation, soporte, 4)
+    client = _signed_in(supervisor)
+    few_list = _queries(client, "/chats/list/?tab=all", django_assert_max_num_queries)
+    few_page = _queries(client, "/?tab=all", django_assert_max_num_queries)
+    # when there are 40 of them
+    _varied_conversations(make_user, make_conversation, soporte, 36)
+    many_list = _queries(client, "/chats/list/?tab=all", django_assert_max_num_queries)
+    many_page = _queries(client, "/?tab=all", django_assert_max_num_queries)
+    # then the list and the page cost the same few queries (no row reads anything of its own)
+    assert len(_listed_ids(client.get("/chats/list/?tab=all").content.decode())) == 40
+    assert many_list == few_list <= 6
+    assert many_page == few_page <= 8
+
+
+# --- What chat.js reads ----------------------------------------------------------------------
+
+
+def _attention(html: str) -> list[dict]:
+    found = re.search(r'<script id="chat-attention" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1))
+
+
+def test_side_carries_what_is_the_viewers_to_answer(make_user, make_conversation, agent, soporte):
+    # given the agent's chat with two unread messages, one waiting in their area, and a
+    # colleague's
+    colleague = make_user(Role.SUPPORT, areas=[soporte])
+    mine = make_conversation("active", area=soporte, assigned_to=agent, name="Ana")
+    sandbox.customer_writes(phone=mine.contact.phone, name="Ana", text="¿hola?", message_id="a2")
+    waiting = make_conversation("queued", area=soporte, name="Beto")
+    make_conversation("active", area=soporte, assigned_to=colleague)
+    client = _signed_in(agent)
+    # when the page, the left column of another tab, and a page of rows are rendered
+    page = client.get("/").content.decode()
+    side = client.get("/chats/list/", {"tab": "queue"}).content.decode()
+    items = client.get("/chats/list/", {"tab": "queue", "part": "items"}).content.decode()
+    # then the page and the column carry the agent's chat and the waiting one (for the tab
+    # badges, the title and the alerts), the rows alone do not; the badges say what they count
+    expected = [
+        {"id": waiting.pk, "status": "queued", "mine": False, "unread": 1, "name": "Beto"},
+        {"id": mine.pk, "status": "active", "mine": True, "unread": 2, "name": "Ana"},
+    ]
+    assert _attention(page) == expected
+    assert _attention(side) == expected
+    assert "chat-attention" not in items
+    assert 'data-count="mine" data-label="{n} con mensajes sin leer" hidden' in page
+    assert 'data-count="queue" data-label="{n} esperando" hidden' in side
+
+
+def test_page_carries_the_hooks_of_the_live_client(make_conversation, agent, soporte):
+    # given the agent's conversation
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+    # when they load the chat screen
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/").content.decode()
+    # then chat.js finds its addresses, its texts and where to say how the socket is doing
+    for hook in (
+        'data-socket="connecting"',
+        'data-alerts="0"',
+        'data-list-url="/chats/list/"',
+        'data-item-url="/chats/item/0/"',
+        'data-t-today="Hoy"',
+        'data-t-yesterday="Ayer"',
+        'id="chat-banner" role="status" hidden',
+        'class="pill" id="chat-pill" hidden',
+        f'id="conv-{conversation.pk}"',
+        'data-unread="0"',  # opened by its agent: read
+        'data-window-ends=""',
+        'href="/?tab=mine" id="chat-back"',
+        'aria-label="Volver a la lista"',
+    ):
+        assert hook in html, hook
+
+
+def test_header_says_when_the_24_hour_window_closes(make_conversation, agent, soporte):
+    # given a Cloud API conversation whose customer wrote 20 hours ago
+    conversation = make_conversation("active", area=soporte, assigned_to=agent)
+    Line.objects.filter(pk=conversation.line_id).update(provider="cloud")
+    wrote = clock.now() - datetime.timedelta(hours=20)
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=wrote)
+    # when the agent opens it
+    html = _signed_in(agent).get(f"/chats/{conversation.pk}/head/").content.decode()
+    # then the header shows the time left, and when it ends for chat.js to lock the composer
+    ends = (wrote + datetime.timedelta(hours=24)).isoformat()
+    assert f'data-window-ends="{ends}"' in html
+    assert re.search(r'<li class="card__window">Ventana de 24 h: quedan [34] h \d\d min</li>', html)
+    assert 'data-locked="0"' in html

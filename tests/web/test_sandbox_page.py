@@ -43,12 +43,16 @@ def signed_in(client, operator, line):
 def _bubbles(html: str) -> list[tuple[str, str]]:
     """(side, text) of every bubble in a rendered thread, in order."""
     found = re.findall(
-        r'<div class="msg msg--(mine|theirs)[^"]*" id="sandbox-msg-\d+">\s*<div class="bubble">\s*'
+        r'<div class="entry entry--(out|in) msg--(?:mine|theirs)[^"]*" id="sandbox-msg-\d+" '
+        r'data-side="(mine|theirs)">'
+        r'\s*<div class="bubble">\s*'
         r'<p class="bubble__text[^"]*">(.*?)</p>',
         html,
         flags=re.S,
     )
-    return [(side, text) for side, text in found]
+    # the customer's own bubbles are the outgoing ones on their phone (right, green)
+    assert all((way == "out") == (side == "mine") for way, side, _ in found)
+    return [(side, text) for _, side, text in found]
 
 
 def _conversation_with(text="hola", phone=PHONE) -> Conversation:

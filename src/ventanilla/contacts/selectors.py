@@ -13,18 +13,21 @@ from ventanilla.core.errors import NotFound
 _NUMBERISH = re.compile(r"\+?[0-9\s().\-/]*[0-9][0-9\s().\-/]*")
 
 
-def contact_search_filter(q: str) -> Q:
-    """Contacts whose name contains `q`, or whose phone or DNI contains its digits."""
+def contact_search_filter(q: str, *, prefix: str = "") -> Q:
+    """Contacts whose name contains `q`, or whose phone or DNI contains its digits.
+
+    `prefix` reaches the contact through a relation: "contact__" filters conversations."""
     q = " ".join("".join(ch for ch in q or "" if ch.isprintable() or ch.isspace()).split())
     if not q:
         return Q()
-    condition = Q(name__icontains=q)
+    condition = Q(**{f"{prefix}name__icontains": q})
     if _NUMBERISH.fullmatch(q):
         digits = re.sub(r"[^0-9]", "", q)
-        condition |= Q(phone__contains=digits) | Q(dni__contains=digits)
+        condition |= Q(**{f"{prefix}phone__contains": digits})
+        condition |= Q(**{f"{prefix}dni__contains": digits})
         canonical = canonical_phone(q)
         if canonical is not None:  # "0351 15 555 1111" finds +5493515551111
-            condition |= Q(phone=canonical[0])
+            condition |= Q(**{f"{prefix}phone": canonical[0]})
     return condition
 
 

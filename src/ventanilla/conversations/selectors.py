@@ -1,9 +1,10 @@
 """Reads on conversations and messages, always through the visibility rule."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
+from ventanilla.contacts.selectors import contact_search_filter
 from ventanilla.conversations.models import Conversation, Message, Status
 from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core.errors import InvalidInput, NotFound
@@ -43,13 +44,8 @@ def conversation_list(
         if not assigned.isdigit():
             raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
         conversations = conversations.filter(assigned_to_id=int(assigned))
-    q = q.strip()
-    if q:
-        digits = "".join(ch for ch in q if ch.isdigit())
-        match = Q(contact__name__icontains=q)
-        if len(digits) >= 3:
-            match |= Q(contact__phone__contains=digits) | Q(contact__dni__contains=digits)
-        conversations = conversations.filter(match)
+    if q.strip():  # name, phone or DNI, as the Contacts screen searches
+        conversations = conversations.filter(contact_search_filter(q, prefix="contact__"))
     return conversations
 
 

@@ -72,7 +72,10 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             frames = await database_sync_to_async(replay.frames_after)(last_id)
             for frame, audience in frames:
                 await self._forward(frame, audience)
-            await self.send_json({"event": "resume:done", "data": {"last_id": last_id}})
+            # not complete: more was missed than a replay holds; the console reads its lists again
+            complete = len(frames) < replay.REPLAY_LIMIT
+            done = {"last_id": last_id, "complete": complete}
+            await self.send_json({"event": "resume:done", "data": done})
 
     async def console_events(self, message):
         for event in message["events"]:

@@ -4,11 +4,19 @@
 // changed, and this file asks for the partial of that row or bubble and puts it in place.
 // Frames are {"event", "data", "id"}; the last id is remembered and sent back as
 // {"resume_from": id} on every (re)connection, so nothing said meanwhile is lost.
+//
+// What it says on #chat for people and browser tests: data-socket ("connecting", "open" once a
+// replay is done, "reconnecting"), data-alerts (how many sounds and notifications so far) and
+// data-last-alert (the conversation of the latest one).
 (function () {
   "use strict";
 
   var NEAR_BOTTOM = 80; // px from the end that still count as "at the bottom"
   var MAX_BACKOFF = 10000;
+  var USER_SCROLL_MS = 1500; // a scroll this soon after a wheel, touch, key or click is theirs
+  var ROW_DELAY_MS = 150;
+  var SCROLL_KEYS = ["PageUp", "PageDown", "ArrowUp", "ArrowDown", "Home", "End", " "];
+  var HEAD_REFRESH_MS = 10 * 60 * 1000; // the 24-hour window's "quedan ..." is re-read this often
 
   var root = null;
   var me = 0;
@@ -17,6 +25,7 @@
   var attempts = 0;
   var attention = {}; // conversation id -> {status, mine, unread, name}
   var itemRequests = {}; // conversation id -> number of the latest row request
+  var itemTimers = {}; // conversation id -> a row refresh about to be asked
   var catchingUp = false;
   var catchUpAgain = false;
   var stickToBottom = true;
@@ -26,6 +35,10 @@
   var olderScroll = null;
   var headStale = false; // a header refresh waited while the agent was busy in it
   var statusBefore = {}; // message id -> true: its status changed before its bubble was shown
+  var userScrolledAt = 0;
+  var windowTimer = null;
+  var dayTimer = null;
+  var alerts = 0;
 
   // --- Small helpers --------------------------------------------------------------------------
 
@@ -95,6 +108,7 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(scheme + window.location.host + "/ws/");
     socket = ws;
+    root.dataset.socket = attempts ? "reconnecting" : "connecting";
     ws.onopen = function () {
       attempts = 0;
       ws.send(JSON.stringify({ resume_from: lastId }));
@@ -121,6 +135,7 @@
         return;
       }
       byId("chat-banner").hidden = false;
+      root.dataset.socket = "reconnecting";
       var delay = Math.min(MAX_BACKOFF, 500 * Math.pow(2, attempts));
       attempts += 1;
       window.setTimeout(connect, delay * (0.85 + Math.random() * 0.3));
@@ -143,7 +158,12 @@
         break;
       case "resume:done":
         byId("chat-banner").hidden = true;
-        catchUp(false); // what the replay could not say (over 1,000 events) is read directly
+        root.dataset.socket = "open";
+        catchUp(false); // the open thread, read directly
+        if (data.complete === false) {
+          refreshSide(); // more was missed than a replay holds: the list and badges again
+          refreshHead();
+        }
         break;
     }
   }
@@ -161,7 +181,7 @@
       return;
     }
     track(data);
-    refreshItem(id);
+    scheduleItem(id);
     if (id === openId()) {
       refreshHead();
     }
@@ -180,8 +200,9 @@
         unread: Number(data.unread_count) || 0,
         name: data.contact ? data.contact.name : "",
       };
-      if (mine && (!before || !before.mine) && id !== openId()) {
-        alertPerson(id, text("tNewChat"), attention[id].name);
+      var isNew = mine ? !before || !before.mine : !before;
+      if (isNew && id !== openId()) {
+        alertPerson(id, text(mine ? "tNewChat" : "tQueued"), attention[id].name);
       }
     } else {
       delete attention[id];
@@ -215,12 +236,57 @@
     document.title = (unread ? "(" + unread + ") " : "") + baseTitle;
   }
 
+  // "3" on screen, "3 con mensajes sin leer" (or "... esperando") for screen readers
   function setCount(tab, count) {
     var badge = document.querySelector('[data-count="' + tab + '"]');
     if (badge) {
-      badge.textContent = String(count);
+      var shown = document.createElement("span");
+      shown.setAttribute("aria-hidden", "true");
+      shown.textContent = String(count);
+      var said = document.createElement("span");
+      said.className = "visually-hidden";
+      said.textContent = " " + (badge.dataset.label || "").replace("{n}", String(count));
+      badge.replaceChildren(shown, said);
       badge.hidden = count === 0;
     }
+  }
+
+  function readAttention() {
+    var data = byId("chat-attention");
+    var rows = [];
+    try {
+      rows = data ? JSON.parse(data.textContent) : [];
+    } catch (error) {
+      rows = [];
+    }
+    attention = {};
+    rows.forEach(function (item) {
+      attention[item.id] = item;
+    });
+    updateCounts();
+  }
+
+  // The left column again, as the tab and search show it (after a replay that was not complete,
+  // or when the day changes and "14:05" must become "Ayer").
+  function refreshSide() {
+    var query = new URLSearchParams({ tab: currentTab(), q: currentQuery() });
+    getPart(root.dataset.listUrl + "?" + query.toString())
+      .then(function (html) {
+        var side = byId("chat-side");
+        if (html === null || !side) {
+          return;
+        }
+        var focused = document.activeElement && side.contains(document.activeElement);
+        var typing = focused && document.activeElement.id === "chat-q";
+        if (typing) {
+          return; // the search they are typing answers with its own list
+        }
+        side.innerHTML = html;
+        window.htmx.process(side);
+        readAttention();
+        markOpen();
+      })
+      .catch(function () {});
   }
 
   function removeItem(id) {
@@ -228,6 +294,18 @@
     if (item) {
       item.remove();
     }
+  }
+
+  // Row refreshes asked within a moment of each other (a message and its conversation's update,
+  // a bot's burst of replies) make one request.
+  function scheduleItem(id) {
+    if (itemTimers[id]) {
+      return;
+    }
+    itemTimers[id] = window.setTimeout(function () {
+      delete itemTimers[id];
+      refreshItem(id);
+    }, ROW_DELAY_MS);
   }
 
   function refreshItem(id) {
@@ -323,6 +401,10 @@
     if (headStale) {
       return;
     }
+    if (head.querySelector(".dropdown[open]")) {
+      headStale = true; // choosing a transfer or typing a close reason: after they are done
+      return;
+    }
     getPart(pane.dataset.headUrl)
       .then(function (html) {
         if (html === null) {
@@ -338,9 +420,14 @@
           headStale = true;
           return;
         }
+        if (current.querySelector(".dropdown[open]")) {
+          headStale = true;
+          return;
+        }
         var moved = fresh.dataset.state !== current.dataset.state;
         current.replaceWith(fresh);
         window.htmx.process(fresh);
+        watchWindow();
         var composer = byId("composer");
         if (composer && composer.dataset.locked !== fresh.dataset.locked) {
           window.htmx.ajax("GET", pane.dataset.composerUrl, {
@@ -353,6 +440,55 @@
         }
       })
       .catch(function () {});
+  }
+
+  // WhatsApp's 24-hour window closes while the chat is open: the header and the composer say so
+  // then, without waiting for an event.
+  function watchWindow() {
+    window.clearTimeout(windowTimer);
+    var head = byId("chat-head");
+    var ends = head ? Date.parse(head.dataset.windowEnds || "") : NaN;
+    if (isNaN(ends)) {
+      return;
+    }
+    var wait = Math.max(1000, Math.min(ends - Date.now() + 1000, HEAD_REFRESH_MS));
+    windowTimer = window.setTimeout(refreshHead, wait);
+  }
+
+  function isoDay(date) {
+    var month = String(date.getMonth() + 1).padStart(2, "0");
+    var day = String(date.getDate()).padStart(2, "0");
+    return date.getFullYear() + "-" + month + "-" + day;
+  }
+
+  // At midnight "Hoy" becomes "Ayer": the chips of the thread and the times of the list.
+  function watchDay() {
+    window.clearTimeout(dayTimer);
+    var now = new Date();
+    var midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 0, 0, 5);
+    dayTimer = window.setTimeout(function () {
+      relabelDays();
+      refreshSide();
+      watchDay();
+    }, midnight - now);
+  }
+
+  function relabelDays() {
+    var today = new Date();
+    var yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    document.querySelectorAll("#chat-thread .entry").forEach(function (entry) {
+      var label = entry.querySelector(":scope > .entry__day > span");
+      if (!label) {
+        return;
+      }
+      if (entry.dataset.day === isoDay(today)) {
+        label.textContent = text("tToday");
+      } else if (entry.dataset.day === isoDay(yesterday)) {
+        label.textContent = text("tYesterday");
+      } else {
+        label.textContent = label.dataset.date || label.textContent;
+      }
+    });
   }
 
   function paneGone() {
@@ -484,6 +620,9 @@
     var conversation = Number(data.conversation_id);
     var open = openId();
     var own = data.direction === "out" && data.sender && data.sender.id === me;
+    if (data.direction === "out") {
+      scheduleItem(conversation); // a reply moves its row up with "Tú:" / "Bot:" (no update comes)
+    }
     if (conversation === open) {
       catchUp(own);
       if (data.direction === "in" && !document.hidden) {
@@ -557,6 +696,7 @@
     var thread = byId("chat-thread");
     statusBefore = {};
     markOpen();
+    watchWindow();
     if (!thread) {
       return;
     }
@@ -612,6 +752,9 @@
   }
 
   function alertPerson(conversation, title, body) {
+    alerts += 1;
+    root.dataset.alerts = String(alerts);
+    root.dataset.lastAlert = String(conversation);
     beep();
     if (!("Notification" in window) || window.Notification.permission !== "granted") {
       return;
@@ -677,6 +820,16 @@
     return true;
   }
 
+  // Esc while editing the contact card puts the card back as it was.
+  function cancelCard() {
+    var cancel = document.querySelector("#contact-card .card-form [data-cancel]");
+    if (!cancel || !cancel.closest(".card-form").contains(document.activeElement)) {
+      return false;
+    }
+    cancel.click();
+    return true;
+  }
+
   // Closes the open action menus but `keep`; with `refocus`, its button takes the focus back.
   function closeDropdowns(keep, refocus) {
     var closed = false;
@@ -729,8 +882,18 @@
 
   function wire() {
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && (closeViewer() || closeDropdowns(null, true))) {
+      var field = event.target.matches && event.target.matches("input, textarea, select");
+      if (SCROLL_KEYS.indexOf(event.key) !== -1 && !field) {
+        userScrolledAt = Date.now();
+      }
+      if (event.key === "Escape" && (closeViewer() || closeDropdowns(null, true) || cancelCard())) {
         event.preventDefault();
+        return;
+      }
+      var viewer = byId("chat-viewer");
+      if (event.key === "Tab" && viewer && !viewer.hidden) {
+        event.preventDefault(); // the viewer is modal: its one button keeps the focus
+        byId("chat-viewer-close").focus();
         return;
       }
       if (
@@ -822,14 +985,31 @@
     );
 
     var pane = byId("chat-pane");
+    ["wheel", "touchstart", "touchmove", "pointerdown"].forEach(function (name) {
+      pane.addEventListener(
+        name,
+        function () {
+          userScrolledAt = Date.now();
+        },
+        { capture: true, passive: true }
+      );
+    });
+    // Stick to the bottom while there; a scroll the agent makes away from it unsticks (and new
+    // messages then show the pill). A scroll nobody made (a picture above grew the thread and
+    // the browser kept its place) does not: a thread at the bottom stays there.
     pane.addEventListener(
       "scroll",
       function (event) {
-        if (event.target.id === "chat-thread" && atBottom(event.target)) {
+        if (event.target.id !== "chat-thread") {
+          return;
+        }
+        if (atBottom(event.target)) {
           stickToBottom = true;
           byId("chat-pill").hidden = true;
-        } else if (event.target.id === "chat-thread") {
+        } else if (Date.now() - userScrolledAt < USER_SCROLL_MS) {
           stickToBottom = false;
+        } else if (stickToBottom) {
+          toBottom();
         }
       },
       true
@@ -919,9 +1099,13 @@
         return;
       }
       if (target.id === "chat-pane") {
+        headStale = false;
         opened();
         focusComposer();
-      } else if (target.id === "chat-side" || target.id === "chat-items") {
+      } else if (target.id === "chat-side") {
+        readAttention();
+        markOpen();
+      } else if (target.id === "chat-items") {
         markOpen();
         updateCounts();
       } else if (target.id === "composer" || (target.closest && target.closest("#composer"))) {
@@ -949,19 +1133,12 @@
     }
     me = Number(root.dataset.me);
     lastId = Number(root.dataset.lastEventId) || 0;
-    var initial = [];
-    try {
-      initial = JSON.parse(byId("chat-attention").textContent);
-    } catch (error) {
-      initial = [];
-    }
-    initial.forEach(function (item) {
-      attention[item.id] = item;
-    });
+    root.dataset.alerts = "0";
     wire();
-    updateCounts();
+    readAttention();
     showNotifyButton();
     opened();
+    watchDay();
     var toast = root.querySelector(".chat-toast");
     if (toast) {
       window.setTimeout(function () {
