@@ -89,6 +89,18 @@ def test_database_url_picks_the_engine(tmp_path, url, engine):
     assert _settings(tmp_path, DATABASE_URL=url)["engine"] == engine
 
 
+@pytest.mark.parametrize("threshold,expected", [(None, "5"), ("2", "2"), ("0", "None")])
+def test_postgres_prepares_repeated_statements_unless_told_not_to(tmp_path, threshold, expected):
+    env = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/desk"}
+    if threshold is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = threshold
+
+    options = _settings(tmp_path, **env)["db_options"]
+
+    assert options["prepare_threshold"] == expected
+    assert options["server_side_binding"] == "True"
+
+
 def test_dotenv_is_read_and_the_environment_wins(tmp_path):
     values = _settings(
         tmp_path,
