@@ -72,7 +72,7 @@ HOST = env_str("HOST", "127.0.0.1")
 PORT = int(env_number("PORT", 8000))
 WEB_CONCURRENCY = int(env_number("WEB_CONCURRENCY", 1))  # processes of `ventanilla web`
 ACCESS_LOG = env_bool("ACCESS_LOG", True)  # one line per HTTP request from uvicorn
-WEBHOOK_BATCH_MAX = int(env_number("WEBHOOK_BATCH_MAX", 10))  # webhooks stored in one transaction
+WEBHOOK_BATCH_MAX = int(env_number("WEBHOOK_BATCH_MAX", 20))  # webhooks stored in one transaction
 PUBLIC_URL = env_str("PUBLIC_URL", f"http://{HOST}:{PORT}").rstrip("/")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
