@@ -1,3 +1,4 @@
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.config.settings")
@@ -27,3 +28,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded by now (modules, settings, URL patterns) lives as long as the process: kept out
+# of the collector's way, and collections made rarer, the ORM's many short-lived objects cost less
+# on a busy line (measured in bench/ingest.py; docs/performance.md).
+gc.freeze()
+gc.set_threshold(50_000, 20, 20)
