@@ -171,3 +171,18 @@ def test_dni_of_other_lengths_or_characters_is_refused(text):
         ValueError, match=r"^El DNI tiene 7 u 8 dígitos \(se aceptan puntos y espacios\)\.$"
     ):
         normalise_dni(text)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+5493515550101", "+54 9 351 555-0101"),
+        ("+14155550123", "+1 415-555-0123"),
+        ("+34600123456", "+34 600 12 34 56"),
+        ("+999123", "+999123"),  # kept as it is when the library cannot read it
+    ],
+)
+def test_stored_phones_read_as_people_write_them(stored, shown):
+    from ventanilla.contacts.phones import readable_phone
+
+    assert readable_phone(stored) == shown

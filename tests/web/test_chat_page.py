@@ -885,3 +885,13 @@ def test_header_says_when_the_24_hour_window_closes(make_conversation, agent, so
     assert f'data-window-ends="{ends}"' in html
     assert re.search(r'<li class="card__window">Ventana de 24 h: quedan [34] h \d\d min</li>', html)
     assert 'data-locked="0"' in html
+
+
+def test_the_contact_card_shows_the_phone_as_people_write_it(
+    make_conversation, supervisor, soporte
+):
+    conversation = make_conversation("queued", area=soporte, phone="+5493515550101", name="Ana")
+
+    html = _signed_in(supervisor).get(f"/chats/{conversation.pk}/").content.decode()
+
+    assert "+54 9 351 555-0101" in html

@@ -126,7 +126,7 @@ def test_line_card_shows_state_and_qr(admin, sandbox_line):
     # then the card shows the state, phone and QR
     assert f'data-line-id="{sandbox_line.pk}" data-state="qr"' in html
     assert ">Esperando QR</span>" in html
-    assert "+5493515550000" in html
+    assert "+54 9 351 555-0000" in html  # as people write it
     assert 'src="data:image/png;base64,QUJD"' in html
     assert ">Detener</button>" in html
 

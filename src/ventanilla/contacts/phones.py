@@ -149,6 +149,15 @@ def wa_digits(e164: str) -> str:
     return digits
 
 
+def readable_phone(e164: str) -> str:
+    """A stored phone as people write it (+54 9 351 555-0101); unchanged when it cannot be read."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalise_dni(text: str) -> str:
     """A DNI as its 7 or 8 digits; dots, spaces and dashes are accepted and stripped."""
     digits = _DNI_SEPARATORS.sub("", text or "")
