@@ -1,6 +1,7 @@
 """Writes for contacts. Every function validates all fields before writing anything."""
 
 import unicodedata
+from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import ProtectedError
@@ -250,15 +251,17 @@ def _find_or_create(
     return contact, False
 
 
-def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tuple[Contact, bool]:
-    """The contact a WhatsApp sender is, created when new: (contact, created).
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote a WhatsApp message, validated: canonical phone (or None), user id (or None)."""
 
-    Found by WhatsApp user id first, then by canonical phone; what is learnt on the way is kept
-    (a new user id for a known phone, a phone for a known user id when no one else holds it, a
-    profile name for a "Desconocido"). A phone held by one contact and a user id by another are
-    left as they are. Safe when many webhooks for the same new sender arrive at once: the unique
-    phone and user id let one insert win and the others find its row.
-    """
+    phone: str | None
+    phone_verified: bool
+    wa_user_id: str | None
+    name: str
+
+
+def inbound_sender(*, phone: str, wa_user_id: str, profile_name: str) -> Sender:
     canonical = canonical_wa_phone(phone) if (phone or "").strip() else None
     wa_user_id = (wa_user_id or "").strip() or None
     if canonical is None and wa_user_id is None:
@@ -268,10 +271,47 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
     if problem:
         raise InvalidInput.field("wa_user_id", problem)
     e164, verified = canonical if canonical is not None else (None, False)
-    name = _inbound_name(profile_name)
-    known = _known_and_unchanged(e164, wa_user_id, name)
-    if known is not None:  # the common case: one read, no savepoint
-        return known, False
+    return Sender(e164, verified, wa_user_id, _inbound_name(profile_name))
+
+
+def sender_lookup(sender: Sender, *, prefix: str = "") -> dict:
+    """The filter that finds the sender's contact: by user id first, else by phone."""
+    if sender.wa_user_id is not None:
+        return {f"{prefix}wa_user_id": sender.wa_user_id}
+    return {f"{prefix}phone": sender.phone}
+
+
+def teaches_nothing_new(contact: Contact, sender: Sender) -> bool:
+    """Whether this contact, found by `sender_lookup`, already knows all the message tells."""
+    if sender.wa_user_id is not None and sender.phone is not None and contact.phone != sender.phone:
+        return False
+    return not (contact.name == UNKNOWN_NAME and sender.name != UNKNOWN_NAME)
+
+
+def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tuple[Contact, bool]:
+    return contact_for_sender(
+        inbound_sender(phone=phone, wa_user_id=wa_user_id, profile_name=profile_name)
+    )
+
+
+def contact_for_sender(sender: Sender) -> tuple[Contact, bool]:
+    """The contact a WhatsApp sender is, created when new: (contact, created).
+
+    Found by WhatsApp user id first, then by canonical phone; what is learnt on the way is kept
+    (a new user id for a known phone, a phone for a known user id when no one else holds it, a
+    profile name for a "Desconocido"). A phone held by one contact and a user id by another are
+    left as they are. Safe when many webhooks for the same new sender arrive at once: the unique
+    phone and user id let one insert win and the others find its row.
+    """
+    known = Contact.objects.filter(**sender_lookup(sender)).first()
+    if known is not None and teaches_nothing_new(known, sender):
+        return known, False  # the common case: one read, no savepoint
+    e164, verified, wa_user_id, name = (
+        sender.phone,
+        sender.phone_verified,
+        sender.wa_user_id,
+        sender.name,
+    )
     nested = connection.in_atomic_block
     for _attempt in range(INBOUND_ATTEMPTS - 1):
         try:
@@ -284,23 +324,6 @@ def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tu
                 raise
     with transaction.atomic():
         return _find_or_create(e164, verified, wa_user_id, name)
-
-
-def _known_and_unchanged(phone: str | None, wa_user_id: str | None, name: str) -> Contact | None:
-    """The sender's contact when this message teaches nothing new about it, else None."""
-    if wa_user_id is not None:
-        contact = Contact.objects.filter(wa_user_id=wa_user_id).first()
-        if contact is None or (phone is not None and contact.phone != phone):
-            return None
-    elif phone is not None:
-        contact = Contact.objects.filter(phone=phone).first()
-        if contact is None:
-            return None
-    else:
-        return None
-    if contact.name == UNKNOWN_NAME and name != UNKNOWN_NAME:
-        return None
-    return contact
 
 
 def _may_retry_deadlock(error: OperationalError, *, nested: bool) -> bool:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.contacts.models import Contact
+from ventanilla.contacts.services import Sender, sender_lookup, teaches_nothing_new
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     STATUS_RANK,
@@ -76,6 +77,23 @@ def _open_conversation_locked(key: str) -> Conversation | None:
     elif connection.vendor != "sqlite":  # MariaDB locks the joined rows too; harmless here
         rows = rows.select_for_update()
     return rows.first()
+
+
+def open_conversation_of(*, line: Line, sender: Sender) -> Conversation | None:
+    """The known sender's open conversation on this line, locked, with its contact, in one read:
+    the common case of a customer writing again. None when the full path must run (a new
+    sender, no open conversation, or a message that teaches the contact something new)."""
+    rows = Conversation.objects.select_related("contact", "area", "assigned_to").filter(
+        line=line, open_key__isnull=False, **sender_lookup(sender, prefix="contact__")
+    )
+    if connection.features.has_select_for_update_of:
+        rows = rows.select_for_update(of=("self",))
+    elif connection.vendor != "sqlite":
+        rows = rows.select_for_update()
+    conversation = rows.first()
+    if conversation is None or not teaches_nothing_new(conversation.contact, sender):
+        return None
+    return conversation
 
 
 def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversation, bool]:

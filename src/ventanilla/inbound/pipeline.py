@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from ventanilla.contacts.services import contact_for_inbound
+from ventanilla.contacts.services import contact_for_sender, inbound_sender
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations import tasks
 from ventanilla.conversations.models import EarlyStatus, EventKind
@@ -92,14 +92,19 @@ def receive_message(*, line: Line, inbound: InboundMessage) -> bool:
     """Returns whether the message was new (False: a repeated delivery, nothing else done)."""
     if not inbound.provider_message_id:
         raise ValueError("inbound message without an id")
-    contact, contact_created = contact_for_inbound(
+    sender = inbound_sender(
         phone=inbound.from_phone,
         wa_user_id=inbound.from_user_id,
         profile_name=inbound.profile_name,
     )
-    conversation, conversation_created = conversations.conversation_for_inbound(
-        line=line, contact=contact
-    )
+    conversation = conversations.open_conversation_of(line=line, sender=sender)
+    if conversation is not None:  # a known customer writing again: one read so far
+        contact, contact_created, conversation_created = conversation.contact, False, False
+    else:
+        contact, contact_created = contact_for_sender(sender)
+        conversation, conversation_created = conversations.conversation_for_inbound(
+            line=line, contact=contact
+        )
     message, created = conversations.message_receive(
         line=line, conversation=conversation, inbound=inbound
     )
