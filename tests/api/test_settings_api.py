@@ -77,6 +77,8 @@ def test_an_empty_patch_writes_nothing(api, admin):
         ({"minutes": True}, {"minutes"}),
         ({"message": ""}, {"message"}),
         ({"message": "x" * 4097}, {"message"}),
+        ({"message": "\x00"}, {"message"}),  # PostgreSQL refuses NUL: a 422, never a 500
+        ({"message": "Chau\x07"}, {"message"}),
         ({"minutes": 2000, "message": " "}, {"minutes", "message"}),
     ],
 )

@@ -406,3 +406,25 @@ def test_a_key_twice_in_one_flow_is_refused(flow_data):
         f"{OPTIONS}.3.key": ["Otro nodo de este flujo tiene esta clave."]
     }
     assert list(Node.objects.values_list("pk", "key", "parent_id", "order")) == before
+
+
+def test_control_characters_in_a_flow_text_are_refused_by_field(flow_data):
+    from ventanilla.core.errors import InvalidInput
+
+    data = flow_data()
+    data["root"]["text"] = "Hola\x00"
+
+    with pytest.raises(InvalidInput) as refused:
+        services.flow_create(data=data)
+
+    assert "root.text" in refused.value.errors
+    assert Flow.objects.count() == 0
+
+
+def test_line_breaks_and_tabs_in_a_flow_text_are_kept(flow_data):
+    data = flow_data()
+    data["root"]["text"] = "Hola\n\tbienvenido"
+
+    flow = services.flow_create(data=data)
+
+    assert flow.nodes.get(parent=None).text == "Hola\n\tbienvenido"

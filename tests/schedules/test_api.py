@@ -331,3 +331,15 @@ def test_ids_beyond_any_database_are_not_found(api, admin, huge):
     assert created.json()["errors"] == {"area_id": [f"No existe el área con id {huge}."]}
     assert (listed.status_code, listed.json()) == (200, {"items": [], "next": None})
     assert fetched.status_code == 404
+
+
+def test_a_courtesy_text_with_control_characters_is_refused_by_field(make_area):
+    from ventanilla.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        services.working_hour_create(
+            area_id=make_area().pk, days=[1], start_time="08:00", end_time="18:00", message="A\x00"
+        )
+
+    assert set(refused.value.errors) == {"message"}
+    assert WorkingHour.objects.count() == 0

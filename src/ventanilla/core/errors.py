@@ -73,3 +73,7 @@ def max_length_text(limit: int) -> str:
 
 def unknown_area_text(area_id: object) -> str:
     return _("No existe el área con id %(id)s.") % {"id": area_id}
+
+
+def control_characters_text() -> str:
+    return _("Tiene caracteres de control: sacalos y volvé a intentar.")

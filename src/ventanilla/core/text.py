@@ -6,3 +6,9 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.strip())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds control characters other than line breaks and tabs: they mean
+    nothing in a WhatsApp message, and PostgreSQL refuses NUL in any text column."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text)

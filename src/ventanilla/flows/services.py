@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area
 from ventanilla.accounts.services import FieldErrors
-from ventanilla.core.errors import Conflict, blank_text, max_length_text, unknown_area_text
+from ventanilla.core.errors import (
+    Conflict,
+    blank_text,
+    control_characters_text,
+    max_length_text,
+    unknown_area_text,
+)
+from ventanilla.core.text import has_control_characters
 from ventanilla.flows import selectors
 from ventanilla.flows.matching import alternatives, match_keys, normalise
 from ventanilla.flows.models import (
@@ -90,6 +97,8 @@ def _check_text(
     value = " ".join(value.split()) if collapse else value.strip()
     if required and not value:
         errors.add(path, blank_text())
+    elif has_control_characters(value):
+        errors.add(path, control_characters_text())
     elif len(value) > limit:
         errors.add(path, max_length_text(limit))
     return value

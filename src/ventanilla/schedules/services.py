@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.services import FieldErrors
-from ventanilla.core.errors import blank_text, max_length_text, unknown_area_text
+from ventanilla.core.errors import (
+    blank_text,
+    control_characters_text,
+    max_length_text,
+    unknown_area_text,
+)
+from ventanilla.core.text import has_control_characters
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
     AUTO_CLOSE_SINGLETON_ID,
@@ -86,6 +92,8 @@ def _check_span(errors: FieldErrors, start: time | None, end: time | None) -> No
 
 def _check_message(errors: FieldErrors, message) -> str:
     message = (message or "").strip()
+    if has_control_characters(message):
+        errors.add("message", control_characters_text())
     if len(message) > MESSAGE_MAX_LENGTH:
         errors.add("message", max_length_text(MESSAGE_MAX_LENGTH))
     return message
@@ -187,6 +195,9 @@ def _check_closing_message(errors: FieldErrors, message) -> str | None:
         errors.add("message", blank_text())
         return None
     message = message.strip()
+    if has_control_characters(message):
+        errors.add("message", control_characters_text())
+        return None
     if len(message) > AUTO_CLOSE_MESSAGE_MAX_LENGTH:
         errors.add(  # the message is sent as one WhatsApp text: the same limit as the composer's
             "message",
