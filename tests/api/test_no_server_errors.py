@@ -79,3 +79,22 @@ def test_random_json_never_gets_a_server_error(
         assert response.status_code < 500, (body, response.content)
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/areas", {"name": "Sop\x00orte"}, "name"),
+        ("/api/contacts", {"name": "Ana", "phone": "+5493515550101", "dni": "1\x002"}, "dni"),
+        ("/api/settings/auto-close", {"message": "\x00"}, "message"),
+        ("/api/areas", {"name": "Soporte", "description": ["a", {"b": "\x00"}]}, "description.1.b"),
+    ],
+)
+def test_nul_anywhere_in_a_body_is_a_422_on_its_field(api, admin, path, body, field):
+    client = api(admin)
+    method = client.patch if path.endswith("auto-close") else client.post
+
+    response = method(path, body)
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]

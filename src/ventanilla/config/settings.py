@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Django's LocaleMiddleware plus the user's own language (accounts.User.language)
     "ventanilla.accounts.middleware.UserLocaleMiddleware",
+    "ventanilla.api.nul_guard.RejectNulInJson",  # a 422, in the user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
