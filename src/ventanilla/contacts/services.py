@@ -218,9 +218,23 @@ def _inbound_name(profile_name: str | None) -> str:
     return name[:NAME_MAX] or UNKNOWN_NAME
 
 
-def _find_or_create(
-    phone: str | None, verified: bool, wa_user_id: str | None, name: str
-) -> tuple[Contact, bool]:
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote a WhatsApp message, validated: canonical phone (or None), user id (or None)."""
+
+    phone: str | None
+    phone_verified: bool
+    wa_user_id: str | None
+    name: str
+
+
+def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
+    phone, verified, wa_user_id, name = (
+        sender.phone,
+        sender.phone_verified,
+        sender.wa_user_id,
+        sender.name,
+    )
     contact = None
     if wa_user_id is not None:
         contact = Contact.objects.filter(wa_user_id=wa_user_id).first()
@@ -249,16 +263,6 @@ def _find_or_create(
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
     return contact, False
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who wrote a WhatsApp message, validated: canonical phone (or None), user id (or None)."""
-
-    phone: str | None
-    phone_verified: bool
-    wa_user_id: str | None
-    name: str
 
 
 def inbound_sender(*, phone: str, wa_user_id: str, profile_name: str) -> Sender:
@@ -306,24 +310,18 @@ def contact_for_sender(sender: Sender) -> tuple[Contact, bool]:
     known = Contact.objects.filter(**sender_lookup(sender)).first()
     if known is not None and teaches_nothing_new(known, sender):
         return known, False  # the common case: one read, no savepoint
-    e164, verified, wa_user_id, name = (
-        sender.phone,
-        sender.phone_verified,
-        sender.wa_user_id,
-        sender.name,
-    )
     nested = connection.in_atomic_block
     for _attempt in range(INBOUND_ATTEMPTS - 1):
         try:
             with transaction.atomic():
-                return _find_or_create(e164, verified, wa_user_id, name)
+                return _find_or_create(sender)
         except IntegrityError:  # a concurrent webhook inserted or claimed the same sender
             continue  # look again: its row is committed now
         except OperationalError as error:
             if not _may_retry_deadlock(error, nested=nested):
                 raise
     with transaction.atomic():
-        return _find_or_create(e164, verified, wa_user_id, name)
+        return _find_or_create(sender)
 
 
 def _may_retry_deadlock(error: OperationalError, *, nested: bool) -> bool:

@@ -68,29 +68,29 @@ def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -
 # --- inbound -----------------------------------------------------------------------------------
 
 
-def _open_conversation_locked(key: str) -> Conversation | None:
-    """The open conversation by its key, locked until commit so concurrent messages of one
-    conversation update it one after the other."""
-    rows = Conversation.objects.select_related("area", "assigned_to").filter(open_key=key)
+def _open_locked(rows):
+    """Open conversations with area and assignee, locked until commit so concurrent messages of
+    one conversation update it one after the other."""
+    rows = rows.select_related("area", "assigned_to")
     if connection.features.has_select_for_update_of:
-        rows = rows.select_for_update(of=("self",))
-    elif connection.vendor != "sqlite":  # MariaDB locks the joined rows too; harmless here
-        rows = rows.select_for_update()
-    return rows.first()
+        return rows.select_for_update(of=("self",))
+    if connection.vendor != "sqlite":  # MariaDB locks the joined rows too; harmless here
+        return rows.select_for_update()
+    return rows
+
+
+def _open_conversation_locked(key: str) -> Conversation | None:
+    return _open_locked(Conversation.objects.filter(open_key=key)).first()
 
 
 def open_conversation_of(*, line: Line, sender: Sender) -> Conversation | None:
     """The known sender's open conversation on this line, locked, with its contact, in one read:
     the common case of a customer writing again. None when the full path must run (a new
     sender, no open conversation, or a message that teaches the contact something new)."""
-    rows = Conversation.objects.select_related("contact", "area", "assigned_to").filter(
+    rows = Conversation.objects.select_related("contact").filter(
         line=line, open_key__isnull=False, **sender_lookup(sender, prefix="contact__")
     )
-    if connection.features.has_select_for_update_of:
-        rows = rows.select_for_update(of=("self",))
-    elif connection.vendor != "sqlite":
-        rows = rows.select_for_update()
-    conversation = rows.first()
+    conversation = _open_locked(rows).first()
     if conversation is None or not teaches_nothing_new(conversation.contact, sender):
         return None
     return conversation
