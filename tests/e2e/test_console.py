@@ -399,3 +399,25 @@ def test_a_socket_dropped_by_the_server_reconnects_and_shows_what_was_said_meanw
     assert len(new) == 1
     assert new[0] < resumed
     assert sofia.errors == []
+
+
+def test_the_dashboard_follows_the_line_live_on_the_shared_socket(serve, console) -> None:
+    server: Server = serve()
+    admin = console(server)
+    admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+    # given an admin watching the Tablero
+    admin.page.goto("/dashboard/")
+    expect(admin.page.get_by_role("button", name="Pausar bot")).to_be_visible()
+    admin.mark_page()
+    sockets = admin.sockets
+    watcher = console(server)
+    watcher.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+
+    # when someone else pauses the bot
+    watcher.api("POST", "/api/bot/pause", {"paused": True})
+
+    # then the open Tablero shows it without a reload, on one socket, without script errors
+    expect(admin.page.get_by_role("button", name="Reanudar bot")).to_be_visible()
+    assert admin.same_page()
+    assert admin.sockets == sockets  # the Tablero's one socket, never reopened
+    assert admin.errors == []

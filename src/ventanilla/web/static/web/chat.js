@@ -12,7 +12,6 @@
   "use strict";
 
   var NEAR_BOTTOM = 80; // px from the end that still count as "at the bottom"
-  var MAX_BACKOFF = 10000;
   var USER_SCROLL_MS = 1500; // a scroll this soon after a wheel, touch, key or click is theirs
   var ROW_DELAY_MS = 150;
   var SCROLL_KEYS = ["PageUp", "PageDown", "ArrowUp", "ArrowDown", "Home", "End", " "];
@@ -21,8 +20,6 @@
   var root = null;
   var me = 0;
   var lastId = 0;
-  var socket = null;
-  var attempts = 0;
   var attention = {}; // conversation id -> {status, mine, unread, name}
   var itemRequests = {}; // conversation id -> number of the latest row request
   var itemTimers = {}; // conversation id -> a row refresh about to be asked
@@ -105,41 +102,20 @@
   // --- The socket -----------------------------------------------------------------------------
 
   function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + window.location.host + "/ws/");
-    socket = ws;
-    root.dataset.socket = attempts ? "reconnecting" : "connecting";
-    ws.onopen = function () {
-      attempts = 0;
-      ws.send(JSON.stringify({ resume_from: lastId }));
-    };
-    ws.onmessage = function (message) {
-      var frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (typeof frame.id === "number" && frame.id > lastId) {
-        lastId = frame.id;
-      }
-      handle(frame);
-    };
-    ws.onclose = function (event) {
-      if (socket !== ws) {
-        return;
-      }
-      socket = null;
-      if (event.code === 4401 || event.code === 4403) {
-        window.location.reload(); // signed out or deactivated: the login page says so
-        return;
-      }
-      byId("chat-banner").hidden = false;
-      root.dataset.socket = "reconnecting";
-      var delay = Math.min(MAX_BACKOFF, 500 * Math.pow(2, attempts));
-      attempts += 1;
-      window.setTimeout(connect, delay * (0.85 + Math.random() * 0.3));
-    };
+    window.ventanillaLive({
+      lastId: lastId,
+      connecting: function (again) {
+        root.dataset.socket = again ? "reconnecting" : "connecting";
+      },
+      opened: function (resume) {
+        resume();
+      },
+      frame: handle,
+      dropped: function () {
+        byId("chat-banner").hidden = false;
+        root.dataset.socket = "reconnecting";
+      },
+    });
   }
 
   function handle(frame) {

@@ -1,13 +1,9 @@
-// The Tablero, live: one WebSocket to /ws/ (like chat.js). A `session:qr` swaps the QR image of
+// The Tablero, live over the console socket (live.js). A `session:qr` swaps the QR image of
 // its line; a `session:status` asks the server for that line's card again (one rendering path).
 (function () {
   "use strict";
 
-  var MAX_BACKOFF = 10000;
   var root = null;
-  var lastId = 0;
-  var socket = null;
-  var attempts = 0;
   var requests = {}; // line id -> number of the latest card request
 
   function card(lineId) {
@@ -74,43 +70,20 @@
   }
 
   function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + window.location.host + "/ws/");
-    socket = ws;
-    ws.onopen = function () {
-      attempts = 0;
-      if (lastId > 0) {
-        ws.send(JSON.stringify({ resume_from: lastId }));
-      } else {
-        document.getElementById("dash-live").hidden = true;
-      }
-    };
-    ws.onmessage = function (message) {
-      var frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (typeof frame.id === "number" && frame.id > lastId) {
-        lastId = frame.id;
-      }
-      handle(frame);
-    };
-    ws.onclose = function (event) {
-      if (socket !== ws) {
-        return;
-      }
-      socket = null;
-      if (event.code === 4401 || event.code === 4403) {
-        window.location.reload();
-        return;
-      }
-      document.getElementById("dash-live").hidden = false;
-      var delay = Math.min(MAX_BACKOFF, 500 * Math.pow(2, attempts));
-      attempts += 1;
-      window.setTimeout(connect, delay * (0.85 + Math.random() * 0.3));
-    };
+    var live = document.getElementById("dash-live");
+    window.ventanillaLive({
+      opened: function (resume, lastId) {
+        if (lastId > 0) {
+          resume();
+        } else {
+          live.hidden = true;
+        }
+      },
+      frame: handle,
+      dropped: function () {
+        live.hidden = false;
+      },
+    });
   }
 
   function start() {
