@@ -7,7 +7,7 @@ from tests.fakes.cloud_api import sign
 from tests.inbound.cloud_posts import cloud_webhook
 from ventanilla.api.webhooks import handle_cloud_posts
 from ventanilla.contacts.models import Contact
-from ventanilla.conversations import services
+from ventanilla.conversations.intake import InboundBatch
 from ventanilla.conversations.models import Conversation, Message
 
 
@@ -49,14 +49,14 @@ def test_forged_and_unreadable_posts_are_refused_without_spoiling_the_batch(clou
 
 
 def test_one_webhook_that_cannot_be_stored_fails_alone(cloud_line, monkeypatch):
-    stored = services.message_receive
+    stored = InboundBatch.add
 
-    def failing_for_one(**kwargs):
+    def failing_for_one(batch, **kwargs):
         if kwargs["inbound"].provider_message_id == "wamid.bad":
             raise RuntimeError("disk full, say")
-        return stored(**kwargs)
+        return stored(batch, **kwargs)
 
-    monkeypatch.setattr(services, "message_receive", failing_for_one)
+    monkeypatch.setattr(InboundBatch, "add", failing_for_one)
     posts = [
         _signed("wamid.ok1", "5493515554201"),
         _signed("wamid.bad", "5493515554202"),

@@ -141,12 +141,12 @@ def test_webhook_for_an_unknown_line_is_acknowledged_and_ignored(cloud_line):
 
 
 def test_store_failure_answers_5xx_so_meta_retries(cloud_line, monkeypatch):
-    from ventanilla.conversations import services
+    from ventanilla.conversations.intake import InboundBatch
 
-    def broken(**kwargs):
+    def broken(batch, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "message_receive", broken)
+    monkeypatch.setattr(InboundBatch, "add", broken)
 
     response = post(fixture_bytes("text.json"))
 

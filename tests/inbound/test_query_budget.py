@@ -1,17 +1,24 @@
-"""The per-message query budget of the webhook path, chosen by bench/ingest.py (ADR 0009).
+"""The query budget of the webhook path, chosen by bench/ingest.py (ADRs 0009 and 0016).
 
-A known customer writing into an open conversation costs: the locked conversation with its
-contact, the duplicate check, the message, the conversation's counters and the live-event log,
-inside one transaction. The bot adds nothing when no flow applies, and never reads flows per
-message.
+Known customers writing into open conversations cost, for the whole batch of webhooks stored
+together: their contacts, their open conversations (locked), the duplicate check, the messages,
+the conversations' counters and the live-event log, inside one transaction: the same six
+statements for one message as for twenty. The bot adds nothing when no flow applies, and never
+reads flows per message.
 """
+
+import json
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import CLOUD_APP_SECRET
+from tests.fakes.cloud_api import sign
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
-from ventanilla.conversations.models import Message
+from ventanilla.api.webhooks import handle_cloud_posts
+from ventanilla.conversations.models import Conversation, Message
 from ventanilla.flows.services import flow_create
 
 
@@ -40,23 +47,58 @@ def _statements(body: dict) -> list[str]:
 
 def _without_transaction_control(statements: list[str]) -> list[str]:
     control = {"SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"}
-    return [sql.split()[0].upper() for sql in statements if sql.split()[0].upper() not in control]
+    # Django logs one executemany as "<rows> times: <statement>"
+    verbs = [re.sub(r"^\d+ times: ", "", sql).split()[0].upper() for sql in statements]
+    return [verb for verb in verbs if verb not in control]
 
 
-def test_a_known_customers_message_without_a_flow_costs_five_statements(cloud_line):
+KNOWN_CUSTOMER = [
+    "SELECT",  # the senders' contacts
+    "SELECT",  # their open conversations, locked
+    "SELECT",  # repeated deliveries?
+    "INSERT",  # the messages
+    "UPDATE",  # the conversations' counters and last message (one statement, run per row)
+    "INSERT",  # the live events, for consoles that reconnect
+]
+
+
+def test_a_known_customers_message_without_a_flow_costs_six_statements(cloud_line):
     assert post_signed(_text(0)).status_code == 200
 
     statements = _statements(_text(1))
 
-    assert _without_transaction_control(statements) == [
-        "SELECT",  # the open conversation, locked, with its contact
-        "SELECT",  # a repeated delivery?
-        "INSERT",  # the message
-        "UPDATE",  # the conversation's counters and last message
-        "INSERT",  # the live events, for consoles that reconnect
-    ]
-    assert len(statements) <= 7  # one transaction around them
+    assert _without_transaction_control(statements) == KNOWN_CUSTOMER
+    assert len(statements) <= 8  # one transaction around them
     assert Message.objects.count() == 2
+
+
+def _signed(number: int, phone: str) -> tuple[bytes, str]:
+    body = cloud_webhook(
+        {"id": f"wamid.batch.{number}", "type": "text", "text": {"body": f"m{number}"}},
+        phone=phone,
+    )
+    raw = json.dumps(body).encode()
+    return raw, sign(raw, CLOUD_APP_SECRET)
+
+
+@pytest.mark.parametrize("customers", [2, 20])
+def test_a_batch_of_known_customers_costs_the_statements_of_one(customers, cloud_line):
+    phones = [f"549351555{n:04d}" for n in range(customers)]
+    assert handle_cloud_posts([_signed(n, phone) for n, phone in enumerate(phones)])
+    posts = [_signed(100 + n, phone) for n, phone in enumerate(phones * 2)]  # two each
+
+    with CaptureQueriesContext(connection) as captured:
+        answers = handle_cloud_posts(posts)
+
+    assert [status for status, _ in answers] == [200] * len(posts)
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert _without_transaction_control(statements) == KNOWN_CUSTOMER
+    assert Message.objects.count() == 3 * customers
+    for conversation in Conversation.objects.all():
+        assert conversation.unread_count == 3
+        last = conversation.messages.order_by("-pk").first()
+        assert conversation.last_message_id == last.pk
+        assert last.text.startswith("m1")  # the second of this batch's two
 
 
 @pytest.mark.parametrize("flows", [1, 5])
@@ -73,8 +115,8 @@ def test_the_bot_reads_no_flow_per_message(flows, cloud_line):
     bot_messages = Message.objects.filter(direction="out").count() - before
     assert bot_messages >= 1
     assert not [sql for sql in statements if "flows_" in sql]
-    # the customer's five, the bot's state, then per bot message: insert, counters, audience, event
-    assert len(_without_transaction_control(statements)) == 5 + 1 + 4 * bot_messages
+    # the customer's six, the bot's state, then per bot message: insert, counters, audience, event
+    assert len(_without_transaction_control(statements)) == 6 + 1 + 4 * bot_messages
 
 
 def test_a_customer_who_teaches_something_new_takes_the_full_path(cloud_line):

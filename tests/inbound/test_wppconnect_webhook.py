@@ -345,12 +345,12 @@ def test_only_post(wppconnect_line):
 
 
 def test_store_failure_answers_503_and_stores_nothing(wppconnect_line, monkeypatch):
-    from ventanilla.conversations import services
+    from ventanilla.conversations.intake import InboundBatch
 
-    def broken(**kwargs):
+    def broken(batch, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "message_receive", broken)
+    monkeypatch.setattr(InboundBatch, "add", broken)
 
     response = post(fixture("onmessage_text.json"))
 

@@ -18,14 +18,24 @@ OPEN_STATUSES = (Status.BOT, Status.QUEUED, Status.ACTIVE)
 
 
 class Conversation(models.Model):
+    # Every customer message rewrites this row (last message, activity, unread count), and such an
+    # update writes into every index: foreign keys that a composite index below already starts
+    # with, or that are only read when a user or message is deleted, have none (ADR 0016).
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="conversations")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.BOT)
     # "line:contact" while open, NULL once closed: one open conversation per pair on every database
     # (MariaDB has no partial unique indexes).
-    open_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    open_key = models.CharField(max_length=64, null=True, blank=True)
     area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations"
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        db_index=False,
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -33,6 +43,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_conversations",
+        db_index=False,
     )
     bot_active = models.BooleanField(default=True)
     # where the bot is in its flow (ids, not keys: flows sit above conversations in the layers)
@@ -41,7 +52,12 @@ class Conversation(models.Model):
     bot_misses = models.PositiveSmallIntegerField(default=0)
     unread_count = models.PositiveIntegerField(default=0)
     last_message = models.ForeignKey(
-        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     last_activity_at = models.DateTimeField()
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -55,10 +71,14 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     closed_reason = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
+        constraints = [  # a constraint, not unique=True: no second LIKE index on PostgreSQL
+            models.UniqueConstraint(fields=["open_key"], name="one_open_conversation"),
+        ]
         indexes = [
             models.Index(fields=["status", "-last_activity_at", "-id"]),
             models.Index(fields=["area", "status", "-last_activity_at"]),
@@ -127,10 +147,12 @@ STATUS_RANK = {
 
 
 class Message(models.Model):
+    # no single-column indexes: (conversation, -id) starts with the conversation; messages are
+    # looked up by line only when a line is deleted
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
-    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+", db_index=False)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     sender_type = models.CharField(max_length=8, choices=SenderType.choices)
     sender_user = models.ForeignKey(
@@ -163,7 +185,11 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["line", "provider_id"], name="message_once_per_line"),
+            # provider id first: the duplicate check looks up a batch's ids with `IN`, which only
+            # the leading column serves whatever the planner's statistics say
+            models.UniqueConstraint(
+                fields=["provider_id", "line"], name="message_once_per_provider_id"
+            ),
         ]
         indexes = [
             models.Index(fields=["conversation", "-id"]),

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.contacts.models import Contact
-from ventanilla.contacts.services import Sender, sender_lookup, teaches_nothing_new
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     STATUS_RANK,
@@ -25,7 +24,7 @@ from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
-from ventanilla.providers.base import InboundMessage, StatusUpdate
+from ventanilla.providers.base import StatusUpdate
 from ventanilla.providers.models import Line, Provider
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
@@ -68,7 +67,7 @@ def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -
 # --- inbound -----------------------------------------------------------------------------------
 
 
-def _open_locked(rows):
+def open_locked(rows):
     """Open conversations with area and assignee, locked until commit so concurrent messages of
     one conversation update it one after the other."""
     rows = rows.select_related("area", "assigned_to")
@@ -79,21 +78,12 @@ def _open_locked(rows):
     return rows
 
 
+def open_key_of(line_id: int, contact_id: int) -> str:
+    return f"{line_id}:{contact_id}"
+
+
 def _open_conversation_locked(key: str) -> Conversation | None:
-    return _open_locked(Conversation.objects.filter(open_key=key)).first()
-
-
-def open_conversation_of(*, line: Line, sender: Sender) -> Conversation | None:
-    """The known sender's open conversation on this line, locked, with its contact, in one read:
-    the common case of a customer writing again. None when the full path must run (a new
-    sender, no open conversation, or a message that teaches the contact something new)."""
-    rows = Conversation.objects.select_related("contact").filter(
-        line=line, open_key__isnull=False, **sender_lookup(sender, prefix="contact__")
-    )
-    conversation = _open_locked(rows).first()
-    if conversation is None or not teaches_nothing_new(conversation.contact, sender):
-        return None
-    return conversation
+    return open_locked(Conversation.objects.filter(open_key=key)).first()
 
 
 def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversation, bool]:
@@ -102,7 +92,7 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
     A concurrent webhook creating the same conversation makes the insert fail on the unique
     `open_key`; the caller's transaction is then retried (inbound.pipeline) and finds it.
     """
-    key = f"{line.pk}:{contact.pk}"
+    key = open_key_of(line.pk, contact.pk)
     existing = _open_conversation_locked(key)
     if existing is not None:
         existing.contact = contact
@@ -119,64 +109,6 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
     )
     record_event(conversation, EventKind.CREATED)
     return conversation, True
-
-
-def message_receive(
-    *, line: Line, conversation: Conversation, inbound: InboundMessage
-) -> tuple[Message | None, bool]:
-    """Stores a customer's message once per (line, provider id): (the message, True), or
-    (None, False) for a repeated delivery.
-
-    The conversation (locked by `conversation_for_inbound`) is updated in memory as well, so its
-    live event needs no second read. A concurrent duplicate fails on the unique constraint and the
-    caller's transaction is retried.
-    """
-    if Message.objects.filter(line=line, provider_id=inbound.provider_message_id).exists():
-        return None, False
-    now = clock.now()
-    media = inbound.media
-    message = Message.objects.create(
-        conversation=conversation,
-        line=line,
-        direction=Direction.IN,
-        sender_type=SenderType.CONTACT,
-        type=inbound.type,
-        text=inbound.text[: MAX_TEXT_LENGTH * 4],
-        payload=inbound.payload,
-        media_provider_id=media.provider_media_id if media else "",
-        media_mime_type=media.mime_type if media else "",
-        media_filename=media.filename if media else "",
-        media_size=media.size if media else None,
-        provider_id=inbound.provider_message_id,
-        reply_to_provider_id=inbound.reply_to_provider_id,
-        status=DeliveryStatus.RECEIVED,
-        status_history=[{"status": DeliveryStatus.RECEIVED, "at": now.isoformat()}],
-        provider_timestamp=inbound.timestamp,
-        created_at=now,
-    )
-    conversation.last_message = message
-    conversation.last_activity_at = now
-    conversation.last_inbound_at = now
-    conversation.unread_count += 1
-    conversation.save(
-        update_fields=["last_message", "last_activity_at", "last_inbound_at", "unread_count"]
-    )
-    return message, True
-
-
-def publish_inbound(conversation: Conversation, message: Message, *, new_conversation: bool):
-    """The live events of a stored customer message, from the objects in hand (no reads)."""
-    audience = audience_of(conversation)
-    conversation_event = (
-        "conversation:incoming" if new_conversation else "conversation:update",
-        conversation_item(conversation),
-        audience,
-    )
-    message_event = ("message:new", message_item(message), audience)
-    ordered = [conversation_event, message_event]
-    if not new_conversation:
-        ordered.reverse()
-    events.publish_many(ordered)
 
 
 # --- statuses ----------------------------------------------------------------------------------

@@ -23,15 +23,24 @@ log = logging.getLogger(__name__)
 MAX_BUTTONS = 3
 
 
-def on_customer_message(conversation: Conversation, message, *, new_conversation: bool) -> None:
+def on_customer_message(
+    conversation: Conversation, message, *, new_conversation: bool, before_writing=None
+) -> None:
     """The bot's answer, unless the line is paused, a person has the conversation or no flow
-    applies. Deciding reads flows from memory; only carrying out writes."""
+    applies. Deciding reads flows from memory; only carrying out writes, after
+    `before_writing()` (the pipeline stores the customer's messages waiting in its batch)."""
     if conversation.line.paused or conversation.status != Status.BOT or not conversation.bot_active:
         return
     try:
         turn = _decide(conversation, message, new_conversation=new_conversation)
-        if turn is None:
-            return
+    except Exception:
+        log.exception("the bot failed on conversation %s; the message is stored", conversation.pk)
+        return
+    if turn is None:
+        return
+    if before_writing is not None:
+        before_writing()  # not guarded: the customer's message must be stored or fail loudly
+    try:
         with transaction.atomic():  # a failing bot must not lose the customer's message
             _remember(conversation, *turn)
             _carry_out(conversation, turn[1])

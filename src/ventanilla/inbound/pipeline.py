@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from ventanilla.contacts.services import contact_for_sender, inbound_sender
+from ventanilla.contacts.services import Sender, contact_for_sender, inbound_sender
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations import tasks
+from ventanilla.conversations.intake import InboundBatch
 from ventanilla.conversations.models import EarlyStatus, EventKind
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
@@ -28,7 +29,7 @@ def receive(*, line_for: LineFor, parsed: ParsedWebhook) -> dict:
     """Stores a parsed webhook in one transaction. `line_for(line_key)` gives the receiving line
     or None. Raises when anything could not be stored, so the provider retries."""
     with transaction.atomic():
-        return _store(line_for, parsed)
+        return _store([(line_for, parsed)])[0]
 
 
 def receive_many(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict | Exception]:
@@ -38,15 +39,17 @@ def receive_many(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict | E
     one bad webhook fails alone. Senders are taken in a fixed order so that two processes storing
     batches at once lock the same conversations in the same order."""
     order = sorted(range(len(webhooks)), key=lambda index: _sender_key(webhooks[index][1]))
-    results: list[dict | Exception] = [{} for _ in webhooks]
     if len(webhooks) > 1:
         try:
             with transaction.atomic():
-                for index in order:
-                    results[index] = _store(*webhooks[index])
+                counts = _store([webhooks[index] for index in order])
+            results: list[dict | Exception] = [{} for _ in webhooks]
+            for index, webhook_counts in zip(order, counts, strict=True):
+                results[index] = webhook_counts
             return results
         except Exception:
             log.info("a batch of %d webhooks failed; storing them one by one", len(webhooks))
+    results = [{} for _ in webhooks]
     for index in order:
         line_for, parsed = webhooks[index]
         try:
@@ -62,66 +65,84 @@ def _sender_key(parsed: ParsedWebhook) -> str:
     return ""
 
 
-def _store(line_for: LineFor, parsed: ParsedWebhook) -> dict:
-    counts = {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0}
-    for inbound in parsed.messages:
-        line = line_for(inbound.line_key)
-        if line is None:
-            counts["ignored"] += 1
-            continue
-        try:
-            created = receive_message(line=line, inbound=inbound)
-        except InvalidInput as error:  # retrying will not fix it: acknowledge and log
-            log.warning("inbound message %s refused: %s", inbound.provider_message_id, error)
-            counts["ignored"] += 1
-            continue
-        counts["messages" if created else "duplicates"] += 1
-    for update in parsed.statuses:
-        line = line_for(update.line_key)
-        if line is None:
-            counts["ignored"] += 1
-            continue
-        apply_status(line=line, update=update)
-        counts["statuses"] += 1
-    for error in parsed.errors:
-        log.warning("provider reported an error in a webhook: %s", error)
+def _store(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict]:
+    """The webhooks' messages as one batch (conversations.intake), then their statuses."""
+    counts = [{"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0} for _ in webhooks]
+    arrivals = []
+    for number, (line_for, parsed) in enumerate(webhooks):
+        for inbound in parsed.messages:
+            line = line_for(inbound.line_key)
+            sender = _valid_sender(inbound) if line is not None else None
+            if sender is None:
+                counts[number]["ignored"] += 1
+            else:
+                arrivals.append((number, line, inbound, sender))
+    batch = InboundBatch(
+        [(line, sender, inbound.provider_message_id) for _, line, inbound, sender in arrivals]
+    )
+    for number, line, inbound, sender in arrivals:
+        created = receive_message(batch, line=line, inbound=inbound, sender=sender)
+        counts[number]["messages" if created else "duplicates"] += 1
+    batch.flush()
+    for number, (line_for, parsed) in enumerate(webhooks):
+        for update in parsed.statuses:
+            line = line_for(update.line_key)
+            if line is None:
+                counts[number]["ignored"] += 1
+                continue
+            apply_status(line=line, update=update)
+            counts[number]["statuses"] += 1
+        for error in parsed.errors:
+            log.warning("provider reported an error in a webhook: %s", error)
     return counts
 
 
-def receive_message(*, line: Line, inbound: InboundMessage) -> bool:
-    """Returns whether the message was new (False: a repeated delivery, nothing else done)."""
+def _valid_sender(inbound: InboundMessage) -> Sender | None:
+    """The message's sender, or None (logged) when retrying would never make it valid."""
     if not inbound.provider_message_id:
         raise ValueError("inbound message without an id")
-    sender = inbound_sender(
-        phone=inbound.from_phone,
-        wa_user_id=inbound.from_user_id,
-        profile_name=inbound.profile_name,
-    )
-    conversation = conversations.open_conversation_of(line=line, sender=sender)
-    if conversation is not None:  # a known customer writing again: one read so far
-        contact, contact_created, conversation_created = conversation.contact, False, False
-    else:
+    try:
+        return inbound_sender(
+            phone=inbound.from_phone,
+            wa_user_id=inbound.from_user_id,
+            profile_name=inbound.profile_name,
+        )
+    except InvalidInput as error:
+        log.warning("inbound message %s refused: %s", inbound.provider_message_id, error)
+        return None
+
+
+def receive_message(
+    batch: InboundBatch, *, line: Line, inbound: InboundMessage, sender: Sender
+) -> bool:
+    """Returns whether the message was new (False: a repeated delivery, nothing else done)."""
+    if batch.already_stored(line, inbound.provider_message_id):
+        return False
+    conversation = batch.open_conversation(line, sender)
+    contact_created = conversation_created = False
+    if conversation is None:  # a new sender, or one who teaches the contact something
+        batch.flush()
         contact, contact_created = contact_for_sender(sender)
         conversation, conversation_created = conversations.conversation_for_inbound(
             line=line, contact=contact
         )
-    message, created = conversations.message_receive(
-        line=line, conversation=conversation, inbound=inbound
+        batch.remember(conversation)
+        if contact_created:
+            conversations.record_event(
+                conversation,
+                EventKind.CONTACT_CREATED,
+                contact_id=contact.pk,
+                profile_name=inbound.profile_name,
+            )
+    message = batch.add(
+        line=line, conversation=conversation, inbound=inbound, new_conversation=conversation_created
     )
-    if not created:
-        return False
-    if contact_created:
-        conversations.record_event(
-            conversation,
-            EventKind.CONTACT_CREATED,
-            contact_id=contact.pk,
-            profile_name=inbound.profile_name,
-        )
-    conversations.publish_inbound(conversation, message, new_conversation=conversation_created)
     if message.media_provider_id:
         transaction.on_commit(lambda: tasks.fetch_media(message.pk))
     conversation.line = line
-    bot.on_customer_message(conversation, message, new_conversation=conversation_created)
+    bot.on_customer_message(
+        conversation, message, new_conversation=conversation_created, before_writing=batch.flush
+    )
     return True
 
 
