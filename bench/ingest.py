@@ -289,9 +289,9 @@ async def main_async(args):
         # warm-up: creates the customers' contacts and conversations
         await run_rate(server.base, ws_url, cookie, 50, args.customers / 50, phones, "warm")
         rows = []
-        for rate in args.rates:
+        for step, rate in enumerate(args.rates):  # a rate may repeat: ids must not
             row = await run_rate(
-                server.base, ws_url, cookie, rate, args.seconds, phones, f"r{rate}"
+                server.base, ws_url, cookie, rate, args.seconds, phones, f"r{rate}.{step}"
             )
             rows.append(row)
             print(json.dumps(row), flush=True)
