@@ -69,3 +69,57 @@ def test_one_webhook_that_cannot_be_stored_fails_alone(cloud_line, monkeypatch):
     assert sorted(Message.objects.values_list("text", flat=True)) == ["wamid.ok1", "wamid.ok2"]
     # nothing of the failed one is left half-written: Meta retries it from scratch
     assert not Contact.objects.filter(phone="+5493515554202").exists()
+
+
+def _menu_flow() -> dict:
+    end = {"type": "end", "label": "Listo", "text": "Gracias."}
+    return {
+        "name": "Menú",
+        "is_default": True,
+        "is_active": True,
+        "triggers": [],
+        "invalid_option_text": "Elegí una opción.",
+        "fallback_area_id": None,
+        "root": {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]},
+    }
+
+
+def test_the_bot_answers_each_message_of_a_batch_in_turn(cloud_line):
+    from ventanilla.flows.services import flow_create
+
+    flow_create(data=_menu_flow())
+    phone = "5493515554300"
+    assert handle_cloud_posts([_signed("wamid.first", phone)])[0][0] == 200
+
+    answers = handle_cloud_posts([_signed("wamid.a", phone), _signed("wamid.b", phone)])
+
+    assert [status for status, _ in answers] == [200, 200]
+    thread = list(
+        Conversation.objects.get().messages.order_by("pk").values_list("direction", "text")
+    )
+    # each customer message is stored before the bot's answer to it (a menu, or a refusal and
+    # the menu again), the batch notwithstanding
+    directions = [direction for direction, _ in thread]
+    runs = [d for n, d in enumerate(directions) if n == 0 or directions[n - 1] != d]
+    assert runs == ["in", "out", "in", "out", "in", "out"]
+    assert [text for direction, text in thread if direction == "in"] == [
+        "wamid.first",
+        "wamid.a",
+        "wamid.b",
+    ]
+
+
+def test_a_repeated_delivery_after_the_close_opens_no_conversation(cloud_line):
+    from ventanilla.conversations.services import conversation_close
+
+    phone = "5493515554400"
+    assert handle_cloud_posts([_signed("wamid.once", phone)])[0][0] == 200
+    conversation_close(conversation=Conversation.objects.get(), by=None, message="")
+
+    answers = handle_cloud_posts([_signed("wamid.once", phone), _signed("wamid.new", phone)])
+
+    assert [body["duplicates"] for _, body in answers] == [1, 0]
+    assert Message.objects.filter(direction="in").count() == 2
+    # the closed one, and the one the new message opened: none for the repeated delivery
+    assert Conversation.objects.count() == 2
+    assert Conversation.objects.filter(open_key__isnull=False).get().messages.count() == 1
