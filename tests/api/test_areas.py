@@ -19,6 +19,9 @@ def test_admin_creates_and_reads_an_area(api, admin):
     assert client.get(f"/api/areas/{body['id']}").json() == body
 
 
+CONTROL_CHARACTERS = "Tiene caracteres de control: sacalos y volvé a intentar."
+
+
 @pytest.mark.parametrize(
     "payload,field,message",
     [
@@ -28,6 +31,9 @@ def test_admin_creates_and_reads_an_area(api, admin):
         ({}, "name", "Este campo es obligatorio."),
         ({"name": 7}, "name", "Tiene que ser texto."),
         ({"name": "Ok", "is_active": "maybe"}, "is_active", "Tiene que ser verdadero o falso."),
+        ({"name": "So\x1bporte"}, "name", CONTROL_CHARACTERS),
+        ({"name": "Ok", "description": "a\x00b"}, "description", CONTROL_CHARACTERS),
+        ({"name": "Ok", "description": "a\x0bb"}, "description", CONTROL_CHARACTERS),
     ],
 )
 def test_bad_area_input_is_422_naming_the_field(payload, field, message, api, admin):

@@ -71,6 +71,8 @@ def test_new_user_can_sign_in(api, admin):
         ({"max_open_conversations": 0}, "max_open_conversations"),
         ({"max_open_conversations": -3}, "max_open_conversations"),
         ({"is_active": "perhaps"}, "is_active"),
+        ({"name": "N" * 151}, "name"),
+        ({"name": "Nora\x07"}, "name"),
     ],
 )
 def test_bad_user_input_is_422_naming_the_field_and_writes_nothing(changes, field, api, admin):

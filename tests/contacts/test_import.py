@@ -225,7 +225,10 @@ def test_every_problem_of_a_row_is_reported_at_once(db):
             ",3515551111,",
             {"name": ["Un contacto nuevo necesita nombre (ningún contacto tiene este teléfono)."]},
         ),
-        ("Ana\x01,3515551111,", {"name": ["Quitá los caracteres de control."]}),
+        (
+            "Ana\x01,3515551111,",
+            {"name": ["Tiene caracteres de control: sacalos y volvé a intentar."]},
+        ),
         (
             "x" * 151 + ",3515551111,",
             {"name": ["Usá como máximo 150 caracteres."]},

@@ -51,7 +51,7 @@ def test_create_with_only_a_user_id_is_fine(db):
         ({"name": ""}, "name", "Este campo no puede quedar vacío."),
         ({"name": "   "}, "name", "Este campo no puede quedar vacío."),
         ({"name": "x" * 151}, "name", "Usá como máximo 150 caracteres."),
-        ({"name": "Ana\x00"}, "name", "Quitá los caracteres de control."),
+        ({"name": "Ana\x00"}, "name", "Tiene caracteres de control: sacalos y volvé a intentar."),
         ({"phone": "hola"}, "phone", "«hola» no es un teléfono."),
         ({"phone": "12345"}, "phone", "«12345» no es un teléfono."),
         (

@@ -14,8 +14,14 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, Availability, LoginFailure, Role, User
 from ventanilla.core import events
-from ventanilla.core.errors import InvalidInput, blank_text, max_length_text, required_text
-from ventanilla.core.text import fold
+from ventanilla.core.errors import (
+    InvalidInput,
+    blank_text,
+    control_characters_text,
+    max_length_text,
+    required_text,
+)
+from ventanilla.core.text import fold, has_control_characters
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.\-]{2,150}$")
 
@@ -40,7 +46,20 @@ class FieldErrors:
 # --- Areas -----------------------------------------------------------------------------------
 
 
+def _check_plain_text(errors: FieldErrors, field: str, value: str, *, limit: int) -> str:
+    """A one-line or free text shown on the console: no control characters (line breaks and
+    tabs aside), at most `limit` characters."""
+    if has_control_characters(value):
+        errors.add(field, control_characters_text())
+    elif len(value) > limit:
+        errors.add(field, max_length_text(limit))
+    return value
+
+
 def _check_area_name(errors: FieldErrors, name: str, *, exclude_id: int | None = None) -> str:
+    if has_control_characters(name):
+        errors.add("name", control_characters_text())
+        return name
     name = " ".join(name.split())
     if not name:
         errors.add("name", blank_text())
@@ -69,10 +88,9 @@ def _save_area(area: Area) -> Area:
 def area_create(*, name: str, description: str = "", is_active: bool = True) -> Area:
     errors = FieldErrors()
     name = _check_area_name(errors, name)
-    if len(description) > 500:
-        errors.add("description", max_length_text(500))
+    description = _check_plain_text(errors, "description", description.strip(), limit=500)
     errors.raise_if_any()
-    return _save_area(Area(name=name, description=description.strip(), is_active=is_active))
+    return _save_area(Area(name=name, description=description, is_active=is_active))
 
 
 def area_update(*, area: Area, name=_UNSET, description=_UNSET, is_active=_UNSET) -> Area:
@@ -80,9 +98,7 @@ def area_update(*, area: Area, name=_UNSET, description=_UNSET, is_active=_UNSET
     if name is not _UNSET:
         area.name = _check_area_name(errors, name, exclude_id=area.pk)
     if description is not _UNSET:
-        if len(description) > 500:
-            errors.add("description", max_length_text(500))
-        area.description = description.strip()
+        area.description = _check_plain_text(errors, "description", description.strip(), limit=500)
     if is_active is not _UNSET:
         area.is_active = is_active
     errors.raise_if_any()
@@ -90,6 +106,14 @@ def area_update(*, area: Area, name=_UNSET, description=_UNSET, is_active=_UNSET
 
 
 # --- Users -----------------------------------------------------------------------------------
+
+
+def _check_person_name(errors: FieldErrors, name: str) -> str:
+    """Shown on chat cards and the lists: one line (spaces collapsed), at most 150 characters."""
+    if has_control_characters(name):
+        errors.add("name", control_characters_text())
+        return name
+    return _check_plain_text(errors, "name", " ".join(name.split()), limit=150)
 
 
 def _check_username(errors: FieldErrors, username: str, *, exclude_id: int | None) -> str:
@@ -215,7 +239,7 @@ def user_create(
     errors = FieldErrors()
     user = User(
         username=_check_username(errors, username, exclude_id=None),
-        name=name.strip(),
+        name=_check_person_name(errors, name),
         email=_check_email(errors, email, exclude_id=None),
         role=_check_role(errors, role),
         is_active=is_active,
@@ -260,7 +284,7 @@ def user_update(
     if email is not _UNSET:
         user.email = _check_email(errors, email, exclude_id=user.pk)
     if name is not _UNSET:
-        user.name = (name or "").strip()
+        user.name = _check_person_name(errors, name or "")
     new_role = _check_role(errors, role) if role is not _UNSET else user.role
     new_active = is_active if is_active is not _UNSET else user.is_active
     if _would_leave_no_admin(user, role=new_role, is_active=new_active):

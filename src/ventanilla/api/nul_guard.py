@@ -25,7 +25,8 @@ class RejectNulInJson:
             if where is not None:
                 message = control_characters_text()
                 field = ".".join(where) or "body"
-                return JsonResponse(error_body(message, {field: [message]}), status=422)
+                detail = f"{field}: {message}"  # as the API words every field error
+                return JsonResponse(error_body(detail, {field: [message]}), status=422)
         return self.get_response(request)
 
 

@@ -16,9 +16,11 @@ from ventanilla.core.errors import (
     Conflict,
     InvalidInput,
     blank_text,
+    control_characters_text,
     max_length_text,
     unknown_area_text,
 )
+from ventanilla.core.text import has_control_characters
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 WA_USER_ID_MAX = Contact._meta.get_field("wa_user_id").max_length
@@ -38,8 +40,8 @@ def _check_name(errors: FieldErrors, name: str | None) -> str:
     name = " ".join((name or "").split())
     if not name:
         errors.add("name", blank_text())
-    elif _without_controls(name) != name:
-        errors.add("name", _("Quitá los caracteres de control."))
+    elif has_control_characters(name):
+        errors.add("name", control_characters_text())
     elif len(name) > NAME_MAX:
         errors.add("name", max_length_text(NAME_MAX))
     return name
