@@ -67,7 +67,7 @@ def test_conversations_messages_and_events_follow_the_kept_contact(
     )
     assert list(ConversationEvent.objects.filter(conversation=open_).values_list("kind")) == [
         *events,
-        ("contact_created",),
+        ("contact_merged",),
     ]
     event = ConversationEvent.objects.filter(conversation=open_).latest("pk")
     assert (event.actor_id, event.data) == (

@@ -11,10 +11,9 @@ Rules of `contact_merge(keep=, other=, by=)`:
   `other`'s phone or user id is then dropped (the event below remembers them).
 - Both with an open conversation on the same line: refused (409), since a contact has at most
   one open conversation per line; close one first. A contact merged with itself: 422.
-- Each moved conversation gets an audit event of kind `contact_created` (the conversation's
-  contact is, for it, a new one) with `{"contact_id": keep, "merged_from": other, ...}` and the
-  person who merged as actor; a log line records every merge, also one without conversations.
-  (A kind of its own, "contact_merged", would read better but needs a migration of the choices.)
+- Each moved conversation gets an audit event of kind `contact_merged` with
+  `{"contact_id": keep, "merged_from": other, ...}` and the person who merged as actor; a log
+  line records every merge, also one without conversations.
 - Consoles get `conversation:update` for the open conversations of the merged contact.
 """
 
@@ -118,7 +117,7 @@ def _merge(keep_id: int, other_id: int, by: User | None) -> tuple[Contact, int]:
         [
             ConversationEvent(
                 conversation_id=pk,
-                kind=EventKind.CONTACT_CREATED,
+                kind=EventKind.CONTACT_MERGED,
                 actor=by,
                 data=trace,
                 created_at=now,

@@ -204,6 +204,7 @@ class Message(models.Model):
 class EventKind(models.TextChoices):
     CREATED = "created", _("Conversación iniciada")
     CONTACT_CREATED = "contact_created", _("Contacto nuevo")
+    CONTACT_MERGED = "contact_merged", _("Contactos unidos")
     ASSIGNED = "assigned", _("Asignada")
     QUEUED = "queued", _("En cola")
     TRANSFERRED = "transferred", _("Transferida")
