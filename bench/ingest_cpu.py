@@ -14,6 +14,7 @@ benchmarks only.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -54,7 +55,59 @@ def setup_django(database_url: str, redis_url: str) -> None:
     line_sync_default_from_settings()
 
 
-def run(messages: int, customers: int, batch: int = 1) -> dict:
+def status_webhook(provider_id: str, phone: str, status: str) -> bytes:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID},
+        "statuses": [
+            {
+                "id": provider_id,
+                "status": status,
+                "timestamp": str(int(time.time())),
+                "recipient_id": phone,
+            }
+        ],
+    }
+    change = {"field": "messages", "value": value}
+    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+    return json.dumps(body).encode()
+
+
+def agent_replies(phones: list[str], count: int, tag: int) -> list[tuple[str, str]]:
+    """`count` replies already sent by an agent, as (provider id, recipient phone)."""
+    from ventanilla.accounts.models import Role
+    from ventanilla.accounts.services import user_create
+    from ventanilla.conversations.models import Conversation, Message
+
+    agent = user_create(
+        username=f"agent{tag}", password="Bench-Password-2026", role=Role.OPERATOR, name="Ana"
+    )
+    conversations = list(Conversation.objects.order_by("pk"))
+    replies, rows = [], []
+    for index in range(count):
+        phone = phones[index % len(phones)]  # the recipient only; statuses go by provider id
+        conversation = conversations[index % len(conversations)]
+        provider_id = f"wamid.out.{tag}.{index}"
+        rows.append(
+            Message(
+                conversation=conversation,
+                line=conversation.line,
+                direction="out",
+                sender_type="agent",
+                sender_user=agent,
+                text=f"respuesta {index}",
+                provider_id=provider_id,
+                status="sent",
+                status_history=[{"status": "sent", "at": "2026-11-29T12:00:00+00:00"}],
+                created_at=conversation.created_at,
+            )
+        )
+        replies.append((provider_id, phone))
+    Message.objects.bulk_create(rows)
+    return replies
+
+
+def run(messages: int, customers: int, batch: int = 1, statuses: bool = False) -> dict:
     from django.db import connection
 
     from ventanilla.api.webhooks import handle_cloud_post, handle_cloud_posts
@@ -65,7 +118,13 @@ def run(messages: int, customers: int, batch: int = 1) -> dict:
         body = webhook(f"wamid.warm.{tag}.{index}", phone, "hola")
         assert handle_cloud_post(body, signature(body))[0] == 200
     bodies = []
-    for index in range(messages):
+    if statuses:  # each reply delivered, then read: two status webhooks per reply
+        replies = agent_replies(phones, messages // 2, tag)
+        for status in ("delivered", "read"):
+            for provider_id, phone in replies:
+                body = status_webhook(provider_id, phone, status)
+                bodies.append((body, signature(body)))
+    for index in range(0 if statuses else messages):
         body = webhook(f"wamid.cpu.{tag}.{index}", phones[index % customers], f"mensaje {index}")
         bodies.append((body, signature(body)))
     walls, cpus = [], []
@@ -91,6 +150,7 @@ def run(messages: int, customers: int, batch: int = 1) -> dict:
         "wall_ms_mean": round(statistics.fmean(walls) * 1000, 2),
         "wall_ms_median": round(statistics.median(walls) * 1000, 2),
         "cpu_ms_mean": round(statistics.fmean(cpus) * 1000, 2),
+        "webhooks": "statuses" if statuses else "messages",
         "statements_per_message": round(statements / messages, 2),
     }
 
@@ -103,16 +163,20 @@ def main():
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--batch", type=int, default=1, help="webhooks stored per transaction")
     parser.add_argument("--profile", help="write a cProfile of the timed part to this file")
+    parser.add_argument(
+        "--statuses", action="store_true", help="delivered and read statuses of agents' replies"
+    )
     args = parser.parse_args()
     setup_django(args.database_url, args.redis_url)
     if args.profile:
         import cProfile
 
         profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
-        print(profiler.runcall(run, args.messages, args.customers, args.batch), flush=True)
+        result = profiler.runcall(run, args.messages, args.customers, args.batch, args.statuses)
+        print(result, flush=True)
         profiler.dump_stats(args.profile)
     else:
-        print(run(args.messages, args.customers, args.batch), flush=True)
+        print(run(args.messages, args.customers, args.batch, args.statuses), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """Replies leave through the Cloud API exactly once, with retries that respect the provider."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.threads import needs_a_server_database, run_at_once
 from ventanilla.conversations import outbox, tasks
-from ventanilla.conversations.models import Conversation, Message
+from ventanilla.conversations.models import Conversation, EarlyStatus, Message
 from ventanilla.conversations.services import message_queue_outbound
 from ventanilla.core import clock
+from ventanilla.core.models import LiveEvent
 from ventanilla.inbound import pipeline
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
 
@@ -219,3 +223,57 @@ def test_files_of_an_earlier_conversation_open_for_who_sees_the_current_one(
     make_conversation("active", area=soporte, assigned_to=agent, phone="+5493515557777")
 
     assert client.get(f"/api/messages/{photo.pk}/media").status_code == 200
+
+
+def _statuses(cloud_line, *updates: tuple[str, str]) -> list[str]:
+    """Status webhooks stored as one batch; returns the statements it cost."""
+    webhooks = [
+        (
+            lambda key: cloud_line,
+            ParsedWebhook(statuses=[StatusUpdate(provider_message_id=pid, status=status)]),
+        )
+        for pid, status in updates
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        results = pipeline.receive_many(webhooks)
+    assert all(result["statuses"] == 1 for result in results), results
+    # Django logs one executemany as "<rows> times: <statement>"
+    sqls = [re.sub(r"^\d+ times: ", "", query["sql"]) for query in captured.captured_queries]
+    return [sql.split()[0].upper() for sql in sqls]
+
+
+def test_a_batch_of_statuses_costs_the_statements_of_one(chat, admin, cloud_line):
+    replies = [_reply(chat, admin, text=f"r{n}") for n in range(4)]
+    for reply in replies:
+        reply.refresh_from_db()
+    ids = [reply.provider_id for reply in replies]
+    events_before = LiveEvent.objects.filter(name="message:status").count()
+
+    # read overtakes delivered for the first; the last one fails; an unknown id waits
+    statements = _statuses(
+        cloud_line,
+        (ids[0], "read"),
+        (ids[0], "delivered"),
+        (ids[1], "delivered"),
+        (ids[2], "delivered"),
+        (ids[2], "read"),
+        (ids[3], "failed"),
+        ("wamid.NOT-YET", "delivered"),
+    )
+
+    work = [verb for verb in statements if verb not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}]
+    assert work == [
+        "SELECT",  # the messages, locked
+        "UPDATE",  # their statuses (one statement, run per row)
+        "SELECT",  # their conversations' audiences
+        "INSERT",  # one live event per message changed
+        "INSERT",  # the status of a message not known yet, kept for its send
+    ]
+    assert [Message.objects.get(pk=reply.pk).status for reply in replies] == [
+        "read",
+        "delivered",
+        "read",
+        "failed",
+    ]
+    assert LiveEvent.objects.filter(name="message:status").count() == events_before + 4
+    assert EarlyStatus.objects.filter(provider_id="wamid.NOT-YET").count() == 1

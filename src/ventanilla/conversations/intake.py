@@ -20,10 +20,15 @@ from ventanilla.conversations.models import (
     SenderType,
 )
 from ventanilla.conversations.serializers import conversation_item, message_item
-from ventanilla.conversations.services import MAX_TEXT_LENGTH, open_key_of, open_locked
+from ventanilla.conversations.services import (
+    MAX_TEXT_LENGTH,
+    open_key_of,
+    open_locked,
+    status_advanced,
+)
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
-from ventanilla.providers.base import InboundMessage
+from ventanilla.providers.base import InboundMessage, StatusUpdate
 from ventanilla.providers.models import Line
 
 COUNTERS = ["last_message", "last_activity_at", "last_inbound_at", "unread_count"]
@@ -140,28 +145,84 @@ class InboundBatch:
         for conversation, message, _ in pending:
             conversation.last_message = message
             changed[conversation.pk] = conversation
-        _save_counters(list(changed.values()))
+        _save_fields(list(changed.values()), COUNTERS)
         events.publish_many(
             [event for row in pending for event in _events_of_a_customer_message(*row)]
         )
 
 
-def _save_counters(conversations: list[Conversation]) -> None:
-    """One UPDATE statement, run for each conversation in one call (prepared once; pipelined on
-    PostgreSQL). Django's bulk_update builds a CASE expression per row and field, which cost a
-    third of a batch's CPU."""
-    meta = Conversation._meta
-    fields = [meta.get_field(name) for name in COUNTERS]
+def _save_fields(rows: list, names: list[str]) -> None:
+    """The named fields of model rows saved by one UPDATE statement run per row in one call
+    (prepared once; pipelined on PostgreSQL). Django's bulk_update builds a CASE expression per
+    row and field, which cost a third of a batch's CPU."""
+    meta = rows[0]._meta
+    fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 (names from the model)
-    rows = [
+    table, key = quote(meta.db_table), quote(meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 (names from the model)
+    values = [
         [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
         + [row.pk]
-        for row in conversations
+        for row in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, values)
+
+
+STATUS_FIELDS = ["status", "status_history", "error_code", "error"]
+
+
+def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line, StatusUpdate]]:
+    """Providers' delivery statuses of our messages, applied together: the messages read once
+    (locked, in id order), moved forward only, the changed ones saved by one statement, one
+    `message:status` event each. Returns the updates whose message is not known (yet)."""
+    found: dict[tuple[int, str], Message] = {}
+    lines = {line.pk for line, _ in updates}
+    for line_id in lines:
+        ids = {update.provider_message_id for line, update in updates if line.pk == line_id}
+        rows = Message.objects.filter(provider_id__in=ids, line_id=line_id).order_by("pk")
+        for message in _locked_messages(rows.select_related("sender_user")):
+            found[(message.line_id, message.provider_id)] = message
+    changed: dict[int, Message] = {}
+    unknown = []
+    for line, update in updates:
+        message = found.get((line.pk, update.provider_message_id))
+        if message is None:
+            unknown.append((line, update))
+        elif status_advanced(
+            message,
+            update.status,
+            at=update.timestamp,
+            error_code=update.error_code,
+            error=update.error_title,
+        ):
+            changed[message.pk] = message
+    if changed:
+        messages = list(changed.values())
+        _save_fields(messages, STATUS_FIELDS)
+        conversations = Conversation.objects.only(
+            "pk", "status", "area_id", "assigned_to_id"
+        ).in_bulk({message.conversation_id for message in messages})
+        events.publish_many(
+            [
+                (
+                    "message:status",
+                    message_item(message),
+                    audience_of(conversations[message.conversation_id]),
+                )
+                for message in messages
+            ]
+        )
+    return unknown
+
+
+def _locked_messages(rows):
+    if connection.features.has_select_for_update_of:
+        return rows.select_for_update(of=("self",))
+    if connection.vendor != "sqlite":
+        return rows.select_for_update()
+    return rows
 
 
 def _events_of_a_customer_message(conversation, message, new_conversation) -> list[tuple]:

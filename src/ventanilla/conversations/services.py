@@ -24,7 +24,6 @@ from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
-from ventanilla.providers.base import StatusUpdate
 from ventanilla.providers.models import Line, Provider
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
@@ -115,19 +114,25 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
 
 
 def status_advance(message: Message, status: str, *, at=None, error_code="", error="") -> bool:
-    """Moves a message's status forward (never back); returns whether it changed."""
+    """Moves a message's status forward (never back) and saves it; returns whether it changed."""
+    fields = status_advanced(message, status, at=at, error_code=error_code, error=error)
+    if fields:
+        message.save(update_fields=fields)
+    return bool(fields)
+
+
+def status_advanced(message: Message, status: str, *, at=None, error_code="", error="") -> list:
+    """`status_advance` in memory only: the fields it changed (none when it would go back)."""
     if status not in STATUS_RANK:
-        return False
+        return []
     current = message.status
     if current == status:
-        return False
+        return []
     if current == DeliveryStatus.READ:
-        return False
+        return []
     if status != DeliveryStatus.FAILED and STATUS_RANK[status] < STATUS_RANK.get(current, 0):
-        return False
-    if current == DeliveryStatus.FAILED and status != DeliveryStatus.FAILED:
-        # a late "delivered"/"read" proves the message arrived after all
-        pass
+        return []
+    # from FAILED, a late "delivered"/"read" proves the message arrived after all: it moves on
     stamp = (at or clock.now()).isoformat()
     entry = {"status": status, "at": stamp}
     if error_code or error:
@@ -138,30 +143,7 @@ def status_advance(message: Message, status: str, *, at=None, error_code="", err
     if status == DeliveryStatus.FAILED:
         message.error_code, message.error = error_code[:20], error[:500]
         fields += ["error_code", "error"]
-    message.save(update_fields=fields)
-    return True
-
-
-def status_apply(*, line: Line, update: StatusUpdate) -> Message | None:
-    """A provider's delivery status for one of our messages; unknown ids are ignored."""
-    with transaction.atomic():
-        message = (
-            Message.objects.select_for_update()
-            .filter(line=line, provider_id=update.provider_message_id)
-            .first()
-        )
-        if message is None:
-            return None
-        changed = status_advance(
-            message,
-            update.status,
-            at=update.timestamp,
-            error_code=update.error_code,
-            error=update.error_title,
-        )
-        if changed:
-            publish_message("message:status", message)
-    return message
+    return fields
 
 
 # --- outbound ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import transaction
 from ventanilla.contacts.services import Sender, contact_for_sender, inbound_sender
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations import tasks
-from ventanilla.conversations.intake import InboundBatch
+from ventanilla.conversations.intake import InboundBatch, statuses_apply
 from ventanilla.conversations.models import EarlyStatus, EventKind
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
@@ -84,16 +84,18 @@ def _store(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict]:
         created = receive_message(batch, line=line, inbound=inbound, sender=sender)
         counts[number]["messages" if created else "duplicates"] += 1
     batch.flush()
+    updates = []
     for number, (line_for, parsed) in enumerate(webhooks):
         for update in parsed.statuses:
             line = line_for(update.line_key)
             if line is None:
                 counts[number]["ignored"] += 1
-                continue
-            apply_status(line=line, update=update)
-            counts[number]["statuses"] += 1
+            else:
+                updates.append((line, update))
+                counts[number]["statuses"] += 1
         for error in parsed.errors:
             log.warning("provider reported an error in a webhook: %s", error)
+    _keep_early(statuses_apply(updates))
     return counts
 
 
@@ -146,14 +148,20 @@ def receive_message(
     return True
 
 
-def apply_status(*, line: Line, update: StatusUpdate) -> None:
-    message = conversations.status_apply(line=line, update=update)
-    if message is None:
-        EarlyStatus.objects.create(
-            line=line,
-            provider_id=update.provider_message_id,
-            status=update.status,
-            error_code=update.error_code[:20],
-            error=update.error_title[:500],
-            at=update.timestamp or clock.now(),
+def _keep_early(updates: list[tuple[Line, StatusUpdate]]) -> None:
+    """Statuses of messages not known yet: a status can overtake the send that learns the
+    message's provider id; the outbox applies them when it does."""
+    if updates:
+        EarlyStatus.objects.bulk_create(
+            [
+                EarlyStatus(
+                    line=line,
+                    provider_id=update.provider_message_id,
+                    status=update.status,
+                    error_code=update.error_code[:20],
+                    error=update.error_title[:500],
+                    at=update.timestamp or clock.now(),
+                )
+                for line, update in updates
+            ]
         )
