@@ -22,6 +22,7 @@ from ventanilla.conversations.models import (
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.services import (
     MAX_TEXT_LENGTH,
+    locked,
     open_key_of,
     open_locked,
     status_advanced,
@@ -182,7 +183,7 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
     for line_id in lines:
         ids = {update.provider_message_id for line, update in updates if line.pk == line_id}
         rows = Message.objects.filter(provider_id__in=ids, line_id=line_id).order_by("pk")
-        for message in _locked_messages(rows.select_related("sender_user")):
+        for message in locked(rows.select_related("sender_user")):
             found[(message.line_id, message.provider_id)] = message
     changed: dict[int, Message] = {}
     unknown = []
@@ -215,14 +216,6 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
             ]
         )
     return unknown
-
-
-def _locked_messages(rows):
-    if connection.features.has_select_for_update_of:
-        return rows.select_for_update(of=("self",))
-    if connection.vendor != "sqlite":
-        return rows.select_for_update()
-    return rows
 
 
 def _events_of_a_customer_message(conversation, message, new_conversation) -> list[tuple]:

@@ -66,15 +66,20 @@ def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -
 # --- inbound -----------------------------------------------------------------------------------
 
 
-def open_locked(rows):
-    """Open conversations with area and assignee, locked until commit so concurrent messages of
-    one conversation update it one after the other."""
-    rows = rows.select_related("area", "assigned_to")
+def locked(rows):
+    """The rows (not the joined ones where the database can tell them apart) locked until
+    commit; SQLite serialises writers anyway."""
     if connection.features.has_select_for_update_of:
         return rows.select_for_update(of=("self",))
     if connection.vendor != "sqlite":  # MariaDB locks the joined rows too; harmless here
         return rows.select_for_update()
     return rows
+
+
+def open_locked(rows):
+    """Open conversations with area and assignee, locked until commit so concurrent messages of
+    one conversation update it one after the other."""
+    return locked(rows.select_related("area", "assigned_to"))
 
 
 def open_key_of(line_id: int, contact_id: int) -> str:
