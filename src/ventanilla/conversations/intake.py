@@ -5,6 +5,8 @@ Up front, one statement each: the known senders' open conversations (locked, wit
 and the provider ids already stored. At `flush`, one statement each: the new messages, the
 conversations' counters and last message, and the live events. Whatever must see the batch's
 messages in the database (the bot's turn, a new sender's full path) flushes first.
+
+Delivery statuses of our messages go the same way (`statuses_apply`). ADR 0016.
 """
 
 from django.db import connection
