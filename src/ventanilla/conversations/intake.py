@@ -1,8 +1,8 @@
 """Customers' messages stored as a batch: what one webhook, or every webhook waiting in a busy
 process, brings in is read and written with a handful of statements, not a handful per message.
 
-Up front, one statement each: the known senders' open conversations (locked, with their contacts)
-and the provider ids already stored. At `flush`, one statement each: the new messages, the
+Up front, one statement each: the senders' contacts, their open conversations (locked) and the
+provider ids already stored. At `flush`, one statement each: the new messages, the
 conversations' counters and last message, and the live events. Whatever must see the batch's
 messages in the database (the bot's turn, a new sender's full path) flushes first.
 
