@@ -271,3 +271,60 @@ def test_import_of_invalid_json_shows_the_error(admin_client):
     assert response.status_code == 422
     assert "alert--error" in response.content.decode()
     assert response.context["report"] is None
+
+
+# --- The contact's conversations --------------------------------------------------------------
+
+
+@pytest.fixture
+def two_conversations(make_user, make_area, make_conversation):
+    """One customer's closed conversation in Ventas and open one in Soporte."""
+    ventas, soporte = make_area("Ventas"), make_area("Soporte")
+    seller = make_user(Role.SALES, areas=[ventas], name="Vera")
+    helper = make_user(Role.SUPPORT, areas=[soporte], name="Sofía")
+    phone = "+5493515558888"
+    closed = make_conversation("closed", area=ventas, assigned_to=seller, phone=phone)
+    active = make_conversation("active", area=soporte, assigned_to=helper, phone=phone)
+    return closed, active, soporte
+
+
+def test_the_contact_page_lists_its_conversations_newest_first(admin_client, two_conversations):
+    closed, active, _ = two_conversations
+
+    body = admin_client.get(f"/contacts/{active.contact_id}/").content.decode()
+
+    assert body.index(f'id="contact-conversation-{active.pk}"') < body.index(
+        f'id="contact-conversation-{closed.pk}"'
+    )
+    assert f'href="/chats/{active.pk}/"' in body
+    assert "Sofía" in body and "Vera" in body
+
+
+def test_a_supervisor_sees_only_the_conversations_of_their_areas(
+    client, make_user, two_conversations
+):
+    closed, active, soporte = two_conversations
+    client.force_login(make_user(Role.SUPERVISOR, areas=[soporte]))
+
+    body = client.get(f"/contacts/{active.contact_id}/").content.decode()
+
+    assert f'id="contact-conversation-{active.pk}"' in body
+    assert f'id="contact-conversation-{closed.pk}"' not in body
+    assert "Vera" not in body
+
+
+def test_the_contact_page_reads_the_same_whatever_the_conversations(
+    admin_client, make_user, make_conversation, django_assert_max_num_queries
+):
+    phone, agent = "+5493515559999", make_user(Role.SUPPORT)
+    for _ in range(3):
+        make_conversation("closed", phone=phone, assigned_to=agent)
+    contact_id = make_conversation("bot", phone=phone).contact_id
+
+    with django_assert_max_num_queries(8) as captured:
+        assert admin_client.get(f"/contacts/{contact_id}/").status_code == 200
+    few = len(captured)
+    for _ in range(4):
+        make_conversation("closed", phone=phone, assigned_to=agent)
+    with django_assert_max_num_queries(few):
+        assert admin_client.get(f"/contacts/{contact_id}/").status_code == 200

@@ -49,6 +49,20 @@ def conversation_list(
     return conversations
 
 
+CONTACT_CONVERSATIONS_SHOWN = 20
+
+
+def contact_conversation_list(*, user: User, contact_id: int) -> QuerySet[Conversation]:
+    """The contact's conversations that `user` may see, unordered."""
+    return conversation_list(user=user).filter(contact_id=contact_id)
+
+
+def contact_conversations_latest(*, user: User, contact_id: int) -> list[Conversation]:
+    """The contact's latest conversations that `user` may see, newest first."""
+    rows = contact_conversation_list(user=user, contact_id=contact_id)
+    return list(rows.order_by("-created_at", "-id")[:CONTACT_CONVERSATIONS_SHOWN])
+
+
 def conversation_get(*, user: User, conversation_id: int) -> Conversation:
     """The conversation if `user` may see it; 404 otherwise (its existence is not revealed)."""
     conversations = _base().filter(visible_filter(Viewer.of(user)))

@@ -20,6 +20,7 @@ from ventanilla.accounts import selectors as account_selectors
 from ventanilla.accounts.models import Role
 from ventanilla.contacts import importing, services
 from ventanilla.conversations import contact_selectors
+from ventanilla.conversations import selectors as conversation_selectors
 from ventanilla.core.errors import Conflict, DomainError, InvalidInput
 from ventanilla.web.contact_forms import ContactForm, ContactImportForm
 from ventanilla.web.forms import add_service_errors
@@ -109,7 +110,14 @@ def contact_edit(request, contact_id: int):
             messages.success(request, _("Contacto «%(name)s» guardado.") % {"name": contact.name})
             return redirect("contacts")
     status = 422 if form.errors else 200
-    context = {"section": SECTION, "form": form, "editing": contact}
+    context = {
+        "section": SECTION,
+        "form": form,
+        "editing": contact,
+        "conversations": conversation_selectors.contact_conversations_latest(
+            user=request.user, contact_id=contact.pk
+        ),
+    }
     return render(request, "web/contacts/form.html", context, status=status)
 
 

@@ -279,6 +279,6 @@ def merge_contacts(request, contact_id: int, payload: MergeIn):
 def list_contact_conversations(request, contact_id: int, page: Query[PageQuery]):
     """The contact's conversations the caller may see, newest first."""
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
-    conversations = selectors.conversation_list(user=request.auth).filter(contact_id=contact.pk)
+    conversations = selectors.contact_conversation_list(user=request.auth, contact_id=contact.pk)
     items, next_cursor = keyset_page(conversations, ordering=("-created_at", "-id"), page=page)
     return {"items": [conversation_item(c) for c in items], "next": next_cursor}
