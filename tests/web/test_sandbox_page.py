@@ -213,6 +213,37 @@ def test_a_reply_from_the_desk_shows_on_the_thread(signed_in, operator):
     assert 'class="tick tick--queued" role="img" aria-label="En cola"' in html
 
 
+def test_the_phone_reads_what_it_shows_and_the_agent_sees_the_ticks_move(signed_in, operator):
+    from ventanilla.conversations import outbox
+    from ventanilla.core.models import LiveEvent
+
+    # given an agent's reply the sandbox line has sent
+    conversation = _conversation_with("Necesito ayuda")
+    reply = message_queue_outbound(
+        conversation=conversation, sender_type="agent", sender_user=operator, text="Hola"
+    )
+    outbox.deliver(reply.pk)
+    reply.refresh_from_db()
+    assert reply.status == "sent"
+    # when the phone, its chat open, polls its thread
+    html = signed_in.get("/sandbox/thread/", {"phone": PHONE}).content.decode()
+    # then the reply was delivered and read, as a real phone's receipts say, and consoles hear it
+    reply.refresh_from_db()
+    assert [step["status"] for step in reply.status_history] == [
+        "queued",
+        "sent",
+        "delivered",
+        "read",
+    ]
+    assert 'class="tick tick--read"' in html
+    event = LiveEvent.objects.filter(name="message:status").latest("pk")
+    assert (event.data["id"], event.data["status"]) == (reply.pk, "read")
+    # and polling again changes nothing
+    signed_in.get("/sandbox/thread/", {"phone": PHONE})
+    reply.refresh_from_db()
+    assert len(reply.status_history) == 4
+
+
 def test_the_thread_is_the_same_for_every_way_of_typing_the_number(signed_in):
     # given a customer who wrote from +54 9 351 555-0001
     _conversation_with("hola")

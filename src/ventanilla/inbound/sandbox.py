@@ -4,11 +4,11 @@ from django.utils.translation import gettext as _
 
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone
-from ventanilla.conversations.models import Direction, Message
+from ventanilla.conversations.models import DeliveryStatus, Direction, Message
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.inbound import pipeline
-from ventanilla.providers.base import InboundMessage, ParsedWebhook
+from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
 from ventanilla.providers.models import Line, LineState, Provider
 from ventanilla.providers.services import line_default
 
@@ -44,6 +44,30 @@ def customer_writes(*, phone: str, name: str, text: str, message_id: str) -> Mes
     )
     pipeline.receive(line_for=lambda key: line, parsed=ParsedWebhook(messages=[inbound]))
     return Message.objects.get(line=line, provider_id=inbound.provider_message_id)
+
+
+def customer_sees(*, phone: str) -> None:
+    """The simulated phone shows its chat: the desk's messages sent to it are reported delivered
+    and read, through the same status path as a real line's receipts, so the agent's ticks move
+    as they would with a real customer."""
+    line = sandbox_line()
+    e164 = canonical_phone(phone)
+    if e164 is None:
+        return
+    unseen = Message.objects.filter(
+        line=line,
+        conversation__contact__phone=e164[0],
+        direction=Direction.OUT,
+        status__in=[DeliveryStatus.SENT, DeliveryStatus.DELIVERED],
+    ).values_list("provider_id", flat=True)[:500]
+    receipts = [
+        StatusUpdate(provider_message_id=provider_id, status=status, timestamp=clock.now())
+        for status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ)
+        for provider_id in unseen
+        if provider_id
+    ]
+    if receipts:
+        pipeline.receive(line_for=lambda key: line, parsed=ParsedWebhook(statuses=receipts))
 
 
 def customer_received(*, phone: str) -> list[dict]:

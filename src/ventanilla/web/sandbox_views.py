@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.conversations.models import Direction, Message
 from ventanilla.core.errors import InvalidInput
-from ventanilla.inbound.sandbox import customer_writes, sandbox_line
+from ventanilla.inbound.sandbox import customer_sees, customer_writes, sandbox_line
 from ventanilla.web.forms import ConsoleForm
 
 DEFAULT_PHONE = "+54 9 351 555-0001"
@@ -184,6 +184,7 @@ def _context(form: SandboxMessageForm, phone: str) -> dict:
 def sandbox_page(request: HttpRequest):
     if request.method == "GET":
         phone = request.GET.get("phone", "").strip()[:40] or DEFAULT_PHONE
+        customer_sees(phone=phone)
         form = SandboxMessageForm(initial={"phone": phone})
         return render(request, "web/sandbox/page.html", _context(form, phone))
 
@@ -215,6 +216,7 @@ def sandbox_page(request: HttpRequest):
 @login_required
 @require_GET
 def sandbox_thread_part(request: HttpRequest):
-    """The thread alone, for the phone's polling."""
+    """The thread alone, for the phone's polling (the phone, chat open, reads what came)."""
     phone = request.GET.get("phone", "")[:40]
+    customer_sees(phone=phone)
     return render(request, "web/sandbox/_thread.html", {"thread": sandbox_thread(phone=phone)})
