@@ -48,3 +48,45 @@ def test_the_same_message_ten_times_at_once(sandbox_line):
     assert errors == []
     assert Message.objects.count() == 1
     assert Conversation.objects.get().unread_count == 1
+
+
+def _from(phone: str, message_id: str) -> InboundMessage:
+    return InboundMessage(
+        provider_message_id=message_id,
+        from_phone=phone,
+        from_user_id="",
+        profile_name="Cliente",
+        type="text",
+        text=message_id,
+    )
+
+
+@needs_a_server_database
+def test_batches_over_the_same_conversations_at_once_lose_no_count(sandbox_line):
+    phones = [f"549351556{n:04d}" for n in range(5)]
+    for phone in phones:  # known customers with open conversations
+        parsed = ParsedWebhook(messages=[_from(phone, f"wamid.first.{phone}")])
+        pipeline.receive(line_for=lambda key: sandbox_line, parsed=parsed)
+
+    def deliver(index):
+        # each worker stores a batch touching every conversation, in its own order
+        mine = phones[index % 5 :] + phones[: index % 5]
+        webhooks = [
+            (
+                lambda key: sandbox_line,
+                ParsedWebhook(messages=[_from(phone, f"wamid.w{index}.{number}")]),
+            )
+            for number, phone in enumerate(mine * 2)
+        ]
+        return pipeline.receive_many(webhooks)
+
+    results, errors = run_at_once(8, deliver)
+
+    assert errors == []
+    assert all(not isinstance(r, Exception) for batch in results for r in batch), results
+    assert Message.objects.count() == 5 + 8 * 10
+    for conversation in Conversation.objects.all():
+        stored = conversation.messages.count()
+        assert stored == 1 + 8 * 2
+        assert conversation.unread_count == stored
+        assert conversation.last_message_id == conversation.messages.latest("pk").pk
