@@ -36,6 +36,18 @@ APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "555000111"
 
 
+# the benchmarks' Cloud API line: nothing may leave this machine, so replies, if any, go to a
+# closed local port
+CLOUD_LINE_ENV = {
+    "LOG_LEVEL": "WARNING",
+    "WHATSAPP_PROVIDER": "cloud",
+    "WHATSAPP_CLOUD_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+    "WHATSAPP_CLOUD_ACCESS_TOKEN": "unused",
+    "WHATSAPP_CLOUD_API_URL": "http://127.0.0.1:9",
+    "WHATSAPP_CLOUD_APP_SECRET": APP_SECRET,
+}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -98,13 +110,7 @@ class Server:
             VENTANILLA_DATA_DIR=self.data_dir,
             HOST="127.0.0.1",
             PORT=str(self.port),
-            LOG_LEVEL="WARNING",
-            WHATSAPP_PROVIDER="cloud",
-            WHATSAPP_CLOUD_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-            WHATSAPP_CLOUD_ACCESS_TOKEN="unused",
-            # nothing may leave this machine: replies, if any, go to a closed local port
-            WHATSAPP_CLOUD_API_URL="http://127.0.0.1:9",
-            WHATSAPP_CLOUD_APP_SECRET=APP_SECRET,
+            **CLOUD_LINE_ENV,
             VENTANILLA_ADMIN_USERNAME="bench",
             VENTANILLA_ADMIN_PASSWORD="Bench-Password-2026",
             WEB_CONCURRENCY=str(args.workers),

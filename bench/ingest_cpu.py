@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import APP_SECRET, PHONE_NUMBER_ID, signature, webhook  # noqa: E402
+from ingest import CLOUD_LINE_ENV, PHONE_NUMBER_ID, signature, webhook  # noqa: E402
 
 
 def setup_django(database_url: str, redis_url: str) -> None:
@@ -34,14 +34,7 @@ def setup_django(database_url: str, redis_url: str) -> None:
         os.environ["DATABASE_URL"] = database_url
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
-    os.environ.update(
-        WHATSAPP_PROVIDER="cloud",
-        WHATSAPP_CLOUD_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-        WHATSAPP_CLOUD_ACCESS_TOKEN="unused",
-        WHATSAPP_CLOUD_API_URL="http://127.0.0.1:9",
-        WHATSAPP_CLOUD_APP_SECRET=APP_SECRET,
-        LOG_LEVEL="WARNING",
-    )
+    os.environ.update(CLOUD_LINE_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.config.settings")
     sys.path.insert(0, str(ROOT / "src"))
     import django

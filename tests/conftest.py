@@ -91,8 +91,25 @@ def make_user(db):
 
 
 @pytest.fixture
+def soporte(make_area):
+    return make_area("Soporte")
+
+
+@pytest.fixture
+def ventas(make_area):
+    return make_area("Ventas")
+
+
+@pytest.fixture
 def admin(make_user):
     return make_user(Role.ADMIN, username="boss", name="La Jefa")
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    """Django's test client signed in as the admin (the console's screens)."""
+    client.force_login(admin)
+    return client
 
 
 @pytest.fixture

@@ -4,16 +4,6 @@ from tests.flows.samples import demo_flow
 
 
 @pytest.fixture
-def soporte(make_area):
-    return make_area("Soporte")
-
-
-@pytest.fixture
-def ventas(make_area):
-    return make_area("Ventas")
-
-
-@pytest.fixture
 def flow_data(soporte, ventas):
     """`flow_data(**changes)`: the demo flow as the API takes it."""
 

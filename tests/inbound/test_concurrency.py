@@ -11,11 +11,11 @@ from ventanilla.providers.base import InboundMessage, ParsedWebhook
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _inbound(message_id: str) -> InboundMessage:
+def _inbound(message_id: str, *, phone="5493515559999", user_id="AR.999") -> InboundMessage:
     return InboundMessage(
         provider_message_id=message_id,
-        from_phone="5493515559999",
-        from_user_id="AR.999",
+        from_phone=phone,
+        from_user_id=user_id,
         profile_name="Nuevo",
         type="text",
         text=message_id,
@@ -51,14 +51,7 @@ def test_the_same_message_ten_times_at_once(sandbox_line):
 
 
 def _from(phone: str, message_id: str) -> InboundMessage:
-    return InboundMessage(
-        provider_message_id=message_id,
-        from_phone=phone,
-        from_user_id="",
-        profile_name="Cliente",
-        type="text",
-        text=message_id,
-    )
+    return _inbound(message_id, phone=phone, user_id="")
 
 
 @needs_a_server_database

@@ -32,16 +32,6 @@ def _give(make_conversation, agent, count, area):
         make_conversation("active", area=area, assigned_to=agent)
 
 
-@pytest.fixture
-def soporte(make_area):
-    return make_area("Soporte")
-
-
-@pytest.fixture
-def ventas(make_area):
-    return make_area("Ventas")
-
-
 # --- the pick -----------------------------------------------------------------------------------
 
 

@@ -36,16 +36,6 @@ def _signed_in(user) -> Client:
 
 
 @pytest.fixture
-def soporte(make_area):
-    return make_area("Soporte")
-
-
-@pytest.fixture
-def ventas(make_area):
-    return make_area("Ventas")
-
-
-@pytest.fixture
 def agent(make_user, soporte):
     return make_user(Role.SUPPORT, username="sofia", name="Sofía", areas=[soporte])
 

@@ -15,12 +15,6 @@ IMPORT_CSV = (
 )
 
 
-@pytest.fixture
-def admin_client(client, admin):
-    client.force_login(admin)
-    return client
-
-
 # --- Roles -----------------------------------------------------------------------------------
 
 

@@ -17,22 +17,6 @@ from ventanilla.flows.models import Flow, Node
 
 
 @pytest.fixture
-def admin_client(client, admin):
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
-def soporte(make_area):
-    return make_area("Soporte")
-
-
-@pytest.fixture
-def ventas(make_area):
-    return make_area("Ventas")
-
-
-@pytest.fixture
 def demo(soporte, ventas):
     """The demo menu flow (every node type), saved through the service."""
     return services.flow_create(data=demo_flow(soporte.pk, ventas.pk))

@@ -9,12 +9,6 @@ from ventanilla.schedules import services
 from ventanilla.schedules.models import WorkingHour
 
 
-@pytest.fixture
-def admin_client(client, admin):
-    client.force_login(admin)
-    return client
-
-
 def _window(area, days=(1, 2, 3, 4, 5), start="09:00", end="18:00", message=""):
     return services.working_hour_create(
         area_id=area.pk, days=list(days), start_time=start, end_time=end, message=message

@@ -20,12 +20,6 @@ from ventanilla.schedules.selectors import auto_close_get
 ENV_MESSAGE = "Cerramos esta conversación por inactividad. Escribinos cuando quieras."
 
 
-@pytest.fixture
-def admin_client(client, admin):
-    client.force_login(admin)
-    return client
-
-
 def _line_post(line, **values):
     return {f"line-{line.pk}-{field}": value for field, value in values.items()}
 

@@ -58,10 +58,13 @@ class InboundBatch:
         self._open: dict[tuple, Conversation] = {}
         self._stored: set[tuple[int, str]] = set()
         self._pending: list[tuple[Conversation, Message, bool]] = []
-        lines = {line.pk: line for line, _, _ in arrivals}
-        for line in lines.values():
-            mine = [(sender, provider_id) for at, sender, provider_id in arrivals if at == line]
-            self._read(line, [sender for sender, _ in mine], [pid for _, pid in mine])
+        by_line: dict[int, tuple[Line, list[Sender], list[str]]] = {}
+        for line, sender, provider_id in arrivals:
+            _, senders, provider_ids = by_line.setdefault(line.pk, (line, [], []))
+            senders.append(sender)
+            provider_ids.append(provider_id)
+        for line, senders, provider_ids in by_line.values():
+            self._read(line, senders, provider_ids)
 
     def _read(self, line: Line, senders: list[Sender], provider_ids: list[str]) -> None:
         # by the contacts' and the conversations' unique keys: plans that stay right on a busy

@@ -126,7 +126,9 @@ def status_advance(message: Message, status: str, *, at=None, error_code="", err
     return bool(fields)
 
 
-def status_advanced(message: Message, status: str, *, at=None, error_code="", error="") -> list:
+def status_advanced(
+    message: Message, status: str, *, at=None, error_code="", error=""
+) -> list[str]:
     """`status_advance` in memory only: the fields it changed (none when it would go back)."""
     if status not in STATUS_RANK:
         return []

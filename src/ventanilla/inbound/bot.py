@@ -6,6 +6,7 @@ in the webhook's transaction, so the customer's message and the bot's answer are
 """
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -24,7 +25,7 @@ MAX_BUTTONS = 3
 
 
 def on_customer_message(
-    conversation: Conversation, message, *, new_conversation: bool, before_writing=None
+    conversation: Conversation, message, *, new_conversation: bool, before_writing: Callable
 ) -> None:
     """The bot's answer, unless the line is paused, a person has the conversation or no flow
     applies. Deciding reads flows from memory; only carrying out writes, after
@@ -38,8 +39,7 @@ def on_customer_message(
         return
     if turn is None:
         return
-    if before_writing is not None:
-        before_writing()  # not guarded: the customer's message must be stored or fail loudly
+    before_writing()  # not guarded: the customer's message must be stored or fail loudly
     try:
         with transaction.atomic():  # a failing bot must not lose the customer's message
             _remember(conversation, *turn)
