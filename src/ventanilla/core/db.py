@@ -4,7 +4,7 @@ import random
 import time
 from functools import wraps
 
-from django.db import IntegrityError, OperationalError, connection
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock (PostgreSQL)
 RETRYABLE_MYSQL_CODES = {1213, 1205}  # deadlock, lock wait timeout (MariaDB/MySQL)
@@ -18,6 +18,16 @@ def is_transient(error: OperationalError) -> bool:
     if isinstance(code, int) and code in RETRYABLE_MYSQL_CODES:
         return True
     return "database is locked" in str(error)
+
+
+def database_unusable(error: Exception) -> bool:
+    """Whether `error` must end the whole transaction: the connection broke, the database broke a
+    deadlock (the outermost transaction retries), or rolling back to a savepoint failed so Django
+    marked the transaction for rollback. Swallowing such an error would let the outer `atomic()`
+    roll back without raising, and a webhook be answered 200 for nothing stored."""
+    if isinstance(error, InterfaceError | OperationalError):
+        return True
+    return connection.in_atomic_block and transaction.get_rollback()
 
 
 def retry_transient(attempts: int = 5, *, integrity_errors: bool = False):

@@ -14,6 +14,7 @@ from ventanilla.accounts.models import Area
 from ventanilla.contacts.services import contact_update
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, MessageType, SenderType, Status
+from ventanilla.core.db import database_unusable
 from ventanilla.core.errors import DomainError
 from ventanilla.flows import engine, selectors
 from ventanilla.providers.models import Provider
@@ -34,7 +35,9 @@ def on_customer_message(
         return
     try:
         turn = _decide(conversation, message, new_conversation=new_conversation)
-    except Exception:
+    except Exception as error:
+        if database_unusable(error):
+            raise
         log.exception("the bot failed on conversation %s; the message is stored", conversation.pk)
         return
     if turn is None:
@@ -44,7 +47,9 @@ def on_customer_message(
         with transaction.atomic():  # a failing bot must not lose the customer's message
             _remember(conversation, *turn)
             _carry_out(conversation, turn[1])
-    except Exception:
+    except Exception as error:
+        if database_unusable(error):
+            raise  # the webhook's transaction is lost too: the provider must retry it
         log.exception("the bot failed on conversation %s; the message is stored", conversation.pk)
 
 

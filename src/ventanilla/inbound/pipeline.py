@@ -4,7 +4,7 @@ the bot, and live events after commit. The only place that knows the full order.
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from ventanilla.contacts.services import Sender, contact_for_sender, inbound_sender
 from ventanilla.conversations import services as conversations
@@ -96,6 +96,8 @@ def _store(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict]:
         for error in parsed.errors:
             log.warning("provider reported an error in a webhook: %s", error)
     _keep_early(statuses_apply(updates))
+    if transaction.get_rollback():  # a swallowed error doomed the transaction: say so, never 200
+        raise DatabaseError("the webhook's transaction was marked for rollback")
     return counts
 
 
