@@ -19,6 +19,13 @@ from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdat
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _sweep_stands_in_for_scheduled_retries(settings):
+    # Huey's immediate mode keeps a scheduled retry to itself: here the sweep sends what is due
+    # at once, as it does for a reply whose job was lost
+    settings.OUTBOX_REQUEUE_SECONDS = 0
+
+
 @pytest.fixture
 def chat(cloud_line, admin):
     inbound = InboundMessage(

@@ -226,6 +226,12 @@ else:
 # --- Jobs (Huey) ----------------------------------------------------------------------------
 
 SCHEDULER_INTERVAL_SECONDS = env_number("SCHEDULER_INTERVAL_SECONDS", 60)
+# The outbox (docs/adr/0017): how long a claimed send may take before its outcome is unknown; how
+# long then to wait for WhatsApp's status of a tagged send before sending it again; how long a
+# queued reply waits for its job before the sweep enqueues another.
+OUTBOX_CLAIM_SECONDS = env_number("OUTBOX_CLAIM_SECONDS", 120)
+OUTBOX_UNKNOWN_OUTCOME_SECONDS = env_number("OUTBOX_UNKNOWN_OUTCOME_SECONDS", 300)
+OUTBOX_REQUEUE_SECONDS = env_number("OUTBOX_REQUEUE_SECONDS", 30)
 
 if REDIS_URL:
     HUEY = {

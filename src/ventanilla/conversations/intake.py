@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.services import Sender, teaches_nothing_new
+from ventanilla.conversations import outbox
 from ventanilla.conversations.models import (
     Conversation,
     DeliveryStatus,
@@ -177,6 +178,38 @@ def _save_fields(rows: list, names: list[str]) -> None:
 
 
 STATUS_FIELDS = ["status", "status_history", "error_code", "error"]
+SETTLED_FIELDS = [*STATUS_FIELDS, "provider_id", "claimed_until"]
+
+
+def _unsettled_by_reference(updates, found) -> dict[tuple[int, str], Message]:
+    """Our messages whose send's outcome was lost (no provider id recorded), by the reference the
+    provider echoed in a status of theirs: one read, only when such statuses arrive."""
+    wanted = {
+        (line.pk, update.reference): outbox.message_id_of(update.reference)
+        for line, update in updates
+        if update.reference and (line.pk, update.provider_message_id) not in found
+    }
+    ids = {message_id for message_id in wanted.values() if message_id is not None}
+    if not ids:
+        return {}
+    rows = Message.objects.filter(
+        pk__in=ids, provider_id__isnull=True, direction=Direction.OUT
+    ).order_by("pk")
+    messages = {message.pk: message for message in locked(rows.select_related("sender_user"))}
+    return {
+        (line_id, reference): messages[message_id]
+        for (line_id, reference), message_id in wanted.items()
+        if message_id in messages and messages[message_id].line_id == line_id
+    }
+
+
+def _settle(message: Message, provider_id: str) -> None:
+    """A send whose outcome was lost, proved accepted by the status that names it."""
+    message.provider_id = provider_id
+    message.claimed_until = None
+    if message.status in outbox.UNSETTLED:
+        message.status = DeliveryStatus.QUEUED  # so "sent" is a forward step from here
+    status_advanced(message, DeliveryStatus.SENT)
 
 
 def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line, StatusUpdate]]:
@@ -192,8 +225,13 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
             found[(message.line_id, message.provider_id)] = message
     changed: dict[int, Message] = {}
     unknown = []
+    by_reference = _unsettled_by_reference(updates, found)
     for line, update in updates:
         message = found.get((line.pk, update.provider_message_id))
+        if message is None and (message := by_reference.get((line.pk, update.reference))):
+            _settle(message, update.provider_message_id)
+            found[(line.pk, update.provider_message_id)] = message
+            changed[message.pk] = message
         if message is None:
             unknown.append((line, update))
         elif status_advanced(
@@ -206,7 +244,7 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
             changed[message.pk] = message
     if changed:
         messages = list(changed.values())
-        _save_fields(messages, STATUS_FIELDS)
+        _save_fields(messages, SETTLED_FIELDS if by_reference else STATUS_FIELDS)
         conversations = Conversation.objects.only(
             "pk", "status", "area_id", "assigned_to_id"
         ).in_bulk({message.conversation_id for message in messages})

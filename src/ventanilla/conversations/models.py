@@ -179,6 +179,7 @@ class Message(models.Model):
     error = models.CharField(max_length=500, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # sending: until when the sender has it; queued: until when the job the sweep enqueued has it
     claimed_until = models.DateTimeField(null=True, blank=True)
     provider_timestamp = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()

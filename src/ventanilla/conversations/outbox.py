@@ -3,29 +3,48 @@
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 
 from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
 from ventanilla.conversations.services import publish_message, status_advance
 from ventanilla.core import clock
+from ventanilla.core.db import until_stored
+from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
-from ventanilla.providers.registry import provider_for
+from ventanilla.providers.registry import echoes_send_reference, provider_for
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-CLAIM = timedelta(seconds=120)
 RETRY_BASE_SECONDS = 2
 RETRY_MAX_SECONDS = 300
+REFERENCE_PREFIX = "ventanilla-message:"
 
 
 def retry_delay(attempts: int, asked: float | None = None) -> float:
     if asked is not None:
         return max(0.0, float(asked))
     return float(min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=float(getattr(settings, name)))
+
+
+def reference_of(message_id: int) -> str:
+    """What a send is tagged with, for providers that echo it in the send's statuses."""
+    return f"{REFERENCE_PREFIX}{message_id}"
+
+
+def message_id_of(reference: str) -> int | None:
+    number = (
+        reference.removeprefix(REFERENCE_PREFIX) if reference.startswith(REFERENCE_PREFIX) else ""
+    )
+    return int(number) if number.isdigit() else None
 
 
 def _claim(message_id: int) -> bool:
@@ -36,7 +55,9 @@ def _claim(message_id: int) -> bool:
         Message.objects.filter(pk=message_id, status=DeliveryStatus.QUEUED)
         .filter(due)
         .update(
-            status=DeliveryStatus.SENDING, claimed_until=now + CLAIM, attempts=F("attempts") + 1
+            status=DeliveryStatus.SENDING,
+            claimed_until=now + _seconds("OUTBOX_CLAIM_SECONDS"),
+            attempts=F("attempts") + 1,
         )
     )
 
@@ -61,32 +82,87 @@ def _outbound(message: Message) -> OutboundMessage:
         payload=message.payload,
         media=media,
         reply_to_provider_id=message.reply_to_provider_id,
+        reference=reference_of(message.pk),
     )
 
 
 def deliver(message_id: int) -> float | None:
-    """Sends one queued message. Returns the delay before the next try when one is due."""
+    """Sends one queued message. Returns the delay before the next try when one is due.
+
+    What happens after the claim is recorded whatever the database does meanwhile (within the
+    claim): a claim whose send never started is released, and a send WhatsApp accepted is
+    recorded as sent until that sticks."""
     if not _claim(message_id):
         return None
-    message = Message.objects.select_related("conversation__contact", "line").get(pk=message_id)
+    keep_trying = float(settings.OUTBOX_CLAIM_SECONDS)
     try:
-        result = provider_for(message.line).send(_outbound(message))
+        message = Message.objects.select_related("conversation__contact", "line").get(pk=message_id)
+        outbound, provider = _outbound(message), provider_for(message.line)
+    except DatabaseError:
+        until_stored(lambda: _release(message_id), seconds=keep_trying, what="releasing a claim")
+        raise
+    except Exception as error:  # e.g. its stored file is gone: trying again will not help
+        log.exception("preparing message %s", message_id)
+        failure = SendError(f"Could not prepare the message: {error}", retryable=False)
+        return until_stored(
+            lambda: _failed(message_id, failure), seconds=keep_trying, what="recording a failure"
+        )
+    try:
+        result = provider.send(outbound)
     except SendError as error:
-        return _failed(message, error)
+        failure = error
     except Exception as error:  # a bug in a provider client must not leave the row claimed
         log.exception("sending message %s", message_id)
-        return _failed(message, SendError(f"Unexpected error: {error}", retryable=True))
-    _sent(message, result.provider_message_id)
-    return None
+        failure = SendError(f"Unexpected error: {error}", retryable=True)
+    else:
+        until_stored(
+            lambda: _sent(message_id, result.provider_message_id),
+            seconds=keep_trying,
+            what=f"recording message {message_id} as sent",
+        )
+        return None
+    return until_stored(
+        lambda: _failed(message_id, failure),
+        seconds=keep_trying,
+        what=f"recording the failed send of message {message_id}",
+    )
 
 
-def _sent(message: Message, provider_id: str) -> None:
+def _release(message_id: int) -> None:
+    """Gives back a claim whose send never started, and asks for a job to send it."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message.pk)
+        released = Message.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.QUEUED, claimed_until=None, attempts=F("attempts") - 1
+        )
+        if released:
+            _enqueue_send(message_id)
+
+
+def _enqueue_send(message_id: int) -> None:
+    from ventanilla.conversations import tasks  # the job module imports this one
+
+    enqueue_after_commit(lambda: tasks.send_message(message_id), what="sending a message")
+
+
+def _sent(message_id: int, provider_id: str) -> None:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.provider_id and message.provider_id != provider_id:
+            # settled meanwhile by the status of an earlier send of it: the customer has it twice
+            log.warning(
+                "message %s was sent twice (%s, then %s)",
+                message_id,
+                message.provider_id,
+                provider_id,
+            )
+            return
         message.provider_id = provider_id
         message.claimed_until = None
-        message.status = DeliveryStatus.QUEUED  # so "sent" is a forward step from here
-        message.save(update_fields=["provider_id", "claimed_until", "status"])
+        fields = ["provider_id", "claimed_until"]
+        if message.status in UNSETTLED:
+            message.status = DeliveryStatus.QUEUED  # so "sent" is a forward step from here
+            fields.append("status")
+        message.save(update_fields=fields)
         status_advance(message, DeliveryStatus.SENT)
         for early in EarlyStatus.objects.filter(line_id=message.line_id, provider_id=provider_id):
             status_advance(
@@ -96,9 +172,15 @@ def _sent(message: Message, provider_id: str) -> None:
         publish_message("message:status", message)
 
 
-def _failed(message: Message, error: SendError) -> float | None:
+# a send of these may have reached the customer: proof that it did moves them to "sent"
+UNSETTLED = {DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.FAILED}
+
+
+def _failed(message_id: int, error: SendError) -> float | None:
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message.pk)
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.status != DeliveryStatus.SENDING:
+            return None  # settled meanwhile (a status of this send, or a lapsed claim)
         message.claimed_until = None
         if error.retryable and message.attempts < MAX_ATTEMPTS:
             delay = retry_delay(message.attempts, error.retry_after)
@@ -114,41 +196,67 @@ def _failed(message: Message, error: SendError) -> float | None:
     return None
 
 
-def due_for_sending(limit: int = 500) -> list[int]:
-    """Queued rows whose job was lost or whose retry time has come (the sweep re-enqueues them)."""
+def requeue_lost_jobs(limit: int = 500) -> list[int]:
+    """Queued rows that are due and have waited OUTBOX_REQUEUE_SECONDS past that without being
+    claimed: their job was lost (the queue was down, or a worker died holding it). Each is marked
+    so that the next sweeps leave it alone for as long again; returns their ids to enqueue."""
     now = clock.now()
-    return list(
-        Message.objects.filter(status=DeliveryStatus.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    grace = _seconds("OUTBOX_REQUEUE_SECONDS")
+    waited = now - grace
+    lost = list(
+        Message.objects.filter(status=DeliveryStatus.QUEUED, created_at__lte=waited)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=waited))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+    if lost:
+        Message.objects.filter(pk__in=lost).update(claimed_until=now + grace)
+    return lost
 
 
-def abandon_stale_claims() -> int:
-    """Rows claimed by a process that died mid-send: the provider may have taken them, so they
-    are marked failed (the agent can resend) rather than sent a second time."""
-    stale = list(
-        Message.objects.filter(
-            status=DeliveryStatus.SENDING, claimed_until__lt=clock.now()
-        ).values_list("pk", flat=True)[:500]
+def settle_lapsed_claims() -> int:
+    """Rows whose claim lapsed: the process died mid-send, so WhatsApp may have the message. A
+    send tagged with our reference is settled by its status when one arrives (intake), and sent
+    again when none has arrived OUTBOX_UNKNOWN_OUTCOME_SECONDS after the claim lapsed. Other
+    providers echo nothing to settle it by, so those rows fail visibly (the agent can resend)
+    rather than risk a silent duplicate. Returns how many rows were requeued or failed."""
+    now = clock.now()
+    lapsed = list(
+        Message.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=now)
+        .select_related("line")
+        .order_by("pk")[:500]
     )
-    for message_id in stale:
+    settled = 0
+    wait = _seconds("OUTBOX_UNKNOWN_OUTCOME_SECONDS")
+    for candidate in lapsed:
+        tagged = echoes_send_reference(candidate.line)
+        if tagged and candidate.claimed_until + wait > now:
+            continue  # WhatsApp's status of the send may still come
         with transaction.atomic():
-            message = Message.objects.select_for_update().get(pk=message_id)
-            if message.status != DeliveryStatus.SENDING:
+            message = Message.objects.select_for_update().get(pk=candidate.pk)
+            if message.status != DeliveryStatus.SENDING or message.claimed_until != (
+                candidate.claimed_until
+            ):
                 continue
-            message.status = DeliveryStatus.QUEUED
             message.claimed_until = None
-            message.save(update_fields=["status", "claimed_until"])
-            status_advance(
-                message,
-                DeliveryStatus.FAILED,
-                error="Send outcome unknown (the worker stopped while sending); not retried "
-                "to avoid a duplicate.",
-            )
-            publish_message("message:status", message)
-    return len(stale)
+            message.status = DeliveryStatus.QUEUED
+            if tagged:
+                message.next_attempt_at = now
+                message.error = "Send outcome unknown and no status from WhatsApp: sent again."
+                message.save(update_fields=["status", "claimed_until", "next_attempt_at", "error"])
+                _enqueue_send(message.pk)
+            else:
+                message.save(update_fields=["status", "claimed_until"])
+                status_advance(
+                    message,
+                    DeliveryStatus.FAILED,
+                    error="Send outcome unknown (the worker stopped while sending); not retried "
+                    "to avoid a duplicate.",
+                )
+                publish_message("message:status", message)
+        settled += 1
+    return settled
 
 
 def fetch_inbound_media(message_id: int) -> None:

@@ -24,6 +24,7 @@ from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.providers.models import Line, Provider
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
@@ -213,7 +214,7 @@ def message_queue_outbound(
     publish_message("message:new", message)
     from ventanilla.conversations import tasks  # the job module imports these services
 
-    transaction.on_commit(lambda: tasks.send_message(message.pk))
+    enqueue_after_commit(lambda: tasks.send_message(message.pk), what="sending a message")
     return message
 
 

@@ -1,17 +1,24 @@
 """Huey jobs of the messaging core (found by Huey's autodiscovery of `tasks` modules)."""
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from ventanilla.conversations import outbox
 from ventanilla.providers.base import SendError
 
+log = logging.getLogger(__name__)
+
 
 @db_task()
 def send_message(message_id: int) -> None:
     delay = outbox.deliver(message_id)
     if delay is not None:
-        send_message.schedule((message_id,), delay=delay)
+        try:
+            send_message.schedule((message_id,), delay=delay)
+        except Exception as error:  # the queue is down: the sweep enqueues the retry when due
+            log.warning("could not schedule the retry of message %s (%s)", message_id, error)
 
 
 @db_task(retries=3, retry_delay=5)
@@ -34,8 +41,8 @@ def send_read_receipt(line_id: int, provider_message_id: str) -> None:
 
 @db_task()
 def sweep_outbox() -> None:
-    outbox.abandon_stale_claims()
-    for message_id in outbox.due_for_sending():
+    outbox.settle_lapsed_claims()
+    for message_id in outbox.requeue_lost_jobs():
         send_message(message_id)
 
 

@@ -1,10 +1,13 @@
 """Database helpers that every app may use."""
 
+import logging
 import random
 import time
 from functools import wraps
 
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+
+log = logging.getLogger(__name__)
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock (PostgreSQL)
 RETRYABLE_MYSQL_CODES = {1213, 1205}  # deadlock, lock wait timeout (MariaDB/MySQL)
@@ -59,3 +62,22 @@ def retry_transient(attempts: int = 5, *, integrity_errors: bool = False):
         return run
 
     return decorate
+
+
+def until_stored(write, *, seconds: float, what: str):
+    """Runs `write()` (one transaction of its own) again and again, reconnecting in between,
+    while the database is unreachable, for up to `seconds`; then raises the last error. For a
+    fact that exists only in this process (WhatsApp accepted a send) and must not be lost to a
+    short database outage."""
+    deadline = time.monotonic() + seconds
+    delay = 0.1
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            log.warning("%s: the database failed (%s); trying again", what, error)
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)

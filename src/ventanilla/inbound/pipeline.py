@@ -14,6 +14,7 @@ from ventanilla.conversations.models import EarlyStatus, EventKind
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import InvalidInput
+from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.inbound import bot
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
 from ventanilla.providers.models import Line
@@ -142,7 +143,7 @@ def receive_message(
         line=line, conversation=conversation, inbound=inbound, new_conversation=conversation_created
     )
     if message.media_provider_id:
-        transaction.on_commit(lambda: tasks.fetch_media(message.pk))
+        enqueue_after_commit(lambda: tasks.fetch_media(message.pk), what="fetching media")
     conversation.line = line
     bot.on_customer_message(
         conversation, message, new_conversation=conversation_created, before_writing=batch.flush

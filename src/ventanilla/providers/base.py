@@ -47,6 +47,7 @@ class StatusUpdate:
     error_title: str = ""
     recipient: str = ""
     line_key: str = ""
+    reference: str = ""  # what we tagged the send with, when the provider echoes it (Cloud API)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class OutboundMessage:
     payload: dict = field(default_factory=dict)
     media: MediaRef | None = None
     reply_to_provider_id: str = ""
+    reference: str = ""  # our name for the send; providers that can carry it echo it in statuses
 
 
 @dataclass(frozen=True)

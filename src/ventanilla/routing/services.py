@@ -21,6 +21,7 @@ from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.schedules import selectors as schedules
 
 ROUTABLE_ROLES = (Role.OPERATOR, Role.SUPPORT, Role.SALES, Role.SUPERVISOR)
@@ -300,5 +301,5 @@ def agent_set_availability(*, user: User, availability: str) -> User:
         if area_ids:
             from ventanilla.routing import tasks  # the job module imports this one
 
-            transaction.on_commit(lambda: tasks.drain(area_ids=area_ids))
+            enqueue_after_commit(lambda: tasks.drain(area_ids=area_ids), what="draining queues")
     return user

@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -47,6 +46,7 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.core import clock
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.pagination import PageQuery, keyset_page
 from ventanilla.providers.models import Provider
@@ -700,7 +700,9 @@ def _mark_read(conversation: Conversation, user: User) -> None:
     conversation.unread_count = 0
     if provider_ids:
         line_id, latest = conversation.line_id, provider_ids[0]
-        transaction.on_commit(lambda: tasks.send_read_receipt(line_id, latest))
+        enqueue_after_commit(
+            lambda: tasks.send_read_receipt(line_id, latest), what="a read receipt"
+        )
 
 
 def _head_context(

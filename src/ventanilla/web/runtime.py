@@ -97,7 +97,7 @@ def start_scheduler_ticker() -> threading.Event:
                 try:
                     job()
                 except Exception:  # the next tick tries again
-                    log.exception("could not enqueue %s", job.name)
+                    log.exception("could not enqueue %s", job.task_class.__name__)
 
     threading.Thread(target=tick, name="ventanilla-ticker", daemon=True).start()
     return stop

@@ -747,3 +747,14 @@ def test_any_bytes_never_raise(raw):
 
     # then a ParsedWebhook comes back
     assert isinstance(parsed, ParsedWebhook)
+
+
+def test_a_status_keeps_the_reference_the_send_was_tagged_with():
+    body = load("status_sent.json")
+    body["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = (
+        "ventanilla-message:42"
+    )
+
+    (update,) = parse_webhook(body).statuses
+
+    assert update.reference == "ventanilla-message:42"

@@ -1,7 +1,6 @@
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -12,6 +11,7 @@ from ventanilla.api.security import require_role
 from ventanilla.conversations import selectors, services, tasks
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.core.errors import InvalidInput
+from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.routing.services import transfer_to_area
 
 router = Router(tags=["conversations"])
@@ -178,7 +178,9 @@ def mark_read(request, conversation_id: int):
     provider_ids = services.conversation_mark_read(conversation=conversation, by=request.auth)
     if provider_ids:
         line_id, latest = conversation.line_id, provider_ids[0]
-        transaction.on_commit(lambda: tasks.send_read_receipt(line_id, latest))
+        enqueue_after_commit(
+            lambda: tasks.send_read_receipt(line_id, latest), what="a read receipt"
+        )
     return _fresh(request, conversation_id)
 
 

@@ -17,6 +17,7 @@ from ventanilla.providers.cloud_api.errors import error_from_response
 
 # Cloud API limits (characters).
 TEXT_MAX = 4096
+REFERENCE_MAX = 512  # biz_opaque_callback_data
 CAPTION_MAX = 1024
 INTERACTIVE_BODY_MAX = 1024
 HEADER_MAX = 60
@@ -223,6 +224,8 @@ def build_message_body(message: OutboundMessage) -> dict:
     Raises a non-retryable SendError when the message cannot be expressed.
     """
     body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+    if message.reference:  # echoed in the send's status webhooks (settles a lost outcome)
+        body["biz_opaque_callback_data"] = message.reference[:REFERENCE_MAX]
     to_phone = (message.to_phone or "").strip().lstrip("+")
     if to_phone:
         body["to"] = to_phone

@@ -296,6 +296,7 @@ def _status(raw: Any, line_key: str, contacts: _Contacts) -> StatusUpdate:
         error_title=title,
         recipient=recipient,
         line_key=line_key,
+        reference=as_text(raw.get("biz_opaque_callback_data")),
     )
 
 

@@ -1,0 +1,23 @@
+"""Enqueuing jobs once a transaction commits, without turning a committed change into an error."""
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_after_commit(enqueue: Callable[[], object], *, what: str) -> None:
+    """Calls `enqueue()` (which enqueues a job) when the current transaction commits. The change
+    is stored by then, so a queue that is down (Redis unreachable) is logged, not raised: the
+    caller's answer stays true, and a periodic sweep finds the work again (queued replies, queues
+    to drain)."""
+
+    def run() -> None:
+        try:
+            enqueue()
+        except Exception as error:  # the job queue, not the stored change, failed
+            log.warning("could not enqueue %s (%s); a sweep will", what, error)
+
+    transaction.on_commit(run)
