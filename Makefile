@@ -9,13 +9,16 @@ LOCALE_DIR := src/ventanilla/locale
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE_DIR)/*/LC_MESSAGES/*.po))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check e2e-deps uv sync format clean messages compilemessages gettext
+.PHONY: run test faults check e2e-deps uv sync format clean messages compilemessages gettext
 
 run: sync compilemessages ## install, migrate, load demo data on an empty desk, create the admin, serve
 	$(UV) run ventanilla serve --demo
 
 test: sync gettext compilemessages e2e-deps ## every test (SQLite unless DATABASE_URL says otherwise)
-	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider
+	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+faults: sync compilemessages ## the fault suite alone: real processes killed and cut (PostgreSQL, Redis)
+	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider -m faults tests/faults
 
 check: sync ## lint, format, layer contract, migrations in step with models
 	$(UV) run ruff check .
