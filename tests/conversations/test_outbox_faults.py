@@ -2,16 +2,18 @@
 queue down. Every reply reaches the customer once; none is given up as "outcome unknown" when the
 provider can tell us what happened."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from huey.contrib.djhuey import HUEY
 from huey.storage import MemoryStorage, RedisStorage
 
 from tests.connection_cut import cut_connection
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.conversations import outbox, tasks
-from ventanilla.conversations.models import Conversation, Message
+from ventanilla.conversations.models import Conversation, EarlyStatus, Message
 from ventanilla.conversations.services import message_queue_outbound
 from ventanilla.core import clock
 from ventanilla.flows.services import flow_create
@@ -201,3 +203,44 @@ def test_the_sweep_enqueues_a_reply_once_per_lost_job(chat, queue, monkeypatch):
     for _ in range(3):
         tasks.sweep_outbox.call_local()
     assert queue.pending_count() == 1  # one new job, not one per tick
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="only PostgreSQL lets the status's locking read pass the send's uncommitted record "
+    "(MariaDB waits for it; SQLite has one writer), which is the race this test stages",
+)
+def test_a_status_that_overtook_the_record_of_its_send_is_applied_by_the_sweep(
+    chat, cloud_line, fake_cloud_api, monkeypatch
+):
+    apply_early = outbox._apply_early
+    raced = []
+
+    def status_arrives_meanwhile(message):
+        # WhatsApp's "delivered" comes in on another connection while the send is being recorded:
+        # it cannot see the provider id yet, and the record has already read the early statuses
+        apply_early(message)
+        update = StatusUpdate(provider_message_id=message.provider_id, status="delivered")
+        webhook = threading.Thread(
+            target=lambda: (
+                pipeline.receive(
+                    line_for=lambda key: cloud_line, parsed=ParsedWebhook(statuses=[update])
+                ),
+                raced.append(update),
+                connection.close(),
+            )
+        )
+        webhook.start()
+        webhook.join(timeout=10)
+
+    monkeypatch.setattr(outbox, "_apply_early", status_arrives_meanwhile)
+    message = message_queue_outbound(conversation=chat, sender_type="bot", text="Hola Ana")
+    monkeypatch.setattr(outbox, "_apply_early", apply_early)
+    message.refresh_from_db()
+    assert raced and message.status == "sent"  # the race happened: the status is waiting
+
+    tasks.sweep_outbox()
+
+    message.refresh_from_db()
+    assert message.status == "delivered"
+    assert not EarlyStatus.objects.exists()

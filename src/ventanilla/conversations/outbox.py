@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
@@ -164,12 +164,43 @@ def _sent(message_id: int, provider_id: str) -> None:
             fields.append("status")
         message.save(update_fields=fields)
         status_advance(message, DeliveryStatus.SENT)
-        for early in EarlyStatus.objects.filter(line_id=message.line_id, provider_id=provider_id):
-            status_advance(
-                message, early.status, at=early.at, error_code=early.error_code, error=early.error
-            )
-            early.delete()
+        _apply_early(message)
         publish_message("message:status", message)
+
+
+def _apply_early(message: Message) -> None:
+    """The statuses that arrived before the message's provider id was known, on a locked row."""
+    waiting = EarlyStatus.objects.filter(line_id=message.line_id, provider_id=message.provider_id)
+    for early in waiting.order_by("pk"):
+        status_advance(
+            message, early.status, at=early.at, error_code=early.error_code, error=early.error
+        )
+        early.delete()
+
+
+def apply_overtaken_statuses(limit: int = 500) -> int:
+    """Early statuses whose message has its provider id by now. A status stored as early while
+    the send's record was committing is seen by neither side (the record read the early
+    statuses before the status was stored); the sweep applies it. Returns the messages moved."""
+    known = Message.objects.filter(line_id=OuterRef("line_id"), provider_id=OuterRef("provider_id"))
+    overtaken = (
+        EarlyStatus.objects.filter(Exists(known))
+        .order_by()
+        .values_list("line_id", "provider_id")
+        .distinct()[:limit]
+    )
+    moved = 0
+    for line_id, provider_id in list(overtaken):
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update().filter(line_id=line_id, provider_id=provider_id)
+            ).first()
+            if message is None:
+                continue
+            _apply_early(message)
+            publish_message("message:status", message)
+            moved += 1
+    return moved
 
 
 # a send of these may have reached the customer: proof that it did moves them to "sent"

@@ -42,6 +42,7 @@ def send_read_receipt(line_id: int, provider_message_id: str) -> None:
 @db_task()
 def sweep_outbox() -> None:
     outbox.settle_lapsed_claims()
+    outbox.apply_overtaken_statuses()
     for message_id in outbox.requeue_lost_jobs():
         send_message(message_id)
 
