@@ -122,3 +122,35 @@ def test_lists_are_comma_separated(tmp_path):
     values = _settings(tmp_path, ALLOWED_HOSTS="desk.example.com, 10.0.0.5")
 
     assert values["hosts"] == ["desk.example.com", "10.0.0.5"]
+
+
+def test_finding_11_the_data_dir_and_every_file_in_it_are_private(tmp_path):
+    # given a fresh data folder, and the `ventanilla` command started with the usual umask (022)
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.pop("SECRET_KEY", None)
+    env["VENTANILLA_DATA_DIR"] = str(data)
+    store_media = (
+        "from django.core.files.base import ContentFile;"
+        "from django.core.files.storage import default_storage;"
+        "default_storage.save('media/2026/05/foto.jpg', ContentFile(b'jpeg'))"
+    )
+    # when it migrates, prepares the desk and stores a customer's picture
+    for command in (["migrate"], ["prepare"], ["shell", "-c", store_media]):
+        subprocess.run(
+            [sys.executable, "-m", "ventanilla", *command],
+            env=env,
+            cwd=tmp_path,
+            umask=0o022,
+            capture_output=True,
+            check=True,
+        )
+    # then the folder and every folder in it are 0700, and every file 0600
+    paths = [data, *data.rglob("*")]
+    modes = {str(path.relative_to(data)): oct(path.stat().st_mode & 0o777) for path in paths}
+    assert {"ventanilla.sqlite3", "jobs.sqlite3", "secret_key", "media/media/2026/05/foto.jpg"} <= (
+        modes.keys()
+    )
+    assert modes == {
+        str(path.relative_to(data)): oct(0o700 if path.is_dir() else 0o600) for path in paths
+    }

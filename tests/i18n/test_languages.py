@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from ventanilla.accounts.models import Role, User
+from ventanilla.accounts.models import Area, Role, User
 
 SPANISH = ">Salir</button>"
 ENGLISH = ">Sign out</button>"
@@ -197,6 +197,22 @@ def test_schema_errors_are_translated_too(boss, api, payload, spanish, english):
     second = client.post("/api/areas", payload).json()["errors"]["name"]
 
     assert (first, second) == ([spanish], [english])
+
+
+def test_finding_15c_a_body_that_cannot_be_parsed_is_refused_in_the_users_language(boss, api):
+    # given a signed-in admin
+    client = api(boss)
+    headers = {"content_type": "application/json", "HTTP_X_CSRFTOKEN": client.csrf_token}
+    # when they post a body that is not JSON, in Spanish and then in English
+    spanish = client.http.post("/api/areas", '{"name": Soporte', **headers)
+    english = client.http.post(
+        "/api/areas", '{"name": Soporte', HTTP_ACCEPT_LANGUAGE="en", **headers
+    )
+    # then both are 400 with the text in each language, and nothing is written
+    assert (spanish.status_code, english.status_code) == (400, 400)
+    assert spanish.json() == {"detail": "No se puede leer el cuerpo del pedido.", "errors": {}}
+    assert english.json() == {"detail": "Cannot parse request body.", "errors": {}}
+    assert not Area.objects.exists()
 
 
 def test_the_browser_language_reaches_the_api_when_the_user_chose_none(boss, api):

@@ -156,3 +156,36 @@ def test_end_option_closes_the_conversation(desk):
     conversation = Conversation.objects.get(pk=first.conversation_id)
     assert conversation.status == "closed"
     assert _bot_texts(conversation.pk)[-1] == "¡Chau!"
+
+
+def test_finding_15a_a_first_message_that_is_another_flows_trigger_starts_that_flow(desk):
+    # given a second, non-default flow restarted by "precios"
+    prices = flow_create(
+        data={
+            "name": "Precios",
+            "is_default": False,
+            "is_active": True,
+            "triggers": ["precios"],
+            "root": {"type": "end", "text": "Nuestra lista de precios.", "close": False},
+        }
+    )
+    # when a new customer's very first message is that trigger
+    first = _say("+5493515557777", "Precios")
+    # then that flow answers, not the default one
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert conversation.bot_flow_id == prices.pk
+    assert _bot_texts(conversation.pk) == ["Nuestra lista de precios."]
+
+
+def test_finding_15b_a_conversation_the_bot_closes_says_why(desk):
+    # given a customer who reaches the menu
+    first = _say("+5493515558888", "hola")
+    _say("+5493515558888", "12345678")
+    # when they pick the option that ends and closes the conversation
+    _say("+5493515558888", "3")
+    # then it is closed by nobody, with the bot's reason, in the row and in its history
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    closed = conversation.events.get(kind="closed")
+    assert (conversation.status, conversation.closed_by_id) == ("closed", None)
+    assert conversation.closed_reason == "bot"
+    assert closed.data == {"reason": "bot"}

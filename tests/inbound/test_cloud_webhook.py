@@ -8,6 +8,7 @@ from django.test import Client
 
 from tests.conftest import CLOUD_APP_SECRET, CLOUD_VERIFY_TOKEN
 from tests.fakes.cloud_api import sign
+from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.core.models import LiveEvent
@@ -153,3 +154,16 @@ def test_store_failure_answers_5xx_so_meta_retries(cloud_line, monkeypatch):
     assert response.status_code == 503
     assert Message.objects.count() == 0
     assert Contact.objects.count() == 0
+
+
+def test_finding_13_a_60000_character_text_is_stored_whole(cloud_line):
+    # given a customer's text of 60,000 characters (WhatsApp allows up to 65,536)
+    text = ("¿Dónde está mi pedido? " * 3000)[:60_000]
+    webhook = cloud_webhook({"id": "wamid.long", "type": "text", "text": {"body": text}})
+    # when Meta posts it
+    response = post_signed(webhook)
+    # then it is stored whole
+    assert response.status_code == 200
+    stored = Message.objects.get(provider_id="wamid.long")
+    assert len(stored.text) == 60_000
+    assert stored.text == text

@@ -180,6 +180,74 @@ def test_login_form_works_with_csrf_enforced(agent):
     assert _signed_in_user_id(browser) == agent.pk
 
 
+def test_finding_9a_signed_in_login_with_a_next_that_is_no_local_path_goes_home(agent):
+    # given a signed-in agent, in a browser that sees server errors as answers
+    browser = Client(raise_request_exception=False)
+    browser.force_login(agent)
+    # when they open the login page with next values that are not local paths
+    answers = {
+        next_url: browser.get("/login/", {"next": next_url})
+        for next_url in ["foo", "home", "//evil.example/x", "https://evil.example/"]
+    }
+    # then each one is sent home instead of failing or leaving the site
+    assert {next_url: (r.status_code, r.get("Location")) for next_url, r in answers.items()} == {
+        "foo": (302, "/"),
+        "home": (302, "/"),
+        "//evil.example/x": (302, "/"),
+        "https://evil.example/": (302, "/"),
+    }
+
+
+def test_finding_4_django_admin_login_is_throttled(client, db):
+    # given the superuser the first start creates
+    User.objects.create_superuser("admin", PASSWORD)
+    # when someone goes to the Django admin's sign-in door
+    door = client.get("/django-admin/login/", {"next": "/django-admin/"})
+    # then it leads to the console's sign-in, which brings them back to the admin
+    assert door.status_code == 302
+    assert door["Location"] == "/login/?next=/django-admin/"
+    # and when twelve wrong passwords are tried there, then the right one
+    wrong = [
+        client.post(door["Location"], {"identifier": "admin", "password": f"wrong-{n}"})
+        for n in range(12)
+    ]
+    right = client.post(door["Location"], {"identifier": "admin", "password": PASSWORD})
+    # then the console's throttle refuses the right one too, and nobody is signed in
+    assert [response.status_code for response in wrong] == [200] * 5 + [429] * 7
+    assert right.status_code == 429
+    assert _signed_in_user_id(client) is None
+    # and Django's own sign-in form posted straight at the door signs nobody in either
+    direct = client.post(
+        "/django-admin/login/",
+        {"username": "admin", "password": PASSWORD, "next": "/django-admin/"},
+    )
+    assert (direct.status_code, direct["Location"]) == (302, "/login/?next=/django-admin/")
+    assert _signed_in_user_id(client) is None
+    assert LoginFailure.objects.count() == 5
+
+
+def test_console_sign_in_lands_a_superuser_back_in_the_django_admin(client, db):
+    # given the superuser, sent from the Django admin to the console's sign-in
+    User.objects.create_superuser("admin", PASSWORD)
+    door = client.get("/django-admin/login/", {"next": "/django-admin/"})
+    # when they sign in there
+    signed_in = client.post(door["Location"], {"identifier": "admin", "password": PASSWORD})
+    # then they land back in the Django admin, which lets them in
+    assert (signed_in.status_code, signed_in["Location"]) == (302, "/django-admin/")
+    assert client.get("/django-admin/").status_code == 200
+    # and the door itself now sends them straight on
+    again = client.get("/django-admin/login/", {"next": "/django-admin/"})
+    assert (again.status_code, again["Location"]) == (302, "/django-admin/")
+
+
+def test_django_admin_door_refuses_a_signed_in_agent_instead_of_looping(agent_client):
+    # given a signed-in agent, who may not use Django's admin
+    # when they are sent to its sign-in door
+    response = agent_client.get("/django-admin/login/", {"next": "/django-admin/"})
+    # then they are refused, not sent to a sign-in that would send them back
+    assert response.status_code == 403
+
+
 # --- Sign out and the frame ------------------------------------------------------------------
 
 

@@ -34,6 +34,10 @@ api = NinjaAPI(
 )
 
 
+# django-ninja's 400 for a body its parser refuses (ninja.params.models.BodyModel), in English only
+NINJA_UNPARSABLE_BODY = "Cannot parse request body"
+
+
 def error_body(detail: str, errors: dict[str, list[str]] | None = None) -> dict:
     return {"detail": detail, "errors": errors or {}}
 
@@ -128,7 +132,10 @@ def on_authentication_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+    detail = str(exc)
+    if exc.status_code == 400 and detail.startswith(NINJA_UNPARSABLE_BODY):
+        detail = _("No se puede leer el cuerpo del pedido.")
+    return api.create_response(request, error_body(detail), status=exc.status_code)
 
 
 @api.exception_handler(OverflowError)

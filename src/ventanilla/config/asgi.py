@@ -5,12 +5,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.config.settings")
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
 from ventanilla.api.webhooks import cloud_webhook_asgi  # noqa: E402
+from ventanilla.realtime.origin import SameOriginOnly  # noqa: E402
 from ventanilla.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -23,9 +23,7 @@ async def http(scope, receive, send):
 application = ProtocolTypeRouter(
     {
         "http": http,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginOnly(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -24,7 +24,6 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.services import (
-    MAX_TEXT_LENGTH,
     locked,
     open_key_of,
     open_locked,
@@ -116,7 +115,7 @@ class InboundBatch:
             direction=Direction.IN,
             sender_type=SenderType.CONTACT,
             type=inbound.type,
-            text=inbound.text[: MAX_TEXT_LENGTH * 4],
+            text=inbound.text,  # whole: WhatsApp delivers up to 65,536 characters
             payload=inbound.payload,
             media_provider_id=media.provider_media_id if media else "",
             media_mime_type=media.mime_type if media else "",

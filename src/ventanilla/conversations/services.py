@@ -30,6 +30,7 @@ from ventanilla.providers.models import Line, Provider
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 MAX_TEXT_LENGTH = 4096
+BOT_CLOSED_REASON = "bot"  # the closed_reason of a conversation the bot's flow closed
 
 
 # --- events ------------------------------------------------------------------------------------

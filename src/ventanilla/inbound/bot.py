@@ -60,7 +60,7 @@ def _decide(conversation: Conversation, message, *, new_conversation: bool):
     reply_id = (message.payload or {}).get("id") if interactive else None
     contact = conversation.contact
     fields = {"name": contact.name, "dni": contact.dni}
-    restart = selectors.flow_tree_for_trigger(text=text) if not new_conversation else None
+    restart = selectors.flow_tree_for_trigger(text=text)
     if restart is not None:
         return restart, engine.start(restart, contact_fields=fields)
     tree = _current_tree(conversation)
@@ -105,7 +105,12 @@ def _carry_out(conversation: Conversation, result) -> None:
             if area is not None:
                 route_to_area(conversation=conversation, area=area)
         elif action.kind == engine.END and action.close:
-            conversations.conversation_close(conversation=conversation, by=None, message="")
+            conversations.conversation_close(
+                conversation=conversation,
+                by=None,
+                reason=conversations.BOT_CLOSED_REASON,
+                message="",
+            )
 
 
 def _send(conversation: Conversation, text: str) -> None:

@@ -12,6 +12,7 @@ from ventanilla.realtime import presence, replay
 REMEMBERED_IDS = 2000
 PRESENCE_SECONDS = 90  # a console counts as open this long after its last sign of life
 PRESENCE_REFRESH_SECONDS = 30
+LARGEST_ID = 2**63 - 1  # what the databases store
 
 
 def _viewer_of(user_id: int) -> Viewer | None:
@@ -62,11 +63,21 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(PRESENCE_REFRESH_SECONDS)
             await database_sync_to_async(presence.console_alive)(user_id=self.user_id)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = await self.decode_json(text_data or "")
+        except ValueError:
+            await self.send_json({"event": "error", "data": {"detail": "not JSON"}})
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and "resume_from" in content:
             try:
                 last_id = int(content["resume_from"])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
+                last_id = None
+            if last_id is None or abs(last_id) > LARGEST_ID:
                 await self.send_json({"event": "error", "data": {"detail": "bad resume_from"}})
                 return
             frames = await database_sync_to_async(replay.frames_after)(last_id)

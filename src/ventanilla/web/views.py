@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -58,8 +58,13 @@ def admin_required(view: Callable) -> Callable:
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """`candidate` when it is a path on this site ("/users/"); None for anything else."""
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return None
@@ -139,6 +144,18 @@ def sign_in(request):
         login(request, user)
         return redirect(next_url or "home")
     return render(request, "web/login.html", context)
+
+
+def django_admin_sign_in(request):
+    """Django's admin signs in at the console's door, throttled like every sign-in: its own form
+    is never shown, and what is posted to it signs nobody in."""
+    back = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    back = back or reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    if not admin.site.has_permission(request):
+        raise PermissionDenied  # sending them to sign in would bring them straight back here
+    return redirect(back)
 
 
 @require_POST
