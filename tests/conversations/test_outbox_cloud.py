@@ -210,7 +210,7 @@ def test_two_workers_never_send_the_same_row(chat, admin, fake_cloud_api):
     assert len(fake_cloud_api.sent_messages()) == 1
 
 
-def test_files_of_an_earlier_conversation_open_for_who_sees_the_current_one(
+def test_files_of_an_earlier_conversation_open_only_for_who_sees_that_conversation(
     api, make_area, make_user, make_conversation
 ):
     from django.core.files.base import ContentFile
@@ -229,7 +229,9 @@ def test_files_of_an_earlier_conversation_open_for_who_sees_the_current_one(
 
     make_conversation("active", area=soporte, assigned_to=agent, phone="+5493515557777")
 
-    assert client.get(f"/api/messages/{photo.pk}/media").status_code == 200
+    # seeing the contact's current conversation is no reason to see the earlier one (finding 2)
+    assert client.get(f"/api/messages/{photo.pk}/media").status_code == 404
+    assert api(make_user(Role.ADMIN)).get(f"/api/messages/{photo.pk}/media").status_code == 200
 
 
 def _statuses(cloud_line, *updates: tuple[str, str]) -> list[str]:

@@ -28,9 +28,14 @@ class Console:
         self.page: Page = self.context.new_page()
         self.frames: list[dict] = []  # every frame the server sent on this console's /ws/ sockets
         self.sockets = 0  # how many /ws/ sockets the page opened (reconnections included)
-        self.errors: list[str] = []  # uncaught script errors
+        self.errors: list[str] = []  # uncaught script errors and what the CSP refused
         self.page.on("websocket", self._socket_opened)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", self._console_message)
+
+    def _console_message(self, message) -> None:
+        if "Content Security Policy" in message.text:  # Chromium reports each refusal here
+            self.errors.append(message.text)
 
     def _socket_opened(self, socket) -> None:
         if socket.url.endswith("/ws/"):

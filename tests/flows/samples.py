@@ -42,7 +42,7 @@ def demo_root(soporte_id: int, ventas_id: int) -> dict:
                         "trigger": "nombre",
                         "text": "¿Cómo te llamás?",
                         "field": "name",
-                        "children": [{"type": "end", "text": "¡Gracias, {name}!"}],
+                        "children": [{"type": "end", "text": "¡Gracias, {name}!", "close": True}],
                     },
                     {
                         "type": "end",

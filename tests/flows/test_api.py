@@ -235,7 +235,7 @@ def test_simulate_answers_each_input_and_writes_nothing(api, make_user, flow_dat
             "field": "",
             "value": "",
             "area_id": None,
-            "close": False,
+            "close": True,
         },
     ]
     assert turns[5]["actions"][-1]["kind"] == "redirect"

@@ -130,7 +130,7 @@ def test_a_name_is_trimmed_stored_and_used_in_later_texts():
         actions=[
             Action("store_field", field="name", value="Ana María"),
             Action("send_text", text="¡Gracias, Ana María!"),
-            Action("end", close=False),
+            Action("end", close=True),
         ],
         state=BotState(None),
         bot_active=False,
@@ -192,11 +192,11 @@ def test_restart_triggers_match_the_whole_normalised_text():
     assert not restart_trigger_matches(TREE, "🙂")
 
 
-def test_a_message_without_a_child_ends_the_flow_without_closing():
+def test_a_message_without_a_child_saved_before_adr_0019_closes_the_conversation():
     tree = build_tree({"type": "message", "text": "Estamos de vacaciones."})
 
     assert start(tree) == StepResult(
-        actions=[Action("send_text", text="Estamos de vacaciones."), Action("end")],
+        actions=[Action("send_text", text="Estamos de vacaciones."), Action("end", close=True)],
         state=BotState(None),
         bot_active=False,
     )

@@ -166,7 +166,7 @@ def test_finding_15a_a_first_message_that_is_another_flows_trigger_starts_that_f
             "is_default": False,
             "is_active": True,
             "triggers": ["precios"],
-            "root": {"type": "end", "text": "Nuestra lista de precios.", "close": False},
+            "root": {"type": "end", "text": "Nuestra lista de precios.", "close": True},
         }
     )
     # when a new customer's very first message is that trigger

@@ -41,10 +41,12 @@ async def test_signed_in_user_connects(make_user):
 
 @pytest.mark.django_db(transaction=True)
 async def test_anonymous_socket_is_refused():
-    _, connected, code = await _connect(None)
+    communicator, connected, _ = await _connect(None)
 
-    assert connected is False
-    assert code == 4401
+    # accepted only to be closed: a browser reads the close code of a socket that opened
+    assert connected is True
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4401}
+    await communicator.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -64,9 +66,11 @@ async def test_deactivated_user_is_refused(make_user):
     user.is_active = False
     await user.asave()
 
-    _, connected, _ = await _connect(cookie)
+    communicator, connected, _ = await _connect(cookie)
 
-    assert connected is False
+    assert connected is True
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4401}
+    await communicator.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -182,11 +182,12 @@ def test_create_a_flow(admin_client, soporte):
     # given the empty editor
     page = Page.open(admin_client, "/flows/new/")
     root = page.node_keys()[0]
-    # when the admin names it, writes the greeting and saves
+    # when the admin names it, makes its one step an end that greets and closes, and saves
     page.set("name", "  Bienvenida  ").set("triggers", "hola, menú")
+    page.set(f"node-{root}-type", "end").set(f"node-{root}-close", "on")
     page.set(f"node-{root}-text", "¡Hola!")
     response = page.press("op", "save")
-    # then the flow is stored with its one message and the editor of the new flow opens
+    # then the flow is stored with its one step and the editor of the new flow opens
     flow = Flow.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/flows/{flow.pk}/"
@@ -196,14 +197,15 @@ def test_create_a_flow(admin_client, soporte):
         True,
         False,
     )
-    assert list(flow.nodes.values_list("type", "text")) == [("message", "¡Hola!")]
+    assert list(flow.nodes.values_list("type", "text", "close")) == [("end", "¡Hola!", True)]
     assert "Flujo «Bienvenida» guardado." in admin_client.get(response["Location"]).content.decode()
 
 
 def test_create_with_htmx_redirects_the_browser(admin_client):
     # given the empty editor filled in
     page = Page.open(admin_client, "/flows/new/")
-    page.set("name", "Corto").set(f"node-{page.node_keys()[0]}-text", "Hola")
+    root = page.node_keys()[0]
+    page.set("name", "Corto").set(f"node-{root}-type", "end").set(f"node-{root}-close", "on")
     # when it is saved through htmx
     response = page.press("op", "save", htmx=True)
     # then htmx is told where to go
@@ -215,12 +217,12 @@ def test_a_new_flow_with_problems_shows_them_and_writes_nothing(admin_client):
     # given the empty editor
     page = Page.open(admin_client, "/flows/new/")
     root = page.node_keys()[0]
-    # when the admin saves it without a name nor a greeting
+    # when the admin saves it without a name nor a greeting (nor a step after it)
     response = page.press("op", "save")
-    # then both problems are shown next to their fields and nothing is stored
+    # then the problems are shown next to their fields and nothing is stored
     body = response.content.decode()
     assert response.status_code == 422
-    assert "No se guardó: hay 2 problemas." in body
+    assert "No se guardó: hay 3 problemas." in body
     assert re.search(r'id="flow-name".*?Este campo no puede quedar vacío\.', body, flags=re.S)
     node = Page(admin_client, "/flows/new/", response).node_html(root)
     assert "Este campo no puede quedar vacío." in node
@@ -398,18 +400,48 @@ def test_invalid_edit_shows_the_message_next_to_the_node_and_writes_nothing(admi
 
 
 def test_menu_without_options_is_shown_on_the_menu(admin_client, soporte):
-    # given a flow whose root is a message without a next step
-    flow = services.flow_create(data={"name": "Corto", "root": {"type": "message", "text": "Hola"}})
+    # given a flow whose root is an end
+    flow = services.flow_create(data={"name": "Corto", "root": {"type": "end", "text": "Hola"}})
     page = Page.open(admin_client, f"/flows/{flow.pk}/")
     root = page.node_keys()[0]
     # when the admin turns it into a menu and saves
     response = page.set(f"node-{root}-type", "menu").press("op", "save")
-    # then the menu says it needs an option, and it is still a message
+    # then the menu says it needs an option, and it is still an end
     assert response.status_code == 422
     assert "Un menú necesita al menos una opción." in Page(
         admin_client, page.url, response
     ).node_html(root)
-    assert Node.objects.get(flow=flow).type == "message"
+    assert Node.objects.get(flow=flow).type == "end"
+
+
+def test_finding_14_the_editor_refuses_a_step_after_which_nobody_answers(admin_client):
+    # given the empty editor: one greeting, with no step after it
+    page = Page.open(admin_client, "/flows/new/")
+    root = page.node_keys()[0]
+    # when the admin names the flow, writes the greeting and saves
+    response = page.set("name", "Corto").set(f"node-{root}-text", "Hola").press("op", "save")
+    # then the greeting's box says the customer would be left alone, and nothing is stored
+    assert response.status_code == 422
+    assert (
+        "Después de este paso nadie le responde al cliente: agregá un paso siguiente (un final "
+        "que cierre la conversación o una derivación a un área)."
+    ) in Page(admin_client, page.url, response).node_html(root)
+    assert (Flow.objects.count(), Node.objects.count()) == (0, 0)
+
+
+def test_finding_14_the_editor_refuses_an_end_that_does_not_close(admin_client, demo):
+    # given the demo flow, whose "Nada más" option ends and closes the conversation
+    page = Page.open(admin_client, f"/flows/{demo.pk}/")
+    end = _key_of(demo, label="Nada más")
+    # when the admin unticks "close" on it and saves
+    response = page.untick(f"node-{end}-close").press("op", "save")
+    # then the box says why an end must close, and the stored end still closes
+    assert response.status_code == 422
+    assert (
+        "Un final tiene que cerrar la conversación: si no, el cliente queda sin bot y sin nadie "
+        "que lo atienda. Para que siga una persona, usá una derivación a un área."
+    ) in Page(admin_client, page.url, response).node_html(end)
+    assert Node.objects.get(flow=demo, key=end).close is True
 
 
 def test_flow_field_problems_land_next_to_the_field(admin_client, demo, soporte, ventas):

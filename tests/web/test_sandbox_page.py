@@ -82,7 +82,7 @@ def test_any_signed_in_user_sees_the_phone_with_the_default_number(signed_in):
     html = response.content.decode()
     assert '<span class="phone__name">Mesa de ayuda</span>' in html
     assert f'name="phone" value="{PHONE}"' in html
-    assert 'hx-get="/sandbox/thread/" hx-trigger="every 2s, refresh-thread"' in html
+    assert 'hx-post="/sandbox/thread/" hx-trigger="every 2s, refresh-thread"' in html
     assert 'hx-include="#sandbox-phone"' in html
     assert '<a href="/sandbox/" aria-current="page">Teléfono de prueba</a>' in html
     assert "/static/web/sandbox.css" in html
@@ -225,8 +225,8 @@ def test_the_phone_reads_what_it_shows_and_the_agent_sees_the_ticks_move(signed_
     outbox.deliver(reply.pk)
     reply.refresh_from_db()
     assert reply.status == "sent"
-    # when the phone, its chat open, polls its thread
-    html = signed_in.get("/sandbox/thread/", {"phone": PHONE}).content.decode()
+    # when the phone, its chat open, polls its thread (a POST: it reads)
+    html = signed_in.post("/sandbox/thread/", {"phone": PHONE}).content.decode()
     # then the reply was delivered and read, as a real phone's receipts say, and consoles hear it
     reply.refresh_from_db()
     assert [step["status"] for step in reply.status_history] == [
@@ -239,7 +239,7 @@ def test_the_phone_reads_what_it_shows_and_the_agent_sees_the_ticks_move(signed_
     event = LiveEvent.objects.filter(name="message:status").latest("pk")
     assert (event.data["id"], event.data["status"]) == (reply.pk, "read")
     # and polling again changes nothing
-    signed_in.get("/sandbox/thread/", {"phone": PHONE})
+    signed_in.post("/sandbox/thread/", {"phone": PHONE})
     reply.refresh_from_db()
     assert len(reply.status_history) == 4
 

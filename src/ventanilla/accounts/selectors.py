@@ -1,6 +1,11 @@
 """Reads for people and areas."""
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db.models import Prefetch, QuerySet
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
@@ -36,3 +41,19 @@ def user_get(*, user_id: int) -> User:
     if user is None:
         raise NotFound(_("Usuario inexistente."))
     return user
+
+
+def session_user_id(*, session_key: str | None) -> int | None:
+    """The active person this session signs in, or None once it was signed out, expired, or made
+    before their password changed: what Django's `get_user` accepts, without its writes."""
+    if not session_key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user_id, session_hash = session.get(SESSION_KEY), session.get(HASH_SESSION_KEY)
+    if user_id is None or not session_hash:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return user.pk if any(constant_time_compare(session_hash, each) for each in hashes) else None

@@ -278,6 +278,7 @@ def user_update(
     language=_UNSET,
 ) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
+    signed_in_as = (user.role, user.is_active)
     errors = FieldErrors()
     if username is not _UNSET:
         user.username = _check_username(errors, username, exclude_id=user.pk)
@@ -316,8 +317,21 @@ def user_update(
         ) from error
     if areas is not None:
         user.areas.set(areas)
-    events.notify_internal("scope", user_id=user.pk)  # open consoles re-read role and areas
+    if password is not _UNSET or (user.role, user.is_active) != signed_in_as:
+        user_sockets_close(user_id=user.pk)
+    else:
+        events.notify_internal("scope", user_id=user.pk)  # open consoles re-read the areas
     return user
+
+
+def user_sockets_close(*, user_id: int) -> None:
+    """Every open console of this person is closed (4401) once the current change commits."""
+    events.notify_internal("user_signed_out", user_id=user_id)
+
+
+def session_sockets_close(*, session_key: str) -> None:
+    """The consoles opened with this session are closed (4401) once the current change commits."""
+    events.notify_internal("session_ended", session=events.session_tag(session_key))
 
 
 def user_set_availability(*, user: User, availability: str) -> User:
@@ -359,17 +373,26 @@ def _throttle_since():
     return timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
 
 
+def _throttled_name(identifier: str) -> str:
+    """The bucket of a typed name: the account's username, whether its username or its e-mail was
+    typed (as the sign-in backend resolves it); an unknown name as typed, lowercased."""
+    typed = identifier.strip().lower()
+    field = "email" if "@" in typed else "username"
+    username = User.objects.filter(**{field: typed}).values_list("username", flat=True).first()
+    return username or typed
+
+
 def login_retry_after(*, identifier: str, ip_address: str) -> int | None:
     """Seconds to wait before another attempt, or None when one is allowed now.
 
-    Limits failures per identifier (guessing one account) and, four times as many, per address
+    Limits failures per account (guessing one password) and, four times as many, per address
     (trying many accounts); the rows live in the database so every web process sees them.
     """
     limit = settings.LOGIN_THROTTLE_MAX_FAILURES
     since = _throttle_since()
     recent = LoginFailure.objects.filter(created_at__gte=since)
     for scope, cap in (
-        (recent.filter(identifier=identifier.strip().lower()), limit),
+        (recent.filter(identifier=_throttled_name(identifier)), limit),
         (recent.filter(ip_address=ip_address), limit * 4),
     ):
         times = list(scope.order_by("-created_at").values_list("created_at", flat=True)[:cap])
@@ -381,11 +404,11 @@ def login_retry_after(*, identifier: str, ip_address: str) -> int | None:
 
 
 def login_failure_record(*, identifier: str, ip_address: str) -> None:
-    LoginFailure.objects.create(identifier=identifier.strip().lower(), ip_address=ip_address)
+    LoginFailure.objects.create(identifier=_throttled_name(identifier), ip_address=ip_address)
 
 
 def login_failures_clear(*, identifier: str) -> None:
-    LoginFailure.objects.filter(identifier=identifier.strip().lower()).delete()
+    LoginFailure.objects.filter(identifier=_throttled_name(identifier)).delete()
 
 
 def login_failures_purge() -> int:

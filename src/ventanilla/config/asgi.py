@@ -10,8 +10,11 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from ventanilla.api.webhooks import cloud_webhook_asgi  # noqa: E402
+from ventanilla.core.redaction import redact_secrets_in_logs  # noqa: E402
 from ventanilla.realtime.origin import SameOriginOnly  # noqa: E402
 from ventanilla.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+redact_secrets_in_logs()  # in every process that serves: uvicorn's workers import this module
 
 
 async def http(scope, receive, send):

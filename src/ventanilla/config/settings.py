@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
+from ventanilla.core.job_serializer import JsonSerializer
+
 load_dotenv(Path.cwd() / ".env")
 
 
@@ -78,6 +80,8 @@ PUBLIC_URL = env_str("PUBLIC_URL", f"http://{HOST}:{PORT}").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CORS_ORIGINS = env_list("CORS_ORIGIN", [])
+# proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (IPs or CIDRs; docs/adr/0004)
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -113,6 +117,8 @@ MIDDLEWARE = [
     "ventanilla.api.nul_guard.RejectNulInJson",  # a 422, in the user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ventanilla.core.middleware.NoStoreMiddleware",  # pages and answers carry personal data
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -246,6 +252,7 @@ else:
         "filename": str(DATA_DIR / "jobs.sqlite3"),
     }
 HUEY["immediate"] = False  # djhuey would follow DEBUG; tests switch it on themselves
+HUEY["serializer"] = JsonSerializer()  # never pickle: docs/operations.md "Job payloads"
 HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "max_delay": 0.2, "periodic": True}
 
 # --- Auth and sessions ----------------------------------------------------------------------
@@ -327,10 +334,31 @@ WPPCONNECT_URL = env_str("WPPCONNECT_URL")
 WPPCONNECT_SECRET_KEY = env_str("WPPCONNECT_SECRET_KEY")
 WPPCONNECT_SESSION = env_str("WPPCONNECT_SESSION", "ventanilla")
 WPPCONNECT_WEBHOOK_TOKEN = env_str("WPPCONNECT_WEBHOOK_TOKEN")
+# the sandbox line beside a real one (WHATSAPP_PROVIDER=sandbox has it anyway): ADR 0018
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
 
 # --- Security headers -----------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Scripts and styles only from the desk's own static files: no inline script, no style attribute.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# HSTS once cookies are https-only (then the desk is served over https): a year
+SECURE_HSTS_SECONDS = int(
+    env_number("SECURE_HSTS_SECONDS", 31536000 if SESSION_COOKIE_SECURE else 0)
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -30,9 +30,10 @@ def _guarded(cell: str) -> str:
 
 
 def export_rows() -> Iterator[tuple[str, str, str, str]]:
-    """(name, phone, dni, area name) of every contact with a phone, in name order."""
+    """(name, phone, dni, area name) of every customer with a phone, in name order; not the
+    sandbox phone's contacts, which an import would take for real customers (ADR 0018)."""
     contacts = (
-        Contact.objects.filter(phone__isnull=False)
+        Contact.objects.filter(phone__isnull=False, sandbox=False)
         .order_by("name", "pk")
         .values_list("name", "phone", "dni", "area__name")
     )

@@ -402,6 +402,7 @@ def _existing(phones: list[str], *, lock: bool) -> dict[str, Contact]:
     """Contacts holding these phones: one query per LOOKUP_CHUNK phones."""
     found: dict[str, Contact] = {}
     contacts = Contact.objects.select_for_update() if lock else Contact.objects.all()
+    contacts = contacts.filter(sandbox=False)
     for start in range(0, len(phones), LOOKUP_CHUNK):
         chunk = phones[start : start + LOOKUP_CHUNK]
         for contact in contacts.filter(phone__in=chunk).order_by():

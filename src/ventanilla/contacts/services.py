@@ -47,15 +47,15 @@ def _check_name(errors: FieldErrors, name: str | None) -> str:
     return name
 
 
-def _phone_holder(phone: str, *, exclude_id: int | None) -> Contact | None:
-    holders = Contact.objects.filter(phone=phone)
+def _phone_holder(phone: str, *, exclude_id: int | None, sandbox: bool) -> Contact | None:
+    holders = Contact.objects.filter(phone=phone, sandbox=sandbox)
     if exclude_id is not None:
         holders = holders.exclude(pk=exclude_id)
     return holders.only("pk", "name").first()
 
 
 def _check_phone(
-    errors: FieldErrors, phone: str | None, *, exclude_id: int | None
+    errors: FieldErrors, phone: str | None, *, exclude_id: int | None, sandbox: bool = False
 ) -> tuple[str | None, bool]:
     """The canonical phone and its verified flag; None when left empty."""
     if phone is None or not phone.strip():
@@ -64,7 +64,7 @@ def _check_phone(
     if canonical is None:
         errors.add("phone", _("«%(phone)s» no es un teléfono.") % {"phone": phone.strip()})
         return None, False
-    holder = _phone_holder(canonical[0], exclude_id=exclude_id)
+    holder = _phone_holder(canonical[0], exclude_id=exclude_id, sandbox=sandbox)
     if holder is not None:
         errors.add("phone", _phone_taken(canonical[0], holder))
     return canonical
@@ -87,7 +87,7 @@ def _wa_user_id_problem(wa_user_id: str) -> str | None:
 
 
 def _check_wa_user_id(
-    errors: FieldErrors, wa_user_id: str | None, *, exclude_id: int | None
+    errors: FieldErrors, wa_user_id: str | None, *, exclude_id: int | None, sandbox: bool = False
 ) -> str | None:
     wa_user_id = (wa_user_id or "").strip()
     if not wa_user_id:
@@ -96,7 +96,7 @@ def _check_wa_user_id(
     if problem:
         errors.add("wa_user_id", problem)
         return wa_user_id
-    holders = Contact.objects.filter(wa_user_id=wa_user_id)
+    holders = Contact.objects.filter(wa_user_id=wa_user_id, sandbox=sandbox)
     if exclude_id is not None:
         holders = holders.exclude(pk=exclude_id)
     holder = holders.only("pk").first()
@@ -137,10 +137,12 @@ def _save(contact: Contact) -> Contact:
     except IntegrityError as error:
         errors = FieldErrors()
         if contact.phone is not None:
-            holder = _phone_holder(contact.phone, exclude_id=contact.pk)
+            holder = _phone_holder(contact.phone, exclude_id=contact.pk, sandbox=contact.sandbox)
             if holder is not None:
                 errors.add("phone", _phone_taken(contact.phone, holder))
-        _check_wa_user_id(errors, contact.wa_user_id, exclude_id=contact.pk)
+        _check_wa_user_id(
+            errors, contact.wa_user_id, exclude_id=contact.pk, sandbox=contact.sandbox
+        )
         if not errors.errors:
             errors.add("phone", _("Otro contacto tiene este teléfono o id de usuario de WhatsApp."))
         first_field, messages = next(iter(errors.errors.items()))
@@ -186,13 +188,17 @@ def contact_update(
     if name is not _UNSET:
         contact.name = _check_name(errors, name)
     if phone is not _UNSET:
-        contact.phone, contact.phone_verified = _check_phone(errors, phone, exclude_id=contact.pk)
+        contact.phone, contact.phone_verified = _check_phone(
+            errors, phone, exclude_id=contact.pk, sandbox=contact.sandbox
+        )
     if dni is not _UNSET:
         contact.dni = _check_dni(errors, dni)
     if area_id is not _UNSET:
         contact.area_id = _check_area(errors, area_id)
     if wa_user_id is not _UNSET:
-        contact.wa_user_id = _check_wa_user_id(errors, wa_user_id, exclude_id=contact.pk)
+        contact.wa_user_id = _check_wa_user_id(
+            errors, wa_user_id, exclude_id=contact.pk, sandbox=contact.sandbox
+        )
     _check_reachable(errors, contact)
     errors.raise_if_any()
     return _save(contact)
@@ -222,12 +228,14 @@ def _inbound_name(profile_name: str | None) -> str:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who wrote a WhatsApp message, validated: canonical phone (or None), user id (or None)."""
+    """Who wrote a WhatsApp message, validated: canonical phone (or None), user id (or None);
+    `sandbox` when it was the sandbox line's simulated phone (its contacts are its own)."""
 
     phone: str | None
     phone_verified: bool
     wa_user_id: str | None
     name: str
+    sandbox: bool = False
 
 
 def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
@@ -237,15 +245,20 @@ def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
         sender.wa_user_id,
         sender.name,
     )
+    contacts = Contact.objects.filter(sandbox=sender.sandbox)
     contact = None
     if wa_user_id is not None:
-        contact = Contact.objects.filter(wa_user_id=wa_user_id).first()
+        contact = contacts.filter(wa_user_id=wa_user_id).first()
     found_by_user_id = contact is not None
     if contact is None and phone is not None:
-        contact = Contact.objects.filter(phone=phone).first()
+        contact = contacts.filter(phone=phone).first()
     if contact is None:
         contact = Contact.objects.create(
-            name=name, phone=phone, phone_verified=verified, wa_user_id=wa_user_id
+            name=name,
+            phone=phone,
+            phone_verified=verified,
+            wa_user_id=wa_user_id,
+            sandbox=sender.sandbox,
         )
         return contact, True
     changed = []
@@ -253,7 +266,7 @@ def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
         # The user id is the stable identity; the phone WhatsApp reports now is the current one,
         # unless another contact already holds it (merging two contacts is a person's decision).
         phone_is_new = phone is not None and contact.phone != phone
-        if phone_is_new and not Contact.objects.filter(phone=phone).exists():
+        if phone_is_new and not contacts.filter(phone=phone).exists():
             contact.phone, contact.phone_verified = phone, verified
             changed += ["phone", "phone_verified"]
     elif wa_user_id is not None and contact.wa_user_id is None:
@@ -267,7 +280,9 @@ def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
     return contact, False
 
 
-def inbound_sender(*, phone: str, wa_user_id: str, profile_name: str) -> Sender:
+def inbound_sender(
+    *, phone: str, wa_user_id: str, profile_name: str, sandbox: bool = False
+) -> Sender:
     canonical = canonical_wa_phone(phone) if (phone or "").strip() else None
     wa_user_id = (wa_user_id or "").strip() or None
     if canonical is None and wa_user_id is None:
@@ -277,14 +292,14 @@ def inbound_sender(*, phone: str, wa_user_id: str, profile_name: str) -> Sender:
     if problem:
         raise InvalidInput.field("wa_user_id", problem)
     e164, verified = canonical if canonical is not None else (None, False)
-    return Sender(e164, verified, wa_user_id, _inbound_name(profile_name))
+    return Sender(e164, verified, wa_user_id, _inbound_name(profile_name), sandbox)
 
 
 def sender_lookup(sender: Sender, *, prefix: str = "") -> dict:
     """The filter that finds the sender's contact: by user id first, else by phone."""
     if sender.wa_user_id is not None:
-        return {f"{prefix}wa_user_id": sender.wa_user_id}
-    return {f"{prefix}phone": sender.phone}
+        return {f"{prefix}wa_user_id": sender.wa_user_id, f"{prefix}sandbox": sender.sandbox}
+    return {f"{prefix}phone": sender.phone, f"{prefix}sandbox": sender.sandbox}
 
 
 def teaches_nothing_new(contact: Contact, sender: Sender) -> bool:

@@ -10,7 +10,8 @@ Rules of `contact_merge(keep=, other=, by=)`:
   WhatsApp user id; the name only while `keep` is still "Desconocido". What `keep` has wins:
   `other`'s phone or user id is then dropped (the event below remembers them).
 - Both with an open conversation on the same line: refused (409), since a contact has at most
-  one open conversation per line; close one first. A contact merged with itself: 422.
+  one open conversation per line; close one first. A contact merged with itself: 422; so is a
+  sandbox contact with a real one (ADR 0018), and they are never suggested as duplicates.
 - Each moved conversation gets an audit event of kind `contact_merged` with
   `{"contact_id": keep, "merged_from": other, ...}` and the person who merged as actor; a log
   line records every merge, also one without conversations.
@@ -145,6 +146,11 @@ def contact_merge(*, keep: Contact, other: Contact, by: User | None) -> Contact:
     """Merges `other` into `keep` (see the module's doc); answers `keep` as it is now."""
     if keep.pk == other.pk:
         raise InvalidInput.field("other_id", _("Un contacto no se puede unir consigo mismo."))
+    if keep.sandbox != other.sandbox:
+        raise InvalidInput.field(
+            "other_id",
+            _("Un contacto del teléfono de prueba no se puede unir con un cliente real."),
+        )
     try:
         merged, moved = _merge_atomic(keep.pk, other.pk, by)
     except IntegrityError as error:  # a conversation opened for `keep` meanwhile on that line
@@ -199,18 +205,18 @@ def _phone_pairs() -> set[tuple[int, int]]:
     irregular = list(
         Contact.objects.filter(phone__startswith="+54", phone_verified=False)
         .order_by("pk")
-        .values_list("pk", "phone")[:IRREGULAR_SCAN]
+        .values_list("pk", "phone", "sandbox")[:IRREGULAR_SCAN]
     )
-    wanted: dict[str, set[int]] = {}
-    for pk, phone in irregular:
+    wanted: dict[tuple[bool, str], set[int]] = {}
+    for pk, phone, sandbox in irregular:
         for form in _argentine_forms(phone):
-            wanted.setdefault(form, set()).add(pk)
+            wanted.setdefault((sandbox, form), set()).add(pk)
     pairs = set()
-    forms = sorted(wanted)
+    forms = sorted({form for _sandbox, form in wanted})
     for start in range(0, len(forms), LOOKUP_CHUNK):
         holders = Contact.objects.filter(phone__in=forms[start : start + LOOKUP_CHUNK])
-        for pk, phone in holders.values_list("pk", "phone"):
-            for other_pk in wanted[phone]:
+        for pk, phone, sandbox in holders.values_list("pk", "phone", "sandbox"):
+            for other_pk in wanted.get((sandbox, phone), ()):
                 if other_pk != pk:
                     pairs.add((min(pk, other_pk), max(pk, other_pk)))
     return pairs
@@ -219,16 +225,16 @@ def _phone_pairs() -> set[tuple[int, int]]:
 def _dni_pairs(limit: int) -> set[tuple[int, int]]:
     shared = (
         Contact.objects.exclude(dni="")
-        .values("dni")
+        .values("dni", "sandbox")
         .annotate(holders=Count("pk"))
         .filter(holders__gt=1)
-        .order_by("dni")
+        .order_by("dni", "sandbox")
         .values_list("dni", flat=True)[:limit]
     )
-    by_dni: dict[str, list[int]] = {}
-    rows = Contact.objects.filter(dni__in=list(shared)).order_by("pk").values_list("dni", "pk")
-    for dni, pk in rows:
-        by_dni.setdefault(dni, []).append(pk)
+    by_dni: dict[tuple[str, bool], list[int]] = {}
+    rows = Contact.objects.filter(dni__in=list(shared)).order_by("pk")
+    for dni, sandbox, pk in rows.values_list("dni", "sandbox", "pk"):
+        by_dni.setdefault((dni, sandbox), []).append(pk)
     return {
         (first, second)
         for pks in by_dni.values()

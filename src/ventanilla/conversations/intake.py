@@ -32,7 +32,7 @@ from ventanilla.conversations.services import (
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.providers.base import InboundMessage, StatusUpdate
-from ventanilla.providers.models import Line
+from ventanilla.providers.models import Line, Provider
 
 COUNTERS = ["last_message", "last_activity_at", "last_inbound_at", "unread_count"]
 
@@ -71,7 +71,10 @@ class InboundBatch:
         # table whose statistics are stale (a line's conversations are never scanned)
         user_ids = {s.wa_user_id for s in senders if s.wa_user_id is not None}
         phones = {s.phone for s in senders if s.wa_user_id is None}
-        contacts = Contact.objects.filter(Q(wa_user_id__in=user_ids) | Q(phone__in=phones))
+        contacts = Contact.objects.filter(
+            Q(wa_user_id__in=user_ids) | Q(phone__in=phones),
+            sandbox=line.provider == Provider.SANDBOX,
+        )
         by_key = {open_key_of(line.pk, contact.pk): contact for contact in contacts}
         if by_key:
             rows = Conversation.objects.filter(open_key__in=by_key).order_by("pk")

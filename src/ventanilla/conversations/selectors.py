@@ -72,19 +72,26 @@ def conversation_get(*, user: User, conversation_id: int) -> Conversation:
     return conversation
 
 
+def contact_history(*, user: User, conversation: Conversation) -> QuerySet[Conversation]:
+    """`conversation` and the contact's earlier conversations that `user` may see, unordered:
+    what the chat pane shows. The list's rule applies to each; being the same contact is no
+    reason to see a conversation."""
+    return Conversation.objects.filter(
+        visible_filter(Viewer.of(user)),
+        contact_id=conversation.contact_id,
+        pk__lte=conversation.pk,
+    )
+
+
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     return Message.objects.filter(conversation=conversation).select_related("sender_user")
 
 
 def message_get_visible(*, user: User, message_id: int) -> Message:
-    """A message whose contact has a conversation `user` may see: the chat pane shows the
-    contact's earlier conversations too, so their files must open as well."""
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    """A message of a conversation `user` may see; 404 otherwise (its existence is not revealed)."""
+    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+    message = Message.objects.filter(pk=message_id, conversation__in=visible).first()
     if message is None:
-        raise NotFound(_("Mensaje inexistente."))
-    contact_id = message.conversation.contact_id
-    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)), contact_id=contact_id)
-    if not visible.exists():
         raise NotFound(_("Mensaje inexistente."))
     return message
 

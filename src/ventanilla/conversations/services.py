@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.contacts.models import Contact
+from ventanilla.conversations import permissions
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     STATUS_RANK,
@@ -98,6 +99,8 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
     A concurrent webhook creating the same conversation makes the insert fail on the unique
     `open_key`; the caller's transaction is then retried (inbound.pipeline) and finds it.
     """
+    if contact.sandbox != (line.provider == Provider.SANDBOX):
+        raise ValueError("the sandbox line talks with sandbox contacts only (ADR 0018)")
     key = open_key_of(line.pk, contact.pk)
     existing = _open_conversation_locked(key)
     if existing is not None:
@@ -263,11 +266,19 @@ def conversation_queue(
 def conversation_transfer(
     *, conversation: Conversation, by: User, area: Area | None = None, user: User | None = None
 ) -> Conversation:
+    """Queues the conversation in `area`, or hands it to `user` when
+    `permissions.check_transfer_to_person` lets `by` do so. People transfer through
+    `routing.services.transfer`, which routes a transfer to an area."""
     if (area is None) == (user is None):
         raise InvalidInput.field("area_id", _("Indicá un área o un usuario al que transferir."))
-    if conversation.status == Status.CLOSED:
-        raise Conflict(_("La conversación está cerrada; reabrila antes."))
+    if user is None and not area.is_active:
+        raise InvalidInput.field("area_id", _("Esa área está desactivada."))
     with transaction.atomic():
+        conversation = _locked(conversation)
+        if user is not None:
+            permissions.check_transfer_to_person(by=by, conversation=conversation, user=user)
+        if conversation.status == Status.CLOSED:
+            raise Conflict(_("La conversación está cerrada; reabrila antes."))
         record_event(
             conversation,
             EventKind.TRANSFERRED,
@@ -276,11 +287,7 @@ def conversation_transfer(
             user_id=user.pk if user else None,
         )
         if user is not None:
-            if not user.is_active:
-                raise InvalidInput.field("user_id", _("Ese usuario está desactivado."))
             return conversation_assign(conversation=conversation, user=user, by=by)
-        if not area.is_active:
-            raise InvalidInput.field("area_id", _("Esa área está desactivada."))
         return conversation_queue(conversation=conversation, area=area, by=by)
 
 

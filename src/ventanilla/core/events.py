@@ -6,6 +6,7 @@ and areas.
 """
 
 import asyncio
+import hashlib
 import logging
 import threading
 
@@ -133,3 +134,8 @@ def broadcast(message: dict) -> None:
 def notify_internal(kind: str, **fields) -> None:
     """Broadcasts a message for the consumers themselves (not forwarded to browsers)."""
     transaction.on_commit(lambda: broadcast({"type": "console.internal", "kind": kind, **fields}))
+
+
+def session_tag(session_key: str) -> str:
+    """Names a session in internal messages: they cross Redis, where the key itself must not."""
+    return hashlib.sha256(session_key.encode()).hexdigest()

@@ -101,7 +101,7 @@ def start(tree: FlowTree, *, contact_fields: Mapping[str, str] | None = None) ->
     """Runs the flow from its root until it waits for an answer or hands over."""
     root = tree.nodes.get(tree.root_id) if tree.root_id is not None else None
     if root is None:
-        return _finished([], Action(END))
+        return _nobody_next(tree, [])
     return _run(tree, root, [], dict(contact_fields or {}))
 
 
@@ -217,20 +217,30 @@ def _run(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) ->
         _say(actions, node.text, fields)
         if node.type == REDIRECT_NODE and node.area_id is not None:
             return _finished(actions, Action(REDIRECT, area_id=node.area_id))
-        if node.type != MESSAGE:  # end (or a redirect without an area: end there)
-            return _finished(actions, Action(END, close=node.type == END_NODE and node.close))
-        children = tree.children_of(node.id)
+        if node.type == END_NODE and node.close:
+            return _finished(actions, Action(END, close=True))
+        children = tree.children_of(node.id) if node.type == MESSAGE else []
         if not children:
-            return _finished(actions, Action(END))
+            return _nobody_next(tree, actions)
         node = children[0]
-    return _finished(actions, Action(END))
+    return _nobody_next(tree, actions)
 
 
 def _continue(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) -> StepResult:
     children = tree.children_of(node.id)
     if not children:
-        return _finished(actions, Action(END))
+        return _nobody_next(tree, actions)
     return _run(tree, children[0], actions, fields)
+
+
+def _nobody_next(tree: FlowTree, actions: list[Action]) -> StepResult:
+    """Where a flow stops with nobody to answer (an end that does not close, a message or
+    question without a next step: saved before ADR 0019, or a draft in the simulator), its
+    fallback area takes the conversation, else it is closed: the bot never leaves a customer
+    alone."""
+    if tree.fallback_area_id is not None:
+        return _finished(actions, Action(REDIRECT, area_id=tree.fallback_area_id))
+    return _finished(actions, Action(END, close=True))
 
 
 def _miss(tree: FlowTree, node: TreeNode, state: BotState, retry: list[Action]) -> StepResult:

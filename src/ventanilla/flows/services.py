@@ -53,6 +53,14 @@ ONE_CHILD = {
     NodeType.MESSAGE: gettext_lazy("Un mensaje sigue a un solo nodo: anidá los demás debajo."),
     NodeType.QUESTION: gettext_lazy("Una pregunta sigue a un solo nodo: anidá los demás debajo."),
 }
+ALONE_AFTER = gettext_lazy(
+    "Después de este paso nadie le responde al cliente: agregá un paso siguiente "
+    "(un final que cierre la conversación o una derivación a un área)."
+)
+OPEN_END = gettext_lazy(
+    "Un final tiene que cerrar la conversación: si no, el cliente queda sin bot y sin nadie que "
+    "lo atienda. Para que siga una persona, usá una derivación a un área."
+)
 
 
 @dataclass
@@ -188,6 +196,8 @@ def _check_children(errors: FieldErrors, path: str, node_type: str, children) ->
         errors.add(f"{path}.children", _("Un menú necesita al menos una opción."))
     elif node_type in ONE_CHILD and len(children) > 1:
         errors.add(f"{path}.children", str(ONE_CHILD[node_type]))
+    elif node_type in ONE_CHILD and not children:
+        errors.add(f"{path}.children", str(ALONE_AFTER))  # ADR 0019: nobody is left alone
     elif node_type in CHILDLESS and children:
         errors.add(f"{path}.children", str(CHILDLESS[node_type]))
     seen: dict[str, int] = {}
@@ -258,7 +268,9 @@ def _check_node(errors: FieldErrors, path: str, data: dict, areas: list) -> tupl
         if fields["field"] not in ContactField.values:
             errors.add(f"{path}.field", _("Una pregunta guarda «name» o «dni»."))
     if node_type == NodeType.END:
-        fields["close"] = _check_bool(errors, f"{path}.close", data.get("close"), False)
+        fields["close"] = _check_bool(errors, f"{path}.close", data.get("close"), True)
+        if not fields["close"]:
+            errors.add(f"{path}.close", str(OPEN_END))
     children = _check_children(errors, path, node_type, data.get("children"))
     return fields, children
 

@@ -17,6 +17,7 @@ from ventanilla.conversations.models import Conversation, MessageType, SenderTyp
 from ventanilla.core.db import database_unusable
 from ventanilla.core.errors import DomainError
 from ventanilla.flows import engine, selectors
+from ventanilla.flows.models import Flow
 from ventanilla.providers.models import Provider
 from ventanilla.routing.services import route_to_area
 
@@ -31,10 +32,12 @@ def on_customer_message(
     """The bot's answer, unless the line is paused, a person has the conversation or no flow
     applies. Deciding reads flows from memory; only carrying out writes, after
     `before_writing()` (the pipeline stores the customer's messages waiting in its batch)."""
-    if conversation.line.paused or conversation.status != Status.BOT or not conversation.bot_active:
+    if conversation.line.paused or conversation.status != Status.BOT:
         return
+    # the bot off while nobody has it: an earlier version's flow ended there (ADR 0019)
+    left_alone = not conversation.bot_active
     try:
-        turn = _decide(conversation, message, new_conversation=new_conversation)
+        turn = _decide(conversation, message, new_conversation=new_conversation or left_alone)
     except Exception as error:
         if database_unusable(error):
             raise
@@ -101,16 +104,28 @@ def _carry_out(conversation: Conversation, result) -> None:
         elif action.kind == engine.STORE_FIELD:
             contact_update(contact=conversation.contact, **{action.field: action.value})
         elif action.kind == engine.REDIRECT:
-            area = Area.objects.filter(pk=action.area_id, is_active=True).first()
-            if area is not None:
-                route_to_area(conversation=conversation, area=area)
+            _hand_over(conversation, action.area_id)
         elif action.kind == engine.END and action.close:
-            conversations.conversation_close(
-                conversation=conversation,
-                by=None,
-                reason=conversations.BOT_CLOSED_REASON,
-                message="",
-            )
+            _close(conversation)
+
+
+def _hand_over(conversation: Conversation, area_id: int) -> None:
+    """To the area; one deactivated since the flow was saved gives way to the flow's fallback
+    area, else the conversation is closed: never left with nobody (ADR 0019)."""
+    area = Area.objects.filter(pk=area_id, is_active=True).first()
+    if area is None:
+        flows = Flow.objects.filter(pk=conversation.bot_flow_id, fallback_area__is_active=True)
+        area = Area.objects.filter(pk__in=flows.values("fallback_area_id")).first()
+    if area is None:
+        _close(conversation)
+    else:
+        route_to_area(conversation=conversation, area=area)
+
+
+def _close(conversation: Conversation) -> None:
+    conversations.conversation_close(
+        conversation=conversation, by=None, reason=conversations.BOT_CLOSED_REASON, message=""
+    )
 
 
 def _send(conversation: Conversation, text: str) -> None:

@@ -17,7 +17,7 @@ from ventanilla.core.errors import InvalidInput
 from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.inbound import bot
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
-from ventanilla.providers.models import Line
+from ventanilla.providers.models import Line, Provider
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _store(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict]:
     for number, (line_for, parsed) in enumerate(webhooks):
         for inbound in parsed.messages:
             line = line_for(inbound.line_key)
-            sender = _valid_sender(inbound) if line is not None else None
+            sender = _valid_sender(inbound, line) if line is not None else None
             if sender is None:
                 counts[number]["ignored"] += 1
             else:
@@ -102,7 +102,7 @@ def _store(webhooks: list[tuple[LineFor, ParsedWebhook]]) -> list[dict]:
     return counts
 
 
-def _valid_sender(inbound: InboundMessage) -> Sender | None:
+def _valid_sender(inbound: InboundMessage, line: Line) -> Sender | None:
     """The message's sender, or None (logged) when retrying would never make it valid."""
     if not inbound.provider_message_id:
         raise ValueError("inbound message without an id")
@@ -111,6 +111,7 @@ def _valid_sender(inbound: InboundMessage) -> Sender | None:
             phone=inbound.from_phone,
             wa_user_id=inbound.from_user_id,
             profile_name=inbound.profile_name,
+            sandbox=line.provider == Provider.SANDBOX,
         )
     except InvalidInput as error:
         log.warning("inbound message %s refused: %s", inbound.provider_message_id, error)

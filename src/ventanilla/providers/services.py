@@ -26,14 +26,23 @@ def _settings_credentials(provider: str) -> dict:
     return {}
 
 
+def _default_provider() -> str:
+    provider = settings.WHATSAPP_PROVIDER
+    return provider if provider in Provider.values else Provider.SANDBOX
+
+
+def sandbox_offered() -> bool:
+    """Whether the installation asks for the sandbox line: as its own line, or beside a real one
+    (SANDBOX_ENABLED). ADR 0018."""
+    return _default_provider() == Provider.SANDBOX or settings.SANDBOX_ENABLED
+
+
 def line_default() -> Line:
     """The default line, created from settings the first time it is needed."""
     line = Line.objects.filter(is_default=True).order_by("pk").first()
     if line is not None:
         return line
-    provider = (
-        settings.WHATSAPP_PROVIDER if settings.WHATSAPP_PROVIDER in Provider.values else "sandbox"
-    )
+    provider = _default_provider()
     try:
         with transaction.atomic():
             return Line.objects.create(
@@ -48,6 +57,20 @@ def line_default() -> Line:
             )
     except IntegrityError:
         return Line.objects.filter(is_default=True).order_by("pk").first()
+
+
+def line_sandbox() -> Line | None:
+    """The sandbox line, created the first time it is needed; None when the installation does not
+    ask for one (`sandbox_offered`)."""
+    if not sandbox_offered():
+        return None
+    default = line_default()
+    if default.provider == Provider.SANDBOX:
+        return default
+    line = Line.objects.filter(provider=Provider.SANDBOX).order_by("pk").first()
+    return line or Line.objects.create(
+        provider=Provider.SANDBOX, display_name="Sandbox", state=LineState.CONNECTED
+    )
 
 
 def line_sync_default_from_settings() -> Line:

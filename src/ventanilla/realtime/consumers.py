@@ -4,6 +4,7 @@ from collections import deque
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from ventanilla.accounts import selectors
 from ventanilla.conversations.visibility import Viewer, can_see
 from ventanilla.core import events
 from ventanilla.core.events import CONSOLE_GROUP
@@ -13,6 +14,9 @@ REMEMBERED_IDS = 2000
 PRESENCE_SECONDS = 90  # a console counts as open this long after its last sign of life
 PRESENCE_REFRESH_SECONDS = 30
 LARGEST_ID = 2**63 - 1  # what the databases store
+# The socket's session is over: signed out or expired, or the person's password, role or active
+# flag changed. The console goes to the login page instead of reconnecting (docs/events.md).
+SESSION_ENDED = 4401
 
 
 def _viewer_of(user_id: int) -> Viewer | None:
@@ -39,10 +43,16 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
+        self.ended = False
         if user is None or not user.is_authenticated or not user.is_active:
-            await self.close(code=4401)
+            # a browser reads the close code only of a socket that opened; a refused handshake
+            # reaches it as 1006, which it would retry forever
+            await self.accept()
+            await self.close(code=SESSION_ENDED)
             return
         self.user_id = user.pk
+        self.session_key = self.scope["session"].session_key
+        self.session_tag = events.session_tag(self.session_key)
         events.use_loop(asyncio.get_running_loop())
         self.viewer = await database_sync_to_async(_viewer_of)(user.pk)
         self.sent_ids: deque[int] = deque(maxlen=REMEMBERED_IDS)
@@ -61,7 +71,22 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def _keep_present(self):
         while True:
             await asyncio.sleep(PRESENCE_REFRESH_SECONDS)
+            if not await self._still_signed_in():  # expired, or a close that never arrived
+                await self._end()
+                return
             await database_sync_to_async(presence.console_alive)(user_id=self.user_id)
+
+    async def _still_signed_in(self) -> bool:
+        signed_in = await database_sync_to_async(selectors.session_user_id)(
+            session_key=self.session_key
+        )
+        return signed_in == self.user_id
+
+    async def _end(self) -> None:
+        if self.ended:
+            return
+        self.ended, self.viewer = True, None  # nothing more is forwarded meanwhile
+        await self.close(code=SESSION_ENDED)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
@@ -72,6 +97,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
+        if self.ended:
+            return
         if isinstance(content, dict) and "resume_from" in content:
             try:
                 last_id = int(content["resume_from"])
@@ -79,6 +106,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 last_id = None
             if last_id is None or abs(last_id) > LARGEST_ID:
                 await self.send_json({"event": "error", "data": {"detail": "bad resume_from"}})
+                return
+            if not await self._still_signed_in():
+                await self._end()
                 return
             frames = await database_sync_to_async(replay.frames_after)(last_id)
             for frame, audience in frames:
@@ -93,10 +123,17 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await self._forward(event["frame"], event["audience"])
 
     async def console_internal(self, message):
-        if message.get("kind") == "scope" and message.get("user_id") == self.user_id:
+        kind = message.get("kind")
+        if self.ended:
+            return
+        if (kind == "session_ended" and message.get("session") == self.session_tag) or (
+            kind == "user_signed_out" and message.get("user_id") == self.user_id
+        ):
+            await self._end()
+        elif kind == "scope" and message.get("user_id") == self.user_id:
             self.viewer = await database_sync_to_async(_viewer_of)(self.user_id)
             if self.viewer is None:
-                await self.close(code=4403)
+                await self._end()
 
     async def _forward(self, frame: dict, audience: dict) -> None:
         if self.viewer is None or frame["id"] in self.sent_set:

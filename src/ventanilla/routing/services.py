@@ -6,6 +6,7 @@ overlapping sets of agents take turns and each sees the assignments the previous
 SQLite needs no row locks: its IMMEDIATE transactions already let one writer in at a time.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -13,18 +14,20 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import Area, Availability, Role, User
+from ventanilla.accounts.models import Area, Availability, User
 from ventanilla.accounts.services import user_set_availability
+from ventanilla.conversations import permissions
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
-from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.core.errors import Conflict, Forbidden, InvalidInput, unknown_area_text
 from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.schedules import selectors as schedules
 
-ROUTABLE_ROLES = (Role.OPERATOR, Role.SUPPORT, Role.SALES, Role.SUPERVISOR)
+ROUTABLE_ROLES = permissions.TAKES_CONVERSATIONS
+MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -226,6 +229,36 @@ def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str
             locked, EventKind.TRANSFERRED, actor=by, area_id=area.pk, user_id=None
         )
         return _route_locked(conversation=locked, area=area, by=by)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    outcome: str  # an Outcome
+    target_name: str  # the area's or the person's, for the actor's notice
+
+
+def transfer(
+    *, conversation: Conversation, by: User, area_id: int | None = None, user_id: int | None = None
+) -> Transfer:
+    """A person hands the conversation on, the one way the API and the console do it: to an
+    area (routing picks who gets it there) or to a person (`conversations.permissions` says
+    whom `by` may choose)."""
+    if (area_id is None) == (user_id is None):
+        raise InvalidInput.field("area_id", _("Indicá un área o un usuario al que transferir."))
+    if user_id is not None:
+        if not permissions.may_transfer_to_person(by):
+            raise Forbidden(permissions.role_refused_text())
+        user = User.objects.filter(pk=user_id).first() if 0 < user_id <= MAX_ID else None
+        if user is None:
+            raise InvalidInput.field(
+                "user_id", _("No existe el usuario con id %(id)s.") % {"id": user_id}
+            )
+        conversations.conversation_transfer(conversation=conversation, by=by, user=user)
+        return Transfer(Outcome.ASSIGNED, user.display_name)
+    area = Area.objects.filter(pk=area_id).first() if 0 < area_id <= MAX_ID else None
+    if area is None:
+        raise InvalidInput.field("area_id", unknown_area_text(area_id))
+    return Transfer(transfer_to_area(conversation=conversation, area=area, by=by), area.name)
 
 
 # --- queues ------------------------------------------------------------------------------------

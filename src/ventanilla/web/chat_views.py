@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ventanilla.accounts.models import Area, Role, User
 from ventanilla.accounts.selectors import area_list
 from ventanilla.contacts.services import contact_update
-from ventanilla.conversations import selectors, services, tasks
+from ventanilla.conversations import permissions, selectors, services, tasks
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -50,7 +50,7 @@ from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.pagination import PageQuery, keyset_page
 from ventanilla.providers.models import Provider
-from ventanilla.routing.services import transfer_to_area
+from ventanilla.routing import services as routing
 from ventanilla.web.forms import ConsoleForm, add_service_errors
 
 LIST_SIZE = 50
@@ -468,20 +468,18 @@ def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list
     return entries
 
 
-def _timeline_messages(conversation: Conversation) -> QuerySet[Message]:
-    """The contact's messages up to this conversation: the earlier conversations stay readable."""
-    return Message.objects.filter(
-        conversation__contact_id=conversation.contact_id, conversation_id__lte=conversation.pk
-    ).select_related("sender_user", "conversation")
+def _timeline_messages(conversation: Conversation, user: User) -> QuerySet[Message]:
+    """The messages of this conversation and of the contact's earlier ones `user` may see."""
+    history = selectors.contact_history(user=user, conversation=conversation)
+    return Message.objects.filter(conversation__in=history).select_related(
+        "sender_user", "conversation"
+    )
 
 
-def _timeline_events(conversation: Conversation) -> QuerySet[ConversationEvent]:
+def _timeline_events(conversation: Conversation, user: User) -> QuerySet[ConversationEvent]:
+    history = selectors.contact_history(user=user, conversation=conversation)
     return (
-        ConversationEvent.objects.filter(
-            conversation__contact_id=conversation.contact_id,
-            conversation_id__lte=conversation.pk,
-            kind__in=NOTE_KINDS,
-        )
+        ConversationEvent.objects.filter(conversation__in=history, kind__in=NOTE_KINDS)
         .select_related("actor")
         .order_by("created_at", "id")
     )
@@ -519,12 +517,14 @@ def _separator(entry: Entry, conversation: Conversation) -> str:
     return _("Conversación anterior · %(date)s") % {"date": date_format(started, "DATE_FORMAT")}
 
 
-def _thread(conversation: Conversation, cursor: str | None, until) -> tuple[list[Entry], str]:
+def _thread(
+    conversation: Conversation, user: User, cursor: str | None, until
+) -> tuple[list[Entry], str]:
     """One page of the thread (newest messages first, shown oldest first), with the notes that
     fall in it; and the URL of the older page ("" when this is the oldest)."""
     try:
         page, next_cursor = keyset_page(
-            _timeline_messages(conversation),
+            _timeline_messages(conversation, user),
             ordering=("-id",),
             page=PageQuery(THREAD_SIZE, cursor),
         )
@@ -532,7 +532,7 @@ def _thread(conversation: Conversation, cursor: str | None, until) -> tuple[list
         raise Http404(_("Página inexistente.")) from error
     today = timezone.localdate(clock.now())
     entries = [_message_entry(message, today) for message in page]
-    events = _timeline_events(conversation)
+    events = _timeline_events(conversation, user)
     if next_cursor and page:
         events = events.filter(created_at__gte=page[-1].created_at)
     if until is not None:
@@ -646,12 +646,9 @@ def _transfer_areas():
     return list(area_list(include_inactive=False))
 
 
-def _transfer_agents(user: User) -> list[User]:
-    """Who a supervisor or an admin may hand the conversation to: active people who take chats
-    (a supervisor: those sharing one of their areas)."""
-    agents = User.objects.filter(is_active=True).exclude(role=Role.ADMIN)
-    if user.role == Role.SUPERVISOR:
-        agents = agents.filter(areas__members=user).distinct()
+def _transfer_agents(user: User, conversation: Conversation) -> list[User]:
+    """Whom a supervisor or an admin may hand the conversation to (conversations.permissions)."""
+    agents = permissions.transfer_targets(by=user, conversation=conversation)
     return list(agents.order_by("name", "username", "pk")[:200])
 
 
@@ -719,7 +716,7 @@ def _head_context(
     lead = user.role in LEADS
     is_closed = conversation.status == Status.CLOSED
     areas = [] if is_closed else _transfer_areas()
-    agents = _transfer_agents(user) if lead and not is_closed else []
+    agents = _transfer_agents(user, conversation) if lead and not is_closed else []
     return {
         "conversation": conversation,
         "contact": conversation.contact,
@@ -743,7 +740,7 @@ def _pane_context(
     composer: ComposerForm | None = None,
     **head,
 ) -> dict:
-    entries, older_url = _thread(conversation, None, None)
+    entries, older_url = _thread(conversation, request.user, None, None)
     return {
         **_head_context(request, conversation, **head),
         "entries": entries,
@@ -885,7 +882,7 @@ def chat_older(request: HttpRequest, conversation_id: int):
     until = parse_datetime(request.GET.get("until") or "")
     if until is None or not request.GET.get("cursor"):
         raise Http404(_("Página inexistente."))
-    entries, older_url = _thread(conversation, request.GET["cursor"], until)
+    entries, older_url = _thread(conversation, request.user, request.GET["cursor"], until)
     context = {"entries": entries, "older_url": older_url, "conversation": conversation}
     return render(request, "web/chat/_older.html", context)
 
@@ -900,12 +897,13 @@ def chat_after(request: HttpRequest, conversation_id: int):
         after = int(request.GET.get("m") or 0)
     except ValueError as error:
         raise Http404(_("Mensaje inexistente.")) from error
-    rows = list(_timeline_messages(conversation).filter(id__gte=after).order_by("id")[:AFTER_SIZE])
+    timeline = _timeline_messages(conversation, request.user)
+    rows = list(timeline.filter(id__gte=after).order_by("id")[:AFTER_SIZE])
     anchor = rows[0] if rows and rows[0].pk == after else None
     fresh = [message for message in rows if message.pk != after]
     today = timezone.localdate(clock.now())
     entries = [_message_entry(message, today) for message in fresh]
-    events = _timeline_events(conversation)
+    events = _timeline_events(conversation, request.user)
     if anchor is not None:
         events = events.filter(created_at__gte=anchor.created_at)
     entries += _note_entries(list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
@@ -918,7 +916,7 @@ def chat_after(request: HttpRequest, conversation_id: int):
 def chat_message(request: HttpRequest, conversation_id: int, message_id: int):
     """One bubble, re-rendered when its tick moves or its file arrives."""
     conversation = _visible(request.user, conversation_id)
-    message = _timeline_messages(conversation).filter(pk=message_id).first()
+    message = _timeline_messages(conversation, request.user).filter(pk=message_id).first()
     if message is None:
         raise Http404(_("Mensaje inexistente."))
     entries = _arrange([_message_entry(message, timezone.localdate(clock.now()))], conversation)
@@ -1015,33 +1013,31 @@ def chat_transfer(request: HttpRequest, conversation_id: int):
     """To an area (routing picks the agent there) or, for supervisors and admins, to a person."""
     conversation = _visible(request.user, conversation_id)
     to_person = "user_id" in request.POST
-    if to_person and request.user.role not in LEADS:
+    if to_person and not permissions.may_transfer_to_person(request.user):
         raise PermissionDenied
     if to_person:
-        form = AgentTransferForm(request.POST, agents=_transfer_agents(request.user))
+        form = AgentTransferForm(request.POST, agents=_transfer_agents(request.user, conversation))
     else:
         form = AreaTransferForm(request.POST, areas=_transfer_areas())
     if not form.is_valid():
         problem = _("Elegí a quién transferir la conversación.")
         return _respond(request, conversation, status=422, action_error=problem)
     try:
-        if to_person:
-            target = User.objects.get(pk=form.cleaned_data["user_id"])
-            services.conversation_transfer(conversation=conversation, by=request.user, user=target)
-            done = _("Conversación transferida a %(name)s.") % {"name": target.display_name}
-        else:
-            area = Area.objects.get(pk=form.cleaned_data["area_id"])
-            transfer_to_area(conversation=conversation, area=area, by=request.user)
-            done = _("Conversación transferida a %(name)s.") % {"name": area.name}
-    except (Conflict, InvalidInput) as error:
-        problem = (
-            _("La conversación está cerrada; reabrila para transferirla.")
-            if isinstance(error, Conflict)
-            else error.detail
+        done = routing.transfer(
+            conversation=conversation,
+            by=request.user,
+            area_id=form.cleaned_data.get("area_id"),
+            user_id=form.cleaned_data.get("user_id"),
         )
+    except Conflict:
+        problem = _("La conversación está cerrada; reabrila para transferirla.")
         fresh = _visible(request.user, conversation_id)
         return _respond(request, fresh, status=409, action_error=problem)
-    return _after_action(request, conversation_id, done)
+    except InvalidInput as error:
+        fresh = _visible(request.user, conversation_id)
+        return _respond(request, fresh, status=422, action_error=error.detail)
+    notice = _("Conversación transferida a %(name)s.") % {"name": done.target_name}
+    return _after_action(request, conversation_id, notice)
 
 
 @login_required

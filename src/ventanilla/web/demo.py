@@ -96,6 +96,7 @@ def _demo_flow(soporte, ventas) -> dict:
                                         {
                                             "type": "end",
                                             "text": "Escribí «menú» cuando quieras volver.",
+                                            "close": True,
                                         }
                                     ],
                                 },

@@ -42,7 +42,7 @@ TEXT_HELP = {
     NodeType.MENU: _("Va antes de las opciones, que se numeran solas."),
     NodeType.QUESTION: _("La respuesta se guarda en el contacto."),
     NodeType.REDIRECT: _("Opcional: se envía antes de pasar la conversación al área."),
-    NodeType.END: _("Opcional: se envía y el bot deja de responder."),
+    NodeType.END: _("Opcional: se envía y la conversación se cierra."),
 }
 
 
@@ -486,7 +486,8 @@ def _node_form(key: str, areas: list[Area], **kwargs) -> NodeForm:
 
 def _new_node(node_type: str, areas: list[Area]) -> DraftNode:
     key = uuid.uuid4().hex
-    return DraftNode(key, _node_form(key, areas, initial={"type": node_type}))
+    initial = {"type": node_type, "close": node_type == NodeType.END}  # an end closes: ADR 0019
+    return DraftNode(key, _node_form(key, areas, initial=initial))
 
 
 # --- The simulator's form --------------------------------------------------------------------

@@ -122,11 +122,7 @@ def _action_line(action: engine.Action, areas: dict[int, str]) -> SimLine:
         area = areas.get(action.area_id, f"#{action.area_id}")
         text = _("Pasa al área «%(area)s»: la atiende una persona (o espera en la cola).")
         return SimLine("note", text % {"area": area})
-    if action.close:
-        return SimLine(
-            "note", _("Fin del flujo: el bot deja de responder y cierra la conversación.")
-        )
-    return SimLine("note", _("Fin del flujo: el bot deja de responder."))
+    return SimLine("note", _("Fin del flujo: el bot deja de responder y cierra la conversación."))
 
 
 # --- The editor ------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from django.db import close_old_connections
 
 from ventanilla.accounts import services
 from ventanilla.conversations import tasks as conversation_tasks
-from ventanilla.providers.services import line_sync_default_from_settings
+from ventanilla.core import addresses
+from ventanilla.providers.models import Provider
+from ventanilla.providers.services import line_sandbox, line_sync_default_from_settings
 from ventanilla.routing import tasks as routing_tasks
 from ventanilla.schedules import tasks as schedule_tasks
 from ventanilla.web import demo
@@ -29,6 +31,8 @@ def prepare_desk(*, demo_data: bool = False) -> str:
     lines = []
     line = line_sync_default_from_settings()
     lines.append(f"WhatsApp line: {line.get_provider_display()} (#{line.pk})")
+    if settings.SANDBOX_ENABLED and line.provider != Provider.SANDBOX:
+        lines.append(f"Sandbox line beside it: #{line_sandbox().pk} (admins only)")
     if demo_data and demo.desk_is_empty():
         demo.load()
         lines.append("Demo data loaded: areas Soporte and Ventas, one agent per area.")
@@ -73,12 +77,16 @@ def start_embedded_jobs():
 def run_asgi_server(workers: int = 1) -> None:
     import uvicorn
 
+    # uvicorn rewrites the client's address and scheme from the forwarded headers of the peers it
+    # trusts (by default 127.0.0.1, where a forged X-Forwarded-For would pass): only these
+    proxies = [str(network) for network in addresses.trusted_proxies()]
     uvicorn.run(
         "ventanilla.config.asgi:application",
         host=settings.HOST,
         port=settings.PORT,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
         log_level="info",
         access_log=settings.ACCESS_LOG,
         lifespan="off",

@@ -2,16 +2,20 @@
 
 Thin like the rest of the console: the form parses, `customer_writes` stores the message through
 the same pipeline as a real webhook, and `sandbox_thread` reads both sides back. With htmx the
-send answers the re-rendered phone (422 with the field errors), and the thread polls its partial.
+send answers the re-rendered phone (422 with the field errors), and the thread polls its partial
+with a POST: the phone, its chat open, reads what came. A GET only shows. There is no phone (404)
+when the installation has no sandbox line, and beside a real line it is for admins (ADR 0018).
 """
 
 import datetime
 import uuid
 from dataclasses import dataclass
+from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +23,12 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.conversations.models import Direction, Message
-from ventanilla.core.errors import InvalidInput
-from ventanilla.inbound.sandbox import customer_sees, customer_writes, sandbox_line
+from ventanilla.core.errors import Forbidden, InvalidInput, NotFound
+from ventanilla.inbound.sandbox import check_driver, customer_sees, customer_writes, sandbox_line
 from ventanilla.web.forms import ConsoleForm
 
 DEFAULT_PHONE = "+54 9 351 555-0001"
@@ -69,7 +73,9 @@ def sandbox_thread(*, phone: str, limit: int = THREAD_SIZE) -> list[Bubble]:
     if canonical is None:
         return []
     newest_first = Message.objects.filter(
-        line=sandbox_line(), conversation__contact__phone=canonical[0]
+        line=sandbox_line(),
+        conversation__contact__phone=canonical[0],
+        conversation__contact__sandbox=True,
     ).order_by("-id")[:limit]
     today = timezone.localdate()
     bubbles: list[Bubble] = []
@@ -167,6 +173,20 @@ class SandboxMessageForm(ConsoleForm):
 # --- Views -----------------------------------------------------------------------------------
 
 
+def _driver_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            check_driver(request.user)
+        except NotFound as error:
+            raise Http404(error.detail) from error
+        except Forbidden as error:
+            raise PermissionDenied(error.detail) from error
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _context(form: SandboxMessageForm, phone: str) -> dict:
     # the caret goes where the person has to act: the wrong phone, else the composer
     focus = "phone" if form.is_bound and "phone" in form.errors else "text"
@@ -181,10 +201,10 @@ def _context(form: SandboxMessageForm, phone: str) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_driver_required
 def sandbox_page(request: HttpRequest):
     if request.method == "GET":
         phone = request.GET.get("phone", "").strip()[:40] or DEFAULT_PHONE
-        customer_sees(phone=phone)
         form = SandboxMessageForm(initial={"phone": phone})
         return render(request, "web/sandbox/page.html", _context(form, phone))
 
@@ -214,9 +234,14 @@ def sandbox_page(request: HttpRequest):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
+@_driver_required
 def sandbox_thread_part(request: HttpRequest):
-    """The thread alone, for the phone's polling (the phone, chat open, reads what came)."""
-    phone = request.GET.get("phone", "")[:40]
-    customer_sees(phone=phone)
+    """The thread alone. The phone polls it with a POST: its chat is open, so it reads what came
+    (the desk's ticks turn to read). A GET only shows it."""
+    if request.method == "POST":
+        phone = request.POST.get("phone", "")[:40]
+        customer_sees(phone=phone)
+    else:
+        phone = request.GET.get("phone", "")[:40]
     return render(request, "web/sandbox/_thread.html", {"thread": sandbox_thread(phone=phone)})

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.models import Role
+from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.pagination import PageQuery, keyset_page
 from ventanilla.routing.services import agent_set_availability
@@ -128,7 +129,7 @@ def sign_in(request):
     context = {"form": form, "next": next_url or ""}
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]
-        address = request.META.get("REMOTE_ADDR", "")
+        address = client_address(request)
         wait = services.login_retry_after(identifier=identifier, ip_address=address)
         if wait is not None:
             form.add_error(None, _wait_text(wait))

@@ -8,6 +8,7 @@ from pydantic import model_validator
 from ventanilla.accounts import selectors, services
 from ventanilla.api.schemas import UserOut
 from ventanilla.api.security import require_csrf
+from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import TooManyRequests
 from ventanilla.routing.services import agent_set_availability
 
@@ -55,7 +56,7 @@ def csrf(request):
 @router.post("/login", auth=None, response={200: UserEnvelope})
 def sign_in(request, payload: LoginIn):
     require_csrf(request)
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     wait = services.login_retry_after(identifier=payload.who, ip_address=address)
     if wait is not None:
         raise TooManyRequests(

@@ -1,18 +1,15 @@
 from datetime import datetime
 from typing import Any
 
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from ventanilla.accounts.models import AGENT_ROLES, Role
-from ventanilla.accounts.selectors import area_get, user_get
+from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.security import require_role
 from ventanilla.conversations import selectors, services, tasks
 from ventanilla.conversations.serializers import conversation_item, message_item
-from ventanilla.core.errors import InvalidInput
 from ventanilla.core.jobs import enqueue_after_commit
-from ventanilla.routing.services import transfer_to_area
+from ventanilla.routing import services as routing
 
 router = Router(tags=["conversations"])
 
@@ -159,16 +156,12 @@ def reopen(request, conversation_id: int):
 @router.post("/{conversation_id}/transfer", response=ConversationOut)
 def transfer(request, conversation_id: int, payload: TransferIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
-    if (payload.area_id is None) == (payload.user_id is None):
-        raise InvalidInput.field("area_id", _("Indicá area_id o user_id."))
-    if payload.user_id is not None:
-        if request.auth.role in AGENT_ROLES:
-            require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
-        target = user_get(user_id=payload.user_id)
-        services.conversation_transfer(conversation=conversation, by=request.auth, user=target)
-    else:
-        area = area_get(area_id=payload.area_id)
-        transfer_to_area(conversation=conversation, area=area, by=request.auth)
+    routing.transfer(
+        conversation=conversation,
+        by=request.auth,
+        area_id=payload.area_id,
+        user_id=payload.user_id,
+    )
     return _after_change(request, conversation_id)
 
 

@@ -59,7 +59,7 @@ class NodeIn(Schema):
     label: str | None = ""
     area_id: int | None = None
     field: str | None = ""
-    close: bool = False
+    close: bool | None = None  # an end's: it closes the conversation (false is refused)
     children: list["NodeIn"] = []
 
 

@@ -37,7 +37,9 @@ class PhoneQuery(Schema):
 
 @router.post("/messages", response={201: Written})
 def customer_writes(request, payload: CustomerWrites):
-    """A customer writes to the sandbox line, through the same pipeline as real webhooks."""
+    """A customer writes to the sandbox line, through the same pipeline as real webhooks.
+    Beside a real line, admins only; 404 when the installation has no sandbox line."""
+    sandbox.check_driver(request.auth)
     message = sandbox.customer_writes(
         phone=payload.from_phone, name=payload.name, text=payload.text, message_id=uuid.uuid4().hex
     )
@@ -46,5 +48,7 @@ def customer_writes(request, payload: CustomerWrites):
 
 @router.get("/messages", response=ReceivedList)
 def customer_received(request, query: Query[PhoneQuery]):
-    """What the sandbox customer with this phone has received, oldest first."""
+    """What the sandbox customer with this phone has received, oldest first (reading it reports
+    nothing to the desk). Beside a real line, admins only."""
+    sandbox.check_driver(request.auth)
     return {"items": sandbox.customer_received(phone=query.phone)}

@@ -1,10 +1,11 @@
 // The console's one socket to /ws/, shared by the live screens (chat.js, dashboard.js): it keeps
 // the id of the last event seen, reconnects with jittered backoff, asks for what it missed
-// (resume_from), and reloads the page when the server says the session is gone (4401/4403).
+// (resume_from), and goes to the login page when the server says the session is over (4401).
 (function () {
   "use strict";
 
   var MAX_BACKOFF = 10000;
+  var SESSION_ENDED = 4401; // signed out, expired, or password, role or active flag changed
 
   // screen: { lastId, connecting(again), opened(resume, lastId), frame(frame), dropped() }
   window.ventanillaLive = function (screen) {
@@ -42,8 +43,11 @@
           return;
         }
         socket = null;
-        if (event.code === 4401 || event.code === 4403) {
-          window.location.reload(); // signed out or deactivated: the login page says so
+        if (event.code === SESSION_ENDED) {
+          // never reconnect with a session that is over; a person still signed in (their role
+          // changed) is sent straight back here
+          var here = window.location.pathname + window.location.search;
+          window.location.assign("/login/?next=" + encodeURIComponent(here));
           return;
         }
         screen.dropped();

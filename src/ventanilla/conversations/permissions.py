@@ -1,0 +1,59 @@
+"""Who may do what with a conversation (SPEC.md "People and roles"); who may see one is
+`visibility`. The JSON API and the console ask here, through the services, so both doors follow
+the same rule.
+"""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from ventanilla.accounts.models import AGENT_ROLES, Role, User
+from ventanilla.core.errors import Forbidden, InvalidInput
+
+LEADS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+TAKES_CONVERSATIONS = AGENT_ROLES | {Role.SUPERVISOR}  # admins oversee; they are not handed chats
+
+
+def role_refused_text() -> str:
+    return _("Tu rol no puede hacer esto.")
+
+
+def may_transfer_to_person(user: User) -> bool:
+    """Agents transfer to an area only; supervisors and admins also to a person."""
+    return user.role in LEADS
+
+
+def transfer_targets(*, by: User, conversation) -> QuerySet[User]:
+    """Whom `by` may hand the conversation to: active agents and supervisors of its area; while
+    it has no area, those of one of a supervisor's own areas (an admin: any of them)."""
+    people = User.objects.filter(is_active=True, role__in=TAKES_CONVERSATIONS)
+    if conversation.area_id is not None:
+        return people.filter(areas=conversation.area_id)
+    if by.role == Role.SUPERVISOR:
+        return people.filter(areas__members=by).distinct()
+    return people
+
+
+def check_transfer_to_person(*, by: User, conversation, user: User) -> None:
+    """Forbidden when `by` may not transfer to a person; InvalidInput on `user_id` when `user`
+    may not take this conversation (the rule of `transfer_targets`, with the reason)."""
+    if not may_transfer_to_person(by):
+        raise Forbidden(role_refused_text())
+    if not user.is_active:
+        raise InvalidInput.field("user_id", _("Ese usuario está desactivado."))
+    if user.role not in TAKES_CONVERSATIONS:
+        raise InvalidInput.field(
+            "user_id",
+            _("Un administrador no atiende conversaciones: elegí un agente o un supervisor."),
+        )
+    if transfer_targets(by=by, conversation=conversation).filter(pk=user.pk).exists():
+        return
+    name = user.display_name
+    if conversation.area_id is not None:
+        raise InvalidInput.field(
+            "user_id",
+            _("%(name)s no es del área «%(area)s».")
+            % {"name": name, "area": conversation.area.name},
+        )
+    raise InvalidInput.field(
+        "user_id", _("%(name)s no comparte ninguna de tus áreas.") % {"name": name}
+    )
