@@ -11,6 +11,7 @@ from huey.contrib.djhuey import HUEY
 from huey.storage import MemoryStorage, RedisStorage
 
 from tests.connection_cut import cut_connection
+from tests.flows.samples import one_question_flow
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import Conversation, EarlyStatus, Message
@@ -164,19 +165,7 @@ def test_a_send_whatsapp_accepted_is_recorded_once_the_database_is_back(
 
 
 def test_a_stored_webhook_is_answered_200_while_the_job_queue_is_down(cloud_line, queue_down):
-    end = {"type": "end", "label": "Listo", "text": "Gracias."}
-    root = {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]}
-    flow_create(
-        data={
-            "name": "Menú",
-            "is_default": True,
-            "is_active": True,
-            "triggers": [],
-            "invalid_option_text": "Elegí una opción.",
-            "fallback_area_id": None,
-            "root": root,
-        }
-    )
+    flow_create(data=one_question_flow())
 
     answer = post_signed(
         cloud_webhook({"id": "wamid.Q1", "type": "text", "text": {"body": "hola"}})

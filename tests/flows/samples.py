@@ -118,3 +118,17 @@ GREETING, MENU, OPT_SOPORTE, OPT_VENTAS, VENTAS_REDIRECT, OPT_NOMBRE, NOMBRE_END
 )
 MENU_TEXT = "¿En qué te ayudamos?\n\n1. Soporte\n2. Ventas\n3. Mi nombre\n4. Nada más"
 MENU_OPTIONS = [("k3", "Soporte"), ("k4", "Ventas"), ("k6", "Mi nombre"), ("k8", "Nada más")]
+
+
+def one_question_flow() -> dict:
+    """A default flow whose menu answers every new customer (one option, which closes)."""
+    end = {"type": "end", "label": "Listo", "text": "Gracias."}
+    return {
+        "name": "Menú",
+        "is_default": True,
+        "is_active": True,
+        "triggers": [],
+        "invalid_option_text": "Elegí una opción.",
+        "fallback_area_id": None,
+        "root": {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]},
+    }

@@ -4,6 +4,7 @@ import json
 
 from tests.conftest import CLOUD_APP_SECRET
 from tests.fakes.cloud_api import sign
+from tests.flows.samples import one_question_flow
 from tests.inbound.cloud_posts import cloud_webhook
 from ventanilla.api.webhooks import handle_cloud_posts
 from ventanilla.contacts.models import Contact
@@ -71,23 +72,10 @@ def test_one_webhook_that_cannot_be_stored_fails_alone(cloud_line, monkeypatch):
     assert not Contact.objects.filter(phone="+5493515554202").exists()
 
 
-def _menu_flow() -> dict:
-    end = {"type": "end", "label": "Listo", "text": "Gracias."}
-    return {
-        "name": "Menú",
-        "is_default": True,
-        "is_active": True,
-        "triggers": [],
-        "invalid_option_text": "Elegí una opción.",
-        "fallback_area_id": None,
-        "root": {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]},
-    }
-
-
 def test_the_bot_answers_each_message_of_a_batch_in_turn(cloud_line):
     from ventanilla.flows.services import flow_create
 
-    flow_create(data=_menu_flow())
+    flow_create(data=one_question_flow())
     phone = "5493515554300"
     assert handle_cloud_posts([_signed("wamid.first", phone)])[0][0] == 200
 

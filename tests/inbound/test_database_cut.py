@@ -8,6 +8,7 @@ from django.db import close_old_connections, connection
 from tests.conftest import CLOUD_APP_SECRET
 from tests.connection_cut import cut_connection
 from tests.fakes.cloud_api import sign
+from tests.flows.samples import one_question_flow
 from tests.inbound.cloud_posts import cloud_webhook
 from ventanilla.api.webhooks import handle_cloud_posts
 from ventanilla.conversations.models import Message
@@ -22,22 +23,9 @@ def _signed(message_id: str, phone: str) -> tuple[bytes, str]:
     return raw, sign(raw, CLOUD_APP_SECRET)
 
 
-def _greeting_flow() -> dict:
-    end = {"type": "end", "label": "Listo", "text": "Gracias."}
-    return {
-        "name": "Menú",
-        "is_default": True,
-        "is_active": True,
-        "triggers": [],
-        "invalid_option_text": "Elegí una opción.",
-        "fallback_area_id": None,
-        "root": {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]},
-    }
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_cut_in_the_bots_turn_is_never_answered_200(cloud_line, monkeypatch):
-    flow_create(data=_greeting_flow())
+    flow_create(data=one_question_flow())
     carry_out = bot._carry_out
     cuts = []
 
