@@ -111,3 +111,14 @@ def test_a_repeated_delivery_after_the_close_opens_no_conversation(cloud_line):
     # the closed one, and the one the new message opened: none for the repeated delivery
     assert Conversation.objects.count() == 2
     assert Conversation.objects.filter(open_key__isnull=False).get().messages.count() == 1
+
+
+def test_finding_9_a_signed_body_nested_past_any_payload_is_refused_alone(cloud_line, caplog):
+    poison = b"[" * 100_000
+    good = _signed("wamid.beside", "5493515554500")
+
+    answers = handle_cloud_posts([(poison, sign(poison, CLOUD_APP_SECRET)), good])
+
+    assert [status for status, _ in answers] == [400, 200]
+    assert "not readable JSON" in caplog.text
+    assert list(Message.objects.values_list("provider_id", flat=True)) == ["wamid.beside"]

@@ -41,9 +41,10 @@ def handle_cloud_posts(posts: list[tuple[bytes, str | None]]) -> list[Answer]:
             continue
         try:
             verified.append((index, json.loads(raw), lines))
-        except (ValueError, UnicodeDecodeError):
-            # signed by Meta yet unreadable: retrying will not help, so refuse and log
-            log.warning("signed Cloud API webhook with a body that is not JSON")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # signed by Meta yet unreadable (or nested past any real payload): retrying will not
+            # help, so refuse and log rather than answer 5xx to a body Meta would post forever
+            log.warning("signed Cloud API webhook with a body that is not readable JSON")
             answers[index] = (400, {"detail": "Body is not JSON."})
     try:
         results = cloud.receive_many([(body, lines) for _, body, lines in verified])
