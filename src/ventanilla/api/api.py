@@ -21,8 +21,9 @@ from ventanilla.api.routers import (
     users,
     working_hours,
 )
-from ventanilla.api.security import session_auth
+from ventanilla.api.security import requires, session_auth
 from ventanilla.core.errors import DomainError, TooManyRequests
+from ventanilla.core.permissions import PUBLIC
 
 api = NinjaAPI(
     title="Ventanilla API",
@@ -31,6 +32,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=requires(PUBLIC),  # the API's shape is no secret; its answers are
 )
 
 

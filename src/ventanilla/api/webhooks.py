@@ -18,9 +18,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ventanilla.inbound import cloud
+from ventanilla.api.security import requires
+from ventanilla.core.permissions import PUBLIC
+from ventanilla.inbound import cloud, wppconnect
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,7 @@ class _Batcher:
 _batcher = _Batcher()
 
 
+@requires(PUBLIC)  # signed by Meta (X-Hub-Signature-256), checked before anything is stored
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def cloud_webhook(request):
@@ -121,6 +124,28 @@ def cloud_webhook(request):
             return HttpResponse("Forbidden", status=403, content_type="text/plain")
         return HttpResponse(challenge, content_type="text/plain")
     status, body = handle_cloud_post(request.body, request.headers.get("X-Hub-Signature-256"))
+    return JsonResponse(body, status=status)
+
+
+@requires(PUBLIC)  # the token in the path is the line's password
+@csrf_exempt
+@require_POST
+def wppconnect_webhook(request, token: str):
+    """POST /webhooks/whatsapp/wppconnect/<token> (see the module's docstring)."""
+    line = wppconnect.line_for_token(token)
+    if line is None:  # before reading a possibly large body
+        return JsonResponse({"detail": "Unknown webhook token."}, status=403)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > wppconnect.MAX_WEBHOOK_BYTES:
+        return JsonResponse({"detail": "Body too large."}, status=413)
+    # read() rather than .body: inline media exceed DATA_UPLOAD_MAX_MEMORY_SIZE by design
+    raw = request.read(wppconnect.MAX_WEBHOOK_BYTES + 1)
+    if len(raw) > wppconnect.MAX_WEBHOOK_BYTES:
+        return JsonResponse({"detail": "Body too large."}, status=413)
+    status, body = wppconnect.handle_line_post(line, raw)
     return JsonResponse(body, status=status)
 
 

@@ -6,20 +6,19 @@ the same rule.
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import AGENT_ROLES, Role, User
-from ventanilla.core.errors import Forbidden, InvalidInput
+from ventanilla.accounts.models import Role, User
+from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_lead
+from ventanilla.core.errors import InvalidInput
+from ventanilla.core.permissions import Permission
 
-LEADS = frozenset({Role.ADMIN, Role.SUPERVISOR})
-TAKES_CONVERSATIONS = AGENT_ROLES | {Role.SUPERVISOR}  # admins oversee; they are not handed chats
-
-
-def role_refused_text() -> str:
-    return _("Tu rol no puede hacer esto.")
+# What a conversation holds is for whoever `visibility` lets see it; these are what they may do.
+REOPEN = Permission("conversations.reopen", allows=is_lead)
+TRANSFER_TO_PERSON = Permission("conversations.transfer-to-person", allows=is_lead)  # else areas
+SEE_EVERY_OPEN = Permission("conversations.see-every-open", allows=is_lead)  # the "all" tab
 
 
 def may_transfer_to_person(user: User) -> bool:
-    """Agents transfer to an area only; supervisors and admins also to a person."""
-    return user.role in LEADS
+    return TRANSFER_TO_PERSON.grants(user)
 
 
 def transfer_targets(*, by: User, conversation) -> QuerySet[User]:
@@ -36,8 +35,7 @@ def transfer_targets(*, by: User, conversation) -> QuerySet[User]:
 def check_transfer_to_person(*, by: User, conversation, user: User) -> None:
     """Forbidden when `by` may not transfer to a person; InvalidInput on `user_id` when `user`
     may not take this conversation (the rule of `transfer_targets`, with the reason)."""
-    if not may_transfer_to_person(by):
-        raise Forbidden(role_refused_text())
+    TRANSFER_TO_PERSON.check(by)
     if not user.is_active:
         raise InvalidInput.field("user_id", _("Ese usuario está desactivado."))
     if user.role not in TAKES_CONVERSATIONS:

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
+from ventanilla.accounts.permissions import is_admin
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations import permissions
 from ventanilla.conversations.models import (
@@ -334,6 +335,7 @@ def conversation_close(
 
 
 def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation:
+    permissions.REOPEN.check(by)
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status != Status.CLOSED:
@@ -346,7 +348,7 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
         conversation.closed_at = None
         conversation.closed_by = None
         conversation.closed_reason = ""
-        if conversation.assigned_to_id is None and by.role != "ADMIN" and conversation.area_id:
+        if conversation.assigned_to_id is None and not is_admin(by) and conversation.area_id:
             conversation.status = Status.QUEUED
         else:
             conversation.status = Status.ACTIVE

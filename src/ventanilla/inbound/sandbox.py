@@ -1,61 +1,29 @@
 """The simulated customer phone of the sandbox line (ADR 0018).
 
 The line exists only when the installation asks for it (`providers.services.sandbox_offered`);
-beside a real line only admins drive the phone (`check_driver`). Whatever number its customers type,
-they are sandbox contacts, never a real line's customers. Reading the phone's thread changes
-nothing; `customer_sees` is the phone itself reading its chat.
+beside a real line only admins drive the phone (`permissions.DRIVE_SANDBOX`). Whatever number
+its customers type, they are sandbox contacts, never a real line's customers. Reading the phone's
+thread changes nothing; `customer_sees` is the phone itself reading its chat.
 """
 
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.conversations.models import DeliveryStatus, Direction, Message
 from ventanilla.core import clock
-from ventanilla.core.errors import Forbidden, InvalidInput, NotFound
+from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.inbound import pipeline
+from ventanilla.inbound.permissions import no_sandbox_text
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
-from ventanilla.providers.models import Line, Provider
-from ventanilla.providers.services import line_sandbox, sandbox_offered
-
-
-def _no_sandbox_text() -> str:
-    return _("Esta instalación no tiene teléfono de prueba.")
-
-
-def _beside_a_real_line() -> bool:
-    return Line.objects.exclude(provider=Provider.SANDBOX).exists()
-
-
-def check_driver(user) -> None:
-    """NotFound when the installation has no sandbox line; Forbidden when `user` may not drive
-    its phone (beside a real line, only admins do)."""
-    if not sandbox_offered():
-        raise NotFound(_no_sandbox_text())
-    if user.role != Role.ADMIN and _beside_a_real_line():
-        raise Forbidden(
-            _("Junto a una línea real, solo un administrador usa el teléfono de prueba.")
-        )
-
-
-def may_drive(user) -> bool:
-    """Whether `user` may use the sandbox phone (for the navigation; remembered per request)."""
-    cached = getattr(user, "_may_drive_sandbox", None)
-    if cached is None:
-        try:
-            check_driver(user)
-            cached = True
-        except (NotFound, Forbidden):
-            cached = False
-        user._may_drive_sandbox = cached
-    return cached
+from ventanilla.providers.models import Line
+from ventanilla.providers.services import line_sandbox
 
 
 def sandbox_line() -> Line:
     line = line_sandbox()
     if line is None:
-        raise NotFound(_no_sandbox_text())
+        raise NotFound(no_sandbox_text())
     return line
 
 

@@ -1,4 +1,5 @@
-"""The WPPConnect Server side of the inbound pipeline, and its webhook.
+"""The WPPConnect Server side of the inbound pipeline, behind its webhook
+(`api.webhooks.wppconnect_webhook`).
 
 `POST /webhooks/whatsapp/wppconnect/<token>`: the token in the path selects the line (its
 `wpp_webhook_token`, compared in constant time); a wrong one is 403 and nothing is read further.
@@ -26,9 +27,6 @@ from collections import Counter
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from ventanilla.conversations.models import Message
 from ventanilla.conversations.services import publish_message
@@ -143,14 +141,6 @@ def _save_inline_media(line: Line, inbound: InboundMessage) -> None:
     publish_message("message:status", message)
 
 
-def handle_post(token: str, raw: bytes) -> tuple[int, dict]:
-    """Authenticate, parse, store. 200 only once stored; 503 when storing failed."""
-    line = line_for_token(token)
-    if line is None:
-        return 403, {"detail": "Unknown webhook token."}
-    return handle_line_post(line, raw)
-
-
 def handle_line_post(line: Line, raw: bytes) -> tuple[int, dict]:
     """Parse and store a webhook already authenticated as `line`'s."""
     event = parse_event_body(raw)
@@ -163,24 +153,3 @@ def handle_line_post(line: Line, raw: bytes) -> tuple[int, dict]:
         log.exception("could not store a WPPConnect webhook (%s) of line %s", event.event, line.pk)
         return 503, {"detail": "Could not store the webhook."}
     return 200, {"status": "ignored" if event.ignored else "stored", **counts}
-
-
-@csrf_exempt
-@require_POST
-def webhook(request, token: str):
-    """POST /webhooks/whatsapp/wppconnect/<token> (see the module's docstring)."""
-    line = line_for_token(token)
-    if line is None:  # before reading a possibly large body
-        return JsonResponse({"detail": "Unknown webhook token."}, status=403)
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_WEBHOOK_BYTES:
-        return JsonResponse({"detail": "Body too large."}, status=413)
-    # read() rather than .body: inline media exceed DATA_UPLOAD_MAX_MEMORY_SIZE by design
-    raw = request.read(MAX_WEBHOOK_BYTES + 1)
-    if len(raw) > MAX_WEBHOOK_BYTES:
-        return JsonResponse({"detail": "Body too large."}, status=413)
-    status, body = handle_line_post(line, raw)
-    return JsonResponse(body, status=status)

@@ -15,6 +15,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, Availability, User
+from ventanilla.accounts.permissions import TAKES_CONVERSATIONS
 from ventanilla.accounts.services import user_set_availability
 from ventanilla.conversations import permissions
 from ventanilla.conversations import services as conversations
@@ -22,11 +23,11 @@ from ventanilla.conversations.models import Conversation, EventKind, SenderType,
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
-from ventanilla.core.errors import Conflict, Forbidden, InvalidInput, unknown_area_text
+from ventanilla.core.errors import Conflict, InvalidInput, unknown_area_text
 from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.schedules import selectors as schedules
 
-ROUTABLE_ROLES = permissions.TAKES_CONVERSATIONS
+ROUTABLE_ROLES = TAKES_CONVERSATIONS
 MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -246,8 +247,7 @@ def transfer(
     if (area_id is None) == (user_id is None):
         raise InvalidInput.field("area_id", _("Indicá un área o un usuario al que transferir."))
     if user_id is not None:
-        if not permissions.may_transfer_to_person(by):
-            raise Forbidden(permissions.role_refused_text())
+        permissions.TRANSFER_TO_PERSON.check(by)
         user = User.objects.filter(pk=user_id).first() if 0 < user_id <= MAX_ID else None
         if user is None:
             raise InvalidInput.field(

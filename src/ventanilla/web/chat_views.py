@@ -15,7 +15,6 @@ from typing import TypedDict
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from ventanilla.accounts.models import Area, Role, User
+from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.selectors import area_list
 from ventanilla.contacts.services import contact_update
 from ventanilla.conversations import permissions, selectors, services, tasks
@@ -44,13 +43,16 @@ from ventanilla.conversations.models import (
     SenderType,
     Status,
 )
+from ventanilla.conversations.permissions import REOPEN
 from ventanilla.core import clock
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers.models import Provider
 from ventanilla.routing import services as routing
+from ventanilla.web.access import requires
 from ventanilla.web.forms import ConsoleForm, add_service_errors
 
 LIST_SIZE = 50
@@ -64,7 +66,6 @@ NOTE_KINDS = (
     EventKind.CLOSED,
     EventKind.REOPENED,
 )
-LEADS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 STATUS_LABELS = dict(Status.choices)
 ROW_FIELDS = (
     "status",
@@ -101,7 +102,7 @@ def _tabs(user: User) -> list[Tab]:
         Tab("mine", _("Míos"), tuple(OPEN), "me"),
         Tab("queue", _("En cola"), (Status.QUEUED,), "none"),
     ]
-    if user.role in LEADS:
+    if permissions.SEE_EVERY_OPEN.grants(user):
         tabs.append(Tab("all", _("Todos"), tuple(OPEN), None))
     tabs.append(Tab("closed", _("Cerradas"), (Status.CLOSED,), None))
     return tabs
@@ -113,7 +114,7 @@ def _tab(request: HttpRequest) -> Tab:
     wanted = request.GET.get("tab") or request.POST.get("tab") or ""
     if wanted in tabs:
         return tabs[wanted]
-    return tabs["all"] if request.user.role in LEADS else tabs["mine"]
+    return tabs.get("all", tabs["mine"])
 
 
 def _query(request: HttpRequest) -> str:
@@ -713,10 +714,13 @@ def _head_context(
     """The header: contact card, status, the 24-hour window and the actions."""
     user = request.user
     line = conversation.line
-    lead = user.role in LEADS
     is_closed = conversation.status == Status.CLOSED
     areas = [] if is_closed else _transfer_areas()
-    agents = _transfer_agents(user, conversation) if lead and not is_closed else []
+    agents = (
+        _transfer_agents(user, conversation)
+        if permissions.TRANSFER_TO_PERSON.grants(user) and not is_closed
+        else []
+    )
     return {
         "conversation": conversation,
         "contact": conversation.contact,
@@ -727,7 +731,7 @@ def _head_context(
         "close_form": close_form or CloseForm(),
         "area_form": AreaTransferForm(areas=areas) if areas else None,
         "agent_form": AgentTransferForm(agents=agents) if agents else None,
-        "may_reopen": lead and is_closed,
+        "may_reopen": permissions.REOPEN.grants(user) and is_closed,
         "action_error": action_error,
         "tab": _tab(request),
     }
@@ -811,13 +815,13 @@ def _after_action(request: HttpRequest, conversation_id: int, done: str):
 # --- Views: the page and its parts -----------------------------------------------------------
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_home(request: HttpRequest):
     return _page(request, None)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_list(request: HttpRequest):
     """The left column (tabs, search, rows, and what is the viewer's to answer for the tab
@@ -829,7 +833,7 @@ def chat_list(request: HttpRequest):
     return render(request, "web/chat/_side.html", context)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_item(request: HttpRequest, conversation_id: int):
     """One row of the list, as the current tab and search show it; 404 when it is not in them."""
@@ -841,7 +845,7 @@ def chat_item(request: HttpRequest, conversation_id: int):
     return render(request, "web/chat/_item.html", {"row": row, "tab": tab, "q": q})
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_open(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
@@ -852,7 +856,7 @@ def chat_open(request: HttpRequest, conversation_id: int):
     return _page(request, conversation, contact_form=contact_form)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_head(request: HttpRequest, conversation_id: int):
     """The pane's header (contact card, status, actions): refreshed when the conversation moves."""
@@ -861,7 +865,7 @@ def chat_head(request: HttpRequest, conversation_id: int):
     return render(request, "web/chat/_head.html", context)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_composer(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
@@ -869,12 +873,13 @@ def chat_composer(request: HttpRequest, conversation_id: int):
         "conversation": conversation,
         "lock_reason": _lock_reason(conversation, conversation.line),
         "composer": ComposerForm(),
-        "may_reopen": request.user.role in LEADS and conversation.status == Status.CLOSED,
+        "may_reopen": permissions.REOPEN.grants(request.user)
+        and conversation.status == Status.CLOSED,
     }
     return render(request, "web/chat/_composer.html", context)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_older(request: HttpRequest, conversation_id: int):
     """An older page of the thread, prepended by htmx above what is shown."""
@@ -887,7 +892,7 @@ def chat_older(request: HttpRequest, conversation_id: int):
     return render(request, "web/chat/_older.html", context)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_after(request: HttpRequest, conversation_id: int):
     """What happened since message `m`: new bubbles and notes, oldest first (chat.js skips the
@@ -911,7 +916,7 @@ def chat_after(request: HttpRequest, conversation_id: int):
     return render(request, "web/chat/_entries.html", context)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def chat_message(request: HttpRequest, conversation_id: int, message_id: int):
     """One bubble, re-rendered when its tick moves or its file arrives."""
@@ -926,7 +931,7 @@ def chat_message(request: HttpRequest, conversation_id: int, message_id: int):
 # --- Views: actions --------------------------------------------------------------------------
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_POST
 def chat_send(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
@@ -961,7 +966,7 @@ def chat_send(request: HttpRequest, conversation_id: int):
     return _page(request, conversation, status=status, composer=form)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_POST
 def chat_contact(request: HttpRequest, conversation_id: int):
     """Name and DNI edited in the header; the card again, or the form with its errors (422)."""
@@ -989,7 +994,7 @@ def chat_contact(request: HttpRequest, conversation_id: int):
     return _page(request, conversation, status=422, contact_form=form)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_POST
 def chat_close(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
@@ -1007,13 +1012,13 @@ def chat_close(request: HttpRequest, conversation_id: int):
     return _after_action(request, conversation_id, _("Conversación cerrada."))
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_POST
 def chat_transfer(request: HttpRequest, conversation_id: int):
     """To an area (routing picks the agent there) or, for supervisors and admins, to a person."""
     conversation = _visible(request.user, conversation_id)
     to_person = "user_id" in request.POST
-    if to_person and not permissions.may_transfer_to_person(request.user):
+    if to_person and not permissions.TRANSFER_TO_PERSON.grants(request.user):
         raise PermissionDenied
     if to_person:
         form = AgentTransferForm(request.POST, agents=_transfer_agents(request.user, conversation))
@@ -1040,11 +1045,9 @@ def chat_transfer(request: HttpRequest, conversation_id: int):
     return _after_action(request, conversation_id, notice)
 
 
-@login_required
+@requires(REOPEN)
 @require_POST
 def chat_reopen(request: HttpRequest, conversation_id: int):
-    if request.user.role not in LEADS:
-        raise PermissionDenied
     conversation = _visible(request.user, conversation_id)
     try:
         services.conversation_reopen(conversation=conversation, by=request.user)

@@ -5,43 +5,23 @@ first as a dry run whose report is the preview, then, when confirmed, for real w
 (carried back in a hidden textarea, never stored on the server).
 """
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ventanilla.accounts import selectors as account_selectors
-from ventanilla.accounts.models import Role
 from ventanilla.contacts import importing, services
+from ventanilla.contacts.permissions import MANAGE_CONTACTS
 from ventanilla.conversations import contact_selectors
 from ventanilla.conversations import selectors as conversation_selectors
 from ventanilla.core.errors import Conflict, DomainError, InvalidInput
+from ventanilla.web.access import requires
 from ventanilla.web.contact_forms import ContactForm, ContactImportForm
 from ventanilla.web.forms import add_service_errors
 from ventanilla.web.views import _found, _keyset_page
 
-STAFF = frozenset({Role.ADMIN, Role.SUPERVISOR})
 SECTION = "contacts"
-
-
-def staff_required(view: Callable) -> Callable:
-    """Anonymous people go to the login page (with ?next=); agents get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.role not in STAFF:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _contact(request, contact_id: int):
@@ -57,7 +37,7 @@ def _areas() -> list:
 # --- List ------------------------------------------------------------------------------------
 
 
-@staff_required
+@requires(MANAGE_CONTACTS)
 @require_GET
 def contact_list(request):
     q = request.GET.get("q", "").strip()
@@ -78,7 +58,7 @@ def contact_list(request):
 # --- Create, edit, delete ----------------------------------------------------------------------
 
 
-@staff_required
+@requires(MANAGE_CONTACTS)
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
     form = ContactForm(request.POST if request.method == "POST" else None, areas=_areas())
@@ -95,7 +75,7 @@ def contact_create(request):
     return render(request, "web/contacts/form.html", context, status=status)
 
 
-@staff_required
+@requires(MANAGE_CONTACTS)
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, contact_id: int):
     contact = _contact(request, contact_id)
@@ -121,7 +101,7 @@ def contact_edit(request, contact_id: int):
     return render(request, "web/contacts/form.html", context, status=status)
 
 
-@staff_required
+@requires(MANAGE_CONTACTS)
 @require_http_methods(["GET", "POST"])
 def contact_delete(request, contact_id: int):
     """GET asks for confirmation; POST deletes, unless the contact has conversations."""
@@ -157,13 +137,13 @@ def _import_page(request, form, *, report=None, fmt=None, text="", status=200):
     return render(request, "web/contacts/import.html", context, status=status)
 
 
-@staff_required
+@requires(MANAGE_CONTACTS)
 @require_GET
 def contact_import(request):
     return _import_page(request, ContactImportForm())
 
 
-@staff_required
+@requires(MANAGE_CONTACTS)
 @require_POST
 def contact_import_run(request):
     """A dry run (the preview) or, with `confirm`, the import itself; both show the report."""

@@ -1,17 +1,13 @@
 """The Tablero (dashboard): the lines and their sessions, the desk's figures and the bot's latest
 replies. Thin: read through the selectors, act through `providers.sessions`, render."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
-from ventanilla.accounts.models import Role
 from ventanilla.analytics import selectors as analytics
+from ventanilla.analytics.permissions import SEE_ANALYTICS
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -21,27 +17,17 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core.errors import NotFound
+from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers import selectors as lines
 from ventanilla.providers import sessions
 from ventanilla.providers.models import Line
+from ventanilla.providers.permissions import PAUSE_LINES, RUN_SESSIONS
+from ventanilla.web.access import requires
 
 DAYS = 7
 BOT_ACTIVITY = 10
 # The per-day charts: one slot per day, two bars per slot, drawn in a fixed viewBox.
 SLOT, BAR, GAP, PLOT_TOP, PLOT_HEIGHT = 60, 18, 4, 14, 110
-
-
-def _role_required(*roles):
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.user.role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapper)
-
-    return decorate
 
 
 def _card(line: Line) -> dict:
@@ -145,17 +131,16 @@ def _bot_activity(viewer: Viewer) -> list[Message]:
     )
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def dashboard(request):
     user = request.user
     viewer = Viewer.of(user)
-    manager = user.role in (Role.ADMIN, Role.SUPERVISOR)
+    manager = SEE_ANALYTICS.grants(user)
     context = {
         "section": "dashboard",
         "lines": [_card(line) for line in lines.line_list()],
-        "can_start": user.role == Role.ADMIN,
-        "can_pause": manager,
+        **_line_actions(user),
         "manager": manager,
         "days": DAYS,
         "bot_activity": _bot_activity(viewer),
@@ -167,6 +152,10 @@ def dashboard(request):
             assigned_to=user, status__in=OPEN_STATUSES
         ).count()
     return render(request, "web/dashboard.html", context)
+
+
+def _line_actions(user) -> dict:
+    return {"can_start": RUN_SESSIONS.grants(user), "can_pause": PAUSE_LINES.grants(user)}
 
 
 def _line(line_id: int) -> Line:
@@ -181,14 +170,13 @@ def _answer(request, line: Line):
     if request.htmx:
         context = {
             "line": _card(line),
-            "can_start": request.user.role == Role.ADMIN,
-            "can_pause": request.user.role in (Role.ADMIN, Role.SUPERVISOR),
+            **_line_actions(request.user),
         }
         return render(request, "web/dashboard/_line.html", context)
     return redirect("dashboard")
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_GET
 def dashboard_line(request, line_id: int):
     """One line's card, for dashboard.js when the session changes."""
@@ -197,25 +185,24 @@ def dashboard_line(request, line_id: int):
         "web/dashboard/_line.html",
         {
             "line": _card(_line(line_id)),
-            "can_start": request.user.role == Role.ADMIN,
-            "can_pause": request.user.role in (Role.ADMIN, Role.SUPERVISOR),
+            **_line_actions(request.user),
         },
     )
 
 
-@_role_required(Role.ADMIN)
+@requires(RUN_SESSIONS)
 @require_POST
 def dashboard_line_start(request, line_id: int):
     return _answer(request, sessions.session_start(line=_line(line_id)))
 
 
-@_role_required(Role.ADMIN)
+@requires(RUN_SESSIONS)
 @require_POST
 def dashboard_line_stop(request, line_id: int):
     return _answer(request, sessions.session_stop(line=_line(line_id)))
 
 
-@_role_required(Role.ADMIN, Role.SUPERVISOR)
+@requires(PAUSE_LINES)
 @require_POST
 def dashboard_line_pause(request, line_id: int):
     line = _line(line_id)

@@ -23,7 +23,8 @@ from ventanilla.accounts import selectors as account_selectors
 from ventanilla.core.errors import Conflict, InvalidInput
 from ventanilla.flows import engine, selectors, services
 from ventanilla.flows.models import Flow, NodeType
-from ventanilla.web.contact_views import staff_required
+from ventanilla.flows.permissions import EDIT_FLOWS
+from ventanilla.web.access import requires
 from ventanilla.web.flow_forms import (
     SIM_MAX_INPUTS,
     BadDraft,
@@ -43,7 +44,7 @@ def _areas() -> list:
 # --- List ------------------------------------------------------------------------------------
 
 
-@staff_required
+@requires(EDIT_FLOWS)
 @require_GET
 def flow_list(request):
     flows, next_cursor = _keyset_page(
@@ -213,19 +214,19 @@ def _editor(request, flow: Flow | None):
     return _render(request, flow, draft, sim_form, inputs)
 
 
-@staff_required
+@requires(EDIT_FLOWS)
 @require_http_methods(["GET", "POST"])
 def flow_create(request):
     return _editor(request, None)
 
 
-@staff_required
+@requires(EDIT_FLOWS)
 @require_http_methods(["GET", "POST"])
 def flow_edit(request, flow_id: int):
     return _editor(request, _found(selectors.flow_get, flow_id=flow_id))
 
 
-@staff_required
+@requires(EDIT_FLOWS)
 @require_http_methods(["GET", "POST"])
 def flow_delete(request, flow_id: int):
     """GET asks for confirmation; POST deletes. The default flow stays (409)."""

@@ -2,12 +2,17 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from ventanilla.core.permissions import PUBLIC
+from ventanilla.web.access import requires
 
+
+@requires(PUBLIC)
 @never_cache
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@requires(PUBLIC)
 @never_cache
 def readyz(request):
     try:

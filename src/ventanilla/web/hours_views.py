@@ -10,12 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ventanilla.accounts import selectors as account_selectors
-from ventanilla.accounts.models import Role
 from ventanilla.core.errors import InvalidInput
 from ventanilla.schedules import selectors, services
 from ventanilla.schedules.models import WorkingHour
-from ventanilla.web.contact_views import staff_required
+from ventanilla.schedules.permissions import EDIT_HOURS, hours_areas
+from ventanilla.web.access import requires
 from ventanilla.web.forms import add_service_errors
 from ventanilla.web.hours_forms import WorkingHourForm, day_names
 from ventanilla.web.views import _found
@@ -25,9 +24,7 @@ SECTION = "hours"
 
 def _areas(user) -> list:
     """The areas the user may see and edit the hours of."""
-    if user.role == Role.ADMIN:
-        return list(account_selectors.area_list())
-    return list(user.areas.order_by("name_key", "pk"))
+    return list(hours_areas(user).order_by("name_key", "pk"))
 
 
 def _working_hour(request, working_hour_id: int, areas: list) -> WorkingHour:
@@ -48,7 +45,7 @@ def _describe(row: WorkingHour) -> dict:
 # --- List ------------------------------------------------------------------------------------
 
 
-@staff_required
+@requires(EDIT_HOURS)
 @require_GET
 def hours_list(request):
     areas = _areas(request.user)
@@ -65,7 +62,7 @@ def hours_list(request):
 # --- Create, edit, delete ----------------------------------------------------------------------
 
 
-@staff_required
+@requires(EDIT_HOURS)
 @require_http_methods(["GET", "POST"])
 def hours_create(request):
     areas = _areas(request.user)
@@ -86,7 +83,7 @@ def hours_create(request):
     return render(request, "web/hours/form.html", context, status=status)
 
 
-@staff_required
+@requires(EDIT_HOURS)
 @require_http_methods(["GET", "POST"])
 def hours_edit(request, working_hour_id: int):
     areas = _areas(request.user)
@@ -106,7 +103,7 @@ def hours_edit(request, working_hour_id: int):
     return render(request, "web/hours/form.html", context, status=status)
 
 
-@staff_required
+@requires(EDIT_HOURS)
 @require_http_methods(["GET", "POST"])
 def hours_delete(request, working_hour_id: int):
     """GET asks for confirmation; POST deletes."""

@@ -10,12 +10,9 @@ when the installation has no sandbox line, and beside a real line it is for admi
 import datetime
 import uuid
 from dataclasses import dataclass
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +24,10 @@ from django.views.decorators.http import require_http_methods
 
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.conversations.models import Direction, Message
-from ventanilla.core.errors import Forbidden, InvalidInput, NotFound
-from ventanilla.inbound.sandbox import check_driver, customer_sees, customer_writes, sandbox_line
+from ventanilla.core.errors import InvalidInput
+from ventanilla.inbound.permissions import DRIVE_SANDBOX
+from ventanilla.inbound.sandbox import customer_sees, customer_writes, sandbox_line
+from ventanilla.web.access import requires
 from ventanilla.web.forms import ConsoleForm
 
 DEFAULT_PHONE = "+54 9 351 555-0001"
@@ -173,20 +172,6 @@ class SandboxMessageForm(ConsoleForm):
 # --- Views -----------------------------------------------------------------------------------
 
 
-def _driver_required(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            check_driver(request.user)
-        except NotFound as error:
-            raise Http404(error.detail) from error
-        except Forbidden as error:
-            raise PermissionDenied(error.detail) from error
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _context(form: SandboxMessageForm, phone: str) -> dict:
     # the caret goes where the person has to act: the wrong phone, else the composer
     focus = "phone" if form.is_bound and "phone" in form.errors else "text"
@@ -199,9 +184,8 @@ def _context(form: SandboxMessageForm, phone: str) -> dict:
     }
 
 
-@login_required
+@requires(DRIVE_SANDBOX)
 @require_http_methods(["GET", "POST"])
-@_driver_required
 def sandbox_page(request: HttpRequest):
     if request.method == "GET":
         phone = request.GET.get("phone", "").strip()[:40] or DEFAULT_PHONE
@@ -233,9 +217,8 @@ def sandbox_page(request: HttpRequest):
     return render(request, "web/sandbox/_phone.html", _context(fresh, phone))
 
 
-@login_required
+@requires(DRIVE_SANDBOX)
 @require_http_methods(["GET", "POST"])
-@_driver_required
 def sandbox_thread_part(request: HttpRequest):
     """The thread alone. The phone polls it with a POST: its chat is open, so it reads what came
     (the desk's ticks turn to read). A GET only shows it."""

@@ -17,11 +17,14 @@ from ventanilla.core.errors import InvalidInput
 from ventanilla.providers import selectors as line_selectors
 from ventanilla.providers import sessions
 from ventanilla.providers.models import Line
+from ventanilla.providers.permissions import MANAGE_LINES
 from ventanilla.schedules import selectors as schedule_selectors
 from ventanilla.schedules import services as schedule_services
+from ventanilla.schedules.permissions import MANAGE_AUTO_CLOSE
+from ventanilla.web.access import requires
 from ventanilla.web.forms import add_service_errors
 from ventanilla.web.settings_forms import AutoCloseForm, LineForm, PauseForm
-from ventanilla.web.views import _found, admin_required
+from ventanilla.web.views import _found
 
 SECTION = "settings"
 AUTO_CLOSE_ANCHOR = "auto-close"
@@ -60,7 +63,7 @@ def _page(request, *, line_form: LineForm | None = None, auto_close_form=None, s
     return render(request, "web/settings/page.html", context, status=status)
 
 
-@admin_required
+@requires(MANAGE_LINES)
 @require_GET
 def settings_page(request):
     return _page(request)
@@ -69,7 +72,7 @@ def settings_page(request):
 # --- Lines -------------------------------------------------------------------------------------
 
 
-@admin_required
+@requires(MANAGE_LINES)
 @require_POST
 def settings_line(request, line_id: int):
     line = _found(line_selectors.line_get, line_id=line_id)
@@ -85,7 +88,7 @@ def settings_line(request, line_id: int):
     return _page(request, line_form=form, status=422)
 
 
-@admin_required
+@requires(MANAGE_LINES)
 @require_POST
 def settings_line_pause(request, line_id: int):
     line = _found(line_selectors.line_get, line_id=line_id)
@@ -107,7 +110,7 @@ def settings_line_pause(request, line_id: int):
 # --- Auto-close --------------------------------------------------------------------------------
 
 
-@admin_required
+@requires(MANAGE_AUTO_CLOSE)
 @require_POST
 def settings_auto_close(request):
     form = AutoCloseForm(
@@ -124,7 +127,7 @@ def settings_auto_close(request):
     return _page(request, auto_close_form=form, status=422)
 
 
-@admin_required
+@requires(MANAGE_AUTO_CLOSE)
 @require_POST
 def settings_auto_close_reset(request):
     """Back to AUTO_CLOSE_MINUTES and AUTO_CLOSE_MESSAGE."""

@@ -6,11 +6,9 @@ answer is the changed fragment instead of a redirect.
 
 import math
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import admin, messages
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -23,11 +21,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ventanilla.accounts import selectors, services
-from ventanilla.accounts.models import Role
+from ventanilla.accounts.permissions import MANAGE_AREAS, MANAGE_USERS
 from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.core.permissions import PUBLIC, SIGNED_IN
 from ventanilla.routing.services import agent_set_availability
+from ventanilla.web.access import requires
 from ventanilla.web.forms import (
     ActiveForm,
     AreaForm,
@@ -42,20 +42,6 @@ from ventanilla.web.forms import (
 PAGE_SIZE = 50
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-def admin_required(view: Callable) -> Callable:
-    """Anonymous people go to the login page (with ?next=); signed-in non-admins get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
@@ -120,6 +106,7 @@ def _wait_text(wait: int) -> str:
     ) % {"count": minutes}
 
 
+@requires(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
@@ -147,6 +134,7 @@ def sign_in(request):
     return render(request, "web/login.html", context)
 
 
+@requires(PUBLIC)
 def django_admin_sign_in(request):
     """Django's admin signs in at the console's door, throttled like every sign-in: its own form
     is never shown, and what is posted to it signs nobody in."""
@@ -159,13 +147,14 @@ def django_admin_sign_in(request):
     return redirect(back)
 
 
+@requires(PUBLIC)
 @require_POST
 def sign_out(request):
     logout(request)
     return redirect("login")
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_POST
 def availability(request):
     form = AvailabilityForm(request.POST)
@@ -177,7 +166,7 @@ def availability(request):
     return redirect(back)
 
 
-@login_required
+@requires(SIGNED_IN)
 @require_POST
 def language(request):
     """The signed-in person's own console language; it applies from the next request on."""
@@ -192,7 +181,7 @@ def language(request):
 # --- Users (ADMIN) ---------------------------------------------------------------------------
 
 
-@admin_required
+@requires(MANAGE_USERS)
 @require_GET
 def user_list(request):
     users, next_cursor = _keyset_page(
@@ -207,7 +196,7 @@ def user_list(request):
     return render(request, "web/users/list.html", context)
 
 
-@admin_required
+@requires(MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_create(request):
     areas = list(selectors.area_list())
@@ -227,7 +216,7 @@ def user_create(request):
     return render(request, "web/users/form.html", context, status=status)
 
 
-@admin_required
+@requires(MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_edit(request, user_id: int):
     user = _found(selectors.user_get, user_id=user_id)
@@ -249,7 +238,7 @@ def user_edit(request, user_id: int):
     return render(request, "web/users/form.html", context, status=status)
 
 
-@admin_required
+@requires(MANAGE_USERS)
 @require_POST
 def user_set_active(request, user_id: int):
     user = _found(selectors.user_get, user_id=user_id)
@@ -270,7 +259,7 @@ def user_set_active(request, user_id: int):
 # --- Areas (ADMIN) ---------------------------------------------------------------------------
 
 
-@admin_required
+@requires(MANAGE_AREAS)
 @require_GET
 def area_list(request):
     areas, next_cursor = _keyset_page(
@@ -285,7 +274,7 @@ def area_list(request):
     return render(request, "web/areas/list.html", context)
 
 
-@admin_required
+@requires(MANAGE_AREAS)
 @require_http_methods(["GET", "POST"])
 def area_create(request):
     form = AreaForm(request.POST if request.method == "POST" else None)
@@ -319,7 +308,7 @@ def _member_form(area, data=None) -> AreaMemberForm:
     return AreaMemberForm(data, candidates=candidates)
 
 
-@admin_required
+@requires(MANAGE_AREAS)
 @require_http_methods(["GET", "POST"])
 def area_edit(request, area_id: int):
     area = _found(selectors.area_get, area_id=area_id)
@@ -337,7 +326,7 @@ def area_edit(request, area_id: int):
     return _area_page(request, area, form, _member_form(area), status=status)
 
 
-@admin_required
+@requires(MANAGE_AREAS)
 @require_POST
 def area_set_active(request, area_id: int):
     area = _found(selectors.area_get, area_id=area_id)
@@ -348,7 +337,7 @@ def area_set_active(request, area_id: int):
     return redirect("areas")
 
 
-@admin_required
+@requires(MANAGE_AREAS)
 @require_POST
 def area_member_add(request, area_id: int):
     area = _found(selectors.area_get, area_id=area_id)
@@ -369,7 +358,7 @@ def area_member_add(request, area_id: int):
     return _area_page(request, area, AreaForm.for_area(area), member_form, status=422)
 
 
-@admin_required
+@requires(MANAGE_AREAS)
 @require_POST
 def area_member_remove(request, area_id: int, user_id: int):
     area = _found(selectors.area_get, area_id=area_id)

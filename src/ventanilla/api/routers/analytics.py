@@ -1,8 +1,8 @@
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Schema
 
-from ventanilla.accounts.models import Role
 from ventanilla.analytics import selectors
-from ventanilla.api.security import require_role
+from ventanilla.analytics.permissions import SEE_ANALYTICS
+from ventanilla.api.security import Router, requires
 
 router = Router(tags=["analytics"])
 
@@ -12,7 +12,7 @@ class SummaryQuery(Schema):
 
 
 @router.get("/summary")
+@requires(SEE_ANALYTICS)
 def summary(request, query: Query[SummaryQuery]):
     """The dashboard's figures (docs/analytics.md), scoped to what the viewer may see."""
-    require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
     return selectors.summary(user=request.auth, days=query.days)

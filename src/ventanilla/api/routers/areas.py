@@ -1,10 +1,11 @@
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
 from ventanilla.accounts import selectors, services
-from ventanilla.accounts.models import Role
+from ventanilla.accounts.permissions import MANAGE_AREAS
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import reject_nulls
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
+from ventanilla.core.permissions import SIGNED_IN
 
 router = Router(tags=["areas"])
 
@@ -34,30 +35,32 @@ class AreaPatch(Schema):
 
 
 @router.get("", response=AreaPage)
+@requires(SIGNED_IN)
 def list_areas(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.area_list(), ordering=("name_key", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
 @router.post("", response={201: AreaOut})
+@requires(MANAGE_AREAS)
 def create_area(request, payload: AreaIn):
-    require_role(request.auth, Role.ADMIN)
     return Status(201, services.area_create(**payload.dict()))
 
 
 @router.get("/{area_id}", response=AreaOut)
+@requires(SIGNED_IN)
 def get_area(request, area_id: int):
     return selectors.area_get(area_id=area_id)
 
 
 @router.put("/{area_id}", response=AreaOut)
+@requires(MANAGE_AREAS)
 def replace_area(request, area_id: int, payload: AreaIn):
-    require_role(request.auth, Role.ADMIN)
     return services.area_update(area=selectors.area_get(area_id=area_id), **payload.dict())
 
 
 @router.patch("/{area_id}", response=AreaOut)
+@requires(MANAGE_AREAS)
 def update_area(request, area_id: int, payload: AreaPatch):
-    require_role(request.auth, Role.ADMIN)
     changes = reject_nulls(payload.dict(exclude_unset=True), ("name", "description", "is_active"))
     return services.area_update(area=selectors.area_get(area_id=area_id), **changes)

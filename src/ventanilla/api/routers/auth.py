@@ -1,15 +1,16 @@
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Schema, Status
 from ninja.errors import HttpError
 from pydantic import model_validator
 
 from ventanilla.accounts import selectors, services
 from ventanilla.api.schemas import UserOut
-from ventanilla.api.security import require_csrf
+from ventanilla.api.security import Router, require_csrf, requires
 from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import TooManyRequests
+from ventanilla.core.permissions import PUBLIC, SIGNED_IN
 from ventanilla.routing.services import agent_set_availability
 
 router = Router(tags=["auth"])
@@ -48,12 +49,14 @@ class LanguageIn(Schema):
     language: str | None  # "" or null: follow the browser, then LANGUAGE_CODE
 
 
-@router.get("/csrf", auth=None, response=CsrfOut)
+@router.get("/csrf", response=CsrfOut)
+@requires(PUBLIC)
 def csrf(request):
     return {"csrf_token": get_token(request)}
 
 
-@router.post("/login", auth=None, response={200: UserEnvelope})
+@router.post("/login", response={200: UserEnvelope})
+@requires(PUBLIC)
 def sign_in(request, payload: LoginIn):
     require_csrf(request)
     address = client_address(request)
@@ -74,23 +77,27 @@ def sign_in(request, payload: LoginIn):
 
 
 @router.post("/logout", response={204: None})
+@requires(SIGNED_IN)
 def sign_out(request):
     logout(request)
     return Status(204, None)
 
 
 @router.get("/me", response=UserEnvelope)
+@requires(SIGNED_IN)
 def me(request):
     return {"user": selectors.user_get(user_id=request.auth.pk)}
 
 
 @router.post("/availability", response=UserEnvelope)
+@requires(SIGNED_IN)
 def availability(request, payload: AvailabilityIn):
     agent_set_availability(user=request.auth, availability=payload.availability)
     return {"user": selectors.user_get(user_id=request.auth.pk)}
 
 
 @router.post("/language", response=UserEnvelope)
+@requires(SIGNED_IN)
 def language(request, payload: LanguageIn):
     """The signed-in person's own console and API language, from the next request on."""
     services.user_set_language(user=request.auth, language=payload.language)

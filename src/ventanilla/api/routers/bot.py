@@ -8,16 +8,17 @@ answers at once (202); the progress arrives over the socket as `session:status` 
 from datetime import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from ventanilla.accounts.models import Role
 from ventanilla.api.schemas import reject_nulls
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.core.errors import InvalidInput
+from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers import selectors, services, sessions
 from ventanilla.providers.models import Line
+from ventanilla.providers.permissions import PAUSE_LINES, RUN_SESSIONS
 
 router = Router(tags=["bot"])
 
@@ -60,13 +61,14 @@ def _line(line_id: int | None) -> Line:
 
 
 @router.get("/status", response=BotStatus)
+@requires(SIGNED_IN)
 def bot_status(request, line: int | None = None):
     return sessions.session_status(_line(line))
 
 
 @router.post("/start", response={202: BotStatus})
+@requires(RUN_SESSIONS)
 def bot_start(request, line: int | None = None):
-    require_role(request.auth, Role.ADMIN)
     started = sessions.session_start(line=_line(line))
     return Status(202, sessions.session_status(started))
 
@@ -85,21 +87,21 @@ def _stop_options(request) -> StopIn:
 
 
 @router.post("/stop", response=BotStatus, openapi_extra={"requestBody": STOP_BODY})
+@requires(RUN_SESSIONS)
 def bot_stop(request, line: int | None = None):
-    require_role(request.auth, Role.ADMIN)
     options = _stop_options(request)
     return sessions.session_status(sessions.session_stop(line=_line(line), logout=options.logout))
 
 
 @router.post("/pause", response=BotStatus)
+@requires(PAUSE_LINES)
 def bot_pause(request, payload: PauseIn, line: int | None = None):
-    require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
     return sessions.session_status(sessions.session_pause(line=_line(line), paused=payload.paused))
 
 
 @router.patch("/metadata", response=BotStatus)
+@requires(RUN_SESSIONS)
 def bot_metadata(request, payload: MetadataIn, line: int | None = None):
-    require_role(request.auth, Role.ADMIN)
     changes = reject_nulls(payload.dict(exclude_unset=True), ("display_name", "phone"))
     if (changes.get("phone") or "").strip():
         canonical = canonical_phone(changes["phone"])

@@ -6,23 +6,21 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
-from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.routers.conversations import ConversationPage
 from ventanilla.api.schemas import AreaRef, reject_nulls
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
 from ventanilla.contacts import exporting, importing, services
+from ventanilla.contacts.permissions import MANAGE_CONTACTS, check_contact_changes
 from ventanilla.conversations import contact_merge, contact_selectors, selectors
 from ventanilla.conversations.serializers import conversation_item
 from ventanilla.core import clock
-from ventanilla.core.errors import DomainError, Forbidden, InvalidInput
+from ventanilla.core.errors import DomainError, InvalidInput
+from ventanilla.core.permissions import SIGNED_IN
 
 router = Router(tags=["contacts"])
-
-STAFF = (Role.ADMIN, Role.SUPERVISOR)
-AGENT_EDITABLE = frozenset({"name", "dni"})
 
 
 class ContactOut(Schema):
@@ -132,6 +130,7 @@ FALSE_WORDS = frozenset({"", "0", "false", "off", "no"})
 
 
 @router.get("", response=ContactPage)
+@requires(SIGNED_IN)
 def list_contacts(request, query: Query[ContactQuery]):
     contacts = contact_selectors.contact_search(viewer_user=request.auth, q=query.q)
     items, next_cursor = keyset_page(contacts, ordering=("name", "id"), page=query)
@@ -139,8 +138,8 @@ def list_contacts(request, query: Query[ContactQuery]):
 
 
 @router.post("", response={201: ContactOut})
+@requires(MANAGE_CONTACTS)
 def create_contact(request, payload: ContactIn):
-    require_role(request.auth, *STAFF)
     contact = services.contact_create(**payload.dict())
     return Status(
         201, contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact.pk)
@@ -193,9 +192,9 @@ def _import_request(request) -> tuple[str | None, object, bool]:
 
 
 @router.post("/import", response=ImportReportOut, openapi_extra=IMPORT_BODY)
+@requires(MANAGE_CONTACTS)
 def import_contacts(request):
     """CSV or JSON rows; the report counts created, updated, unchanged and rejected rows."""
-    require_role(request.auth, *STAFF)
     fmt, payload, dry_run = _import_request(request)
     report = importing.contacts_import_payload(fmt=fmt, payload=payload, dry_run=dry_run)
     return report.as_dict()
@@ -212,9 +211,9 @@ async def _streamed(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
 
 
 @router.get("/export")
+@requires(MANAGE_CONTACTS)
 def export_contacts(request):
     """Every contact with a phone as CSV (name, phone, dni, area), streamed."""
-    require_role(request.auth, *STAFF)
     pieces = exporting.export_csv()
     # each server gets the kind of iterator it streams without first reading it all
     content = _streamed(pieces) if isinstance(request, ASGIRequest) else pieces
@@ -225,36 +224,34 @@ def export_contacts(request):
 
 
 @router.get("/duplicates", response=DuplicatePage)
+@requires(MANAGE_CONTACTS)
 def list_duplicates(request, query: Query[DuplicateQuery]):
     """Pairs that may be one customer twice: the same DNI, or one phone in two forms."""
-    require_role(request.auth, *STAFF)
     pairs = contact_merge.duplicate_suggestions(limit=query.limit)
     items = [{"contacts": [p.first, p.second], "reasons": list(p.reasons)} for p in pairs]
     return {"items": items, "next": None}
 
 
 @router.get("/{contact_id}", response=ContactOut)
+@requires(SIGNED_IN)
 def get_contact(request, contact_id: int):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
 @router.patch("/{contact_id}", response=ContactOut)
+@requires(SIGNED_IN)
 def update_contact(request, contact_id: int, payload: ContactPatch):
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     changes = payload.dict(exclude_unset=True)
-    if request.auth.role not in STAFF:
-        refused = sorted(set(changes) - AGENT_EDITABLE)
-        if refused:
-            message = _("Tu rol solo puede cambiar el nombre y el DNI de un contacto.")
-            raise Forbidden(message, {field: [message] for field in refused})
+    check_contact_changes(request.auth, changes)
     reject_nulls(changes, ("name",))
     services.contact_update(contact=contact, **changes)
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
 @router.delete("/{contact_id}", response={204: None})
+@requires(MANAGE_CONTACTS)
 def delete_contact(request, contact_id: int):
-    require_role(request.auth, *STAFF)
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     services.contact_delete(contact=contact)
     return Status(204, None)
@@ -264,9 +261,9 @@ def delete_contact(request, contact_id: int):
 
 
 @router.post("/{contact_id}/merge", response=ContactOut)
+@requires(MANAGE_CONTACTS)
 def merge_contacts(request, contact_id: int, payload: MergeIn):
     """Merges `other_id` into this contact, which is kept; conversations follow."""
-    require_role(request.auth, *STAFF)
     keep = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     if payload.other_id == contact_id:
         raise InvalidInput.field("other_id", _("Un contacto no se puede unir consigo mismo."))
@@ -276,6 +273,7 @@ def merge_contacts(request, contact_id: int, payload: MergeIn):
 
 
 @router.get("/{contact_id}/conversations", response=ConversationPage)
+@requires(SIGNED_IN)
 def list_contact_conversations(request, contact_id: int, page: Query[PageQuery]):
     """The contact's conversations the caller may see, newest first."""
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)

@@ -1,14 +1,15 @@
 from datetime import datetime
 from typing import Any
 
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
-from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
 from ventanilla.conversations import selectors, services, tasks
+from ventanilla.conversations.permissions import REOPEN
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.core.jobs import enqueue_after_commit
+from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.routing import services as routing
 
 router = Router(tags=["conversations"])
@@ -98,6 +99,7 @@ class TransferIn(Schema):
 
 
 @router.get("", response=ConversationPage)
+@requires(SIGNED_IN)
 def list_conversations(request, filters: Query[ConversationFilters], page: Query[PageQuery]):
     statuses = [s.strip() for s in (filters.status or "").split(",") if s.strip()]
     conversations = selectors.conversation_list(
@@ -114,12 +116,14 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
 
 
 @router.get("/{conversation_id}", response=ConversationOut)
+@requires(SIGNED_IN)
 def get_conversation(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     return conversation_item(conversation)
 
 
 @router.get("/{conversation_id}/messages", response=MessagePage)
+@requires(SIGNED_IN)
 def list_messages(request, conversation_id: int, page: Query[PageQuery]):
     """Newest first; follow `next` for older messages."""
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -130,6 +134,7 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
 
 
 @router.post("/{conversation_id}/messages", response={201: MessageOut})
+@requires(SIGNED_IN)
 def send_message(request, conversation_id: int, payload: SendIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     message = services.agent_reply(conversation=conversation, by=request.auth, text=payload.text)
@@ -137,6 +142,7 @@ def send_message(request, conversation_id: int, payload: SendIn):
 
 
 @router.post("/{conversation_id}/close", response=ConversationOut)
+@requires(SIGNED_IN)
 def close(request, conversation_id: int, payload: CloseIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     services.conversation_close(
@@ -146,14 +152,15 @@ def close(request, conversation_id: int, payload: CloseIn):
 
 
 @router.post("/{conversation_id}/reopen", response=ConversationOut)
+@requires(REOPEN)
 def reopen(request, conversation_id: int):
-    require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     services.conversation_reopen(conversation=conversation, by=request.auth)
     return _fresh(request, conversation_id)
 
 
 @router.post("/{conversation_id}/transfer", response=ConversationOut)
+@requires(SIGNED_IN)
 def transfer(request, conversation_id: int, payload: TransferIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     routing.transfer(
@@ -166,6 +173,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
 
 
 @router.post("/{conversation_id}/read", response=ConversationOut)
+@requires(SIGNED_IN)
 def mark_read(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     provider_ids = services.conversation_mark_read(conversation=conversation, by=request.auth)

@@ -8,12 +8,12 @@ environment's value. ADMIN only, like the Settings screen.
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Schema
 from pydantic import StrictFloat
 
-from ventanilla.accounts.models import Role
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
 from ventanilla.schedules import selectors, services
+from ventanilla.schedules.permissions import MANAGE_AUTO_CLOSE
 from ventanilla.schedules.selectors import AutoClose
 
 router = Router(tags=["settings"])
@@ -53,13 +53,13 @@ def _out(current: AutoClose) -> dict:
 
 
 @router.get("/auto-close", response=AutoCloseOut)
+@requires(MANAGE_AUTO_CLOSE)
 def get_auto_close(request):
-    require_role(request.auth, Role.ADMIN)
     return _out(selectors.auto_close_get())
 
 
 @router.patch("/auto-close", response=AutoCloseOut)
+@requires(MANAGE_AUTO_CLOSE)
 def update_auto_close(request, payload: AutoClosePatch):
-    require_role(request.auth, Role.ADMIN)
     services.auto_close_update(by=request.auth, **payload.dict(exclude_unset=True))
     return _out(selectors.auto_close_get())

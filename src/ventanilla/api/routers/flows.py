@@ -1,13 +1,15 @@
 from datetime import datetime
 from typing import Annotated
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
+from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.flows import engine, selectors, services
 from ventanilla.flows.models import DEFAULT_INVALID_OPTION_TEXT
+from ventanilla.flows.permissions import EDIT_FLOWS
 
 router = Router(tags=["flows"])
 
@@ -119,38 +121,41 @@ def _flow_out(flow_id: int):
 
 
 @router.get("", response=FlowPage)
+@requires(SIGNED_IN)
 def list_flows(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.flow_list(), ordering=("name", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
 @router.post("", response={201: FlowOut})
+@requires(EDIT_FLOWS)
 def create_flow(request, payload: FlowIn):
-    require_role(request.auth, *EDITORS)
     flow = services.flow_create(data=payload.dict())
     return Status(201, _flow_out(flow.pk))
 
 
 @router.get("/{flow_id}", response=FlowOut)
+@requires(SIGNED_IN)
 def get_flow(request, flow_id: int):
     return _flow_out(flow_id)
 
 
 @router.put("/{flow_id}", response=FlowOut)
+@requires(EDIT_FLOWS)
 def replace_flow(request, flow_id: int, payload: FlowIn):
-    require_role(request.auth, *EDITORS)
     flow = services.flow_replace(flow=selectors.flow_get(flow_id=flow_id), data=payload.dict())
     return _flow_out(flow.pk)
 
 
 @router.delete("/{flow_id}", response={204: None})
+@requires(EDIT_FLOWS)
 def delete_flow(request, flow_id: int):
-    require_role(request.auth, *EDITORS)
     services.flow_delete(flow=selectors.flow_get(flow_id=flow_id))
     return Status(204, None)
 
 
 @router.post("/{flow_id}/simulate", response=SimulationOut)
+@requires(SIGNED_IN)
 def simulate_flow(request, flow_id: int, payload: SimulateIn):
     """Runs the inputs through the engine as a customer would; nothing is stored or sent."""
     tree = selectors.flow_tree(flow_id=flow_id)

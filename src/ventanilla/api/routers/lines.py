@@ -1,12 +1,12 @@
 from datetime import datetime
 
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
-from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import reject_nulls
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
 from ventanilla.providers import selectors, services
+from ventanilla.providers.permissions import MANAGE_LINES
 
 router = Router(tags=["lines"])
 
@@ -77,15 +77,15 @@ class LineIn(LineFields):
 
 
 @router.get("", response=LinePage)
+@requires(MANAGE_LINES)
 def list_lines(request, page: Query[PageQuery]):
-    require_role(request.auth, Role.ADMIN)
     items, next_cursor = keyset_page(selectors.line_list(), ordering=("id",), page=page)
     return {"items": items, "next": next_cursor}
 
 
 @router.post("", response={201: LineOut})
+@requires(MANAGE_LINES)
 def create_line(request, payload: LineIn):
-    require_role(request.auth, Role.ADMIN)
     fields = payload.dict(exclude_unset=True)
     provider = fields.pop("provider")
     fields = reject_nulls(fields, tuple(fields))
@@ -93,14 +93,14 @@ def create_line(request, payload: LineIn):
 
 
 @router.get("/{line_id}", response=LineOut)
+@requires(MANAGE_LINES)
 def get_line(request, line_id: int):
-    require_role(request.auth, Role.ADMIN)
     return selectors.line_get(line_id=line_id)
 
 
 @router.patch("/{line_id}", response=LineOut)
+@requires(MANAGE_LINES)
 def update_line(request, line_id: int, payload: LineFields):
-    require_role(request.auth, Role.ADMIN)
     changes = payload.dict(exclude_unset=True)
     changes = reject_nulls(changes, tuple(changes))
     return services.line_update(line=selectors.line_get(line_id=line_id), **changes)

@@ -1,9 +1,10 @@
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Router
 
+from ventanilla.api.security import Router, requires
 from ventanilla.conversations import selectors
 from ventanilla.core.errors import NotFound
+from ventanilla.core.permissions import SIGNED_IN
 
 router = Router(tags=["messages"])
 
@@ -11,6 +12,7 @@ INLINE_TYPES = ("image/", "audio/", "video/")
 
 
 @router.get("/{message_id}/media", url_name="message-media", response={200: None})
+@requires(SIGNED_IN)
 def media(request, message_id: int):
     """The stored file of a message, for those who may see its conversation."""
     message = selectors.message_get_visible(user=request.auth, message_id=message_id)

@@ -1,8 +1,10 @@
 import uuid
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
+from ventanilla.api.security import Router, requires
 from ventanilla.inbound import sandbox
+from ventanilla.inbound.permissions import DRIVE_SANDBOX
 
 router = Router(tags=["sandbox"])
 
@@ -36,10 +38,10 @@ class PhoneQuery(Schema):
 
 
 @router.post("/messages", response={201: Written})
+@requires(DRIVE_SANDBOX)
 def customer_writes(request, payload: CustomerWrites):
     """A customer writes to the sandbox line, through the same pipeline as real webhooks.
     Beside a real line, admins only; 404 when the installation has no sandbox line."""
-    sandbox.check_driver(request.auth)
     message = sandbox.customer_writes(
         phone=payload.from_phone, name=payload.name, text=payload.text, message_id=uuid.uuid4().hex
     )
@@ -47,8 +49,8 @@ def customer_writes(request, payload: CustomerWrites):
 
 
 @router.get("/messages", response=ReceivedList)
+@requires(DRIVE_SANDBOX)
 def customer_received(request, query: Query[PhoneQuery]):
     """What the sandbox customer with this phone has received, oldest first (reading it reports
     nothing to the desk). Beside a real line, admins only."""
-    sandbox.check_driver(request.auth)
     return {"items": sandbox.customer_received(phone=query.phone)}

@@ -1,10 +1,10 @@
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 
 from ventanilla.accounts import selectors, services
-from ventanilla.accounts.models import Role
+from ventanilla.accounts.permissions import MANAGE_USERS
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import UserOut, reject_nulls
-from ventanilla.api.security import require_role
+from ventanilla.api.security import Router, requires
 
 router = Router(tags=["users"])
 
@@ -44,15 +44,15 @@ NOT_NULL_ON_PATCH = ("username", "password", "role", "area_ids", "is_active")
 
 
 @router.get("", response=UserPage)
+@requires(MANAGE_USERS)
 def list_users(request, page: Query[PageQuery]):
-    require_role(request.auth, Role.ADMIN)
     items, next_cursor = keyset_page(selectors.user_list(), ordering=("username", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
 @router.post("", response={201: UserOut})
+@requires(MANAGE_USERS)
 def create_user(request, payload: UserIn):
-    require_role(request.auth, Role.ADMIN)
     values = payload.dict()
     values["language"] = values["language"] or ""
     user = services.user_create(**values)
@@ -60,14 +60,14 @@ def create_user(request, payload: UserIn):
 
 
 @router.get("/{user_id}", response=UserOut)
+@requires(MANAGE_USERS)
 def get_user(request, user_id: int):
-    require_role(request.auth, Role.ADMIN)
     return selectors.user_get(user_id=user_id)
 
 
 @router.put("/{user_id}", response=UserOut)
+@requires(MANAGE_USERS)
 def replace_user(request, user_id: int, payload: UserIn):
-    require_role(request.auth, Role.ADMIN)
     changes = payload.dict()
     for field in ("password", "language"):  # PUT keeps these unless new ones are given
         if changes[field] is None:
@@ -77,8 +77,8 @@ def replace_user(request, user_id: int, payload: UserIn):
 
 
 @router.patch("/{user_id}", response=UserOut)
+@requires(MANAGE_USERS)
 def update_user(request, user_id: int, payload: UserPatch):
-    require_role(request.auth, Role.ADMIN)
     changes = reject_nulls(payload.dict(exclude_unset=True), NOT_NULL_ON_PATCH)
     services.user_update(user=selectors.user_get(user_id=user_id), **changes)
     return selectors.user_get(user_id=user_id)

@@ -3,7 +3,8 @@
 from django import template
 
 from ventanilla.contacts.phones import readable_phone
-from ventanilla.inbound import sandbox
+from ventanilla.core.errors import NotFound
+from ventanilla.core.permissions import declared
 
 register = template.Library()
 
@@ -15,6 +16,10 @@ def phone(value: str | None) -> str:
 
 
 @register.filter
-def drives_sandbox(user) -> bool:
-    """Whether the navigation links the sandbox phone for `user` (ADR 0018)."""
-    return user.is_authenticated and sandbox.may_drive(user)
+def may(user, code: str) -> bool:
+    """Whether `user` has the permission named `code` (a domain's `permissions` module declares
+    it); what this installation does not have, nobody may use."""
+    try:
+        return declared(code).grants(user)
+    except NotFound:
+        return False
