@@ -1,6 +1,9 @@
 from django.contrib import admin
 
+from ventanilla.accounts import services
 from ventanilla.accounts.models import Area, User
+
+ENDS_SESSIONS = ("role", "is_active", "is_superuser")
 
 
 @admin.register(Area)
@@ -16,3 +19,8 @@ class UserAdmin(admin.ModelAdmin):
     search_fields = ["username", "name", "email"]
     filter_horizontal = ["areas"]
     exclude = ["password", "groups", "user_permissions"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and set(ENDS_SESSIONS) & set(form.changed_data):
+            services.user_sockets_close(user_id=obj.pk)  # as the console's and the API's edits do
