@@ -5,7 +5,7 @@ phone, a DNI on half of them), 4 messages (customer, bot, customer, then an agen
 assigned ones), an unread count, an area of 4 and an agent of 12 (or the queue, or the bot).
 
 The list is paginated: the screen shows 50 rows and a "load more" button. So the 500 rows are
-measured by raising the page size (`chat_views.LIST_SIZE`) to N for these renders only, on the
+measured by raising the page size (`web.chat.rows.LIST_SIZE`) to N for these renders only, on the
 route that renders the list:
   - list-500: GET /chats/list/?tab=all (the left column: tabs, search, the N rows), admin
   - page-500: GET /?tab=all (the whole Chat page with the N rows), admin
@@ -246,7 +246,7 @@ def main() -> None:
     from django.test import Client
 
     from ventanilla.core import pagination
-    from ventanilla.web import chat_views
+    from ventanilla.web.chat import rows as chat_rows
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     filled = fill(args.conversations)
@@ -258,15 +258,15 @@ def main() -> None:
     load_before = os.getloadavg()
     client = Client()
     client.force_login(filled["admin"])
-    n, served, most = args.conversations, chat_views.LIST_SIZE, pagination.MAX_LIMIT
+    n, served, most = args.conversations, chat_rows.LIST_SIZE, pagination.MAX_LIMIT
     timing = {"warmup": args.warmup, "runs": args.runs}
     scenarios = {}
-    chat_views.LIST_SIZE = pagination.MAX_LIMIT = n
+    chat_rows.LIST_SIZE = pagination.MAX_LIMIT = n
     try:
         scenarios[f"list-{n}"] = measure(client, "/chats/list/?tab=all", **timing, expect_rows=n)
         scenarios[f"page-{n}"] = measure(client, "/?tab=all", **timing, expect_rows=n)
     finally:
-        chat_views.LIST_SIZE, pagination.MAX_LIMIT = served, most
+        chat_rows.LIST_SIZE, pagination.MAX_LIMIT = served, most
     scenarios[f"page-{served}"] = measure(client, "/?tab=all", **timing, expect_rows=served)
     items = "/chats/list/?tab=all&part=items"
     scenarios[f"items-{served}"] = measure(client, items, **timing, expect_rows=served)

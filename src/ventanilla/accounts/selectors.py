@@ -57,3 +57,16 @@ def session_user_id(*, session_key: str | None) -> int | None:
         return None
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     return user.pk if any(constant_time_compare(session_hash, each) for each in hashes) else None
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """{id: the name people see} of these users, in one query (none when there are none)."""
+    if not user_ids:
+        return {}
+    return {user.pk: user.display_name for user in User.objects.filter(pk__in=user_ids)}
+
+
+def area_names(area_ids) -> dict[int, str]:
+    if not area_ids:
+        return {}
+    return dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name"))

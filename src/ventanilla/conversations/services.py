@@ -361,7 +361,8 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
 
 
 def conversation_mark_read(*, conversation: Conversation, by: User) -> list[str]:
-    """Clears the unread count; returns the provider ids of customer messages to acknowledge.
+    """Clears the unread count and queues the read receipt of the newest customer message (once
+    committed); returns the provider ids of the customer messages read.
 
     Unread counts belong to the assignee: a supervisor glancing at a colleague's conversation
     leaves it unread for them (anyone clears it while nobody is assigned)."""
@@ -378,7 +379,15 @@ def conversation_mark_read(*, conversation: Conversation, by: User) -> list[str]
         conversation.save(update_fields=["unread_count"])
         record_event(conversation, EventKind.READ, actor=by)
         publish_conversation("conversation:update", conversation)
-    return [provider_id for provider_id in unread if provider_id]
+    read = [provider_id for provider_id in unread if provider_id]
+    if read:
+        from ventanilla.conversations import tasks  # the job module imports these services
+
+        line_id, latest = conversation.line_id, read[0]
+        enqueue_after_commit(
+            lambda: tasks.send_read_receipt(line_id, latest), what="a read receipt"
+        )
+    return read
 
 
 def is_open(conversation: Conversation) -> bool:

@@ -7,7 +7,6 @@ with a POST: the phone, its chat open, reads what came. A GET only shows. There 
 when the installation has no sandbox line, and beside a real line it is for admins (ADR 0018).
 """
 
-import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -16,7 +15,6 @@ from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +26,7 @@ from ventanilla.core.errors import InvalidInput
 from ventanilla.inbound.permissions import DRIVE_SANDBOX
 from ventanilla.inbound.sandbox import customer_sees, customer_writes, sandbox_line
 from ventanilla.web.access import requires
+from ventanilla.web.days import day_label
 from ventanilla.web.forms import ConsoleForm
 
 DEFAULT_PHONE = "+54 9 351 555-0001"
@@ -90,19 +89,11 @@ def sandbox_thread(*, phone: str, limit: int = THREAD_SIZE) -> list[Bubble]:
                 mine=mine,
                 menu_kind=kind,
                 options=options,
-                day=_day_label(date, today) if new_day else "",
+                day=day_label(date, today) if new_day else "",
                 tail=new_day or previous.mine != mine or bool(previous.options),
             )
         )
     return bubbles
-
-
-def _day_label(date: datetime.date, today: datetime.date) -> str:
-    if date == today:
-        return _("Hoy")
-    if date == today - datetime.timedelta(days=1):
-        return _("Ayer")
-    return date_format(date, "DATE_FORMAT")
 
 
 # --- Form ------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from ventanilla.web import (
-    chat_views,
     contact_views,
     dashboard_views,
     flow_views,
@@ -11,6 +10,7 @@ from ventanilla.web import (
     settings_views,
     views,
 )
+from ventanilla.web.chat import views as chat_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

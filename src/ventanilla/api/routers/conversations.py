@@ -5,10 +5,9 @@ from ninja import Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.security import Router, requires
-from ventanilla.conversations import selectors, services, tasks
+from ventanilla.conversations import selectors, services
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.conversations.serializers import conversation_item, message_item
-from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.routing import services as routing
 
@@ -176,12 +175,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
 @requires(SIGNED_IN)
 def mark_read(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
-    provider_ids = services.conversation_mark_read(conversation=conversation, by=request.auth)
-    if provider_ids:
-        line_id, latest = conversation.line_id, provider_ids[0]
-        enqueue_after_commit(
-            lambda: tasks.send_read_receipt(line_id, latest), what="a read receipt"
-        )
+    services.conversation_mark_read(conversation=conversation, by=request.auth)
     return _fresh(request, conversation_id)
 
 

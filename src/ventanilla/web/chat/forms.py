@@ -1,0 +1,91 @@
+"""The Chat screen's forms: the composer, the contact card, close and transfer."""
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ventanilla.web.forms import ConsoleForm
+
+
+class ComposerForm(ConsoleForm):
+    text = forms.CharField(
+        label=gettext_lazy("Mensaje"),
+        max_length=4096,
+        error_messages={
+            "required": gettext_lazy("Escribí un mensaje."),
+            "max_length": gettext_lazy("WhatsApp acepta hasta %(limit_value)d caracteres."),
+        },
+        widget=forms.Textarea(
+            attrs={
+                "rows": 1,
+                "placeholder": gettext_lazy("Escribí un mensaje"),
+                "enterkeyhint": "send",
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "composer-%s")
+        super().__init__(*args, **kwargs)
+
+
+class ContactForm(ConsoleForm):
+    name = forms.CharField(
+        label=gettext_lazy("Nombre"),
+        max_length=150,
+        error_messages={"required": gettext_lazy("Escribí el nombre.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    dni = forms.CharField(
+        label=gettext_lazy("DNI"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "contact-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_dni(self) -> str:
+        dni = self.cleaned_data["dni"]
+        digits = "".join(ch for ch in dni if ch not in ". -")
+        if digits and not (digits.isdigit() and 7 <= len(digits) <= 8):
+            raise forms.ValidationError(
+                _("El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios).")
+            )
+        return digits
+
+
+class CloseForm(ConsoleForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Motivo (opcional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "close-%s")
+        super().__init__(*args, **kwargs)
+
+
+class AreaTransferForm(ConsoleForm):
+    area_id = forms.TypedChoiceField(label=gettext_lazy("Área"), coerce=int)
+
+    def __init__(self, *args, areas=(), **kwargs):
+        kwargs.setdefault("auto_id", "transfer-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["area_id"].choices = [(area.pk, area.name) for area in areas]
+
+
+class AgentTransferForm(ConsoleForm):
+    user_id = forms.TypedChoiceField(label=gettext_lazy("Agente"), coerce=int)
+
+    def __init__(self, *args, agents=(), **kwargs):
+        kwargs.setdefault("auto_id", "transfer-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].choices = [
+            (user.pk, f"{user.display_name} · {user.get_role_display()}") for user in agents
+        ]

@@ -1,0 +1,235 @@
+"""The conversation list: its tabs and its rows, each a plain dict of what the row shows."""
+
+import datetime
+from dataclasses import dataclass
+from typing import TypedDict
+
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ventanilla.accounts.models import User
+from ventanilla.conversations import permissions, selectors
+from ventanilla.conversations.models import (
+    OPEN_STATUSES,
+    Conversation,
+    Direction,
+    Message,
+    MessageType,
+    SenderType,
+    Status,
+)
+from ventanilla.core import clock
+from ventanilla.core.errors import InvalidInput
+from ventanilla.core.pagination import PageQuery, keyset_page
+
+LIST_SIZE = 50
+ATTENTION_SIZE = 500
+STATUS_LABELS = dict(Status.choices)
+OPEN = [str(status) for status in OPEN_STATUSES]
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    statuses: tuple[str, ...]
+    assigned: str | None
+
+
+def tabs_for(user: User) -> list[Tab]:
+    tabs = [
+        Tab("mine", _("Míos"), tuple(OPEN), "me"),
+        Tab("queue", _("En cola"), (Status.QUEUED,), "none"),
+    ]
+    if permissions.SEE_EVERY_OPEN.grants(user):
+        tabs.append(Tab("all", _("Todos"), tuple(OPEN), None))
+    tabs.append(Tab("closed", _("Cerradas"), (Status.CLOSED,), None))
+    return tabs
+
+
+def current_tab(request: HttpRequest) -> Tab:
+    """The tab asked for; an unknown one (or "all" for an agent) is the role's default."""
+    tabs = {tab.key: tab for tab in tabs_for(request.user)}
+    wanted = request.GET.get("tab") or request.POST.get("tab") or ""
+    if wanted in tabs:
+        return tabs[wanted]
+    return tabs.get("all", tabs["mine"])
+
+
+def search_query(request: HttpRequest) -> str:
+    return (request.GET.get("q") or "").strip()[:100]
+
+
+# --- List rows -------------------------------------------------------------------------------
+
+
+class Row(TypedDict):
+    """One row of the list, every value its template shows worked out here. A plain dict of
+    plain values: the template's lookups are one step each, with no URL reversal, date
+    formatting or plural tag per row (500 rows: bench/chat_list.py, docs/performance.md)."""
+
+    id: int
+    status: str
+    status_label: str
+    unread: int
+    unread_label: str  # "2 mensajes sin leer", for screen readers
+    assigned: int | str  # the assignee's id, "" when nobody has it
+    who: str  # the assignee's name when it is someone else than the viewer
+    name: str
+    initial: str  # the avatar's letter
+    dni: str
+    area: str
+    when: str  # "14:05", "Ayer", "martes" or "12/05/2026"
+    activity: str  # last activity, ISO 8601 in local time (chat.js orders the rows by it)
+    activity_title: str  # last activity, long local date and time
+    prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
+    preview: str
+    href: str  # the conversation in this tab
+
+
+class _When:
+    """The list's time labels, each day formatted once however many rows share it."""
+
+    def __init__(self) -> None:
+        self.today = timezone.localdate(clock.now())
+        self._days: dict[datetime.date, tuple[str, str]] = {}
+
+    def __call__(self, moment: datetime.datetime) -> tuple[str, str, str]:
+        """(relative label, ISO 8601, long date and time) of `moment`, in local time."""
+        local = timezone.localtime(moment)
+        date = local.date()
+        labels = self._days.get(date)
+        if labels is None:
+            labels = self._days[date] = (self._relative(date), date_format(date, "DATE_FORMAT"))
+        hour = local.strftime("%H:%M")
+        relative, long_date = labels
+        return relative or hour, local.isoformat(), f"{long_date} {hour}"
+
+    def _relative(self, date: datetime.date) -> str:
+        """The label of an earlier day ("Ayer", the weekday within a week, else the short
+        date); "" for today, which shows the hour."""
+        if date == self.today:
+            return ""
+        if date == self.today - datetime.timedelta(days=1):
+            return _("Ayer")
+        if self.today - date < datetime.timedelta(days=7):
+            return date_format(date, "l")
+        return date_format(date, "SHORT_DATE_FORMAT")
+
+
+def _type_label(message: Message) -> str:
+    labels = {
+        MessageType.IMAGE: _("📷 Imagen"),
+        MessageType.AUDIO: _("🎵 Audio"),
+        MessageType.VOICE: _("🎤 Nota de voz"),
+        MessageType.VIDEO: _("🎬 Video"),
+        MessageType.DOCUMENT: _("📄 Documento"),
+        MessageType.STICKER: _("Sticker"),
+        MessageType.LOCATION: _("📍 Ubicación"),
+        MessageType.CONTACTS: _("👤 Contacto"),
+        MessageType.REACTION: _("Reacción"),
+    }
+    return labels.get(message.type, message.get_type_display())
+
+
+def _prefix(message: Message, viewer: User) -> str:
+    if message.direction != Direction.OUT:
+        return ""
+    if message.sender_type == SenderType.BOT:
+        return _("Bot: ")
+    if message.sender_type == SenderType.AGENT:
+        if message.sender_user_id == viewer.pk:
+            return _("Tú: ")
+        if message.sender_user is not None:
+            return f"{message.sender_user.display_name}: "
+    return ""
+
+
+def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Row:
+    last = conversation.last_message
+    preview, prefix = "", ""
+    if last is not None:
+        text = " ".join(last.text.split())
+        if last.type in (MessageType.TEXT, MessageType.INTERACTIVE, MessageType.SYSTEM) and text:
+            preview = text
+        else:
+            preview = f"{_type_label(last)} {text}".strip() if text else _type_label(last)
+        prefix = _prefix(last, viewer)
+    relative, activity, title = when(conversation.last_activity_at)
+    contact, area, assignee = conversation.contact, conversation.area, conversation.assigned_to
+    unread = conversation.unread_count
+    unread_label = ngettext("%(count)d mensaje sin leer", "%(count)d mensajes sin leer", unread)
+    return Row(
+        id=conversation.pk,
+        status=conversation.status,
+        status_label=str(STATUS_LABELS.get(conversation.status, conversation.status)),
+        unread=unread,
+        unread_label=unread_label % {"count": unread},
+        assigned=conversation.assigned_to_id or "",
+        who=assignee.display_name if assignee and assignee.pk != viewer.pk else "",
+        name=contact.name,
+        initial=contact.name[:1].upper(),
+        dni=contact.dni,
+        area=area.name if area else "",
+        when=relative,
+        activity=activity,
+        activity_title=title,
+        prefix=prefix,
+        preview=preview[:160],
+        href=href.format(id=conversation.pk),
+    )
+
+
+def list_rows(conversations, viewer: User, tab: Tab) -> list[Row]:
+    when = _When()
+    href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
+    return [_row(conversation, viewer, when, href) for conversation in conversations]
+
+
+def list_row(user: User, tab: Tab, q: str, conversation_id: int) -> Row | None:
+    """The row of one conversation as `tab` and the search `q` show it; None when not in them."""
+    rows = selectors.conversation_rows(
+        user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
+    )
+    conversation = rows.filter(pk=conversation_id).first()
+    return None if conversation is None else list_rows([conversation], user, tab)[0]
+
+
+def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
+    try:
+        page, next_cursor = keyset_page(
+            selectors.conversation_rows(
+                user=request.user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
+            ),
+            ordering=("-last_activity_at", "-id"),
+            page=PageQuery(LIST_SIZE, request.GET.get("cursor") or None),
+        )
+    except InvalidInput as error:
+        raise Http404(_("Página inexistente.")) from error
+    more_url = ""
+    if next_cursor:
+        query = urlencode({"tab": tab.key, "q": q, "cursor": next_cursor, "part": "items"})
+        more_url = f"{reverse('chat_list')}?{query}"
+    return {
+        "tab": tab,
+        "tabs": tabs_for(request.user),
+        "q": q,
+        "rows": list_rows(page, request.user, tab),
+        "more_url": more_url,
+    }
+
+
+def attention(user: User) -> list[dict]:
+    """The open conversations that are the viewer's to answer: theirs, and those waiting
+    unassigned in the queue. The chat scripts keep the tab badges and the page title from them."""
+    return [
+        {"id": pk, "status": status, "mine": assignee == user.pk, "unread": unread, "name": name}
+        for pk, status, assignee, unread, name in selectors.attention_list(
+            user=user, limit=ATTENTION_SIZE
+        )
+    ]

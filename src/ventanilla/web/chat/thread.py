@@ -1,0 +1,282 @@
+"""The open conversation's thread: message bubbles and centred notes, oldest first."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from ventanilla.accounts.models import User
+from ventanilla.accounts.selectors import area_names, display_names
+from ventanilla.conversations import selectors
+from ventanilla.conversations.models import (
+    Conversation,
+    ConversationEvent,
+    Direction,
+    EventKind,
+    Message,
+    MessageType,
+    SenderType,
+)
+from ventanilla.core import clock
+from ventanilla.core.errors import InvalidInput
+from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.web.days import day_label
+
+THREAD_SIZE = 50
+AFTER_SIZE = 100
+NOTE_KINDS = (
+    EventKind.ASSIGNED,
+    EventKind.QUEUED,
+    EventKind.TRANSFERRED,
+    EventKind.CLOSED,
+    EventKind.REOPENED,
+)
+
+
+@dataclass
+class Entry:
+    """One line of the thread: a message bubble, or a centred note (assignment, close...)."""
+
+    kind: str  # "message" or "note"
+    dom_id: str
+    at: datetime.datetime
+    conversation_id: int
+    day: str  # ISO date, for the day chip
+    day_label: str
+    side: str  # "in", "out" or "note"
+    message: Message | None = None
+    note: str = ""
+    author: str = ""  # the agent's name over an outgoing bubble, "Bot" for the bot
+    show_day: bool = False
+    separator: str = ""  # "Conversación anterior · fecha", shown when the conversation changes
+    show_separator: bool = False
+    tail: bool = False
+    menu: tuple[str, ...] = ()
+    map_url: str = ""
+    place: str = ""
+
+    @property
+    def day_date(self) -> str:
+        """The day in full, for the chat scripts to relabel the chips when "Hoy" becomes "Ayer"."""
+        return date_format(datetime.date.fromisoformat(self.day), "DATE_FORMAT")
+
+
+def _menu(payload) -> tuple[str, ...]:
+    if not isinstance(payload, dict) or payload.get("kind") not in ("buttons", "list"):
+        return ()
+    options = payload.get("options")
+    return tuple(
+        str(option["title"])
+        for option in (options if isinstance(options, list) else [])
+        if isinstance(option, dict) and option.get("title")
+    )
+
+
+def _location(payload) -> tuple[str, str]:
+    """(map link, place name) of a location message."""
+    if not isinstance(payload, dict):
+        return "", ""
+    place = " · ".join(str(payload[k]) for k in ("name", "address") if payload.get(k))
+    url = str(payload.get("url") or "")
+    lat, lon = payload.get("latitude"), payload.get("longitude")
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    if not url.startswith(("https://", "http://")):
+        url = ""
+    return url, place
+
+
+def _message_entry(message: Message, today: datetime.date) -> Entry:
+    date = timezone.localdate(message.created_at)
+    author = ""
+    if message.direction == Direction.OUT:
+        if message.sender_type == SenderType.BOT:
+            author = _("Bot")
+        elif message.sender_user is not None:
+            author = message.sender_user.display_name
+        elif message.sender_type == SenderType.SYSTEM:
+            author = _("Sistema")
+    map_url, place = (
+        _location(message.payload) if message.type == MessageType.LOCATION else ("", "")
+    )
+    return Entry(
+        kind="message",
+        dom_id=f"m-{message.pk}",
+        at=message.created_at,
+        conversation_id=message.conversation_id,
+        day=date.isoformat(),
+        day_label=day_label(date, today),
+        side=message.direction,
+        message=message,
+        author=author,
+        menu=_menu(message.payload) if message.direction == Direction.OUT else (),
+        map_url=map_url,
+        place=place,
+    )
+
+
+def _note_text(event: ConversationEvent, users: dict, areas: dict) -> str:
+    actor = event.actor.display_name if event.actor is not None else ""
+    data = event.data if isinstance(event.data, dict) else {}
+    user = users.get(data.get("user_id"), "")
+    area = areas.get(data.get("area_id"), "")
+    if event.kind == EventKind.ASSIGNED:
+        if actor and actor != user:
+            return _("%(actor)s asignó la conversación a %(user)s") % {"actor": actor, "user": user}
+        return _("Conversación asignada a %(user)s") % {"user": user}
+    if event.kind == EventKind.QUEUED:
+        return _("En cola en %(area)s") % {"area": area}
+    if event.kind == EventKind.TRANSFERRED:
+        target = user or area
+        if actor:
+            return _("%(actor)s transfirió la conversación a %(target)s") % {
+                "actor": actor,
+                "target": target,
+            }
+        return _("Conversación transferida a %(target)s") % {"target": target}
+    if event.kind == EventKind.CLOSED:
+        reason = str(data.get("reason") or "")
+        if reason == "auto_inactivity":
+            reason = _("inactividad")
+        text = (
+            _("%(actor)s cerró la conversación") % {"actor": actor}
+            if actor
+            else _("Conversación cerrada")
+        )
+        return f"{text} · {reason}" if reason else text
+    if event.kind == EventKind.REOPENED:
+        return _("%(actor)s reabrió la conversación") % {"actor": actor or _("Alguien")}
+    return event.get_kind_display()
+
+
+def _echoes(events: list[ConversationEvent]) -> set[int]:
+    """The assignments that only repeat the transfer to a person just before them (a transfer
+    records both): one note says it."""
+    echoes, previous = set(), None
+    for event in sorted(events, key=lambda event: (event.created_at, event.pk)):
+        if (
+            event.kind == EventKind.ASSIGNED
+            and previous is not None
+            and previous.kind == EventKind.TRANSFERRED
+            and previous.conversation_id == event.conversation_id
+            and previous.actor_id == event.actor_id
+            and isinstance(previous.data, dict)
+            and isinstance(event.data, dict)
+            and previous.data.get("user_id") == event.data.get("user_id")
+        ):
+            echoes.add(event.pk)
+        previous = event
+    return echoes
+
+
+def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list[Entry]:
+    """Notes for `events`: two more queries at most (the users and areas they name)."""
+    echoes = _echoes(events)
+    events = [event for event in events if event.pk not in echoes]
+    user_ids = {e.data.get("user_id") for e in events if isinstance(e.data, dict)} - {None}
+    area_ids = {e.data.get("area_id") for e in events if isinstance(e.data, dict)} - {None}
+    users, areas = display_names(user_ids), area_names(area_ids)
+    entries = []
+    for event in events:
+        date = timezone.localdate(event.created_at)
+        entries.append(
+            Entry(
+                kind="note",
+                dom_id=f"e-{event.pk}",
+                at=event.created_at,
+                conversation_id=event.conversation_id,
+                day=date.isoformat(),
+                day_label=day_label(date, today),
+                side="note",
+                note=_note_text(event, users, areas),
+            )
+        )
+    return entries
+
+
+def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
+    """Oldest first; day chips, conversation separators and bubble tails as the page shows them.
+    The chat scripts apply the same rule again where pages and live bubbles meet."""
+    entries.sort(key=lambda entry: (entry.at, entry.kind == "note", int(entry.dom_id[2:])))
+    previous = None
+    for entry in entries:
+        entry.separator = _separator(entry, conversation)
+        new_day = previous is None or previous.day != entry.day
+        new_conversation = previous is None or previous.conversation_id != entry.conversation_id
+        entry.show_day = new_day
+        entry.show_separator = bool(entry.separator) and (
+            entry.conversation_id != conversation.pk if previous is None else new_conversation
+        )
+        entry.tail = (
+            new_day
+            or new_conversation
+            or previous.side != entry.side
+            or previous.author != entry.author
+        )
+        previous = entry
+    return entries
+
+
+def _separator(entry: Entry, conversation: Conversation) -> str:
+    if entry.message is None:
+        return ""
+    started = timezone.localdate(entry.message.conversation.created_at)
+    if entry.conversation_id == conversation.pk:
+        return _("Conversación actual · %(date)s") % {"date": date_format(started, "DATE_FORMAT")}
+    return _("Conversación anterior · %(date)s") % {"date": date_format(started, "DATE_FORMAT")}
+
+
+def thread_page(
+    conversation: Conversation, user: User, cursor: str | None, until
+) -> tuple[list[Entry], str]:
+    """One page of the thread (newest messages first, shown oldest first), with the notes that
+    fall in it; and the URL of the older page ("" when this is the oldest)."""
+    try:
+        page, next_cursor = keyset_page(
+            selectors.timeline_messages(user=user, conversation=conversation),
+            ordering=("-id",),
+            page=PageQuery(THREAD_SIZE, cursor),
+        )
+    except InvalidInput as error:
+        raise Http404(_("Página inexistente.")) from error
+    today = timezone.localdate(clock.now())
+    entries = [_message_entry(message, today) for message in page]
+    events = selectors.timeline_events(user=user, conversation=conversation, kinds=NOTE_KINDS)
+    if next_cursor and page:
+        events = events.filter(created_at__gte=page[-1].created_at)
+    if until is not None:
+        events = events.filter(created_at__lt=until)
+    entries += _note_entries(list(events[:200]), today)
+    older_url = ""
+    if next_cursor and page:
+        query = urlencode({"cursor": next_cursor, "until": page[-1].created_at.isoformat()})
+        older_url = f"{reverse('chat_older', args=[conversation.pk])}?{query}"
+    return _arrange(entries, conversation), older_url
+
+
+def thread_after(conversation: Conversation, user: User, after: int) -> list[Entry]:
+    """What happened since message `after`: new bubbles and notes, oldest first."""
+    timeline = selectors.timeline_messages(user=user, conversation=conversation)
+    rows = list(timeline.filter(id__gte=after).order_by("id")[:AFTER_SIZE])
+    anchor = rows[0] if rows and rows[0].pk == after else None
+    today = timezone.localdate(clock.now())
+    entries = [_message_entry(message, today) for message in rows if message.pk != after]
+    events = selectors.timeline_events(user=user, conversation=conversation, kinds=NOTE_KINDS)
+    if anchor is not None:
+        events = events.filter(created_at__gte=anchor.created_at)
+    entries += _note_entries(list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
+    return _arrange(entries, conversation)
+
+
+def thread_message(conversation: Conversation, user: User, message_id: int) -> list[Entry]:
+    """The one bubble of message `message_id`, or nothing when `user` may not see it."""
+    timeline = selectors.timeline_messages(user=user, conversation=conversation)
+    message = timeline.filter(pk=message_id).first()
+    if message is None:
+        return []
+    return _arrange([_message_entry(message, timezone.localdate(clock.now()))], conversation)
