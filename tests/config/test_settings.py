@@ -1,4 +1,4 @@
-"""Settings come from the environment with the names and defaults of CONTRACT.md."""
+"""Settings come from the environment with the names and defaults of docs/configuration.md."""
 
 import json
 import os

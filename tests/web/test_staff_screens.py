@@ -133,7 +133,7 @@ def test_nav_link_only_for_admins(client, admin, make_user, path):
     }
 
 
-# --- Flows: admins and supervisors (SPEC.md, roles) ------------------------------------------
+# --- Flows: admins and supervisors (docs/product.md#people-and-roles) ------------------------
 
 FLOW_PAGES = ["/flows/", "/flows/new/", "/flows/{id}/", "/flows/{id}/delete/"]
 

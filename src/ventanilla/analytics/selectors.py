@@ -1,4 +1,5 @@
-"""The numbers a supervisor runs the desk by (SPEC.md "Analytics"; definitions: docs/analytics.md).
+"""The numbers a supervisor runs the desk by (docs/product.md#analytics; definitions:
+docs/analytics.md).
 
 Everything is scoped with the one visibility rule (`visible_filter`) and bounded by the date range.
 Days are TIME_ZONE days: the boundaries of each local day are computed here with zoneinfo (so DST

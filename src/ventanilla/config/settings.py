@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
+from ventanilla.core.catalogs import compiled_locale_paths
 from ventanilla.core.job_serializer import JsonSerializer
 
 load_dotenv(Path.cwd() / ".env")
@@ -299,7 +300,8 @@ LANGUAGES = [("es", "Español"), ("en", "English")]
 TIME_ZONE = env_str("TIME_ZONE", "America/Argentina/Buenos_Aires")
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# the .mo files compiled now when `make` has not (docs/adr/0014-languages.md)
+LOCALE_PATHS = compiled_locale_paths(BASE_DIR / "locale", fallback=DATA_DIR / "locale")
 
 # --- Static and media -----------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 A phone is stored in E.164 ("+5493515551111"). `canonical_phone` answers the canonical form and
 whether the phone library validated it; a number it cannot validate but that has a known country
-code and 8 to 15 digits is kept as "+" and its digits, unverified, never rejected (SPEC.md
-"Contacts"); anything else is not a phone (None).
+code and 8 to 15 digits is kept as "+" and its digits, unverified, never rejected
+(docs/product.md#contacts); anything else is not a phone (None).
 
 Argentine mobiles and the "9": from abroad, and in WhatsApp ids, an Argentine mobile is
 54 9 <area> <number> ("5493515551111"); people also type it without the 9 ("+54 351 555 1111"),

@@ -1,4 +1,4 @@
-"""Reads of contacts as a given user may see them (SPEC.md "People and roles").
+"""Reads of contacts as a given user may see them (docs/product.md#the-visibility-rule).
 
 Administrators and supervisors see every contact; agents only the contacts of conversations they
 can see (conversations.visibility). A contact an agent may not see is "not found", never

@@ -1,4 +1,4 @@
-"""Who may do what with a conversation (SPEC.md "People and roles"); who may see one is
+"""Who may do what with a conversation (docs/product.md#people-and-roles); who may see one is
 `visibility`. The JSON API and the console ask here, through the services, so both doors follow
 the same rule.
 """

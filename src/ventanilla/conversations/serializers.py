@@ -1,4 +1,5 @@
-"""The list item and message shapes of CONTRACT.md, shared by the API and live events."""
+"""The list item and message shapes of docs/events.md#payloads, shared by the API and live
+events."""
 
 from django.urls import reverse
 

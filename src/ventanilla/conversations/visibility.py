@@ -1,4 +1,4 @@
-"""The one rule of who may see a conversation (SPEC.md "People and roles").
+"""The one rule of who may see a conversation (docs/product.md#the-visibility-rule).
 
 It serves the list, the detail, sending, closing and the socket: `visible_filter` for querysets and
 `can_see` for a conversation's snapshot (`audience_of`), which is what live events carry.

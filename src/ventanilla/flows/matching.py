@@ -1,4 +1,4 @@
-"""How a customer's answer is compared with menu options (SPEC.md "Bot flows").
+"""How a customer's answer is compared with menu options (docs/product.md#bot-flows).
 
 Both sides are normalised: lower case, accents removed, punctuation and emoji as spaces, keycap
 digits ("1️⃣") as digits. An answer picks an option by its interactive reply id, by being equal to

@@ -1,4 +1,5 @@
-"""Idle conversations close themselves, except where a customer is waiting on us (SPEC.md).
+"""Idle conversations close themselves, except where a customer is waiting on us
+(docs/product.md#auto-close).
 
 The minutes and the message are read on every run (selectors.auto_close_get): what an admin saved
 on the Settings screen, else AUTO_CLOSE_MINUTES / AUTO_CLOSE_MESSAGE."""

@@ -1,4 +1,4 @@
-"""The bot / line session API of CONTRACT.md: status, start, stop, pause, name and number.
+"""The bot / line session API of docs/whatsapp.md: status, start, stop, pause, name and number.
 
 Every call acts on the default line, or on `?line=ID`. Reading is for every signed-in person (the
 dashboard card); start, stop and metadata are for ADMIN; pause for ADMIN and SUPERVISOR. Start
