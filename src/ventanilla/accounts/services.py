@@ -21,26 +21,10 @@ from ventanilla.core.errors import (
     max_length_text,
     required_text,
 )
+from ventanilla.core.fields import UNSET, FieldErrors
 from ventanilla.core.text import fold, has_control_characters
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.\-]{2,150}$")
-
-_UNSET = object()
-
-
-class FieldErrors:
-    """Collects field messages so one answer names every problem at once."""
-
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            first_field, messages = next(iter(self.errors.items()))
-            raise InvalidInput(f"{first_field}: {messages[0]}", self.errors)
 
 
 # --- Areas -----------------------------------------------------------------------------------
@@ -93,13 +77,13 @@ def area_create(*, name: str, description: str = "", is_active: bool = True) -> 
     return _save_area(Area(name=name, description=description, is_active=is_active))
 
 
-def area_update(*, area: Area, name=_UNSET, description=_UNSET, is_active=_UNSET) -> Area:
+def area_update(*, area: Area, name=UNSET, description=UNSET, is_active=UNSET) -> Area:
     errors = FieldErrors()
-    if name is not _UNSET:
+    if name is not UNSET:
         area.name = _check_area_name(errors, name, exclude_id=area.pk)
-    if description is not _UNSET:
+    if description is not UNSET:
         area.description = _check_plain_text(errors, "description", description.strip(), limit=500)
-    if is_active is not _UNSET:
+    if is_active is not UNSET:
         area.is_active = is_active
     errors.raise_if_any()
     return _save_area(area)
@@ -266,47 +250,47 @@ def user_create(
 def user_update(
     *,
     user: User,
-    username=_UNSET,
-    password=_UNSET,
-    role=_UNSET,
-    name=_UNSET,
-    email=_UNSET,
-    area_ids=_UNSET,
-    default_area_id=_UNSET,
-    is_active=_UNSET,
-    max_open_conversations=_UNSET,
-    language=_UNSET,
+    username=UNSET,
+    password=UNSET,
+    role=UNSET,
+    name=UNSET,
+    email=UNSET,
+    area_ids=UNSET,
+    default_area_id=UNSET,
+    is_active=UNSET,
+    max_open_conversations=UNSET,
+    language=UNSET,
 ) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     signed_in_as = (user.role, user.is_active)
     errors = FieldErrors()
-    if username is not _UNSET:
+    if username is not UNSET:
         user.username = _check_username(errors, username, exclude_id=user.pk)
-    if email is not _UNSET:
+    if email is not UNSET:
         user.email = _check_email(errors, email, exclude_id=user.pk)
-    if name is not _UNSET:
+    if name is not UNSET:
         user.name = _check_person_name(errors, name or "")
-    new_role = _check_role(errors, role) if role is not _UNSET else user.role
-    new_active = is_active if is_active is not _UNSET else user.is_active
+    new_role = _check_role(errors, role) if role is not UNSET else user.role
+    new_active = is_active if is_active is not UNSET else user.is_active
     if _would_leave_no_admin(user, role=new_role, is_active=new_active):
         field = "role" if new_role != Role.ADMIN else "is_active"
         errors.add(field, _("Es el último administrador activo; nombrá a otro antes."))
     user.role, user.is_active = new_role, new_active
-    if max_open_conversations is not _UNSET:
+    if max_open_conversations is not UNSET:
         user.max_open_conversations = _check_capacity(errors, max_open_conversations)
-    if language is not _UNSET:
+    if language is not UNSET:
         user.language = _check_language(errors, language)
     current_area_ids = list(user.areas.values_list("pk", flat=True))
-    new_area_ids = list(dict.fromkeys(area_ids)) if area_ids is not _UNSET else current_area_ids
-    areas = _check_areas(errors, new_area_ids) if area_ids is not _UNSET else None
-    if default_area_id is not _UNSET:
+    new_area_ids = list(dict.fromkeys(area_ids)) if area_ids is not UNSET else current_area_ids
+    areas = _check_areas(errors, new_area_ids) if area_ids is not UNSET else None
+    if default_area_id is not UNSET:
         user.default_area_id = _check_default_area(errors, default_area_id, new_area_ids)
     elif user.default_area_id is not None and user.default_area_id not in new_area_ids:
         user.default_area_id = None
-    if password is not _UNSET:
+    if password is not UNSET:
         _check_password(errors, password, user)
     errors.raise_if_any()
-    if password is not _UNSET:
+    if password is not UNSET:
         user.set_password(password)
     try:
         with transaction.atomic():
@@ -317,7 +301,7 @@ def user_update(
         ) from error
     if areas is not None:
         user.areas.set(areas)
-    if password is not _UNSET or (user.role, user.is_active) != signed_in_as:
+    if password is not UNSET or (user.role, user.is_active) != signed_in_as:
         user_sockets_close(user_id=user.pk)
     else:
         events.notify_internal("scope", user_id=user.pk)  # open consoles re-read the areas

@@ -32,13 +32,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area
-from ventanilla.accounts.services import FieldErrors
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone, normalise_dni
 from ventanilla.contacts.services import _check_name
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, DomainError, InvalidInput
+from ventanilla.core.fields import FieldErrors
 from ventanilla.core.text import fold
 
 MAX_ROWS = 10_000

@@ -8,7 +8,6 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area
-from ventanilla.accounts.services import FieldErrors
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.phones import canonical_phone, canonical_wa_phone, normalise_dni
 from ventanilla.core.db import is_transient
@@ -20,13 +19,12 @@ from ventanilla.core.errors import (
     max_length_text,
     unknown_area_text,
 )
+from ventanilla.core.fields import UNSET, FieldErrors
 from ventanilla.core.text import has_control_characters
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 WA_USER_ID_MAX = Contact._meta.get_field("wa_user_id").max_length
 INBOUND_ATTEMPTS = 5
-
-_UNSET = object()
 
 
 # --- Field checks ----------------------------------------------------------------------------
@@ -176,26 +174,26 @@ def contact_create(
 def contact_update(
     *,
     contact: Contact,
-    name=_UNSET,
-    phone=_UNSET,
-    dni=_UNSET,
-    area_id=_UNSET,
-    wa_user_id=_UNSET,
+    name=UNSET,
+    phone=UNSET,
+    dni=UNSET,
+    area_id=UNSET,
+    wa_user_id=UNSET,
 ) -> Contact:
     """Changes only the given fields (PATCH); None or "" clears phone, DNI, area and user id."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     errors = FieldErrors()
-    if name is not _UNSET:
+    if name is not UNSET:
         contact.name = _check_name(errors, name)
-    if phone is not _UNSET:
+    if phone is not UNSET:
         contact.phone, contact.phone_verified = _check_phone(
             errors, phone, exclude_id=contact.pk, sandbox=contact.sandbox
         )
-    if dni is not _UNSET:
+    if dni is not UNSET:
         contact.dni = _check_dni(errors, dni)
-    if area_id is not _UNSET:
+    if area_id is not UNSET:
         contact.area_id = _check_area(errors, area_id)
-    if wa_user_id is not _UNSET:
+    if wa_user_id is not UNSET:
         contact.wa_user_id = _check_wa_user_id(
             errors, wa_user_id, exclude_id=contact.pk, sandbox=contact.sandbox
         )

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area
-from ventanilla.accounts.services import FieldErrors
 from ventanilla.core.errors import (
     Conflict,
     blank_text,
@@ -20,6 +19,7 @@ from ventanilla.core.errors import (
     max_length_text,
     unknown_area_text,
 )
+from ventanilla.core.fields import FieldErrors
 from ventanilla.core.text import has_control_characters
 from ventanilla.flows import selectors
 from ventanilla.flows.matching import alternatives, match_keys, normalise

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from ventanilla.core import clock, events
 from ventanilla.core.errors import InvalidInput, max_length_text
+from ventanilla.core.fields import UNSET
 from ventanilla.providers.base import SendError
 from ventanilla.providers.models import Line, LineState, Provider
 from ventanilla.providers.registry import provider_for
@@ -39,7 +40,6 @@ DETAIL_MAX = Line._meta.get_field("state_detail").max_length
 DISPLAY_NAME_MAX = Line._meta.get_field("display_name").max_length
 PHONE_MAX = Line._meta.get_field("phone").max_length
 WEBHOOK_PATH = "/webhooks/whatsapp/wppconnect/"
-_UNSET = object()
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -315,15 +315,15 @@ def session_pause(*, line: Line, paused: bool) -> Line:
     return line
 
 
-def session_update_metadata(*, line: Line, display_name=_UNSET, phone=_UNSET) -> Line:
+def session_update_metadata(*, line: Line, display_name=UNSET, phone=UNSET) -> Line:
     """The line's name and number as the desk shows them (`phone` already in its final form)."""
     changes = {}
-    if display_name is not _UNSET:
+    if display_name is not UNSET:
         display_name = " ".join(str(display_name).split())
         if len(display_name) > DISPLAY_NAME_MAX:
             raise InvalidInput.field("display_name", max_length_text(DISPLAY_NAME_MAX))
         changes["display_name"] = display_name
-    if phone is not _UNSET:
+    if phone is not UNSET:
         phone = str(phone).strip()
         if len(phone) > PHONE_MAX:
             raise InvalidInput.field("phone", max_length_text(PHONE_MAX))

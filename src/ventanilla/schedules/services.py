@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
-from ventanilla.accounts.services import FieldErrors
 from ventanilla.core.errors import (
     blank_text,
     control_characters_text,
     max_length_text,
     unknown_area_text,
 )
+from ventanilla.core.fields import UNSET, FieldErrors
 from ventanilla.core.text import has_control_characters
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
@@ -27,8 +27,6 @@ from ventanilla.schedules.models import (
 from ventanilla.schedules.selectors import valid_id
 
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-_UNSET = object()
 
 
 def _check_area(errors: FieldErrors, area_id) -> int | None:
@@ -121,23 +119,23 @@ def working_hour_create(
 def working_hour_update(
     *,
     working_hour: WorkingHour,
-    area_id=_UNSET,
-    days=_UNSET,
-    start_time=_UNSET,
-    end_time=_UNSET,
-    message=_UNSET,
+    area_id=UNSET,
+    days=UNSET,
+    start_time=UNSET,
+    end_time=UNSET,
+    message=UNSET,
 ) -> WorkingHour:
     row = WorkingHour.objects.select_for_update().get(pk=working_hour.pk)
     errors = FieldErrors()
-    if area_id is not _UNSET:
+    if area_id is not UNSET:
         row.area_id = _check_area(errors, area_id)
-    if days is not _UNSET:
+    if days is not UNSET:
         row.days = _check_days(errors, days)
-    if start_time is not _UNSET:
+    if start_time is not UNSET:
         row.start_time = _check_time(errors, "start_time", start_time)
-    if end_time is not _UNSET:
+    if end_time is not UNSET:
         row.end_time = _check_time(errors, "end_time", end_time)
-    if message is not _UNSET:
+    if message is not UNSET:
         row.message = _check_message(errors, message)
     _check_span(errors, row.start_time, row.end_time)
     errors.raise_if_any()
@@ -207,17 +205,15 @@ def _check_closing_message(errors: FieldErrors, message) -> str | None:
     return message
 
 
-def auto_close_update(
-    *, by: User | None, minutes=_UNSET, message=_UNSET
-) -> AutoCloseSetting | None:
+def auto_close_update(*, by: User | None, minutes=UNSET, message=UNSET) -> AutoCloseSetting | None:
     """Saves the auto-close minutes (0: off) and/or message; None puts a field back on its
     environment default (AUTO_CLOSE_MINUTES, AUTO_CLOSE_MESSAGE). Both are checked before
     anything is written; the next auto-close run uses them. Nothing given: nothing written."""
     errors = FieldErrors()
     changes = {}
-    if minutes is not _UNSET:
+    if minutes is not UNSET:
         changes["minutes"] = _check_minutes(errors, minutes)
-    if message is not _UNSET:
+    if message is not UNSET:
         changes["message"] = _check_closing_message(errors, message)
     errors.raise_if_any()
     if not changes:

@@ -15,10 +15,10 @@ from ventanilla.contacts import importing, services
 from ventanilla.contacts.permissions import MANAGE_CONTACTS
 from ventanilla.conversations import contact_selectors
 from ventanilla.conversations import selectors as conversation_selectors
-from ventanilla.core.errors import Conflict, DomainError, InvalidInput
+from ventanilla.core.errors import Conflict, DomainError
 from ventanilla.web.access import requires
 from ventanilla.web.contact_forms import ContactForm, ContactImportForm
-from ventanilla.web.forms import add_service_errors
+from ventanilla.web.forms import add_service_errors, form_status, write_form
 from ventanilla.web.views import _found, _keyset_page
 
 SECTION = "contacts"
@@ -62,15 +62,12 @@ def contact_list(request):
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
     form = ContactForm(request.POST if request.method == "POST" else None, areas=_areas())
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.contact_create(**form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Contacto «%(name)s» creado.") % {"name": contact.name})
-            return redirect("contacts")
-    status = 422 if form.errors else 200
+    written = write_form(form, services.contact_create)
+    if written:
+        contact = written.result
+        messages.success(request, _("Contacto «%(name)s» creado.") % {"name": contact.name})
+        return redirect("contacts")
+    status = form_status(form)
     context = {"section": SECTION, "form": form, "editing": None}
     return render(request, "web/contacts/form.html", context, status=status)
 
@@ -81,15 +78,11 @@ def contact_edit(request, contact_id: int):
     contact = _contact(request, contact_id)
     data = request.POST if request.method == "POST" else None
     form = ContactForm.for_contact(contact, areas=_areas(), data=data)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(contact=contact, **form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Contacto «%(name)s» guardado.") % {"name": contact.name})
-            return redirect("contacts")
-    status = 422 if form.errors else 200
+    written = write_form(form, services.contact_update, contact=contact)
+    if written:
+        messages.success(request, _("Contacto «%(name)s» guardado.") % {"name": contact.name})
+        return redirect("contacts")
+    status = form_status(form)
     context = {
         "section": SECTION,
         "form": form,

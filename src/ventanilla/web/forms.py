@@ -4,7 +4,8 @@ Field names match the keyword arguments of accounts.services, so an InvalidInput
 ({field: [messages]}) land next to the field that caused them (see `add_service_errors`).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -23,6 +24,35 @@ def add_service_errors(form: forms.Form, error: InvalidInput) -> None:
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `write_form` did: `done` when the service wrote, with what it returned."""
+
+    done: bool
+    result: object = None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+def write_form(form: forms.Form, write: Callable, **fixed) -> Written:
+    """A submitted, valid form's values (`service_arguments()`, else `cleaned_data`) and
+    `fixed` go to the service `write`; its InvalidInput lands next to the fields it names."""
+    if not form.is_bound or not form.is_valid():
+        return Written(False)
+    values = getattr(form, "service_arguments", lambda: form.cleaned_data)()
+    try:
+        return Written(True, write(**fixed, **values))
+    except InvalidInput as error:
+        add_service_errors(form, error)
+        return Written(False)
+
+
+def form_status(form: forms.Form) -> int:
+    """422 when the form shows errors (the browser keeps what was typed), else 200."""
+    return 422 if form.errors else 200
 
 
 class ConsoleForm(forms.Form):

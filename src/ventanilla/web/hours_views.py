@@ -10,12 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ventanilla.core.errors import InvalidInput
 from ventanilla.schedules import selectors, services
 from ventanilla.schedules.models import WorkingHour
 from ventanilla.schedules.permissions import EDIT_HOURS, hours_areas
 from ventanilla.web.access import requires
-from ventanilla.web.forms import add_service_errors
+from ventanilla.web.forms import form_status, write_form
 from ventanilla.web.hours_forms import WorkingHourForm, day_names
 from ventanilla.web.views import _found
 
@@ -70,15 +69,11 @@ def hours_create(request):
         form = WorkingHourForm(request.POST, areas=areas)
     else:
         form = WorkingHourForm(initial={"area_id": request.GET.get("area")}, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.working_hour_create(**form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Horario agregado."))
-            return redirect("hours")
-    status = 422 if form.errors else 200
+    written = write_form(form, services.working_hour_create)
+    if written:
+        messages.success(request, _("Horario agregado."))
+        return redirect("hours")
+    status = form_status(form)
     context = {"section": SECTION, "form": form, "editing": None}
     return render(request, "web/hours/form.html", context, status=status)
 
@@ -90,15 +85,11 @@ def hours_edit(request, working_hour_id: int):
     row = _working_hour(request, working_hour_id, areas)
     data = request.POST if request.method == "POST" else None
     form = WorkingHourForm.for_working_hour(row, areas=areas, data=data)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.working_hour_update(working_hour=row, **form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Horario guardado."))
-            return redirect("hours")
-    status = 422 if form.errors else 200
+    written = write_form(form, services.working_hour_update, working_hour=row)
+    if written:
+        messages.success(request, _("Horario guardado."))
+        return redirect("hours")
+    status = form_status(form)
     context = {"section": SECTION, "form": form, "editing": _describe(row)}
     return render(request, "web/hours/form.html", context, status=status)
 

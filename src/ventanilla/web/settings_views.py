@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ventanilla.core.errors import InvalidInput
 from ventanilla.providers import selectors as line_selectors
 from ventanilla.providers import sessions
 from ventanilla.providers.models import Line
@@ -22,7 +21,7 @@ from ventanilla.schedules import selectors as schedule_selectors
 from ventanilla.schedules import services as schedule_services
 from ventanilla.schedules.permissions import MANAGE_AUTO_CLOSE
 from ventanilla.web.access import requires
-from ventanilla.web.forms import add_service_errors
+from ventanilla.web.forms import write_form
 from ventanilla.web.settings_forms import AutoCloseForm, LineForm, PauseForm
 from ventanilla.web.views import _found
 
@@ -77,14 +76,11 @@ def settings_page(request):
 def settings_line(request, line_id: int):
     line = _found(line_selectors.line_get, line_id=line_id)
     form = LineForm.for_line(line, data=request.POST)
-    if form.is_valid():
-        try:
-            line = sessions.session_update_metadata(line=line, **form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Línea «%(name)s» guardada.") % {"name": _line_name(line)})
-            return _back(f"line-{line.pk}")
+    written = write_form(form, sessions.session_update_metadata, line=line)
+    if written:
+        line = written.result
+        messages.success(request, _("Línea «%(name)s» guardada.") % {"name": _line_name(line)})
+        return _back(f"line-{line.pk}")
     return _page(request, line_form=form, status=422)
 
 
@@ -116,14 +112,9 @@ def settings_auto_close(request):
     form = AutoCloseForm(
         request.POST, default_minutes=schedule_selectors.auto_close_default_minutes()
     )
-    if form.is_valid():
-        try:
-            schedule_services.auto_close_update(by=request.user, **form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Cierre automático guardado."))
-            return _back(AUTO_CLOSE_ANCHOR)
+    if write_form(form, schedule_services.auto_close_update, by=request.user):
+        messages.success(request, _("Cierre automático guardado."))
+        return _back(AUTO_CLOSE_ANCHOR)
     return _page(request, auto_close_form=form, status=422)
 
 

@@ -37,6 +37,8 @@ from ventanilla.web.forms import (
     LoginForm,
     UserForm,
     add_service_errors,
+    form_status,
+    write_form,
 )
 
 PAGE_SIZE = 50
@@ -201,17 +203,12 @@ def user_list(request):
 def user_create(request):
     areas = list(selectors.area_list())
     form = UserForm(request.POST if request.method == "POST" else None, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_create(**form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Usuario «%(username)s» creado.") % {"username": user.username}
-            )
-            return redirect("users")
-    status = 422 if form.errors else 200
+    written = write_form(form, services.user_create)
+    if written:
+        user = written.result
+        messages.success(request, _("Usuario «%(username)s» creado.") % {"username": user.username})
+        return redirect("users")
+    status = form_status(form)
     context = {"section": "users", "form": form, "editing": None}
     return render(request, "web/users/form.html", context, status=status)
 
@@ -223,17 +220,13 @@ def user_edit(request, user_id: int):
     areas = list(selectors.area_list())
     data = request.POST if request.method == "POST" else None
     form = UserForm.for_user(user, areas=areas, data=data)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(user=user, **form.service_arguments())
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Usuario «%(username)s» guardado.") % {"username": user.username}
-            )
-            return redirect("users")
-    status = 422 if form.errors else 200
+    written = write_form(form, services.user_update, user=user)
+    if written:
+        messages.success(
+            request, _("Usuario «%(username)s» guardado.") % {"username": user.username}
+        )
+        return redirect("users")
+    status = form_status(form)
     context = {"section": "users", "form": form, "editing": user}
     return render(request, "web/users/form.html", context, status=status)
 
@@ -278,15 +271,12 @@ def area_list(request):
 @require_http_methods(["GET", "POST"])
 def area_create(request):
     form = AreaForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            area = services.area_create(**form.cleaned_data)
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Área «%(name)s» creada.") % {"name": area.name})
-            return redirect("area_edit", area_id=area.pk)
-    status = 422 if form.errors else 200
+    written = write_form(form, services.area_create)
+    if written:
+        area = written.result
+        messages.success(request, _("Área «%(name)s» creada.") % {"name": area.name})
+        return redirect("area_edit", area_id=area.pk)
+    status = form_status(form)
     context = {"section": "areas", "form": form, "editing": None}
     return render(request, "web/areas/form.html", context, status=status)
 
@@ -313,16 +303,12 @@ def _member_form(area, data=None) -> AreaMemberForm:
 def area_edit(request, area_id: int):
     area = _found(selectors.area_get, area_id=area_id)
     form = AreaForm.for_area(area, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.area_update(area=area, **form.cleaned_data)
-        except InvalidInput as error:
-            add_service_errors(form, error)
-            area.refresh_from_db()
-        else:
-            messages.success(request, _("Área «%(name)s» guardada.") % {"name": area.name})
-            return redirect("areas")
-    status = 422 if form.errors else 200
+    if write_form(form, services.area_update, area=area):
+        messages.success(request, _("Área «%(name)s» guardada.") % {"name": area.name})
+        return redirect("areas")
+    if form.errors:
+        area.refresh_from_db()  # the page shows the stored name, not the refused one
+    status = form_status(form)
     return _area_page(request, area, form, _member_form(area), status=status)
 
 

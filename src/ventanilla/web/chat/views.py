@@ -31,7 +31,7 @@ from ventanilla.web.chat.forms import (
 )
 from ventanilla.web.chat.rows import attention, current_tab, list_context, list_row, search_query
 from ventanilla.web.chat.thread import thread_after, thread_message, thread_page
-from ventanilla.web.forms import add_service_errors
+from ventanilla.web.forms import add_service_errors, write_form
 
 TRANSFER_CANDIDATES = 200
 
@@ -356,22 +356,13 @@ def chat_contact(request: HttpRequest, conversation_id: int):
     """Name and DNI edited in the header; the card again, or the form with its errors (422)."""
     conversation = _visible(request.user, conversation_id)
     form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            contact_update(
-                contact=conversation.contact,
-                name=form.cleaned_data["name"],
-                dni=form.cleaned_data["dni"],
-            )
-        except InvalidInput as error:
-            add_service_errors(form, error)
-        else:
-            conversation = _visible(request.user, conversation_id)
-            if request.htmx:
-                context = _head_context(request, conversation)
-                return render(request, "web/chat/_head.html", context)
-            messages.success(request, _("Contacto guardado."))
-            return redirect(reverse("chat", args=[conversation_id]))
+    if write_form(form, contact_update, contact=conversation.contact):
+        conversation = _visible(request.user, conversation_id)
+        if request.htmx:
+            context = _head_context(request, conversation)
+            return render(request, "web/chat/_head.html", context)
+        messages.success(request, _("Contacto guardado."))
+        return redirect(reverse("chat", args=[conversation_id]))
     if request.htmx:
         context = _head_context(request, conversation, contact_form=form)
         return render(request, "web/chat/_head.html", context, status=422)

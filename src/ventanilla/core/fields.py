@@ -1,0 +1,20 @@
+"""What the services that check every field before they write share."""
+
+from ventanilla.core.errors import InvalidInput
+
+UNSET = object()  # a keyword left out of a partial update, unlike one given as None
+
+
+class FieldErrors:
+    """Collects field messages so one answer names every problem at once."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            first_field, messages = next(iter(self.errors.items()))
+            raise InvalidInput(f"{first_field}: {messages[0]}", self.errors)
