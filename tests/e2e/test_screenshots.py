@@ -16,7 +16,7 @@ from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-DEMO_PASSWORD = "demo-ventanilla-2026"  # the demo agents' (ventanilla.web.demo)
+DEMO_PASSWORD = "demo-ventanilla-2026"  # the demo agents' (ventanilla.runtime.demo)
 EXPECTED_SCREENS = {
     "login",
     "chats",

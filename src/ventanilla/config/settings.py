@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "ventanilla.flows",
     "ventanilla.inbound",
     "ventanilla.web",
+    "ventanilla.runtime",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from ventanilla.web import runtime
+from ventanilla.runtime import processes as runtime
 
 
 class Command(BaseCommand):

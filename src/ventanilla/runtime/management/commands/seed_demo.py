@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ventanilla.web import runtime
+from ventanilla.runtime import processes as runtime
 
 
 class Command(BaseCommand):

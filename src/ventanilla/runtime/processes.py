@@ -13,8 +13,8 @@ from ventanilla.core import addresses
 from ventanilla.providers.models import Provider
 from ventanilla.providers.services import line_sandbox, line_sync_default_from_settings
 from ventanilla.routing import tasks as routing_tasks
+from ventanilla.runtime import demo
 from ventanilla.schedules import tasks as schedule_tasks
-from ventanilla.web import demo
 
 log = logging.getLogger(__name__)
 
