@@ -1,7 +1,8 @@
-"""Conversation rows made straight with the ORM, for tests that need a contact to be visible."""
+"""Rows for tests: conversations made with the ORM, contacts as the inbound pipeline makes them."""
 
 from django.utils import timezone
 
+from ventanilla.contacts import services
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.providers.models import Line
 
@@ -21,3 +22,8 @@ def make_conversation(contact, *, line=None, status=Status.QUEUED, area=None, as
         last_activity_at=now,
         created_at=now,
     )
+
+
+def contact_for_inbound(**sender):
+    """The contact the inbound pipeline finds or creates for a sender (the two steps it takes)."""
+    return services.contact_for_sender(services.inbound_sender(**sender))

@@ -4,11 +4,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.contacts.factories import contact_for_inbound
 from tests.threads import needs_a_server_database, run_at_once
 from ventanilla.contacts import importing
 from ventanilla.contacts.importing import contacts_import_payload
 from ventanilla.contacts.models import Contact
-from ventanilla.contacts.services import contact_create, contact_for_inbound
+from ventanilla.contacts.services import contact_create
 from ventanilla.core.errors import InvalidInput
 
 ANA = "+5493515551111"

@@ -2,10 +2,11 @@ import psycopg
 import pytest
 from django.db import OperationalError, connection
 
+from tests.contacts.factories import contact_for_inbound
 from tests.threads import run_at_once
 from ventanilla.contacts import services
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
-from ventanilla.contacts.services import contact_create, contact_for_inbound
+from ventanilla.contacts.services import contact_create
 from ventanilla.core.errors import InvalidInput
 
 ANA = "+5493515551111"

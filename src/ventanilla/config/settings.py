@@ -80,7 +80,6 @@ PUBLIC_URL = env_str("PUBLIC_URL", f"http://{HOST}:{PORT}").rstrip("/")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-CORS_ORIGINS = env_list("CORS_ORIGIN", [])
 # proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (IPs or CIDRs; docs/adr/0004)
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 

@@ -3,11 +3,9 @@
 import re
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone
-from ventanilla.core.errors import NotFound
 
 # A query made only of digits and what people type around them reads as a phone or a DNI.
 _NUMBERISH = re.compile(r"\+?[0-9\s().\-/]*[0-9][0-9\s().\-/]*")
@@ -33,10 +31,3 @@ def contact_search_filter(q: str, *, prefix: str = "") -> Q:
 
 def contact_list(*, q: str = "") -> QuerySet[Contact]:
     return Contact.objects.select_related("area").filter(contact_search_filter(q))
-
-
-def contact_get(*, contact_id: int) -> Contact:
-    contact = Contact.objects.select_related("area").filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(_("Contacto inexistente."))
-    return contact

@@ -307,12 +307,6 @@ def teaches_nothing_new(contact: Contact, sender: Sender) -> bool:
     return not (contact.name == UNKNOWN_NAME and sender.name != UNKNOWN_NAME)
 
 
-def contact_for_inbound(*, phone: str, wa_user_id: str, profile_name: str) -> tuple[Contact, bool]:
-    return contact_for_sender(
-        inbound_sender(phone=phone, wa_user_id=wa_user_id, profile_name=profile_name)
-    )
-
-
 def contact_for_sender(sender: Sender) -> tuple[Contact, bool]:
     """The contact a WhatsApp sender is, created when new: (contact, created).
 

@@ -9,18 +9,16 @@ conversations, a higher layer.
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import Role
 from ventanilla.contacts import selectors
 from ventanilla.contacts.models import Contact
+from ventanilla.contacts.permissions import sees_every_contact
 from ventanilla.conversations.models import Conversation
 from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core.errors import NotFound
 
-SEE_ALL_CONTACTS = frozenset({Role.ADMIN, Role.SUPERVISOR})
-
 
 def _visible(contacts: QuerySet[Contact], viewer_user) -> QuerySet[Contact]:
-    if viewer_user.role in SEE_ALL_CONTACTS:
+    if sees_every_contact(viewer_user):
         return contacts
     conversations = Conversation.objects.filter(visible_filter(Viewer.of(viewer_user)))
     return contacts.filter(pk__in=conversations.values("contact_id"))

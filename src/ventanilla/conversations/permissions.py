@@ -17,10 +17,6 @@ TRANSFER_TO_PERSON = Permission("conversations.transfer-to-person", allows=is_le
 SEE_EVERY_OPEN = Permission("conversations.see-every-open", allows=is_lead)  # the "all" tab
 
 
-def may_transfer_to_person(user: User) -> bool:
-    return TRANSFER_TO_PERSON.grants(user)
-
-
 def transfer_targets(*, by: User, conversation) -> QuerySet[User]:
     """Whom `by` may hand the conversation to: active agents and supervisors of its area; while
     it has no area, those of one of a supervisor's own areas (an admin: any of them)."""

@@ -49,10 +49,5 @@ def declared(code: str) -> Permission:
     return _DECLARED[code]
 
 
-def every_declared() -> list[Permission]:
-    """Every permission declared so far (all of them once the URLs are loaded)."""
-    return list(_DECLARED.values())
-
-
 PUBLIC = Permission("public", allows=lambda user: True, anonymous=True)
 SIGNED_IN = Permission("signed-in", allows=lambda user: True)

@@ -11,7 +11,6 @@ from ventanilla.core.events import CONSOLE_GROUP
 from ventanilla.realtime import presence, replay
 
 REMEMBERED_IDS = 2000
-PRESENCE_SECONDS = 90  # a console counts as open this long after its last sign of life
 PRESENCE_REFRESH_SECONDS = 30
 LARGEST_ID = 2**63 - 1  # what the databases store
 # The socket's session is over: signed out or expired, or the person's password, role or active

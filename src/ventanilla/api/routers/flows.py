@@ -3,7 +3,6 @@ from typing import Annotated
 
 from ninja import Field, Query, Schema, Status
 
-from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.security import Router, requires
 from ventanilla.core.permissions import SIGNED_IN
@@ -13,7 +12,6 @@ from ventanilla.flows.permissions import EDIT_FLOWS
 
 router = Router(tags=["flows"])
 
-EDITORS = (Role.ADMIN, Role.SUPERVISOR)
 SIMULATE_MAX_INPUTS = 100
 SIMULATE_MAX_CHARS = 10_000
 
