@@ -10,10 +10,9 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
-from ventanilla.conversations.services import publish_message, status_advance
+from ventanilla.conversations.services import enqueue_send, publish_message, status_advance
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
-from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
 from ventanilla.providers.registry import echoes_send_reference, provider_for
 
@@ -135,13 +134,7 @@ def _release(message_id: int) -> None:
             status=DeliveryStatus.QUEUED, claimed_until=None, attempts=F("attempts") - 1
         )
         if released:
-            _enqueue_send(message_id)
-
-
-def _enqueue_send(message_id: int) -> None:
-    from ventanilla.conversations import tasks  # the job module imports this one
-
-    enqueue_after_commit(lambda: tasks.send_message(message_id), what="sending a message")
+            enqueue_send(message_id)
 
 
 def _sent(message_id: int, provider_id: str) -> None:
@@ -276,7 +269,7 @@ def settle_lapsed_claims() -> int:
                 message.next_attempt_at = now
                 message.error = "Send outcome unknown and no status from WhatsApp: sent again."
                 message.save(update_fields=["status", "claimed_until", "next_attempt_at", "error"])
-                _enqueue_send(message.pk)
+                enqueue_send(message.pk)
             else:
                 message.save(update_fields=["status", "claimed_until"])
                 status_advance(

@@ -26,7 +26,7 @@ from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
-from ventanilla.core.jobs import enqueue_after_commit
+from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.providers.models import Line, Provider
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
@@ -36,6 +36,16 @@ BOT_CLOSED_REASON = "bot"  # the closed_reason of a conversation the bot's flow 
 
 
 # --- events ------------------------------------------------------------------------------------
+
+
+# the jobs of `tasks` these services and the outbox queue (that module imports them)
+SEND_MESSAGE = "conversations.send-message"
+SEND_READ_RECEIPT = "conversations.send-read-receipt"
+
+
+def enqueue_send(message_id: int) -> None:
+    """Queues the job that sends the message, once the current change commits."""
+    enqueue_named_after_commit(SEND_MESSAGE, message_id, what="sending a message")
 
 
 def _with_relations(conversation_id: int) -> Conversation:
@@ -217,9 +227,7 @@ def message_queue_outbound(
         last_message=message, last_activity_at=now
     )
     publish_message("message:new", message)
-    from ventanilla.conversations import tasks  # the job module imports these services
-
-    enqueue_after_commit(lambda: tasks.send_message(message.pk), what="sending a message")
+    enqueue_send(message.pk)
     return message
 
 
@@ -381,11 +389,8 @@ def conversation_mark_read(*, conversation: Conversation, by: User) -> list[str]
         publish_conversation("conversation:update", conversation)
     read = [provider_id for provider_id in unread if provider_id]
     if read:
-        from ventanilla.conversations import tasks  # the job module imports these services
-
-        line_id, latest = conversation.line_id, read[0]
-        enqueue_after_commit(
-            lambda: tasks.send_read_receipt(line_id, latest), what="a read receipt"
+        enqueue_named_after_commit(
+            SEND_READ_RECEIPT, conversation.line_id, read[0], what="a read receipt"
         )
     return read
 

@@ -6,11 +6,14 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from ventanilla.conversations import outbox
+from ventanilla.conversations.services import SEND_MESSAGE, SEND_READ_RECEIPT
+from ventanilla.core.jobs import named
 from ventanilla.providers.base import SendError
 
 log = logging.getLogger(__name__)
 
 
+@named(SEND_MESSAGE)
 @db_task()
 def send_message(message_id: int) -> None:
     delay = outbox.deliver(message_id)
@@ -26,6 +29,7 @@ def fetch_media(message_id: int) -> None:
     outbox.fetch_inbound_media(message_id)
 
 
+@named(SEND_READ_RECEIPT)
 @db_task(retries=2, retry_delay=10)
 def send_read_receipt(line_id: int, provider_message_id: str) -> None:
     from ventanilla.providers.models import Line

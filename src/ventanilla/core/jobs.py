@@ -21,3 +21,22 @@ def enqueue_after_commit(enqueue: Callable[[], object], *, what: str) -> None:
             log.warning("could not enqueue %s (%s); a sweep will", what, error)
 
     transaction.on_commit(run)
+
+
+_NAMED: dict[str, Callable] = {}
+
+
+def named(name: str) -> Callable:
+    """Registers a job under `name`, so that the services its module calls can queue it
+    (`enqueue_named_after_commit`) without importing the job module back."""
+
+    def register(job: Callable) -> Callable:
+        _NAMED[name] = job
+        return job
+
+    return register
+
+
+def enqueue_named_after_commit(name: str, *args, what: str) -> None:
+    """`enqueue_after_commit` of the job registered as `name`, with `args` (ids, plain values)."""
+    enqueue_after_commit(lambda: _NAMED[name](*args), what=what)

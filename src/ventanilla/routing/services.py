@@ -24,10 +24,11 @@ from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, InvalidInput, unknown_area_text
-from ventanilla.core.jobs import enqueue_after_commit
+from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.schedules import selectors as schedules
 
 ROUTABLE_ROLES = TAKES_CONVERSATIONS
+DRAIN_QUEUES = "routing.drain-queues"  # the job of `tasks` (that module imports this one)
 MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -332,7 +333,5 @@ def agent_set_availability(*, user: User, availability: str) -> User:
     if user.availability == Availability.AVAILABLE:
         area_ids = list(user.areas.values_list("pk", flat=True))
         if area_ids:
-            from ventanilla.routing import tasks  # the job module imports this one
-
-            enqueue_after_commit(lambda: tasks.drain(area_ids=area_ids), what="draining queues")
+            enqueue_named_after_commit(DRAIN_QUEUES, area_ids, what="draining queues")
     return user

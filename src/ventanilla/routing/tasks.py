@@ -2,9 +2,11 @@
 
 from huey.contrib.djhuey import db_task
 
-from ventanilla.routing.services import drain_queues
+from ventanilla.core.jobs import named
+from ventanilla.routing.services import DRAIN_QUEUES, drain_queues
 
 
+@named(DRAIN_QUEUES)
 @db_task()
 def drain(area_ids: list[int] | None = None) -> None:
     """Assigns waiting conversations of open areas, oldest first, while agents are free."""

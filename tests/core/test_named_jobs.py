@@ -1,0 +1,40 @@
+"""Services queue the jobs of the `tasks` module above them by name (no import cycle): every name
+they use is a registered job, and queueing one runs that job."""
+
+import pytest
+from django.db import transaction
+
+from ventanilla.conversations.services import SEND_MESSAGE, SEND_READ_RECEIPT
+from ventanilla.core import jobs
+from ventanilla.routing.services import DRAIN_QUEUES
+
+
+def test_every_job_the_services_queue_by_name_is_registered():
+    from ventanilla.conversations import tasks as conversation_tasks
+    from ventanilla.routing import tasks as routing_tasks
+
+    assert {
+        SEND_MESSAGE: conversation_tasks.send_message,
+        SEND_READ_RECEIPT: conversation_tasks.send_read_receipt,
+        DRAIN_QUEUES: routing_tasks.drain,
+    } == jobs._NAMED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_named_job_runs_once_the_change_commits(monkeypatch):
+    calls = []
+    monkeypatch.setitem(jobs._NAMED, "test.job", lambda *args: calls.append(args))
+
+    with transaction.atomic():
+        jobs.enqueue_named_after_commit("test.job", 7, "x", what="a test job")
+        assert calls == []
+
+    assert calls == [(7, "x")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unknown_job_is_logged_not_raised(caplog):
+    with transaction.atomic():
+        jobs.enqueue_named_after_commit("test.missing", 1, what="a missing job")
+
+    assert "could not enqueue a missing job" in caplog.text
