@@ -33,7 +33,8 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy
 
-from ventanilla.accounts.models import Area, User
+from ventanilla.accounts.models import User
+from ventanilla.accounts.selectors import area_names, display_names
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -146,54 +147,68 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
     """The whole dashboard for `user` in a fixed, small number of queries."""
     win = window(days=days, now=now)
     visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+    return {
+        "days": days,
+        "time_zone": settings.TIME_ZONE,
+        "from": win.days[0].isoformat(),
+        "to": win.days[-1].isoformat(),
+        "now": _now(visible, win),
+        "per_day": _per_day(visible, win),
+        **_durations(visible, win),
+    }
 
-    # 1. now: open conversations by area and status, plus those closed today
+
+def _now(visible, win: Window) -> dict:
+    """Open conversations by area and status, plus those closed today."""
     current = (
         visible.filter(Q(status__in=OPEN_STATUSES) | Q(closed_at__gte=win.today_start))
         .values("area_id", "area__name", "status")
         .annotate(n=Count("id"))
         .order_by()
     )
-    now_totals = {Status.BOT: 0, Status.QUEUED: 0, Status.ACTIVE: 0, "closed_today": 0}
+    totals = {Status.BOT: 0, Status.QUEUED: 0, Status.ACTIVE: 0, "closed_today": 0}
     by_area: dict = {}
     for row in current:
         key = "closed_today" if row["status"] == Status.CLOSED else row["status"]
-        if key not in now_totals:
+        if key not in totals:
             continue
         area = by_area.setdefault(
             row["area_id"],
             {
                 "area_id": row["area_id"],
                 "name": row["area__name"] or str(NO_AREA_NAME),
-                **dict.fromkeys(now_totals, 0),
+                **dict.fromkeys(totals, 0),
             },
         )
         area[key] += row["n"]
-        now_totals[key] += row["n"]
+        totals[key] += row["n"]
+    return {
+        "bot": totals[Status.BOT],
+        "queued": totals[Status.QUEUED],
+        "active": totals[Status.ACTIVE],
+        "closed_today": totals["closed_today"],
+        "by_area": sorted(
+            by_area.values(), key=lambda row: (row["name"].casefold(), row["area_id"] or 0)
+        ),
+    }
 
-    # 2. per day: opened, closed, messages in and out
+
+def _per_day(visible, win: Window) -> list[dict]:
+    """Per day: conversations opened and closed, messages in and out."""
     per_day = [
         {"date": day.isoformat(), "opened": 0, "closed": 0, "messages_in": 0, "messages_out": 0}
         for day in win.days
     ]
-    opened = (
-        visible.filter(created_at__gte=win.start, created_at__lt=win.end)
-        .annotate(day=day_index("created_at", win))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in opened:
-        per_day[row["day"]]["opened"] = row["n"]
-    closed = (
-        visible.filter(closed_at__gte=win.start, closed_at__lt=win.end)
-        .annotate(day=day_index("closed_at", win))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in closed:
-        per_day[row["day"]]["closed"] = row["n"]
+    for key, field in (("opened", "created_at"), ("closed", "closed_at")):
+        rows = (
+            visible.filter(**{f"{field}__gte": win.start, f"{field}__lt": win.end})
+            .annotate(day=day_index(field, win))
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            per_day[row["day"]][key] = row["n"]
     # A message created at t leaves its conversation's last_activity_at >= t: the conversation side
     # is narrowed by its (indexed) last_activity_at, the message side by created_at.
     messages = (
@@ -210,9 +225,14 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
     for row in messages:
         key = "messages_in" if row["direction"] == Direction.IN else "messages_out"
         per_day[row["day"]][key] += row["n"]
+    return per_day
 
-    # 3. durations, as seconds computed by the database (parsing ~100,000 timestamps in Python
-    # would cost more than every query together): one row per conversation of the window
+
+def _duration_rows(visible, win: Window):
+    """Seconds computed by the database (parsing ~100,000 timestamps in Python would cost more
+    than every query together), one row per conversation of the window: (area, agent, first
+    response, queue wait) of the assigned ones, (area, agent, closed by the bot, resolution) of
+    the closed ones."""
     first_agent_reply = (
         Message.objects.filter(
             conversation=OuterRef("pk"),
@@ -222,7 +242,7 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    assigned_rows = (
+    assigned = (
         visible.filter(assigned_at__gte=win.start, assigned_at__lt=win.end)
         .annotate(
             response=SecondsBetween(
@@ -232,7 +252,7 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
         )
         .values_list("area_id", "assigned_to_id", "response", "wait")
     )
-    closed_rows = (
+    closed = (
         visible.filter(status=Status.CLOSED, closed_at__gte=win.start, closed_at__lt=win.end)
         .annotate(
             took=SecondsBetween("created_at", "closed_at"),
@@ -240,10 +260,16 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
         )
         .values_list("area_id", "assigned_to_id", "by_bot", "took")
     )
+    return assigned, closed
+
+
+def _durations(visible, win: Window) -> dict:
+    """First response, resolution (overall, by area, by agent), the bot's share, queue wait."""
+    assigned, closed = _duration_rows(visible, win)
     first_response: dict = {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
     resolution: dict = {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
     queue_wait: list[float] = []
-    for area_id, agent_id, response, wait in assigned_rows:
+    for area_id, agent_id, response, wait in assigned:
         if response is not None and response >= 0:
             first_response["all"].append(response)
             first_response["area"][area_id].append(response)
@@ -251,9 +277,8 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
                 first_response["agent"][agent_id].append(response)
         if wait is not None and wait >= 0:
             queue_wait.append(wait)
-    closed_total = 0
-    closed_by_bot = 0
-    for area_id, agent_id, by_bot, took in closed_rows:
+    closed_total = closed_by_bot = 0
+    for area_id, agent_id, by_bot, took in closed:
         closed_total += 1
         closed_by_bot += 1 if by_bot else 0
         if took is not None and took >= 0:
@@ -261,46 +286,25 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
             resolution["area"][area_id].append(took)
             if not by_bot and agent_id is not None:
                 resolution["agent"][agent_id].append(took)
-
-    area_ids = {key for key in (*first_response["area"], *resolution["area"]) if key is not None}
-    agent_ids = set(first_response["agent"]) | set(resolution["agent"])
-    area_names = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name"))
-    agent_names = {
-        pk: name or username
-        for pk, name, username in User.objects.filter(pk__in=agent_ids).values_list(
-            "pk", "name", "username"
-        )
-    }
-
+    areas = area_names(
+        {key for key in (*first_response["area"], *resolution["area"]) if key is not None}
+    )
+    agents = display_names(set(first_response["agent"]) | set(resolution["agent"]))
     return {
-        "days": days,
-        "time_zone": settings.TIME_ZONE,
-        "from": win.days[0].isoformat(),
-        "to": win.days[-1].isoformat(),
-        "now": {
-            "bot": now_totals[Status.BOT],
-            "queued": now_totals[Status.QUEUED],
-            "active": now_totals[Status.ACTIVE],
-            "closed_today": now_totals["closed_today"],
-            "by_area": sorted(
-                by_area.values(), key=lambda row: (row["name"].casefold(), row["area_id"] or 0)
-            ),
-        },
-        "per_day": per_day,
-        "first_response": {
-            "overall": stats(first_response["all"]),
-            "by_area": _grouped_stats(first_response["area"], area_names, "area_id"),
-            "by_agent": _grouped_stats(first_response["agent"], agent_names, "user_id"),
-        },
-        "resolution": {
-            "overall": stats(resolution["all"]),
-            "by_area": _grouped_stats(resolution["area"], area_names, "area_id"),
-            "by_agent": _grouped_stats(resolution["agent"], agent_names, "user_id"),
-        },
+        "first_response": _by_group(first_response, areas, agents),
+        "resolution": _by_group(resolution, areas, agents),
         "bot_only": {
             "closed": closed_total,
             "by_bot": closed_by_bot,
             "share": round(closed_by_bot / closed_total, 4) if closed_total else None,
         },
         "queue_wait": stats(queue_wait),
+    }
+
+
+def _by_group(values: dict, areas: dict, agents: dict) -> dict:
+    return {
+        "overall": stats(values["all"]),
+        "by_area": _grouped_stats(values["area"], areas, "area_id"),
+        "by_agent": _grouped_stats(values["agent"], agents, "user_id"),
     }
