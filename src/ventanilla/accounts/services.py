@@ -235,6 +235,13 @@ def user_create(
     user.default_area_id = _check_default_area(errors, default_area_id, area_ids)
     errors.raise_if_any()
     user.set_password(password)
+    _save_user(user)
+    user.areas.set(areas)
+    return user
+
+
+def _save_user(user: User) -> None:
+    """Saves; a username or e-mail taken meanwhile (the check raced) is the same field error."""
     try:
         with transaction.atomic():
             user.save()
@@ -242,8 +249,6 @@ def user_create(
         raise InvalidInput.field(
             "username", _("El usuario o el correo electrónico ya existen.")
         ) from error
-    user.areas.set(areas)
-    return user
 
 
 @transaction.atomic
@@ -292,13 +297,7 @@ def user_update(
     errors.raise_if_any()
     if password is not UNSET:
         user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as error:
-        raise InvalidInput.field(
-            "username", _("El usuario o el correo electrónico ya existen.")
-        ) from error
+    _save_user(user)
     if areas is not None:
         user.areas.set(areas)
     if password is not UNSET or (user.role, user.is_active) != signed_in_as:
