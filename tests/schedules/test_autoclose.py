@@ -7,7 +7,7 @@ import pytest
 
 from ventanilla.accounts.models import Role
 from ventanilla.conversations.models import Conversation, Message
-from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.conversations.services import conversation_reopen, message_queue_outbound
 from ventanilla.core import clock
 from ventanilla.schedules import services
 from ventanilla.schedules.autoclose import close_idle_conversations
@@ -119,3 +119,19 @@ def test_back_to_the_environment_after_a_reset(chats, admin):
     services.auto_close_update(by=admin, minutes=None, message=None)
 
     assert close_idle_conversations(now=clock.now() + LATER) == 2
+
+
+def test_a_reopened_conversation_is_not_closed_again_by_the_next_tick(
+    chats, make_user, monkeypatch
+):
+    # given an answered chat that auto-close closed half an hour after its last message
+    supervisor = make_user(Role.SUPERVISOR, areas=[chats["answered"].area])
+    later = clock.now() + LATER
+    close_idle_conversations(now=later)
+    # when a supervisor reopens it then
+    monkeypatch.setattr(clock, "now", lambda: later)
+    reopened = Conversation.objects.get(pk=chats["answered"].pk)
+    conversation_reopen(conversation=reopened, by=supervisor)
+    # then the next tick leaves it open: reopening is activity
+    assert close_idle_conversations(now=later + timedelta(minutes=1)) == 0
+    assert _status(reopened) == "active"

@@ -353,6 +353,7 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
             raise Conflict(_("El cliente ya tiene una conversación abierta más nueva."))
         before = audience_of(conversation)
         conversation.open_key = key
+        conversation.last_activity_at = clock.now()  # auto-close counts idleness from here
         conversation.closed_at = None
         conversation.closed_by = None
         conversation.closed_reason = ""

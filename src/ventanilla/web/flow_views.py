@@ -1,4 +1,4 @@
-"""The Flows screen (ADMIN): the list, the tree editor and its simulator.
+"""The Flows screen (ADMIN and SUPERVISOR): the list, the tree editor and its simulator.
 
 The editor is one form holding the whole draft (see flow_forms.py). Its buttons say what to do
 with it: add a node under another, move one up or down among its siblings, delete one, try the
