@@ -5,8 +5,9 @@ visibility rule, the services write. Every read is bounded: the list and the thr
 pages, and the notes, names and choices around them are one query each, however many rows.
 
 htmx swaps the parts (the list, the pane, the composer, the contact card); without it every form
-still works as a plain post and redirect. chat.js keeps the screen live from the /ws/ socket by
-asking the small partials below for the rows and bubbles that changed (one rendering path).
+still works as a plain post and redirect. The modules of static/web/chat/ keep the screen live
+from the /ws/ socket by asking the small partials below for the rows and bubbles that changed
+(one rendering path).
 """
 
 import datetime
@@ -149,7 +150,7 @@ class Row(TypedDict):
     dni: str
     area: str
     when: str  # "14:05", "Ayer", "martes" or "12/05/2026"
-    activity: str  # last activity, ISO 8601 in local time (chat.js orders the rows by it)
+    activity: str  # last activity, ISO 8601 in local time (chat/list.js orders the rows by it)
     activity_title: str  # last activity, long local date and time
     prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
     preview: str
@@ -279,7 +280,7 @@ def _list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
 
 def _attention(user: User) -> list[dict]:
     """The open conversations that are the viewer's to answer: theirs, and those waiting
-    unassigned in the queue. chat.js keeps the tab badges and the page title from them."""
+    unassigned in the queue. chat/list.js keeps the tab badges and the page title from them."""
     rows = (
         selectors.conversation_list(user=user, statuses=OPEN)
         .filter(Q(assigned_to_id=user.pk) | Q(status=Status.QUEUED, assigned_to__isnull=True))
@@ -319,7 +320,7 @@ class Entry:
 
     @property
     def day_date(self) -> str:
-        """The day in full, for chat.js to relabel the chips when "Hoy" becomes "Ayer"."""
+        """The day in full, for chat/thread.js to relabel the chips when "Hoy" becomes "Ayer"."""
         return date_format(datetime.date.fromisoformat(self.day), "DATE_FORMAT")
 
 
@@ -488,7 +489,7 @@ def _timeline_events(conversation: Conversation, user: User) -> QuerySet[Convers
 
 def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
     """Oldest first; day chips, conversation separators and bubble tails as the page shows them.
-    chat.js applies the same rule again where pages and live bubbles meet."""
+    chat/thread.js applies the same rule again where pages and live bubbles meet."""
     entries.sort(key=lambda entry: (entry.at, entry.kind == "note", int(entry.dom_id[2:])))
     previous = None
     for entry in entries:
@@ -678,7 +679,7 @@ def _window_text(conversation: Conversation, line) -> str:
 
 
 def _window_ends(conversation: Conversation, line) -> str:
-    """When the open 24-hour window closes (ISO 8601), for chat.js to lock the composer then;
+    """When the open 24-hour window closes (ISO 8601), for chat/pane.js to lock the composer then;
     "" when there is no window running."""
     if not _window_text(conversation, line) or not services.window_open(conversation, line):
         return ""
@@ -895,8 +896,8 @@ def chat_older(request: HttpRequest, conversation_id: int):
 @requires(SIGNED_IN)
 @require_GET
 def chat_after(request: HttpRequest, conversation_id: int):
-    """What happened since message `m`: new bubbles and notes, oldest first (chat.js skips the
-    ones it already shows). The same entries the page renders."""
+    """What happened since message `m`: new bubbles and notes, oldest first (chat/thread.js
+    skips the ones it already shows). The same entries the page renders."""
     conversation = _visible(request.user, conversation_id)
     try:
         after = int(request.GET.get("m") or 0)
