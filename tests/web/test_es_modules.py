@@ -1,4 +1,5 @@
-"""The console's native ES modules, no build step: the Chat screen's (static/web/chat/).
+"""The console's native ES modules, no build step: the Chat screen's (static/web/chat/) and the
+sandbox phone's, which share compose.js.
 
 A browser loads a page's module from the address the page gives, then every module it imports by
 a path relative to the address it got the importer from. Here each import is followed the same
@@ -15,7 +16,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.test import Client
 
 STATIC = Path(__file__).resolve().parents[2] / "src/ventanilla/web/static/web"
-ENTRIES = ["web/chat/main.js"]  # what the pages load
+ENTRIES = ["web/chat/main.js", "web/sandbox.js"]  # what the pages load
 IMPORT = re.compile(r'^import\s+(?:\{([^}]*)\}\s+from\s+)?"([^"]+)";', re.MULTILINE)
 EXPORT = re.compile(r"^export\s+(?:function|const|let)\s+(\w+)", re.MULTILINE)
 
@@ -50,6 +51,7 @@ def test_every_module_is_reached_from_a_page_as_a_browser_would_and_has_what_is_
     # import from it
     reached = {url.split("/static/web/", 1)[1] for url in sources}
     assert reached >= {f"chat/{p.name}" for p in (STATIC / "chat").glob("*.js")}
+    assert "compose.js" in reached
     for url, names in wanted.items():
         assert names <= set(EXPORT.findall(sources[url])), url
 

@@ -1,5 +1,6 @@
 // The composer: it grows with what is typed, Enter sends and Shift+Enter is a new line, it is
 // read-only while a send is on its way, and empties once the server took it (chat:sent).
+import { enterSends } from "../compose.js";
 import { byId } from "./dom.js";
 import { catchUp } from "./thread.js";
 
@@ -20,18 +21,9 @@ export function focusComposer() {
   }
 }
 
-// Enter sends, Shift+Enter is a new line (Enter while composing an accent or IME is not).
 export function sendOnEnter(event) {
-  const target = event.target;
-  if (!target.matches || !target.matches(TEXTAREA) || event.key !== "Enter") {
-    return;
-  }
-  if (event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || event.isComposing) {
-    return;
-  }
-  event.preventDefault();
-  if (target.value.trim() && target.form) {
-    target.form.requestSubmit();
+  if (event.target.matches && event.target.matches(TEXTAREA)) {
+    enterSends(event);
   }
 }
 
