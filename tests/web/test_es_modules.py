@@ -54,6 +54,17 @@ def test_every_module_is_reached_from_a_page_as_a_browser_would_and_has_what_is_
     assert "compose.js" in reached
     for url, names in wanted.items():
         assert names <= set(EXPORT.findall(sources[url])), url
+    # and no module imports one that imports it back, however far round (docs/chat.md)
+    graph = {
+        url: {urljoin(url, path) for _, path in IMPORT.findall(js)} for url, js in sources.items()
+    }
+
+    def cycle_from(url: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        if url in path:
+            return (*path, url)
+        return next(filter(None, (cycle_from(n, (*path, url)) for n in graph[url])), None)
+
+    assert [cycle_from(url, ()) for url in graph] == [None] * len(graph)
 
 
 def test_the_chat_page_loads_main_as_a_module_after_the_scripts_it_uses(client, admin_user):
