@@ -49,7 +49,7 @@ import {
   watchDay,
   wireThread,
 } from "./thread.js";
-import { openViewer, closeViewer } from "./viewer.js";
+import { closeViewer, openViewer } from "./viewer.js";
 
 // --- The socket's events ----------------------------------------------------------------------
 
