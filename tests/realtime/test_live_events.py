@@ -192,8 +192,8 @@ async def test_resume_says_when_more_was_missed_than_it_replays(monkeypatch, adm
     console = await _console(admin)
     await console.send_json_to({"resume_from": 0})
     replayed = await _frames(console)
-    # then it gets the oldest 2 and is told the replay was not complete (chat.js then reads its
-    # list again)
+    # then it gets the oldest 2 and is told the replay was not complete (the chat screen then
+    # reads its list again)
     assert len(replayed) == 3
     assert replayed[-1] == {"event": "resume:done", "data": {"last_id": 0, "complete": False}}
     await console.disconnect()

@@ -229,7 +229,7 @@ def test_item_partial_is_404_outside_the_tab_or_the_view(
     mine = make_conversation("active", area=soporte, assigned_to=agent)
     theirs = make_conversation("active", area=soporte, assigned_to=colleague)
     client = _signed_in(agent)
-    # when chat.js asks for the rows
+    # when the chat screen's script asks for the rows
     own = client.get(f"/chats/item/{mine.pk}/?tab=mine")
     other_tab = client.get(f"/chats/item/{mine.pk}/?tab=queue")
     foreign = client.get(f"/chats/item/{theirs.pk}/?tab=mine")
@@ -315,7 +315,7 @@ def test_full_page_of_a_conversation_has_list_and_pane(make_conversation, agent,
     # then the page has the list, the pane, the socket client and its styles
     assert _listed_ids(html) == [conversation.pk]
     assert f'data-conversation-id="{conversation.pk}"' in html
-    assert "/static/web/chat.js" in html
+    assert '<script type="module" src="/static/web/chat/main.js"></script>' in html
     assert "/static/web/chat.css" in html
 
 
@@ -465,7 +465,7 @@ def test_after_returns_only_newer_entries(make_conversation, agent, soporte):
     conversation = make_conversation("active", area=soporte, assigned_to=agent)
     first = conversation.last_message_id
     reply = conversations.agent_reply(conversation=conversation, by=agent, text="nuevo")
-    # when chat.js asks for what came after the last bubble it shows
+    # when the chat screen's script asks for what came after the last bubble it shows
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/after/?m={first}").content.decode()
     # then the new bubble comes, the known one does not
     assert f'id="m-{reply.pk}"' in html
@@ -482,7 +482,7 @@ def test_after_brings_the_notes_of_a_transfer_and_a_close(
     conversations.conversation_transfer(conversation=conversation, by=supervisor, user=agent)
     conversation.refresh_from_db()
     conversations.conversation_close(conversation=conversation, by=agent, reason="Listo")
-    # then what chat.js asks for after the last bubble has the notes (the transfer once, not
+    # then what the script asks for after the last bubble has the notes (the transfer once, not
     # again as an assignment) and the closing text
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/after/?m={last}").content.decode()
     notes = re.findall(r'<p class="note"><span>([^<]*) · <time', html)
@@ -804,7 +804,7 @@ def test_list_queries_are_bounded_whatever_the_rows(
     assert many_page == few_page <= 8
 
 
-# --- What chat.js reads ----------------------------------------------------------------------
+# --- What the chat screen's script (static/web/chat/) reads -----------------------------------
 
 
 def _attention(html: str) -> list[dict]:
@@ -843,7 +843,7 @@ def test_page_carries_the_hooks_of_the_live_client(make_conversation, agent, sop
     conversation = make_conversation("active", area=soporte, assigned_to=agent)
     # when they load the chat screen
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/").content.decode()
-    # then chat.js finds its addresses, its texts and where to say how the socket is doing
+    # then the script finds its addresses, its texts and where to say how the socket is doing
     for hook in (
         'data-socket="connecting"',
         'data-alerts="0"',
@@ -870,7 +870,7 @@ def test_header_says_when_the_24_hour_window_closes(make_conversation, agent, so
     Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=wrote)
     # when the agent opens it
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/head/").content.decode()
-    # then the header shows the time left, and when it ends for chat.js to lock the composer
+    # then the header shows the time left, and when it ends for the script to lock the composer
     ends = (wrote + datetime.timedelta(hours=24)).isoformat()
     assert f'data-window-ends="{ends}"' in html
     assert re.search(r'<li class="card__window">Ventana de 24 h: quedan [34] h \d\d min</li>', html)

@@ -85,7 +85,7 @@ class Row(TypedDict):
     dni: str
     area: str
     when: str  # "14:05", "Ayer", "martes" or "12/05/2026"
-    activity: str  # last activity, ISO 8601 in local time (chat.js orders the rows by it)
+    activity: str  # last activity, ISO 8601 in local time (chat/list.js orders the rows by it)
     activity_title: str  # last activity, long local date and time
     prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
     preview: str

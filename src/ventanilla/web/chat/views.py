@@ -78,7 +78,8 @@ def _window_text(conversation: Conversation, line) -> str:
 
 
 def _window_ends(conversation: Conversation, line) -> str:
-    """When the open 24-hour window closes (ISO 8601), for chat.js to lock the composer then;
+    """When the open 24-hour window closes (ISO 8601), for chat/pane.js to lock the composer
+    then;
     "" when there is no window running."""
     if not _window_text(conversation, line) or not services.window_open(conversation, line):
         return ""
@@ -289,8 +290,8 @@ def chat_older(request: HttpRequest, conversation_id: int):
 @requires(SIGNED_IN)
 @require_GET
 def chat_after(request: HttpRequest, conversation_id: int):
-    """What happened since message `m`: new bubbles and notes, oldest first (chat.js skips the
-    ones it already shows). The same entries the page renders."""
+    """What happened since message `m`: new bubbles and notes, oldest first (chat/thread.js
+    skips the ones it already shows). The same entries the page renders."""
     conversation = _visible(request.user, conversation_id)
     try:
         after = int(request.GET.get("m") or 0)

@@ -1,5 +1,5 @@
-// The console's one socket to /ws/, shared by the live screens (chat.js, dashboard.js): it keeps
-// the id of the last event seen, reconnects with jittered backoff, asks for what it missed
+// The console's one socket to /ws/, shared by the live screens (chat/main.js, dashboard.js): it
+// keeps the id of the last event seen, reconnects with jittered backoff, asks for what it missed
 // (resume_from), and goes to the login page when the server says the session is over (4401).
 (function () {
   "use strict";

@@ -1,0 +1,267 @@
+// The Chat screen, live: one WebSocket to /ws/ and the small partials the server renders.
+//
+// Every row and bubble is rendered by the server (one rendering path): an event only says what
+// changed, and the screen asks for the partial of that row or bubble and puts it in place.
+// Frames are {"event", "data", "id"}; the last id is remembered (live.js) and sent back as
+// {"resume_from": id} on every (re)connection, so nothing said meanwhile is lost.
+//
+// What it says on #chat for people and browser tests: data-socket ("connecting", "open" once a
+// replay is done, "reconnecting"), data-alerts (how many sounds and notifications so far) and
+// data-last-alert (the conversation of the latest one).
+//
+// This module starts the screen and routes the socket's events and the page's clicks and htmx
+// swaps to the parts: list.js (the left column), pane.js (the open conversation's header),
+// thread.js (its bubbles and scroll), composer.js, viewer.js, keys.js, alerts.js; state.js holds
+// what they share, dom.js their helpers. Native ES modules, no build step (docs/chat.md).
+import { alertPerson, askToNotify, showNotifyButton, wakeSound } from "./alerts.js";
+import { focusComposer, wireComposer } from "./composer.js";
+import { byId, openId, text } from "./dom.js";
+import { wireKeys } from "./keys.js";
+import {
+  attentionOf,
+  forget,
+  markOpen,
+  readAttention,
+  refreshSide,
+  removeItem,
+  scheduleItem,
+  showClicked,
+  track,
+  updateCounts,
+} from "./list.js";
+import {
+  closeDropdowns,
+  dropdownToggled,
+  focusCardForm,
+  markRead,
+  opened,
+  paneGone,
+  paneSwapped,
+  refreshHead,
+} from "./pane.js";
+import { state } from "./state.js";
+import {
+  catchUp,
+  rememberOlderScroll,
+  restoreOlderScroll,
+  showStatus,
+  toBottom,
+  watchDay,
+  wireThread,
+} from "./thread.js";
+import { closeViewer, openViewer } from "./viewer.js";
+
+// --- The socket's events ----------------------------------------------------------------------
+
+function connect(lastId) {
+  window.ventanillaLive({
+    lastId: lastId,
+    connecting: (again) => {
+      state.root.dataset.socket = again ? "reconnecting" : "connecting";
+    },
+    opened: (resume) => {
+      resume();
+    },
+    frame: handle,
+    dropped: () => {
+      byId("chat-banner").hidden = false;
+      state.root.dataset.socket = "reconnecting";
+    },
+  });
+}
+
+function handle(frame) {
+  const data = frame.data || {};
+  switch (frame.event) {
+    case "conversation:incoming":
+    case "conversation:update":
+    case "conversation:closed":
+      onConversation(data);
+      break;
+    case "message:new":
+      onMessageNew(data);
+      break;
+    case "message:status":
+      showStatus(data);
+      break;
+    case "resume:done":
+      byId("chat-banner").hidden = true;
+      state.root.dataset.socket = "open";
+      catchUp(false); // the open thread, read directly
+      if (data.complete === false) {
+        refreshSide(); // more was missed than a replay holds: the list and badges again
+        refreshHead();
+      }
+      break;
+  }
+}
+
+function onConversation(data) {
+  const id = Number(data.id);
+  if (data.visible === false) {
+    forget(id);
+    removeItem(id);
+    if (id === openId()) {
+      paneGone();
+    }
+    return;
+  }
+  track(data);
+  scheduleItem(id);
+  if (id === openId()) {
+    refreshHead();
+  }
+}
+
+function onMessageNew(data) {
+  const conversation = Number(data.conversation_id);
+  const open = openId();
+  const own = data.direction === "out" && data.sender && data.sender.id === state.me;
+  if (data.direction === "out") {
+    scheduleItem(conversation); // a reply moves its row up with "Tú:" / "Bot:" (no update comes)
+  }
+  if (conversation === open) {
+    catchUp(own);
+    if (data.direction === "in" && !document.hidden) {
+      markRead(conversation);
+    }
+  }
+  if (data.direction === "in" && (conversation !== open || document.hidden)) {
+    const item = attentionOf(conversation);
+    if (item) {
+      const preview = data.text || text("tAttachment");
+      alertPerson(conversation, item.name || text("tUnknown"), preview);
+    }
+  }
+}
+
+// --- The page's own events --------------------------------------------------------------------
+
+function onClick(event) {
+  wakeSound(event);
+  const target = event.target.closest ? event.target : null;
+  if (!target) {
+    return;
+  }
+  closeDropdowns(target.closest(".dropdown"));
+  const image = target.closest("[data-viewer]");
+  if (image) {
+    openViewer(image);
+    return;
+  }
+  if (target.closest("#chat-viewer-close") || target.id === "chat-viewer") {
+    closeViewer();
+    return;
+  }
+  if (target.closest("#chat-pill")) {
+    toBottom();
+    return;
+  }
+  if (target.closest("#chat-notify")) {
+    askToNotify();
+    return;
+  }
+  const item = target.closest(".chat-item");
+  if (item) {
+    showClicked(item);
+  }
+}
+
+// htmx: the 422s and 409s carry the form with its errors; a 404 pane is gone
+function beforeSwap(event) {
+  const detail = event.detail;
+  const status = detail.xhr.status;
+  if (detail.xhr.responseURL && detail.xhr.responseURL.indexOf("/login/") !== -1) {
+    detail.shouldSwap = false;
+    window.location.reload();
+    return;
+  }
+  if ((status === 422 || status === 409) && state.root.contains(detail.target)) {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  } else if (status === 404 && detail.target.id === "chat-pane") {
+    detail.shouldSwap = false;
+    paneGone();
+  }
+  if (detail.target.classList && detail.target.classList.contains("thread__older")) {
+    rememberOlderScroll();
+  }
+}
+
+function afterSwap(event) {
+  const target = event.detail.target;
+  restoreOlderScroll();
+  if (!target) {
+    return;
+  }
+  if (target.id === "chat-pane") {
+    paneSwapped();
+    focusComposer();
+  } else if (target.id === "chat-side") {
+    readAttention();
+    markOpen();
+  } else if (target.id === "chat-items") {
+    markOpen();
+    updateCounts();
+  } else if (target.id === "composer" || (target.closest && target.closest("#composer"))) {
+    focusComposer();
+  }
+  focusCardForm(target);
+}
+
+function wire() {
+  wireKeys();
+  wireComposer();
+  document.addEventListener("click", onClick);
+  document.addEventListener("keydown", wakeSound);
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      if (event.target.classList && event.target.classList.contains("dropdown")) {
+        dropdownToggled(event.target);
+      }
+    },
+    true
+  );
+  wireThread(byId("chat-pane"));
+  document.addEventListener("visibilitychange", () => {
+    const open = openId();
+    const item = open && attentionOf(open);
+    if (!document.hidden && item && item.unread > 0) {
+      markRead(open);
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", beforeSwap);
+  document.addEventListener("htmx:afterSwap", afterSwap);
+
+  // with the pane swapped on the same page, the back button reloads what the address says
+  window.htmx.config.historyCacheSize = 0;
+  window.htmx.config.refreshOnHistoryMiss = true;
+}
+
+function start() {
+  state.root = byId("chat");
+  if (!state.root || !window.htmx) {
+    return;
+  }
+  state.me = Number(state.root.dataset.me);
+  state.root.dataset.alerts = "0";
+  wire();
+  readAttention();
+  showNotifyButton();
+  opened();
+  watchDay();
+  const toast = state.root.querySelector(".chat-toast");
+  if (toast) {
+    window.setTimeout(() => {
+      toast.remove();
+    }, 6000);
+  }
+  connect(Number(state.root.dataset.lastEventId) || 0);
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", start);
+} else {
+  start();
+}
