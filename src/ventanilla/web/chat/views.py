@@ -79,8 +79,7 @@ def _window_text(conversation: Conversation, line) -> str:
 
 def _window_ends(conversation: Conversation, line) -> str:
     """When the open 24-hour window closes (ISO 8601), for chat/pane.js to lock the composer
-    then;
-    "" when there is no window running."""
+    then; "" when there is no window running."""
     if not _window_text(conversation, line) or not services.window_open(conversation, line):
         return ""
     return (conversation.last_inbound_at + services.CUSTOMER_SERVICE_WINDOW).isoformat()
