@@ -37,6 +37,8 @@ from tests.fakes.http import FakeServer
 
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
 DEFAULT_ACCESS_TOKEN = "fake-cloud-api-token"
+CLOUD_APP_SECRET = "app-secret-for-tests"  # cloud_line's: what signs the webhooks it receives
+CLOUD_VERIFY_TOKEN = "verify-token-for-tests"
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -280,3 +282,20 @@ def fake_cloud_api():
         yield fake
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def cloud_line(db, fake_cloud_api):
+    """The default line, on the fake Cloud API, with app secret CLOUD_APP_SECRET."""
+    from ventanilla.providers.models import Line
+
+    return Line.objects.create(
+        provider="cloud",
+        is_default=True,
+        display_name="Cloud",
+        cloud_phone_number_id=DEFAULT_PHONE_NUMBER_ID,
+        cloud_access_token=DEFAULT_ACCESS_TOKEN,
+        cloud_app_secret=CLOUD_APP_SECRET,
+        cloud_verify_token=CLOUD_VERIFY_TOKEN,
+        cloud_api_url=fake_cloud_api.url,
+    )

@@ -14,8 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import CLOUD_APP_SECRET
-from tests.fakes.cloud_api import sign
+from tests.fakes.cloud_api import CLOUD_APP_SECRET, sign
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.api.webhooks import handle_cloud_posts
 from ventanilla.conversations.models import Conversation, Message
