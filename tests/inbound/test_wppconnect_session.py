@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 
+from tests.databases import needs_concurrent_writers
 from tests.fakes.wppconnect import WEBHOOK_TOKEN
 from tests.realtime.test_socket_auth import _session_cookie
 from ventanilla.config.asgi import application
@@ -165,10 +166,9 @@ def test_second_start_while_starting_starts_nothing(api, admin, live_wppconnect,
     assert len(live_wppconnect.calls("start-session")) == 1
 
 
-@pytest.mark.skipif(
-    "connection.vendor == 'sqlite'",
-    reason="SQLite serialises writers and its in-memory test database cannot take writes from "
-    "threads at once: runs on PostgreSQL",
+@needs_concurrent_writers(
+    "SQLite serialises writers and its in-memory test database cannot take writes from "
+    "threads at once: runs on PostgreSQL"
 )
 def test_concurrent_starts_start_one_session(live_wppconnect, wppconnect_line):
     # given a disconnected line; when eight starts arrive at the same moment
