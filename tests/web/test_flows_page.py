@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.flows.samples import demo_flow
+from tests.flows.samples import area_option, demo_flow, menu_node
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.flows import services
 from ventanilla.flows.models import Flow, Node
@@ -675,12 +675,8 @@ def test_editor_query_count_does_not_grow(
     admin_client, soporte, django_assert_max_num_queries, options
 ):
     # given a menu flow with a few or many options
-    children = [
-        {"type": "redirect", "label": f"Opción {n}", "area_id": soporte.pk} for n in range(options)
-    ]
-    flow = services.flow_create(
-        data={"name": "Grande", "root": {"type": "menu", "text": "¿?", "children": children}}
-    )
+    choices = [area_option(f"Opción {n}", soporte.pk) for n in range(options)]
+    flow = services.flow_create(data={"name": "Grande", "root": menu_node(*choices, text="¿?")})
     admin_client.get(f"/flows/{flow.pk}/")  # warm the session
     # when the editor is opened and a simulator turn is taken
     with django_assert_max_num_queries(5):
