@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.fakes.server import FakeServer, Script
+from tests.fakes.server import FakeServer, Script, default_line
 
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
 DEFAULT_ACCESS_TOKEN = "fake-cloud-api-token"
@@ -232,12 +232,9 @@ def fake_cloud_api():
 @pytest.fixture
 def cloud_line(db, fake_cloud_api):
     """The default line, on the fake Cloud API, with app secret CLOUD_APP_SECRET."""
-    from ventanilla.providers.models import Line
-
-    return Line.objects.create(
-        provider="cloud",
-        is_default=True,
-        display_name="Cloud",
+    return default_line(
+        "cloud",
+        "Cloud",
         cloud_phone_number_id=DEFAULT_PHONE_NUMBER_ID,
         cloud_access_token=DEFAULT_ACCESS_TOKEN,
         cloud_app_secret=CLOUD_APP_SECRET,

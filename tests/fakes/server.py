@@ -137,6 +137,15 @@ class FakeServer:
         return None if script.respond_normally else script
 
 
+def default_line(provider: str, display_name: str, **fields):
+    """The desk's default line, on a fake provider (the fake's URL and credentials in `fields`)."""
+    from ventanilla.providers.models import Line
+
+    return Line.objects.create(
+        provider=provider, is_default=True, display_name=display_name, **fields
+    )
+
+
 class _JsonHandler(BaseHTTPRequestHandler):
     server_fake: FakeServer
 

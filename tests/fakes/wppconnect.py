@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.fakes.server import FakeServer, RecordedRequest, Script
+from tests.fakes.server import FakeServer, RecordedRequest, Script, default_line
 
 DEFAULT_SECRET_KEY = "THISISMYSECURETOKEN"
 DEFAULT_SESSION = "acme-support"  # the fixtures' "session"
@@ -405,12 +405,9 @@ def fake_wppconnect():
 @pytest.fixture
 def wppconnect_line(db, fake_wppconnect):
     """The default line, on the fake WPPConnect Server, with webhook token WEBHOOK_TOKEN."""
-    from ventanilla.providers.models import Line
-
-    return Line.objects.create(
-        provider="wppconnect",
-        is_default=True,
-        display_name="WhatsApp Web",
+    return default_line(
+        "wppconnect",
+        "WhatsApp Web",
         wpp_url=fake_wppconnect.url,
         wpp_secret_key=fake_wppconnect.secret_key,
         wpp_session=fake_wppconnect.session,
