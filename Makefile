@@ -9,7 +9,7 @@ LOCALE_DIR := src/ventanilla/locale
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE_DIR)/*/LC_MESSAGES/*.po))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test faults check e2e-deps uv sync format clean messages compilemessages gettext
+.PHONY: run test faults screenshots check e2e-deps uv sync format clean messages compilemessages gettext
 
 run: sync compilemessages ## install, migrate, load demo data on an empty desk, create the admin, serve
 	$(UV) run ventanilla serve --demo
@@ -19,6 +19,15 @@ test: sync gettext compilemessages e2e-deps ## every test (SQLite unless DATABAS
 
 faults: sync compilemessages ## the fault suite alone: real processes killed and cut (PostgreSQL, Redis)
 	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider -m faults tests/faults
+
+# The browser tests shoot every screen into SCREENSHOTS (untracked); `make screenshots` publishes them.
+SCREENSHOTS := var/screenshots
+
+screenshots: sync compilemessages e2e-deps ## shoot every console screen, then copy the images into docs/screenshots/
+	rm -rf $(SCREENSHOTS)
+	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider tests/e2e/test_screenshots.py
+	mkdir -p docs/screenshots
+	cp $(SCREENSHOTS)/*.png docs/screenshots/
 
 check: sync ## lint, format, layer contract, migrations in step with models
 	$(UV) run ruff check .

@@ -6,13 +6,12 @@ from django.test import Client
 from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
-from tests.fakes.cloud_api import DEFAULT_ACCESS_TOKEN, DEFAULT_PHONE_NUMBER_ID
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
 from ventanilla.flows.selectors import forget_cached_flows
 from ventanilla.inbound.cloud import forget_cached_lines
 
-pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* fixtures
+pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* and *_line fixtures
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
@@ -150,23 +149,3 @@ def make_conversation(db, sandbox_line):
         return conversation
 
     return make
-
-
-CLOUD_APP_SECRET = "app-secret-for-tests"
-CLOUD_VERIFY_TOKEN = "verify-token-for-tests"
-
-
-@pytest.fixture
-def cloud_line(db, fake_cloud_api):
-    from ventanilla.providers.models import Line
-
-    return Line.objects.create(
-        provider="cloud",
-        is_default=True,
-        display_name="Cloud",
-        cloud_phone_number_id=DEFAULT_PHONE_NUMBER_ID,
-        cloud_access_token=DEFAULT_ACCESS_TOKEN,
-        cloud_app_secret=CLOUD_APP_SECRET,
-        cloud_verify_token=CLOUD_VERIFY_TOKEN,
-        cloud_api_url=fake_cloud_api.url,
-    )

@@ -2,14 +2,7 @@
 
 import threading
 
-import pytest
 from django.db import connection
-
-needs_a_server_database = pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite serialises writers (and its in-memory test database is one shared cache that "
-    "threads cannot write at once), so there is no race to test; runs on PostgreSQL and MariaDB",
-)
 
 
 def run_at_once(count: int, work) -> tuple[list, list[BaseException]]:

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.contacts.factories import contact_for_inbound
-from tests.threads import needs_a_server_database, run_at_once
+from tests.databases import needs_concurrent_writers
+from tests.threads import run_at_once
 from ventanilla.contacts import importing
 from ventanilla.contacts.importing import contacts_import_payload
 from ventanilla.contacts.models import Contact
@@ -470,7 +471,7 @@ def test_the_number_of_queries_does_not_grow_with_rows(db, django_assert_num_que
 
 
 @pytest.mark.django_db(transaction=True)
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_five_imports_of_one_new_file_at_once_give_each_contact_once():
     # given a file of three new contacts, imported five times at the same moment
     payload = "name,phone,dni\nAna,3515551111,30123456\nBeto,3515552222,\nCaro,3515553333,\n"
@@ -488,7 +489,7 @@ def test_five_imports_of_one_new_file_at_once_give_each_contact_once():
 
 
 @pytest.mark.django_db(transaction=True)
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_an_import_racing_a_webhook_for_one_of_its_numbers_gives_one_contact():
     # given a customer writing for the first time while a file with their number is imported
     payload = "name,phone,dni\nAna Gómez,3515551111,30123456\nBeto,3515552222,\n"

@@ -3,6 +3,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from tests.contacts.factories import contact_for_inbound
+from tests.databases import needs_concurrent_writers
 from tests.threads import run_at_once
 from ventanilla.contacts import services
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
@@ -158,12 +159,9 @@ def test_a_sender_without_phone_or_user_id_or_with_a_bad_id_is_refused(
     assert Contact.objects.count() == 0
 
 
-needs_a_shared_database = pytest.mark.skipif(
-    "connection.vendor == 'sqlite' and connection.is_in_memory_db()",
-    reason=(
-        "threads on SQLite's in-memory test database share one cache and fail with 'database "
-        "table is locked' instead of waiting; this runs on PostgreSQL, MariaDB and file SQLite"
-    ),
+needs_a_shared_database = needs_concurrent_writers(
+    "threads on SQLite's in-memory test database share one cache and fail with 'database "
+    "table is locked' instead of waiting; this runs on PostgreSQL, MariaDB and file SQLite"
 )
 
 

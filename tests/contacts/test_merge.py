@@ -4,7 +4,8 @@ import pytest
 
 from tests.contacts.factories import make_conversation as make_bare_conversation
 from tests.contacts.factories import make_line
-from tests.threads import needs_a_server_database, run_at_once
+from tests.databases import needs_concurrent_writers
+from tests.threads import run_at_once
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.services import contact_create
@@ -256,7 +257,7 @@ def test_suggestions_are_bounded(db):
 
 
 @pytest.mark.django_db(transaction=True)
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_two_merges_of_one_pair_at_once_merge_once(make_user):
     # given two contacts, merged into each other by two people at the same moment
     admin = make_user(Role.ADMIN)

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.threads import needs_a_server_database, run_at_once
+from tests.databases import needs_concurrent_writers
+from tests.threads import run_at_once
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import Conversation, EarlyStatus, Message
 from ventanilla.conversations.services import message_queue_outbound
@@ -194,7 +195,7 @@ def test_inbound_media_is_fetched_with_the_token_and_served_to_who_may_see_it(
     )
 
 
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_two_workers_never_send_the_same_row(chat, admin, fake_cloud_api):
     fake_cloud_api.slow_next(0.3, path=r"^POST .*/messages$")
     from unittest import mock

@@ -11,6 +11,7 @@ from huey.contrib.djhuey import HUEY
 from huey.storage import MemoryStorage, RedisStorage
 
 from tests.connection_cut import cut_connection
+from tests.databases import needs_postgresql
 from tests.flows.samples import one_question_flow
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.conversations import outbox, tasks
@@ -194,10 +195,9 @@ def test_the_sweep_enqueues_a_reply_once_per_lost_job(chat, queue, monkeypatch):
     assert queue.pending_count() == 1  # one new job, not one per tick
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="only PostgreSQL lets the status's locking read pass the send's uncommitted record "
-    "(MariaDB waits for it; SQLite has one writer), which is the race this test stages",
+@needs_postgresql(
+    "only PostgreSQL lets the status's locking read pass the send's uncommitted record "
+    "(MariaDB waits for it; SQLite has one writer), which is the race this test stages"
 )
 def test_a_status_that_overtook_the_record_of_its_send_is_applied_by_the_sweep(
     chat, cloud_line, fake_cloud_api, monkeypatch

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.console import Console
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
+from tests.flows.samples import area_option, menu_flow
 
 pytestmark = pytest.mark.e2e
 
@@ -65,33 +66,17 @@ NODE_DEFAULTS = {  # what /api/flows gives for the node fields a flow leaves out
 def default_flow(*, soporte_id: int, ventas_id: int) -> dict:
     """The default flow as /api/flows takes it: a menu that hands the customer to Soporte or
     Ventas."""
-    return {
-        "name": "Bienvenida",
-        "is_default": True,
-        "is_active": True,
-        "triggers": ["hola", "menu"],
-        "invalid_option_text": "No entendí. Elegí una opción del menú.",
-        "root": {
-            "type": "menu",
-            "text": WELCOME_MENU,
-            "children": [
-                {
-                    "type": "redirect",
-                    "label": "Soporte",
-                    "trigger": "soporte",
-                    "area_id": soporte_id,
-                    "text": "Te comunicamos con Soporte.",
-                },
-                {
-                    "type": "redirect",
-                    "label": "Ventas",
-                    "trigger": "ventas",
-                    "area_id": ventas_id,
-                    "text": "Te comunicamos con Ventas.",
-                },
-            ],
-        },
-    }
+    options = [
+        area_option(area, area_id, f"Te comunicamos con {area}.", trigger=area.lower())
+        for area, area_id in (("Soporte", soporte_id), ("Ventas", ventas_id))
+    ]
+    return menu_flow(
+        *options,
+        text=WELCOME_MENU,
+        name="Bienvenida",
+        triggers=["hola", "menu"],
+        invalid_option_text="No entendí. Elegí una opción del menú.",
+    )
 
 
 def flow_shape(flow: dict) -> dict:

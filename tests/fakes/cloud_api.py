@@ -24,19 +24,17 @@ A delayed request still completes on the server after the client gave up, as Met
 
 import hashlib
 import hmac
-import itertools
 import json
-import re
-import threading
-import time
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.fakes.http import FakeServer
+from tests.fakes.server import FakeServer, Script, default_line
 
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
 DEFAULT_ACCESS_TOKEN = "fake-cloud-api-token"
+CLOUD_APP_SECRET = "app-secret-for-tests"  # cloud_line's: what signs the webhooks it receives
+CLOUD_VERIFY_TOKEN = "verify-token-for-tests"
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -44,25 +42,11 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: object | None
-    raw: bytes
-
-
 @dataclass
-class _Script:
-    status: int
-    times: int
+class _Failure(Script):
     error_code: int | None = None
     message: str = ""
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    path: str | None = None  # regex searched in "METHOD /path"; None matches every request
-    respond_normally: bool = False  # a pure delay: answer as usual after sleeping
 
 
 _ERROR_MESSAGES = {
@@ -84,21 +68,12 @@ class FakeCloudApi(FakeServer):
         phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
         access_token: str = DEFAULT_ACCESS_TOKEN,
     ):
+        super().__init__()
         self.phone_number_id = phone_number_id
         self.access_token = access_token
-        self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
         self._sent: list[dict] = []
         self._read: list[str] = []
         self._media: dict[str, tuple[bytes, str]] = {}
-        self._scripts: list[_Script] = []
-        self._ids = itertools.count(1)
-        super().__init__()
-
-    # -- lifecycle -------------------------------------------------------------------------------
-
-    def _received(self, method, path, headers, body, raw) -> None:
-        self._record(RecordedRequest(method, path, headers, body, raw))
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -118,36 +93,29 @@ class FakeCloudApi(FakeServer):
         `error_code` goes into {"error": {"code": ...}}; `path` is a regex searched in
         "METHOD /path" (e.g. "POST .*/messages") to fail only some requests.
         """
-        with self._lock:
-            self._scripts.append(
-                _Script(status, times, error_code, message, dict(headers or {}), delay, path)
+        self._script(
+            _Failure(
+                status,
+                times,
+                path,
+                delay,
+                error_code=error_code,
+                message=message,
+                headers=dict(headers or {}),
             )
-
-    def slow_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
-        """Sleep `seconds` before answering the next `times` matching requests normally."""
-        with self._lock:
-            self._scripts.append(
-                _Script(200, times, delay=seconds, path=path, respond_normally=True)
-            )
+        )
 
     def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
         with self._lock:
             self._media[media_id] = (content, mime_type)
 
     def reset(self) -> None:
+        super().reset()
         with self._lock:
-            self._requests.clear()
             self._sent.clear()
             self._read.clear()
-            self._scripts.clear()
 
     # -- what happened ---------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received, in arrival order (failed and unauthorized ones too)."""
-        with self._lock:
-            return list(self._requests)
 
     def sent_messages(self) -> list[dict]:
         """JSON bodies of the sends this fake accepted (answered 200 with a message id)."""
@@ -161,38 +129,20 @@ class FakeCloudApi(FakeServer):
 
     # -- the server side ---------------------------------------------------------------------------
 
-    def _record(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self._requests.append(request)
-
-    def _take_script(self, method: str, path: str) -> _Script | None:
-        target = f"{method} {path}"
-        with self._lock:
-            for script in self._scripts:
-                if script.path is None or re.search(script.path, target):
-                    script.times -= 1
-                    if script.times <= 0:
-                        self._scripts.remove(script)
-                    return script
-        return None
-
     def _handle(self, method: str, path: str, headers: dict[str, str], body):
         """(status, headers, payload) where payload is a dict (JSON) or bytes."""
-        script = self._take_script(method, path)
-        if script is not None:
-            if script.delay:
-                time.sleep(script.delay)
-            if not script.respond_normally:
-                code = script.error_code if script.error_code is not None else script.status
-                error = {
-                    "message": script.message or _ERROR_MESSAGES.get(code, f"HTTP {script.status}"),
-                    "type": "OAuthException",
-                    "code": code,
-                    "fbtrace_id": "FAKEtrace",
-                }
-                if script.error_code is not None:
-                    error["error_data"] = {"messaging_product": "whatsapp", "details": ""}
-                return script.status, script.headers, {"error": error}
+        failure = self._scripted_failure(method, path)
+        if failure is not None:
+            code = failure.error_code if failure.error_code is not None else failure.status
+            error = {
+                "message": failure.message or _ERROR_MESSAGES.get(code, f"HTTP {failure.status}"),
+                "type": "OAuthException",
+                "code": code,
+                "fbtrace_id": "FAKEtrace",
+            }
+            if failure.error_code is not None:
+                error["error_data"] = {"messaging_product": "whatsapp", "details": ""}
+            return failure.status, failure.headers, {"error": error}
 
         if headers.get("authorization") != f"Bearer {self.access_token}":
             return 401, {}, _graph_error(190, _ERROR_MESSAGES[190])
@@ -275,8 +225,19 @@ def _graph_error(code: int, message: str) -> dict:
 @pytest.fixture
 def fake_cloud_api():
     """A running FakeCloudApi (phone number id 106540352242922, token in `.access_token`)."""
-    fake = FakeCloudApi().start()
-    try:
+    with FakeCloudApi() as fake:
         yield fake
-    finally:
-        fake.stop()
+
+
+@pytest.fixture
+def cloud_line(db, fake_cloud_api):
+    """The default line, on the fake Cloud API, with app secret CLOUD_APP_SECRET."""
+    return default_line(
+        "cloud",
+        "Cloud",
+        cloud_phone_number_id=DEFAULT_PHONE_NUMBER_ID,
+        cloud_access_token=DEFAULT_ACCESS_TOKEN,
+        cloud_app_secret=CLOUD_APP_SECRET,
+        cloud_verify_token=CLOUD_VERIFY_TOKEN,
+        cloud_api_url=fake_cloud_api.url,
+    )

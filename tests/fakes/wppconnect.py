@@ -29,9 +29,7 @@ threads, so a test reads the database only once the server is quiet.
 """
 
 import base64
-import itertools
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,7 +37,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.fakes.http import FakeServer
+from tests.fakes.server import FakeServer, RecordedRequest, Script, default_line
 
 DEFAULT_SECRET_KEY = "THISISMYSECURETOKEN"
 DEFAULT_SESSION = "acme-support"  # the fixtures' "session"
@@ -58,22 +56,9 @@ def qr_png(n: int) -> str:
     return base64.b64encode(PNG + f"qr{n}".encode()).decode()
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: object | None
-
-
 @dataclass
-class _Script:
-    status: int
-    times: int
-    path: str | None = None
+class _Failure(Script):
     body: dict = field(default_factory=dict)
-    delay: float = 0.0
-    respond_normally: bool = False
 
 
 def message_event(
@@ -131,6 +116,7 @@ class FakeWppConnect(FakeServer):
     name = "fake WPPConnect Server"
 
     def __init__(self, secret_key: str = DEFAULT_SECRET_KEY, session: str = DEFAULT_SESSION):
+        super().__init__()
         self.secret_key = secret_key
         self.session = session
         self.status = "CLOSED"  # CLOSED | INITIALIZING | QRCODE | CONNECTED, as the server says
@@ -139,17 +125,12 @@ class FakeWppConnect(FakeServer):
         self.scan = True
         self.event_delay = 0.05
         self.unknown_numbers: set[str] = set()
-        self._lock = threading.Lock()
         self._tokens: set[str] = set()
-        self._requests: list[RecordedRequest] = []
         self._sent: list[dict] = []
         self._seen: list[str] = []
         self._media: dict[str, tuple[bytes, str]] = {}
-        self._scripts: list[_Script] = []
         self._answers: list[tuple[str, int | None]] = []
         self._threads: list[threading.Thread] = []
-        self._ids = itertools.count(1)
-        super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -168,23 +149,20 @@ class FakeWppConnect(FakeServer):
     ) -> None:
         """Answer the next `times` requests matching `path` (a regex searched in "METHOD /path")
         with `status` and `body` (default: the server's generic error body)."""
-        with self._lock:
-            self._scripts.append(_Script(status, times, path, dict(body or {})))
-
-    def slow_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
-        with self._lock:
-            self._scripts.append(_Script(200, times, path, delay=seconds, respond_normally=True))
+        self._script(_Failure(status, times, path, body=dict(body or {})))
 
     def add_media(self, message_id: str, content: bytes, mime_type: str) -> None:
         with self._lock:
             self._media[message_id] = (content, mime_type)
 
-    # -- what happened ---------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
+    def reset(self) -> None:
+        super().reset()
         with self._lock:
-            return list(self._requests)
+            self._sent.clear()
+            self._seen.clear()
+            self._answers.clear()
+
+    # -- what happened ---------------------------------------------------------------------------
 
     def calls(self, endpoint: str) -> list[RecordedRequest]:
         """Requests to one endpoint ("start-session", "send-message", ...), in order."""
@@ -267,32 +245,16 @@ class FakeWppConnect(FakeServer):
 
     # -- the server side -------------------------------------------------------------------------
 
-    def _take_script(self, method: str, path: str) -> _Script | None:
-        target = f"{method} {path}"
-        with self._lock:
-            for script in self._scripts:
-                if script.path is None or re.search(script.path, target):
-                    script.times -= 1
-                    if script.times <= 0:
-                        self._scripts.remove(script)
-                    return script
-        return None
-
     def _handle(self, method: str, path: str, headers: dict[str, str], body):
         """(status, headers, payload): payload is a dict/list (JSON) or bytes."""
-        with self._lock:
-            self._requests.append(RecordedRequest(method, path, headers, body))
-        script = self._take_script(method, path)
-        if script is not None:
-            if script.delay:
-                time.sleep(script.delay)
-            if not script.respond_normally:
-                error = script.body or {
-                    "status": "Error",
-                    "message": "Error sending the message.",
-                    "error": {},
-                }
-                return script.status, {}, error
+        failure = self._scripted_failure(method, path)
+        if failure is not None:
+            error = failure.body or {
+                "status": "Error",
+                "message": "Error sending the message.",
+                "error": {},
+            }
+            return failure.status, {}, error
 
         parts = [p for p in path.split("?")[0].split("/") if p]
         if len(parts) < 3 or parts[0] != "api":
@@ -436,22 +398,16 @@ class FakeWppConnect(FakeServer):
 @pytest.fixture
 def fake_wppconnect():
     """A running FakeWppConnect (session "acme-support", secret key in `.secret_key`)."""
-    fake = FakeWppConnect().start()
-    try:
+    with FakeWppConnect() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture
 def wppconnect_line(db, fake_wppconnect):
     """The default line, on the fake WPPConnect Server, with webhook token WEBHOOK_TOKEN."""
-    from ventanilla.providers.models import Line
-
-    return Line.objects.create(
-        provider="wppconnect",
-        is_default=True,
-        display_name="WhatsApp Web",
+    return default_line(
+        "wppconnect",
+        "WhatsApp Web",
         wpp_url=fake_wppconnect.url,
         wpp_secret_key=fake_wppconnect.secret_key,
         wpp_session=fake_wppconnect.session,

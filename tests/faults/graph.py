@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.fakes.http import FakeServer
+from tests.fakes.server import FakeServer
 
 STATUS_POSTERS = 4  # threads posting status webhooks
 STATUS_DEADLINE_SECONDS = 90.0  # a status not accepted by then is given up (and reported)
@@ -66,8 +66,6 @@ class FakeGraph(FakeServer):
         self.app_secret = app_secret
         self.latency = latency
         self._token = uuid.uuid4().hex[:8]
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
         self._sends: list[Send] = []
         self._read_receipts: list[str] = []
         self._statuses: list[StatusDelivery] = []

@@ -120,9 +120,27 @@ MENU_TEXT = "¿En qué te ayudamos?\n\n1. Soporte\n2. Ventas\n3. Mi nombre\n4. N
 MENU_OPTIONS = [("k3", "Soporte"), ("k4", "Ventas"), ("k6", "Mi nombre"), ("k8", "Nada más")]
 
 
-def one_question_flow() -> dict:
-    """A default flow whose menu answers every new customer (one option, which closes)."""
-    end = {"type": "end", "label": "Listo", "text": "Gracias."}
+# --- Menu flows ------------------------------------------------------------------------------
+
+
+def menu_node(*options: dict, text: str = "¿En qué te ayudamos?") -> dict:
+    """A menu node offering `options`: nodes with a label (`end_option`, `area_option`, ...)."""
+    return {"type": "menu", "text": text, "children": list(options)}
+
+
+def end_option(label: str = "Listo", text: str = "Gracias.") -> dict:
+    """An option that ends the conversation (an end closes unless told otherwise)."""
+    return {"type": "end", "label": label, "text": text}
+
+
+def area_option(label: str, area_id: int, text: str = "", **fields) -> dict:
+    """An option that hands the customer to an area (`fields`: trigger, ...)."""
+    return {"type": "redirect", "label": label, "area_id": area_id, "text": text, **fields}
+
+
+def menu_flow(*options: dict, text: str = "¿En qué te ayudamos?", **fields) -> dict:
+    """A flow as flow_create and /api/flows take it: the default, active, answering every new
+    customer with a menu of `options`; `fields` set any other flow field (name, triggers, ...)."""
     return {
         "name": "Menú",
         "is_default": True,
@@ -130,5 +148,23 @@ def one_question_flow() -> dict:
         "triggers": [],
         "invalid_option_text": "Elegí una opción.",
         "fallback_area_id": None,
-        "root": {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]},
+        "root": menu_node(*options, text=text),
+        **fields,
     }
+
+
+def one_question_flow() -> dict:
+    """A default flow whose menu answers every new customer (one option, which closes)."""
+    return menu_flow(end_option())
+
+
+def areas_menu_flow(soporte_id: int, ventas_id: int) -> dict:
+    """A default flow, restarted by "hola", whose menu hands the customer to Soporte or Ventas:
+    "¿Con quién querés hablar?\n\n1. Soporte\n2. Ventas"."""
+    return menu_flow(
+        area_option("Soporte", soporte_id, "Soporte."),
+        area_option("Ventas", ventas_id, "Ventas."),
+        text="¿Con quién querés hablar?",
+        triggers=["hola"],
+        invalid_option_text="Opción inválida.",
+    )

@@ -1,15 +1,15 @@
 import pytest
 
-from tests.flows.samples import MENU_TEXT
+from tests.flows.samples import MENU_TEXT, end_option, menu_flow
 from ventanilla.core.errors import NotFound
 from ventanilla.flows import selectors, services
 from ventanilla.flows.engine import start
 
 
 def _wide_flow(options: int, **fields) -> dict:
-    children = [{"type": "end", "label": f"Opción {n}", "text": "ok"} for n in range(options)]
-    root = {"type": "menu", "text": "Elegí", "children": children}
-    return {"name": "Ancho", "triggers": [], "root": root, **fields}
+    """A menu of `options` ends, not the default flow."""
+    ends = [end_option(f"Opción {n}", "ok") for n in range(options)]
+    return menu_flow(*ends, text="Elegí", **{"name": "Ancho", "is_default": False, **fields})
 
 
 def test_flow_tree_loads_what_the_engine_needs(flow_data, soporte, ventas):

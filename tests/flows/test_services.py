@@ -2,6 +2,7 @@ import copy
 
 import pytest
 
+from tests.flows.samples import end_option, menu_node
 from ventanilla.core.errors import Conflict, InvalidInput
 from ventanilla.flows import selectors, services
 from ventanilla.flows.engine import BotState, step
@@ -252,8 +253,7 @@ def test_trees_nest_at_most_20_levels(flow_data):
 
 
 def _wide(options: int) -> dict:
-    children = [{"type": "end", "label": f"Opción {n}"} for n in range(options)]
-    return {"type": "menu", "text": "Elegí", "children": children}
+    return menu_node(*(end_option(f"Opción {n}") for n in range(options)), text="Elegí")
 
 
 def test_a_flow_has_at_most_200_nodes(flow_data):

@@ -4,8 +4,7 @@ import json
 
 from django.test import Client
 
-from tests.conftest import CLOUD_APP_SECRET
-from tests.fakes.cloud_api import DEFAULT_PHONE_NUMBER_ID, sign
+from tests.fakes.cloud_api import CLOUD_APP_SECRET, DEFAULT_PHONE_NUMBER_ID, sign
 
 
 def cloud_webhook(message: dict, *, phone: str = "5493515551111", name: str = "Ana") -> dict:

@@ -2,8 +2,7 @@
 
 import json
 
-from tests.conftest import CLOUD_APP_SECRET
-from tests.fakes.cloud_api import sign
+from tests.fakes.cloud_api import CLOUD_APP_SECRET, sign
 from tests.flows.samples import one_question_flow
 from tests.inbound.cloud_posts import cloud_webhook
 from ventanilla.api.webhooks import handle_cloud_posts

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.flows.samples import areas_menu_flow
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.accounts.models import Role, User
 from ventanilla.conversations.models import Conversation, Message
@@ -17,34 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _menu_flow(soporte, ventas):
-    return flow_create(
-        data={
-            "name": "Menú",
-            "is_default": True,
-            "is_active": True,
-            "triggers": ["hola"],
-            "invalid_option_text": "Opción inválida.",
-            "fallback_area_id": None,
-            "root": {
-                "type": "menu",
-                "text": "¿Con quién querés hablar?",
-                "children": [
-                    {
-                        "type": "redirect",
-                        "label": "Soporte",
-                        "area_id": soporte.pk,
-                        "text": "Soporte.",
-                    },
-                    {
-                        "type": "redirect",
-                        "label": "Ventas",
-                        "area_id": ventas.pk,
-                        "text": "Ventas.",
-                    },
-                ],
-            },
-        }
-    )
+    return flow_create(data=areas_menu_flow(soporte.pk, ventas.pk))
 
 
 def test_menu_goes_out_as_buttons_and_the_tapped_id_routes(

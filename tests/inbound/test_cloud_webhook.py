@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.conftest import CLOUD_APP_SECRET, CLOUD_VERIFY_TOKEN
-from tests.fakes.cloud_api import sign
+from tests.fakes.cloud_api import CLOUD_APP_SECRET, CLOUD_VERIFY_TOKEN, sign
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, Message

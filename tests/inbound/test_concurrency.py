@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.threads import needs_a_server_database, run_at_once
+from tests.databases import needs_concurrent_writers
+from tests.threads import run_at_once
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.inbound import pipeline
@@ -22,7 +23,7 @@ def _inbound(message_id: str, *, phone="5493515559999", user_id="AR.999") -> Inb
     )
 
 
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_ten_first_messages_at_once(sandbox_line):
     def deliver(index):
         parsed = ParsedWebhook(messages=[_inbound(f"wamid.C{index}")])
@@ -37,7 +38,7 @@ def test_ten_first_messages_at_once(sandbox_line):
     assert Conversation.objects.get().unread_count == 10
 
 
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_the_same_message_ten_times_at_once(sandbox_line):
     def deliver(index):
         parsed = ParsedWebhook(messages=[_inbound("wamid.SAME")])
@@ -54,7 +55,7 @@ def _from(phone: str, message_id: str) -> InboundMessage:
     return _inbound(message_id, phone=phone, user_id="")
 
 
-@needs_a_server_database
+@needs_concurrent_writers()
 def test_batches_over_the_same_conversations_at_once_lose_no_count(sandbox_line):
     phones = [f"549351556{n:04d}" for n in range(5)]
     for phone in phones:  # known customers with open conversations

@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import CLOUD_APP_SECRET
-from tests.fakes.cloud_api import sign
+from tests.fakes.cloud_api import CLOUD_APP_SECRET, sign
+from tests.flows.samples import end_option, menu_flow
 from tests.inbound.cloud_posts import cloud_webhook, post_signed
 from ventanilla.api.webhooks import handle_cloud_posts
 from ventanilla.conversations.models import Conversation, Message
@@ -27,16 +27,7 @@ def _text(number: int) -> dict:
 
 
 def _menu(name: str, *, is_default: bool) -> dict:
-    end = {"type": "end", "label": "Listo", "text": "Gracias."}
-    return {
-        "name": name,
-        "is_default": is_default,
-        "is_active": True,
-        "triggers": [f"menu {name}"],
-        "invalid_option_text": "Elegí una opción.",
-        "fallback_area_id": None,
-        "root": {"type": "menu", "text": "¿En qué te ayudamos?", "children": [end]},
-    }
+    return menu_flow(end_option(), name=name, is_default=is_default, triggers=[f"menu {name}"])
 
 
 def _statements(body: dict) -> list[str]:

@@ -6,12 +6,11 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connection
 
+from tests.databases import needs_concurrent_writers
 from tests.fakes.wppconnect import WEBHOOK_TOKEN
-from tests.realtime.test_socket_auth import _session_cookie
-from ventanilla.config.asgi import application
+from tests.sockets import open_console, read_frames
 from ventanilla.core.models import LiveEvent
 from ventanilla.providers import sessions
 from ventanilla.providers.models import Line
@@ -165,10 +164,9 @@ def test_second_start_while_starting_starts_nothing(api, admin, live_wppconnect,
     assert len(live_wppconnect.calls("start-session")) == 1
 
 
-@pytest.mark.skipif(
-    "connection.vendor == 'sqlite'",
-    reason="SQLite serialises writers and its in-memory test database cannot take writes from "
-    "threads at once: runs on PostgreSQL",
+@needs_concurrent_writers(
+    "SQLite serialises writers and its in-memory test database cannot take writes from "
+    "threads at once: runs on PostgreSQL"
 )
 def test_concurrent_starts_start_one_session(live_wppconnect, wppconnect_line):
     # given a disconnected line; when eight starts arrive at the same moment
@@ -278,27 +276,14 @@ async def test_dashboard_socket_receives_the_qr_then_connected(
     api, admin, live_wppconnect, wppconnect_line
 ):
     # given an admin's console, connected before the line starts
-    cookie = await sync_to_async(_session_cookie)(admin)
-    console = WebsocketCommunicator(
-        application,
-        "/ws/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", cookie.encode()),
-        ],
-    )
-    connected, _ = await console.connect()
-    assert connected
+    console = await open_console(admin)
 
     # when the line is started and the server has posted its events
     await sync_to_async(lambda: api(admin).post("/api/bot/start"))()
     await sync_to_async(live_wppconnect.wait_idle)()
 
     # then the console received them: QR codes first, "connected" last
-    frames = []
-    while not await console.receive_nothing(timeout=0.5):
-        frames.append(await console.receive_json_from())
+    frames = await read_frames(console, wait=0.5)
     await console.disconnect()
     session = [f for f in frames if f["event"].startswith("session:")]
     names = [f["event"] for f in session]

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.fakes.wppconnect import WEBHOOK_TOKEN, ack_event, message_event
+from tests.flows.samples import areas_menu_flow
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.core.models import LiveEvent
@@ -34,24 +35,7 @@ def fixture(name: str) -> dict:
 
 def menu_flow(make_area):
     soporte, ventas = make_area("Soporte"), make_area("Ventas")
-    return flow_create(
-        data={
-            "name": "Menú",
-            "is_default": True,
-            "is_active": True,
-            "triggers": ["hola"],
-            "invalid_option_text": "Opción inválida.",
-            "fallback_area_id": None,
-            "root": {
-                "type": "menu",
-                "text": "¿Con quién querés hablar?",
-                "children": [
-                    {"type": "redirect", "label": "Soporte", "area_id": soporte.pk, "text": "S."},
-                    {"type": "redirect", "label": "Ventas", "area_id": ventas.pk, "text": "V."},
-                ],
-            },
-        }
-    )
+    return flow_create(data=areas_menu_flow(soporte.pk, ventas.pk))
 
 
 @pytest.mark.parametrize(

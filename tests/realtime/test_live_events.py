@@ -4,36 +4,11 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from tests.realtime.test_socket_auth import _session_cookie
+from tests.sockets import open_console, read_frames
 from ventanilla.accounts.models import Role
-from ventanilla.config.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _console(user):
-    cookie = await sync_to_async(_session_cookie)(user)
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", cookie.encode()),
-        ],
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def _frames(communicator, wait=0.3) -> list[dict]:
-    frames = []
-    while not await communicator.receive_nothing(timeout=wait):
-        frames.append(await communicator.receive_json_from())
-    return frames
 
 
 async def test_customer_message_reaches_the_allowed_consoles_once(make_user, make_area, admin):
@@ -49,7 +24,7 @@ async def test_customer_message_reaches_the_allowed_consoles_once(make_user, mak
     supervisor = await sync_to_async(make_user)(Role.SUPERVISOR, areas=[soporte])
     seller = await sync_to_async(make_user)(Role.SALES, areas=[ventas])
     consoles = {
-        who: await _console(user)
+        who: await open_console(user)
         for who, user in {"admin": admin, "supervisor": supervisor, "seller": seller}.items()
     }
 
@@ -59,7 +34,7 @@ async def test_customer_message_reaches_the_allowed_consoles_once(make_user, mak
     )
 
     # then admin and supervisor get conversation:incoming then message:new; the seller nothing
-    received = {who: await _frames(c) for who, c in consoles.items()}
+    received = {who: await read_frames(c) for who, c in consoles.items()}
     for who in ("admin", "supervisor"):
         assert [f["event"] for f in received[who]] == ["conversation:incoming", "message:new"], who
         incoming, new = received[who]
@@ -83,13 +58,16 @@ async def test_transfer_tells_the_old_and_the_new_audience(make_user, make_area,
     conversation = await sync_to_async(make_conversation)(
         "active", area=soporte, assigned_to=helper
     )
-    helper_console, seller_console = await _console(helper), await _console(seller)
+    helper_console, seller_console = await open_console(helper), await open_console(seller)
 
     from ventanilla.conversations.services import conversation_transfer
 
     await sync_to_async(conversation_transfer)(conversation=conversation, by=helper, area=ventas)
 
-    helper_frames, seller_frames = await _frames(helper_console), await _frames(seller_console)
+    helper_frames, seller_frames = (
+        await read_frames(helper_console),
+        await read_frames(seller_console),
+    )
     # the agent who gave it away only learns it left their view; nothing of its new state
     assert helper_frames == [
         {
@@ -113,7 +91,7 @@ async def test_membership_change_applies_without_a_new_login(make_user, make_are
     soporte = await sync_to_async(make_area)("Soporte")
     await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
     supervisor = await sync_to_async(make_user)(Role.SUPERVISOR, areas=[])
-    console = await _console(supervisor)
+    console = await open_console(supervisor)
     await sync_to_async(sandbox.customer_writes)(
         phone="+5493515551111", name="", text="a", message_id="a"
     )
@@ -122,16 +100,19 @@ async def test_membership_change_applies_without_a_new_login(make_user, make_are
 
     conversation = await sync_to_async(Conversation.objects.get)()
     # a supervisor without areas still sees bot conversations
-    assert [f["event"] for f in await _frames(console)] == ["conversation:incoming", "message:new"]
+    assert [f["event"] for f in await read_frames(console)] == [
+        "conversation:incoming",
+        "message:new",
+    ]
 
     await sync_to_async(conversation_queue)(conversation=conversation, area=soporte)
-    before = await _frames(console)
+    before = await read_frames(console)
     await sync_to_async(user_update)(user=supervisor, area_ids=[soporte.pk])
     await asyncio.sleep(0.1)
     await sync_to_async(sandbox.customer_writes)(
         phone="+5493515551111", name="", text="b", message_id="b"
     )
-    after = await _frames(console)
+    after = await read_frames(console)
 
     # the queued conversation in Soporte left the supervisor's view until they joined Soporte
     assert [f["data"] for f in before] == [{"id": conversation.pk, "visible": False}]
@@ -145,11 +126,11 @@ async def test_resume_from_replays_only_missed_visible_events(make_user, make_ar
 
     await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
     seller = await sync_to_async(make_user)(Role.SALES, areas=[])
-    console = await _console(admin)
+    console = await open_console(admin)
     await sync_to_async(sandbox.customer_writes)(
         phone="+5493515551111", name="", text="1", message_id="1"
     )
-    first = await _frames(console)
+    first = await read_frames(console)
     await console.disconnect()
 
     # while the admin's console is away, two more messages arrive
@@ -160,12 +141,12 @@ async def test_resume_from_replays_only_missed_visible_events(make_user, make_ar
         phone="+5493515551111", name="", text="3", message_id="3"
     )
 
-    console = await _console(admin)
+    console = await open_console(admin)
     await console.send_json_to({"resume_from": first[-1]["id"]})
-    replayed = await _frames(console)
-    seller_console = await _console(seller)
+    replayed = await read_frames(console)
+    seller_console = await open_console(seller)
     await seller_console.send_json_to({"resume_from": 0})
-    seller_replayed = await _frames(seller_console)
+    seller_replayed = await read_frames(seller_console)
 
     texts = [f["data"]["text"] for f in replayed if f["event"] == "message:new"]
     assert texts == ["2", "3"]
@@ -189,9 +170,9 @@ async def test_resume_says_when_more_was_missed_than_it_replays(monkeypatch, adm
             phone="+5493515551111", name="", text=str(n), message_id=str(n)
         )
     # when it resumes from the beginning
-    console = await _console(admin)
+    console = await open_console(admin)
     await console.send_json_to({"resume_from": 0})
-    replayed = await _frames(console)
+    replayed = await read_frames(console)
     # then it gets the oldest 2 and is told the replay was not complete (the chat screen then
     # reads its list again)
     assert len(replayed) == 3
@@ -222,7 +203,7 @@ async def test_a_burst_of_messages_reaches_the_console_once_each_in_order(admin)
     from ventanilla.providers.models import Line
 
     await sync_to_async(Line.objects.create)(provider="sandbox", is_default=True)
-    console = await _console(admin)
+    console = await open_console(admin)
 
     def burst():
         for number in range(40):
@@ -235,7 +216,7 @@ async def test_a_burst_of_messages_reaches_the_console_once_each_in_order(admin)
 
     await sync_to_async(burst)()
 
-    frames = await _frames(console, wait=0.5)
+    frames = await read_frames(console, wait=0.5)
     texts = [f["data"]["text"] for f in frames if f["event"] == "message:new"]
     assert texts == [f"mensaje {number}" for number in range(40)]
     ids = [frame["id"] for frame in frames]

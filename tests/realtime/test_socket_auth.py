@@ -2,38 +2,16 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
-from ventanilla.config.asgi import application
-
-
-def _session_cookie(user) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
-async def _connect(cookie: str | None, origin: str = "http://localhost:8000"):
-    headers = [(b"origin", origin.encode()), (b"host", b"localhost:8000")]
-    if cookie:
-        headers.append((b"cookie", cookie.encode()))
-    communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
-    connected, code = await communicator.connect()
-    return communicator, connected, code
+from tests.sockets import SESSION_ENDED, connect, open_console, session_cookie
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_signed_in_user_connects(make_user):
     user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
+    cookie = await sync_to_async(session_cookie)(user)
 
-    communicator, connected, _ = await _connect(cookie)
+    communicator, connected, _ = await connect(cookie)
 
     assert connected is True
     await communicator.disconnect()
@@ -41,20 +19,20 @@ async def test_signed_in_user_connects(make_user):
 
 @pytest.mark.django_db(transaction=True)
 async def test_anonymous_socket_is_refused():
-    communicator, connected, _ = await _connect(None)
+    communicator, connected, _ = await connect(None)
 
     # accepted only to be closed: a browser reads the close code of a socket that opened
     assert connected is True
-    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4401}
+    assert await communicator.receive_output() == SESSION_ENDED
     await communicator.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_foreign_origin_is_refused(make_user):
     user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
+    cookie = await sync_to_async(session_cookie)(user)
 
-    _, connected, _ = await _connect(cookie, origin="https://evil.example.com")
+    _, connected, _ = await connect(cookie, origin="https://evil.example.com")
 
     assert connected is False
 
@@ -62,14 +40,14 @@ async def test_foreign_origin_is_refused(make_user):
 @pytest.mark.django_db(transaction=True)
 async def test_deactivated_user_is_refused(make_user):
     user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
+    cookie = await sync_to_async(session_cookie)(user)
     user.is_active = False
     await user.asave()
 
-    communicator, connected, _ = await _connect(cookie)
+    communicator, connected, _ = await connect(cookie)
 
     assert connected is True
-    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4401}
+    assert await communicator.receive_output() == SESSION_ENDED
     await communicator.disconnect()
 
 
@@ -79,9 +57,9 @@ async def test_open_console_marks_presence_and_closing_ends_it(make_user):
     from ventanilla.core import clock
 
     user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
+    cookie = await sync_to_async(session_cookie)(user)
 
-    communicator, connected, _ = await _connect(cookie)
+    communicator, connected, _ = await connect(cookie)
     during = (await User.objects.aget(pk=user.pk)).console_seen_until
     await communicator.disconnect()
     after = (await User.objects.aget(pk=user.pk)).console_seen_until
@@ -96,7 +74,7 @@ async def test_finding_5_origin_must_match_scheme_host_and_port(make_user, setti
     # given a signed-in user, the socket's own origin http://localhost:8000 and one trusted origin
     settings.CSRF_TRUSTED_ORIGINS = ["https://desk.example.com"]
     user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
+    cookie = await sync_to_async(session_cookie)(user)
     origins = [
         "http://localhost:8000",
         "http://localhost:8001",
@@ -108,7 +86,7 @@ async def test_finding_5_origin_must_match_scheme_host_and_port(make_user, setti
     # when a page from each origin opens the socket
     outcomes = {}
     for origin in origins:
-        communicator, connected, _ = await _connect(cookie, origin=origin)
+        communicator, connected, _ = await connect(cookie, origin=origin)
         outcomes[origin] = connected
         if connected:
             await communicator.disconnect()
@@ -128,10 +106,7 @@ async def test_finding_9b_a_frame_that_is_not_json_answers_an_error_and_keeps_th
     make_user,
 ):
     # given an open console socket
-    user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
-    communicator, connected, _ = await _connect(cookie)
-    assert connected is True
+    communicator = await open_console(await sync_to_async(make_user)())
     # when the console sends a text frame that is not JSON, then a binary frame
     await communicator.send_to(text_data="hola, ¿me escuchás?")
     text_answer = await communicator.receive_json_from()
@@ -151,10 +126,7 @@ async def test_finding_9b_a_frame_that_is_not_json_answers_an_error_and_keeps_th
 @pytest.mark.django_db(transaction=True)
 async def test_a_resume_from_out_of_range_answers_an_error_and_keeps_the_socket(make_user):
     # given an open console socket
-    user = await sync_to_async(make_user)()
-    cookie = await sync_to_async(_session_cookie)(user)
-    communicator, connected, _ = await _connect(cookie)
-    assert connected is True
+    communicator = await open_console(await sync_to_async(make_user)())
     # when it asks to resume from numbers no event id can be
     answers = []
     for frame in ['{"resume_from": 1e400}', '{"resume_from": 100000000000000000000000}']:

@@ -13,32 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import ApiClient
-from tests.realtime.test_live_events import _frames
-from tests.realtime.test_redis_layer import redis_layer  # noqa: F401 (a fixture)
-from tests.realtime.test_socket_auth import _connect
+from tests.sockets import SESSION_ENDED, connect, cookie_of, next_output, open_console, read_frames
 from ventanilla.accounts.models import Role, User
 from ventanilla.realtime import consumers
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SESSION_ENDED = {"type": "websocket.close", "code": 4401}
-
-
-def _cookie(client: Client) -> str:
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-async def _open(client: Client):
-    communicator, connected, _ = await _connect(_cookie(client))
-    assert connected is True
-    return communicator
-
-
-async def _next_output(communicator, timeout: float = 1.0) -> dict | None:
-    """What the server sends next on the socket (a frame or its close), or None within `timeout`."""
-    if await communicator.receive_nothing(timeout=timeout):
-        return None
-    return await communicator.receive_output()
 
 
 async def _signed_in(user) -> Client:
@@ -64,15 +43,15 @@ async def test_finding_3_api_logout_closes_the_sockets_of_that_session_only(
     # given one person signed in on two browsers, with a console open on each
     user = await sync_to_async(make_user)(Role.ADMIN)
     leaving, staying = await sync_to_async(ApiClient)(user), await sync_to_async(ApiClient)(user)
-    closing, open_on = await _open(leaving.http), await _open(staying.http)
+    closing, open_on = await open_console(leaving.http), await open_console(staying.http)
     # when one browser signs out through the API
     response = await sync_to_async(leaving.post)("/api/auth/logout")
     # then that session's socket is closed with 4401
     assert response.status_code == 204
-    assert await _next_output(closing) == SESSION_ENDED
+    assert await next_output(closing) == SESSION_ENDED
     # and the other session's socket stays open and keeps receiving events
     await _customer_writes("after-logout")
-    assert [frame["event"] for frame in await _frames(open_on)] == [
+    assert [frame["event"] for frame in await read_frames(open_on)] == [
         "conversation:incoming",
         "message:new",
     ]
@@ -87,24 +66,24 @@ async def test_finding_3_sign_out_closes_the_socket_over_the_scaled_modes_layer(
     # given the scaled mode's layer (the socket and the sign-out in different processes)
     assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
     browser = await _signed_in(await sync_to_async(make_user)())
-    console = await _open(browser)
+    console = await open_console(browser)
     # when the person signs out
     await sync_to_async(browser.post)("/logout/")
     # then the close reaches the socket through Redis
-    assert await _next_output(console, timeout=2) == SESSION_ENDED
+    assert await next_output(console, timeout=2) == SESSION_ENDED
     await console.disconnect()
 
 
 async def test_finding_3_console_sign_out_closes_the_sockets_of_that_session(make_user):
     # given a person signed in on the console, with two tabs open
     browser = await _signed_in(await sync_to_async(make_user)())
-    first_tab, second_tab = await _open(browser), await _open(browser)
+    first_tab, second_tab = await open_console(browser), await open_console(browser)
     # when they sign out on the console
     response = await sync_to_async(browser.post)("/logout/")
     # then both tabs' sockets are closed with 4401
     assert (response.status_code, response["Location"]) == (302, "/login/")
-    assert await _next_output(first_tab) == SESSION_ENDED
-    assert await _next_output(second_tab) == SESSION_ENDED
+    assert await next_output(first_tab) == SESSION_ENDED
+    assert await next_output(second_tab) == SESSION_ENDED
     await first_tab.disconnect()
     await second_tab.disconnect()
 
@@ -112,14 +91,14 @@ async def test_finding_3_console_sign_out_closes_the_sockets_of_that_session(mak
 async def test_finding_3_a_console_reconnecting_after_sign_out_is_told_4401(make_user):
     # given a console whose session was signed out
     browser = await _signed_in(await sync_to_async(make_user)())
-    cookie = _cookie(browser)
+    cookie = cookie_of(browser)
     await sync_to_async(browser.post)("/logout/")
     # when it reconnects with the old cookie
-    communicator, connected, _ = await _connect(cookie)
+    communicator, connected, _ = await connect(cookie)
     # then the handshake completes only for the browser to read 4401 (a refused handshake reaches
     # it as 1006, which it would retry forever)
     assert connected is True
-    assert await _next_output(communicator) == SESSION_ENDED
+    assert await next_output(communicator) == SESSION_ENDED
     await communicator.disconnect()
 
 
@@ -228,14 +207,14 @@ async def test_finding_3_a_password_role_or_active_change_closes_every_socket_of
     # given an agent signed in on two browsers and a colleague, each with a console open
     agent = await sync_to_async(make_user)(Role.SUPPORT, areas=[soporte])
     colleague = await sync_to_async(make_user)(Role.SUPPORT, areas=[soporte])
-    agent_consoles = [await _open(await _signed_in(agent)) for _ in range(2)]
-    colleague_console = await _open(await _signed_in(colleague))
+    agent_consoles = [await open_console(await _signed_in(agent)) for _ in range(2)]
+    colleague_console = await open_console(await _signed_in(colleague))
     # when an admin changes the agent's password, role or active flag
     status = await sync_to_async(_change)(door, admin, agent, change)
     # then every socket of the agent is closed with 4401, and the colleague's stays open
     assert status in {200, 302}
-    assert [await _next_output(console) for console in agent_consoles] == [SESSION_ENDED] * 2
-    assert await _next_output(colleague_console, timeout=0.3) is None
+    assert [await next_output(console) for console in agent_consoles] == [SESSION_ENDED] * 2
+    assert await next_output(colleague_console, timeout=0.3) is None
     for console in [*agent_consoles, colleague_console]:
         await console.disconnect()
 
@@ -243,7 +222,7 @@ async def test_finding_3_a_password_role_or_active_change_closes_every_socket_of
 async def test_other_changes_to_a_user_keep_their_sockets_open(make_user, admin, soporte, ventas):
     # given an agent with a console open
     agent = await sync_to_async(make_user)(Role.SUPPORT, areas=[soporte])
-    console = await _open(await _signed_in(agent))
+    console = await open_console(await _signed_in(agent))
 
     # when an admin saves the console form with the same role and active flag, a new name and
     # another area, and renames them through the API
@@ -258,7 +237,7 @@ async def test_other_changes_to_a_user_keep_their_sockets_open(make_user, admin,
     statuses = await sync_to_async(edit)()
     # then the socket stays open
     assert statuses == (302, 200)
-    assert await _next_output(console, timeout=0.5) is None
+    assert await next_output(console, timeout=0.5) is None
     await console.disconnect()
 
 
@@ -268,15 +247,15 @@ async def test_finding_3_resume_from_on_an_ended_session_closes_instead_of_repla
     # given an admin's console that saw two events, whose session then ended without the socket
     # hearing of it (the close was lost on the way, say)
     browser = await _signed_in(await sync_to_async(make_user)(Role.ADMIN))
-    console = await _open(browser)
+    console = await open_console(browser)
     await _customer_writes("seen")
-    assert len(await _frames(console)) == 2
+    assert len(await read_frames(console)) == 2
     session_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
     await Session.objects.filter(session_key=session_key).adelete()
     # when the console asks to resume from the beginning
     await console.send_json_to({"resume_from": 0})
     # then nothing is replayed: the socket is closed with 4401
-    assert await _next_output(console) == SESSION_ENDED
+    assert await next_output(console) == SESSION_ENDED
     await console.disconnect()
 
 
@@ -284,10 +263,10 @@ async def test_finding_3_a_socket_is_closed_once_its_session_expires(make_user, 
     # given a console whose session expires while it is open
     monkeypatch.setattr(consumers, "PRESENCE_REFRESH_SECONDS", 0.05)
     browser = await _signed_in(await sync_to_async(make_user)())
-    console = await _open(browser)
+    console = await open_console(browser)
     session_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
     expired = timezone.now() - timedelta(seconds=1)
     await Session.objects.filter(session_key=session_key).aupdate(expire_date=expired)
     # then within its next sign of life the socket is closed with 4401
-    assert await _next_output(console) == SESSION_ENDED
+    assert await next_output(console) == SESSION_ENDED
     await console.disconnect()

@@ -3,23 +3,20 @@
 from collections import Counter
 
 import pytest
-from django.db import connection
 
+from tests.databases import needs_concurrent_writers
 from tests.threads import run_at_once
 from ventanilla.conversations.models import Conversation, ConversationEvent
 from ventanilla.routing import services as routing
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def server_database():
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip(
-            "needs PostgreSQL or MariaDB: SQLite's IMMEDIATE transactions let one writer in at a "
-            "time, so routings cannot race, and its in-memory test database is one shared cache "
-            "that threads cannot write concurrently"
-        )
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    needs_concurrent_writers(
+        "needs PostgreSQL or MariaDB: SQLite's IMMEDIATE transactions let one writer in at a "
+        "time, so routings cannot race, and its in-memory test database is one shared cache "
+        "that threads cannot write concurrently"
+    ),
+]
 
 
 def _loads(agents) -> list[int]:
@@ -45,7 +42,7 @@ def _assert_serialised(conversations) -> None:
 
 
 def test_twenty_simultaneous_routings_share_three_agents_evenly(
-    server_database, make_area, make_agent, make_conversation
+    make_area, make_agent, make_conversation
 ):
     # given an area of 3 available agents and 20 customers talking to the bot
     soporte = make_area("Soporte")
@@ -69,9 +66,7 @@ def test_twenty_simultaneous_routings_share_three_agents_evenly(
     _assert_serialised(customers)
 
 
-def test_simultaneous_routings_never_exceed_capacity(
-    server_database, make_area, make_agent, make_conversation
-):
+def test_simultaneous_routings_never_exceed_capacity(make_area, make_agent, make_conversation):
     soporte = make_area("Soporte")
     agents = [make_agent(soporte, max_open_conversations=3) for _ in range(2)]
     customers = [make_conversation("bot") for _ in range(10)]
@@ -86,9 +81,7 @@ def test_simultaneous_routings_never_exceed_capacity(
     assert Conversation.objects.filter(status="queued", area=soporte).count() == 4
 
 
-def test_overlapping_drains_assign_each_conversation_once(
-    server_database, make_area, make_agent, make_conversation
-):
+def test_overlapping_drains_assign_each_conversation_once(make_area, make_agent, make_conversation):
     # given six customers queued while nobody was available, then three agents coming online
     soporte = make_area("Soporte")
     customers = [make_conversation("bot") for _ in range(6)]
@@ -109,9 +102,7 @@ def test_overlapping_drains_assign_each_conversation_once(
     assert per_conversation == {customer.pk: 1 for customer in customers}
 
 
-def test_routings_into_overlapping_areas_do_not_deadlock(
-    server_database, make_area, make_agent, make_conversation
-):
+def test_routings_into_overlapping_areas_do_not_deadlock(make_area, make_agent, make_conversation):
     # given agents shared between two areas, locked in different orders by different routings
     soporte, ventas = make_area("Soporte"), make_area("Ventas")
     shared = [make_agent(soporte, ventas) for _ in range(2)]

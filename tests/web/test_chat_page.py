@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
+from pytest_django.asserts import assertInHTML
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
@@ -125,12 +126,12 @@ def test_list_item_shows_badges_preview_and_unread(make_conversation, agent, sop
     html = _signed_in(agent).get("/").content.decode()
     # then the row shows the name, DNI and area badges, the status, the last message and the
     # unread count
-    assert '<span class="chat-item__name">Ana</span>' in html
-    assert '<span class="tag tag--dni">DNI 30123456</span>' in html
-    assert '<span class="tag tag--area">Soporte</span>' in html
-    assert '<span class="tag tag--active">Con un agente</span>' in html
-    assert '<span class="chat-item__preview">¿Siguen ahí?</span>' in html
-    assert '<span aria-hidden="true">2</span>' in html
+    assertInHTML('<span class="chat-item__name">Ana</span>', html)
+    assertInHTML('<span class="tag tag--dni">DNI 30123456</span>', html)
+    assertInHTML('<span class="tag tag--area">Soporte</span>', html)
+    assertInHTML('<span class="tag tag--active">Con un agente</span>', html)
+    assertInHTML('<span class="chat-item__preview">¿Siguen ahí?</span>', html)
+    assertInHTML('<span aria-hidden="true">2</span>', html)
     assert "2 mensajes sin leer" in html
 
 
@@ -145,7 +146,7 @@ def test_preview_prefixes_the_viewers_own_reply(make_conversation, agent, soport
         '<span class="chat-item__preview"><span class="chat-item__prefix">Tú: </span>'
         "Ya lo miro</span>"
     )
-    assert expected in html
+    assertInHTML(expected, html)
 
 
 def test_preview_prefixes_the_bot_and_a_colleague(
@@ -162,15 +163,17 @@ def test_preview_prefixes_the_bot_and_a_colleague(
     # when the supervisor reads the list
     html = _signed_in(supervisor).get("/").content.decode()
     # then the bot's line starts with "Bot:" and the agent's with their name and who has it
-    assert (
+    assertInHTML(
         '<span class="chat-item__preview"><span class="chat-item__prefix">Bot: </span>'
-        "¿Cuál es tu DNI?</span>"
-    ) in html
-    assert (
+        "¿Cuál es tu DNI?</span>",
+        html,
+    )
+    assertInHTML(
         '<span class="chat-item__preview"><span class="chat-item__prefix">Sofía: </span>'
-        "Ya lo miro</span>"
-    ) in html
-    assert '<span class="tag tag--who">Sofía</span>' in html
+        "Ya lo miro</span>",
+        html,
+    )
+    assertInHTML('<span class="tag tag--who">Sofía</span>', html)
 
 
 @pytest.mark.parametrize(
@@ -294,13 +297,13 @@ def test_pane_shows_contact_card_and_bubbles(make_conversation, agent, soporte):
     # the reply on the right with the agent's name and its queued tick, and the day
     assert response.status_code == 200
     assert "<html" not in html
-    assert '<h2 class="card__name">Ana</h2>' in html
-    assert '<span class="card__label">DNI</span> 30123456' in html
-    assert '<span class="tag tag--bot-off">Bot apagado</span>' in html
+    assertInHTML('<h2 class="card__name">Ana</h2>', html)
+    assertInHTML('<li><span class="card__label">DNI</span> 30123456</li>', html)
+    assertInHTML('<span class="tag tag--bot-off">Bot apagado</span>', html)
     assert f'id="m-{conversation.last_message_id}" data-day' in html
     assert re.search(r'class="entry entry--in entry--tail" id="m-\d+"', html)
     assert f'class="entry entry--out entry--tail" id="m-{reply.pk}"' in html
-    assert '<span class="bubble__author">Sofía</span>' in html
+    assertInHTML('<span class="bubble__author">Sofía</span>', html)
     assert 'class="tick tick--queued" role="img" aria-label="En cola"' in html
     assert re.search(r"<div class=\"entry__day\"><span data-date=\"[^\"]+\">Hoy</span>", html)
     assert "Sofía asignó la conversación" not in html
@@ -328,7 +331,7 @@ def test_failed_tick_carries_the_reason(make_conversation, agent, soporte):
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/messages/{reply.pk}/").content.decode()
     # then its tick is the failed one, and the bubble says why
     assert 'class="tick tick--failed" role="img" aria-label="Falló: Número inexistente"' in html
-    assert '<p class="bubble__failed">No se envió: Número inexistente</p>' in html
+    assertInHTML('<p class="bubble__failed">No se envió: Número inexistente</p>', html)
 
 
 def _stored(conversation, type, **fields) -> Message:
@@ -367,26 +370,37 @@ def test_media_render_as_players_downloads_and_links(
     # place, the PDF downloads under its name and size, the location links to a map, and the
     # missing picture says it is on its way
     image_url = f"/api/messages/{files['image']}/media"
-    assert (
+    assertInHTML(
         f'<button type="button" class="bubble__image" data-viewer="{image_url}" '
         'aria-label="Ver la imagen en pantalla completa">'
-    ) in html
-    assert f'<img src="{image_url}" alt="mirá" loading="lazy">' in html
-    assert (
+        f'<img src="{image_url}" alt="mirá" loading="lazy"></button>',
+        html,
+    )
+    assertInHTML(
         '<audio class="bubble__audio" controls preload="none" '
-        f'src="/api/messages/{files["voice"]}/media" aria-label="Nota de voz"></audio>'
-    ) in html
+        f'src="/api/messages/{files["voice"]}/media" aria-label="Nota de voz"></audio>',
+        html,
+    )
     video_url = f"/api/messages/{files['video']}/media"
-    assert f'<video class="bubble__video" controls preload="metadata" src="{video_url}"' in html
+    assertInHTML(
+        f'<video class="bubble__video" controls preload="metadata" src="{video_url}" '
+        'aria-label="Video"></video>',
+        html,
+    )
     assert (
         f'<a class="bubble__doc" href="/api/messages/{pdf.pk}/media" download="factura.pdf">'
         in html
     )
-    assert 'factura.pdf<span class="bubble__doc-size">47,1\xa0KB · Descargar</span>' in html
-    assert (
+    assertInHTML(
+        '<span class="bubble__doc-name">factura.pdf'
+        '<span class="bubble__doc-size">47,1\xa0KB · Descargar</span></span>',
+        html,
+    )
+    assertInHTML(
         '<a class="bubble__map" href="https://www.openstreetmap.org/?mlat=-31.4&amp;mlon=-64.18'
-        '#map=17/-31.4/-64.18" target="_blank" rel="noopener noreferrer">📍 Sucursal Centro</a>'
-    ) in html
+        '#map=17/-31.4/-64.18" target="_blank" rel="noopener noreferrer">📍 Sucursal Centro</a>',
+        html,
+    )
     assert f'id="m-{pending.pk}"' in html
     assert "📷 Imagen · descargando…" in html
     # and the page carries the viewer it opens in, closed
@@ -542,9 +556,8 @@ def test_empty_text_shows_an_error_and_writes_nothing(make_conversation, agent, 
     # then the composer comes back with the error and no message is written
     html = response.content.decode()
     assert response.status_code == 422
-    assert (
-        '<p class="composer__error" id="composer-error" role="alert">Escribí un mensaje.</p>'
-        in html
+    assertInHTML(
+        '<p class="composer__error" id="composer-error" role="alert">Escribí un mensaje.</p>', html
     )
     assert 'aria-invalid="true"' in html
     assert Message.objects.filter(direction="out").count() == 0
@@ -603,8 +616,9 @@ def test_closing_twice_says_so(make_conversation, agent, soporte):
     response = _signed_in(agent).post(f"/chats/{conversation.pk}/close/", {}, **_pane_request())
     # then the pane explains it
     assert response.status_code == 409
-    assert '<p class="pane-head__error" role="alert">La conversación ya estaba cerrada.</p>' in (
-        response.content.decode()
+    assertInHTML(
+        '<p class="pane-head__error" role="alert">La conversación ya estaba cerrada.</p>',
+        response.content.decode(),
     )
 
 
@@ -620,8 +634,9 @@ def test_agent_transfers_to_another_area_and_loses_it(make_conversation, agent, 
     assert (conversation.status, conversation.area_id) == ("queued", ventas.pk)
     assert conversation.assigned_to_id is None
     assert response.status_code == 200
-    assert '<p class="pane__notice" role="status">Conversación transferida a Ventas.</p>' in (
-        response.content.decode()
+    assertInHTML(
+        '<p class="pane__notice" role="status">Conversación transferida a Ventas.</p>',
+        response.content.decode(),
     )
 
 
@@ -685,13 +700,14 @@ def test_bad_dni_shows_the_error_and_writes_nothing(make_conversation, agent, so
         f"/chats/{conversation.pk}/contact/", {"name": "Ana María", "dni": "12345"}, **HTMX
     )
     # then the form says what is wrong and the contact is untouched
-    assert '<label for="contact-dni">DNI</label>' in form
+    assertInHTML('<label for="contact-dni">DNI</label>', form)
     html = response.content.decode()
     assert response.status_code == 422
-    assert (
+    assertInHTML(
         '<p class="card-form__error" id="contact-dni-error">'
-        "El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios).</p>"
-    ) in html
+        "El DNI tiene 7 u 8 dígitos (se aceptan puntos y espacios).</p>",
+        html,
+    )
     contact = Contact.objects.get(pk=conversation.contact_id)
     assert (contact.name, contact.dni) == ("Ana", "")
 
@@ -708,8 +724,8 @@ def test_name_and_dni_are_saved_from_the_card(make_conversation, agent, soporte)
     assert (contact.name, contact.dni) == ("Ana María", "30123456")
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<h2 class="card__name">Ana María</h2>' in html
-    assert '<span class="card__label">DNI</span> 30123456' in html
+    assertInHTML('<h2 class="card__name">Ana María</h2>', html)
+    assertInHTML('<li><span class="card__label">DNI</span> 30123456</li>', html)
 
 
 # --- Bounded queries -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from pytest_django.asserts import assertInHTML
 
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Area, Availability, LoginFailure, Role, User
@@ -71,8 +72,8 @@ def test_login_page_renders_labelled_fields(client, db):
     # then it shows both fields with Spanish labels
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<label for="id_identifier">Usuario o correo electrónico</label>' in html
-    assert '<label for="id_password">Contraseña</label>' in html
+    assertInHTML('<label for="id_identifier">Usuario o correo electrónico</label>', html)
+    assertInHTML('<label for="id_password">Contraseña</label>', html)
     assert "/static/web/vendor/htmx-2.0.4.min.js" in html
     assert "/static/web/console.css" in html
 
@@ -273,11 +274,11 @@ def test_frame_shows_name_role_and_navigation_by_role(agent_client, desk_admin):
     html = response.content.decode()
     # then the top bar names them and their role, and shows only the pages they may use
     assert response.status_code == 200
-    assert '<span class="who__name">Sofía Soporte</span>' in html
-    assert '<span class="who__role">Soporte</span>' in html
+    assertInHTML('<span class="who__name">Sofía Soporte</span>', html)
+    assertInHTML('<span class="who__role">Soporte</span>', html)
     assert "No tenés conversaciones abiertas." in html
-    assert 'href="/" aria-current="page">Chats</a>' in html
-    assert 'href="/dashboard/">Tablero</a>' in html
+    assertInHTML('<a href="/" aria-current="page">Chats</a>', html)
+    assertInHTML('<a href="/dashboard/">Tablero</a>', html)
     assert 'href="/users/"' not in html
     assert 'href="/areas/"' not in html
     # and an admin sees the admin pages too
@@ -313,7 +314,7 @@ def test_availability_toggle_sets_away_and_back(agent_client, agent):
     assert fragment.status_code == 200
     assert fragment.content.decode().startswith('<form class="availability"')
     assert 'class="status status--available" aria-pressed="true"' in fragment.content.decode()
-    assert '<input type="hidden" name="next" value="/">' in fragment.content.decode()
+    assertInHTML('<input type="hidden" name="next" value="/">', fragment.content.decode())
     assert User.objects.get(pk=agent.pk).availability == Availability.AVAILABLE
 
 
@@ -384,9 +385,11 @@ def test_duplicate_area_name_shows_the_field_error_and_writes_nothing(admin_clie
     # then the form comes back with the error next to the name and the typed values kept
     assert response.status_code == 422
     html = response.content.decode()
-    assert (
-        '<ul class="errorlist" id="id_name_error"><li>Ya existe un área llamada «ventas».</li></ul>'
-    ) in html
+    assertInHTML(
+        '<ul class="errorlist" id="id_name_error">'
+        "<li>Ya existe un área llamada «ventas».</li></ul>",
+        html,
+    )
     assert 'value="ventas"' in html
     assert ">\nOtra</textarea>" in html
     assert list(Area.objects.values_list("name", flat=True)) == ["Ventas"]
@@ -403,10 +406,10 @@ def test_area_list_shows_member_counts(admin_client):
     html = re.sub(r"\s+", " ", response.content.decode())
     # then each row shows its members and state
     assert response.status_code == 200
-    assert f'<a href="/areas/{soporte.pk}/" class="strong">Soporte</a>' in html
-    assert '<td class="num">2</td>' in html
-    assert '<td class="num">0</td>' in html
-    assert 'class="state state--off">Inactiva</span>' in html
+    assertInHTML(f'<a href="/areas/{soporte.pk}/" class="strong">Soporte</a>', html)
+    assertInHTML('<td class="num">2</td>', html)
+    assertInHTML('<td class="num">0</td>', html)
+    assertInHTML('<span class="state state--off">Inactiva</span>', html)
 
 
 def test_admin_edits_an_area(admin_client):
@@ -452,7 +455,7 @@ def test_admin_adds_and_removes_area_members(admin_client):
     assert added.status_code == 302
     assert set(ana.areas.values_list("name", flat=True)) == {"Soporte", "Ventas"}
     page = admin_client.get(f"/areas/{soporte.pk}/").content.decode()
-    assert f'<a href="/users/{ana.pk}/">ana</a>' in page
+    assertInHTML(f'<a href="/users/{ana.pk}/">ana</a>', page)
     # and when they remove the agent from Ventas
     removed = admin_client.post(f"/areas/{ventas.pk}/members/{ana.pk}/remove/")
     # then only Soporte is left and the default area (Ventas) is cleared
@@ -523,9 +526,10 @@ def test_invalid_user_form_shows_service_errors_and_keeps_values(admin_client, a
     # then both problems are shown next to their fields, the name is kept, nothing is written
     assert response.status_code == 422
     html = response.content.decode()
-    assert (
-        '<ul class="errorlist" id="id_username_error"><li>El usuario «sofia» ya existe.</li></ul>'
-    ) in html
+    assertInHTML(
+        '<ul class="errorlist" id="id_username_error"><li>El usuario «sofia» ya existe.</li></ul>',
+        html,
+    )
     assert 'id="id_password_error"' in html
     assert 'value="Otra Sofía"' in html
     assert User.objects.count() == before
@@ -563,7 +567,7 @@ def test_edit_page_shows_current_values(admin_client, agent):
     # then the form is filled in and the password is not required
     assert response.status_code == 200
     assert 'value="sofia@example.com"' in html
-    assert '<option value="SUPPORT" selected>Soporte</option>' in html
+    assertInHTML('<option value="SUPPORT" selected>Soporte</option>', html)
     assert "Dejala vacía para no cambiarla." in html
 
 
@@ -603,10 +607,11 @@ def test_last_admin_cannot_be_deactivated_from_the_list(admin_client, desk_admin
     )
     # then the row shows why and the admin stays active
     assert fragment.status_code == 200
-    assert (
+    assertInHTML(
         '<p class="row-error" role="alert">Es el último administrador activo; '
-        "nombrá a otro antes.</p>"
-    ) in fragment.content.decode()
+        "nombrá a otro antes.</p>",
+        fragment.content.decode(),
+    )
     assert User.objects.get(pk=desk_admin.pk).is_active is True
 
 
@@ -620,12 +625,12 @@ def test_users_list_shows_every_column(admin_client, agent):
     html = re.sub(r"\s+", " ", response.content.decode())
     # then the agent's row has username, name, email, role, areas and state
     assert response.status_code == 200
-    assert f'<a href="/users/{agent.pk}/" class="strong">sofia</a>' in html
-    assert "<td>Sofía Soporte</td> <td>sofia@example.com</td>" in html
-    assert '<span class="badge badge--support">Soporte</span>' in html
-    assert '<span class="chip chip--default" title="Área por defecto">Soporte</span>' in html
-    assert '<span class="chip">Ventas</span>' in html
-    assert '<span class="state state--on">Activo</span>' in html
+    assertInHTML(f'<a href="/users/{agent.pk}/" class="strong">sofia</a>', html)
+    assertInHTML("<td>Sofía Soporte</td> <td>sofia@example.com</td>", html)
+    assertInHTML('<span class="badge badge--support">Soporte</span>', html)
+    assertInHTML('<span class="chip chip--default" title="Área por defecto">Soporte</span>', html)
+    assertInHTML('<span class="chip">Ventas</span>', html)
+    assertInHTML('<span class="state state--on">Activo</span>', html)
 
 
 def test_users_list_is_paginated(admin_client, desk_admin):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pytest_django.asserts import assertInHTML
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts import importing, services
@@ -202,7 +203,7 @@ def test_import_preview_writes_nothing_and_shows_the_counts(admin_client):
     assert response.status_code == 200
     assert (report.created, report.updated, report.unchanged, report.dry_run) == (1, 1, 0, True)
     assert [rejection["row"] for rejection in report.rejected] == [4]
-    assert '<dd id="report-created">1</dd>' in body
+    assertInHTML('<dd id="report-created">1</dd>', body)
     assert "Confirmar importación" in body
     assert 'name="confirm" value="true"' in body
     assert Contact.objects.count() == 1

@@ -9,8 +9,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from pytest_django.asserts import assertInHTML
 
-from tests.flows.samples import demo_flow
+from tests.flows.samples import area_option, demo_flow, menu_node
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.flows import services
 from ventanilla.flows.models import Flow, Node
@@ -165,12 +166,12 @@ def test_list_shows_flows_with_state_triggers_and_steps(admin_client, demo):
     # then both are listed with their state, triggers and number of steps
     body = response.content.decode()
     assert response.status_code == 200
-    assert f'<a class="strong" href="/flows/{demo.pk}/">Bienvenida</a>' in body
-    assert '<span class="chip chip--default">Por defecto</span>' in body
-    assert '<span class="chip">hola</span><span class="chip">menú</span>' in body
-    assert '<td class="num">8</td>' in body
-    assert '<span class="state state--off">Inactivo</span>' in body
-    assert 'aria-current="page">Flujos</a>' in body
+    assertInHTML(f'<a class="strong" href="/flows/{demo.pk}/">Bienvenida</a>', body)
+    assertInHTML('<span class="chip chip--default">Por defecto</span>', body)
+    assertInHTML('<span class="chip">hola</span><span class="chip">menú</span>', body)
+    assertInHTML('<td class="num">8</td>', body)
+    assertInHTML('<span class="state state--off">Inactivo</span>', body)
+    assertInHTML('<a href="/flows/" aria-current="page">Flujos</a>', body)
     # and only the flow that is not the default may be deleted from the list
     assert f'href="/flows/{demo.pk}/delete/"' not in body
 
@@ -675,12 +676,8 @@ def test_editor_query_count_does_not_grow(
     admin_client, soporte, django_assert_max_num_queries, options
 ):
     # given a menu flow with a few or many options
-    children = [
-        {"type": "redirect", "label": f"Opción {n}", "area_id": soporte.pk} for n in range(options)
-    ]
-    flow = services.flow_create(
-        data={"name": "Grande", "root": {"type": "menu", "text": "¿?", "children": children}}
-    )
+    choices = [area_option(f"Opción {n}", soporte.pk) for n in range(options)]
+    flow = services.flow_create(data={"name": "Grande", "root": menu_node(*choices, text="¿?")})
     admin_client.get(f"/flows/{flow.pk}/")  # warm the session
     # when the editor is opened and a simulator turn is taken
     with django_assert_max_num_queries(5):

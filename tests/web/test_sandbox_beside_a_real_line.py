@@ -5,11 +5,10 @@ SANDBOX_ENABLED beside a real line); beside a real line only admins drive it; an
 contacts of their own, never a real line's customers (ADR 0018).
 """
 
-import re
-
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from pytest_django.asserts import assertInHTML
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
@@ -191,7 +190,7 @@ def test_finding_1_on_a_sandbox_only_desk_every_role_drives_the_phone(
     written = api(agent).post("/api/sandbox/messages", {"from": REAL, "text": "hola"})
     # then both work and the navigation links the phone
     assert page.status_code == 200
-    assert re.search(r'<a href="/sandbox/" aria-current="page">Teléfono de prueba</a>', page.text)
+    assertInHTML('<a href="/sandbox/" aria-current="page">Teléfono de prueba</a>', page.text)
     assert written.status_code == 201
     assert Message.objects.get().conversation.contact.sandbox is True
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from pytest_django.asserts import assertInHTML
 
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.core import clock
@@ -53,19 +54,19 @@ def test_page_shows_the_line_and_the_environment_defaults(admin_client, sandbox_
     body = response.content.decode()
     assert response.status_code == 200
     prefix = f"line-{sandbox_line.pk}"
-    assert f'<label for="id_{prefix}-display_name">Nombre visible</label>' in body
+    assertInHTML(f'<label for="id_{prefix}-display_name">Nombre visible</label>', body)
     assert f'name="{prefix}-display_name" value="Sandbox"' in body
-    assert f'<label for="id_{prefix}-phone">Teléfono</label>' in body
+    assertInHTML(f'<label for="id_{prefix}-phone">Teléfono</label>', body)
     assert f'name="{prefix}-phone" value="+5493515550000"' in body
     assert "Pausar bot" in body
     # and auto-close shows the environment's values as the defaults
-    assert '<label for="id_auto-close-minutes">Minutos sin mensajes</label>' in body
+    assertInHTML('<label for="id_auto-close-minutes">Minutos sin mensajes</label>', body)
     assert 'name="auto-close-minutes" value="30"' in body
     assert f">\n{ENV_MESSAGE}</textarea>" in body
     assert "Valores por defecto del entorno" in body
     assert "Volver a los valores del entorno" not in body
     # and the nav marks the page
-    assert '<a href="/settings/" aria-current="page">Ajustes</a>' in body
+    assertInHTML('<a href="/settings/" aria-current="page">Ajustes</a>', body)
 
 
 def test_every_line_gets_its_own_form(admin_client, sandbox_line):
