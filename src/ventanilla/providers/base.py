@@ -83,7 +83,7 @@ class SendError(Exception):
         self.retry_after = retry_after  # seconds the provider asked us to wait, when it said
 
 
-class Provider(Protocol):
+class WhatsAppClient(Protocol):
     def send(self, message: OutboundMessage) -> SendResult: ...
 
     def mark_read(self, provider_message_id: str) -> None: ...

@@ -2,13 +2,12 @@
 
 from django.conf import settings
 
-from ventanilla.providers.base import Provider as ProviderClient
-from ventanilla.providers.base import SendError
+from ventanilla.providers.base import SendError, WhatsAppClient
 from ventanilla.providers.models import Line, Provider
-from ventanilla.providers.sandbox import SandboxProvider
+from ventanilla.providers.sandbox import SandboxClient
 
 
-class UnavailableProvider:
+class UnavailableClient:
     def __init__(self, reason: str):
         self.reason = reason
 
@@ -29,9 +28,9 @@ def echoes_send_reference(line: Line) -> bool:
     return line.provider == Provider.CLOUD
 
 
-def provider_for(line: Line) -> ProviderClient:
+def provider_for(line: Line) -> WhatsAppClient:
     if line.provider == Provider.SANDBOX:
-        return SandboxProvider()
+        return SandboxClient()
     if line.provider == Provider.CLOUD:
         from ventanilla.providers.cloud_api.client import CloudApiClient
 
@@ -53,4 +52,4 @@ def provider_for(line: Line) -> ProviderClient:
             token=line.wpp_token,
             on_token=keep_token,
         )
-    return UnavailableProvider(f"The {line.get_provider_display()} provider is not available yet.")
+    return UnavailableClient(f"The {line.get_provider_display()} provider is not available yet.")

@@ -5,7 +5,7 @@ import uuid
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendResult
 
 
-class SandboxProvider:
+class SandboxClient:
     def send(self, message: OutboundMessage) -> SendResult:
         return SendResult(provider_message_id=f"sandbox.{uuid.uuid4().hex}")
 

@@ -275,7 +275,7 @@ def build_message_body(message: OutboundMessage) -> dict:
 
 
 class CloudApiClient:
-    """The Provider of base.py for one Cloud API phone number."""
+    """The WhatsAppClient of base.py for one Cloud API phone number."""
 
     def __init__(
         self,

@@ -164,7 +164,7 @@ def session_state(answer: Any) -> tuple[str, str]:
 
 
 class WppConnectClient:
-    """The Provider of base.py for one WPPConnect Server session, plus the session calls."""
+    """The WhatsAppClient of base.py for one WPPConnect Server session, plus the session calls."""
 
     def __init__(
         self,
@@ -256,7 +256,7 @@ class WppConnectClient:
         """Unlinks the device from the phone: the next start needs a new QR scan."""
         return self._call("POST", "logout-session")
 
-    # -- Provider --------------------------------------------------------------------------------
+    # -- WhatsAppClient --------------------------------------------------------------------------
 
     def send(self, message: OutboundMessage) -> SendResult:
         endpoint, body = build_send_request(message)
