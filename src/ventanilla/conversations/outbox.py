@@ -14,8 +14,9 @@ from ventanilla.conversations.services import publish_message, status_advance
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
 from ventanilla.core.jobs import enqueue_after_commit
+from ventanilla.providers import capabilities
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
-from ventanilla.providers.registry import echoes_send_reference, provider_for
+from ventanilla.providers.registry import provider_for
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,7 @@ def settle_lapsed_claims() -> int:
     settled = 0
     wait = _seconds("OUTBOX_UNKNOWN_OUTCOME_SECONDS")
     for candidate in lapsed:
-        tagged = echoes_send_reference(candidate.line)
+        tagged = capabilities.of(candidate.line).echoes_send_reference
         if tagged and candidate.claimed_until + wait > now:
             continue  # WhatsApp's status of the send may still come
         with transaction.atomic():

@@ -21,13 +21,6 @@ class UnavailableClient:
         raise SendError(self.reason, retryable=False)
 
 
-def echoes_send_reference(line: Line) -> bool:
-    """Whether the line's provider carries our reference on a send back in that send's statuses
-    (the Cloud API's biz_opaque_callback_data), so a send whose outcome was lost can be settled by
-    the status that arrives, and sent again when none does."""
-    return line.provider == Provider.CLOUD
-
-
 def provider_for(line: Line) -> WhatsAppClient:
     if line.provider == Provider.SANDBOX:
         return SandboxClient()
