@@ -1,13 +1,14 @@
-"""What each provider declares it can do."""
+"""What each provider declares it can do, and the session each one runs."""
 
 import pytest
 
-from ventanilla.providers import capabilities
+from ventanilla.providers import capabilities, sessions
 from ventanilla.providers.models import Line, Provider
 
 
-def test_every_provider_declares_its_capabilities():
+def test_every_provider_declares_its_capabilities_and_its_session():
     assert set(capabilities.BY_PROVIDER) == set(Provider.values)
+    assert set(sessions.SESSIONS) == set(Provider.values)
 
 
 @pytest.mark.parametrize(
