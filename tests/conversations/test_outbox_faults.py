@@ -20,7 +20,7 @@ from ventanilla.core import clock
 from ventanilla.flows.services import flow_create
 from ventanilla.inbound import pipeline
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
-from ventanilla.providers.registry import provider_for
+from ventanilla.providers.registry import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,7 +74,8 @@ def _killed_mid_send(message: Message, *, reached_whatsapp: bool) -> None:
     assert outbox._claim(message.pk)
     if reached_whatsapp:
         row = Message.objects.select_related("conversation__contact", "line").get(pk=message.pk)
-        provider_for(row.line).send(outbox._outbound(row))
+        with client_for(row.line) as client:
+            client.send(outbox._outbound(row))
 
 
 def _status(cloud_line, provider_id: str, reference: str, status: str = "sent") -> None:

@@ -1,6 +1,7 @@
-"""What every fake provider server shares: a real HTTP server on 127.0.0.1 in a thread, JSON in
-and out. A fake subclasses FakeServer and answers `_handle(method, path, headers, body)` with
-(status, extra headers, payload: dict | list | bytes)."""
+"""What every fake provider server shares: a real HTTP/1.1 server on 127.0.0.1 in a thread (it
+keeps connections open, as Meta's servers do), JSON in and out. A fake subclasses FakeServer and
+answers `_handle(method, path, headers, body)` with (status, extra headers, payload: dict | list |
+bytes)."""
 
 import json
 import threading
@@ -12,12 +13,24 @@ class FakeServer:
 
     def __init__(self):
         self._server: ThreadingHTTPServer | None = None
+        self._peers_lock = threading.Lock()
+        self._peers: list[tuple[str, int]] = []
 
     def _handle(self, method: str, path: str, headers: dict, body) -> tuple[int, dict, object]:
         raise NotImplementedError
 
     def _received(self, method: str, path: str, headers: dict, body, raw: bytes) -> None:
         """Called with every request before it is answered (to record it)."""
+
+    def _connected(self, peer: tuple[str, int]) -> None:
+        with self._peers_lock:
+            self._peers.append(peer)
+
+    @property
+    def connections(self) -> int:
+        """How many connections clients opened to this server so far."""
+        with self._peers_lock:
+            return len(self._peers)
 
     def start(self):
         fake = self
@@ -49,6 +62,12 @@ class FakeServer:
 
 class _JsonHandler(BaseHTTPRequestHandler):
     server_fake: FakeServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms wait for an ACK
+
+    def setup(self):
+        super().setup()
+        self.server_fake._connected(self.client_address)
 
     def log_message(self, format, *args):  # quiet test output
         pass

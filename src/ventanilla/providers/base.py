@@ -91,3 +91,7 @@ class WhatsAppClient(Protocol):
     def fetch_media(self, media: MediaRef) -> tuple[bytes, str]:
         """The bytes and mime type of an inbound media reference."""
         ...
+
+    def close(self) -> None:
+        """Closes its connections; it is not used again."""
+        ...

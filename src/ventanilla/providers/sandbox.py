@@ -14,3 +14,6 @@ class SandboxClient:
 
     def fetch_media(self, media: MediaRef) -> tuple[bytes, str]:
         return media.content or b"", media.mime_type
+
+    def close(self) -> None:
+        return None

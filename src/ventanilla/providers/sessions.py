@@ -20,7 +20,6 @@ import logging
 from datetime import timedelta
 from urllib.parse import quote
 
-import httpx
 from django.conf import settings
 from django.db import transaction
 
@@ -28,7 +27,7 @@ from ventanilla.core import clock, events
 from ventanilla.core.errors import InvalidInput, max_length_text
 from ventanilla.providers.base import SendError
 from ventanilla.providers.models import Line, LineState, Provider
-from ventanilla.providers.registry import provider_for
+from ventanilla.providers.registry import client_for
 from ventanilla.providers.services import line_update
 
 log = logging.getLogger(__name__)
@@ -229,31 +228,19 @@ class CloudSession(Session):
     """Start checks the credentials: the phone number's details from the Graph API."""
 
     def start(self, line: Line) -> None:
-        from ventanilla.providers.cloud_api.errors import error_from_response
-
-        base = (line.cloud_api_url or settings.WHATSAPP_CLOUD_API_URL).rstrip("/")
         if not line.cloud_phone_number_id or not line.cloud_access_token:
             _failed(line, "Not configured: the phone number id and the access token are needed.")
             return
-        url = f"{base}/{quote(line.cloud_phone_number_id, safe='')}"
         try:
-            response = httpx.get(
-                url,
-                params={"fields": "display_phone_number,verified_name"},
-                headers={"Authorization": f"Bearer {line.cloud_access_token}"},
-                timeout=10,
-            )
-        except httpx.HTTPError as error:
-            _failed(line, f"Could not reach the WhatsApp Cloud API ({type(error).__name__}).")
+            with client_for(line) as client:
+                answer = client.phone_number()
+        except SendError as error:
+            if error.code in ("timeout", "connection"):
+                cause = type(error.__cause__).__name__
+                _failed(line, f"Could not reach the WhatsApp Cloud API ({cause}).")
+            else:
+                _failed(line, error.reason)
             return
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not response.is_success:
-            _failed(line, error_from_response(response.status_code, answer, None).reason)
-            return
-        answer = answer if isinstance(answer, dict) else {}
         name = answer.get("verified_name") if isinstance(answer.get("verified_name"), str) else ""
         number = answer.get("display_phone_number")
         number = number if isinstance(number, str) else ""
@@ -293,7 +280,8 @@ class WppConnectSession(Session):
             _failed(line, f"Not configured: {', '.join(missing)}.")
             return
         try:
-            answer = provider_for(line).start_session(webhook_url(line))
+            with client_for(line) as client:
+                answer = client.start_session(webhook_url(line))
         except SendError as error:
             _failed(line, error.reason)
             return
@@ -317,12 +305,12 @@ class WppConnectSession(Session):
 
     def _close(self, line_id: int, *, logout: bool) -> None:
         line = Line.objects.get(pk=line_id)
-        client = provider_for(line)
         try:
-            if logout:
-                client.logout_session()
-            else:
-                client.close_session()
+            with client_for(line) as client:
+                if logout:
+                    client.logout_session()
+                else:
+                    client.close_session()
         except SendError as error:  # stopped here anyway; the server may still run it
             log.warning(
                 "WPPConnect did not close the session of line %s: %s", line_id, error.reason

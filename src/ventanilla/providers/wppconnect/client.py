@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError, SendResult
+from ventanilla.providers.http import new_client
 from ventanilla.providers.wppconnect.errors import error_from_response
 from ventanilla.providers.wppconnect.parser import (
     CONNECTED,
@@ -183,7 +184,7 @@ class WppConnectClient:
         self.token = token
         self.on_token = on_token
         self._owns_http = http is None
-        self.http = http if http is not None else httpx.Client(timeout=timeout)
+        self.http = http if http is not None else new_client(self.base_url, timeout=timeout)
 
     def close(self) -> None:
         if self._owns_http:
