@@ -1,5 +1,8 @@
 """What each provider declares it can do, and the session each one runs."""
 
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
 from ventanilla.providers import capabilities, sessions
@@ -31,3 +34,26 @@ def test_a_line_can_do_what_its_provider_declares(provider, menus, window, echo)
 
 def test_a_line_of_an_unknown_provider_can_do_nothing_special():
     assert capabilities.of(Line(provider="carrier-pigeon")) == capabilities.NOTHING_SPECIAL
+
+
+def test_the_table_in_docs_whatsapp_is_the_declaration():
+    text = (Path(__file__).parents[2] / "docs" / "whatsapp.md").read_text()
+    section = text.split("## What each way can do", 1)[1].split("\n## ", 1)[0]
+    columns = {
+        "Cloud API": Provider.CLOUD,
+        "WPPConnect": Provider.WPPCONNECT,
+        "Sandbox": Provider.SANDBOX,
+    }
+    header, *rows = [line for line in section.splitlines() if line.startswith("| ")]
+    providers = [columns[cell.strip()] for cell in header.split("|")[2:5]]
+    documented = {}
+    for row in rows:
+        name, *cells = [cell.strip() for cell in row.split("|")[1:5]]
+        for provider, cell in zip(providers, cells, strict=True):
+            documented.setdefault(provider, {})[name.strip("`")] = cell == "yes"
+
+    declared = {
+        provider: {field.name: getattr(can, field.name) for field in fields(can)}
+        for provider, can in capabilities.BY_PROVIDER.items()
+    }
+    assert documented == declared

@@ -63,6 +63,25 @@ def test_replies_reach_the_graph_api_over_one_connection(cloud_line, fake_cloud_
     assert fake_cloud_api.connections == 1
 
 
+def test_threads_sending_at_once_share_the_line_s_client(cloud_line, fake_cloud_api):
+    used, start = [], threading.Barrier(8)
+
+    def send(number: int) -> None:
+        start.wait()
+        with client_for(cloud_line) as client:
+            used.append(client)
+            client.send(_text(f"mensaje {number}"))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(used) == 8 and len({id(client) for client in used}) == 1
+    assert len(fake_cloud_api.sent_messages()) == 8
+
+
 def test_new_credentials_make_a_new_client_and_close_the_old_one(cloud_line, fake_cloud_api):
     with client_for(cloud_line) as old:
         pass
