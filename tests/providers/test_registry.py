@@ -8,11 +8,10 @@ import httpx
 import httpx._transports.default as httpx_transports
 import pytest
 
-from ventanilla.conversations.models import Conversation
+from tests.inbound.cloud_posts import customer_writes
 from ventanilla.conversations.services import message_queue_outbound
-from ventanilla.inbound import pipeline
 from ventanilla.providers import http, registry
-from ventanilla.providers.base import InboundMessage, OutboundMessage, ParsedWebhook
+from ventanilla.providers.base import OutboundMessage
 from ventanilla.providers.models import Line
 from ventanilla.providers.registry import client_for
 from ventanilla.providers.services import line_update
@@ -40,17 +39,7 @@ def test_two_sends_of_a_line_use_the_same_client(cloud_line, fake_cloud_api):
 
 
 def test_replies_reach_the_graph_api_over_one_connection(cloud_line, fake_cloud_api, admin):
-    inbound = InboundMessage(
-        provider_message_id="wamid.IN1",
-        from_phone="5493515551111",
-        from_user_id="",
-        profile_name="Ana",
-        type="text",
-        text="hola",
-        line_key=cloud_line.cloud_phone_number_id,
-    )
-    pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(messages=[inbound]))
-    chat = Conversation.objects.get()
+    chat = customer_writes(cloud_line)
 
     for text in ("Hola Ana", "¿En qué te ayudo?", "Ya lo reviso"):
         message_queue_outbound(conversation=chat, sender_type="agent", sender_user=admin, text=text)
