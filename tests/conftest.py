@@ -10,6 +10,7 @@ from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
 from ventanilla.flows.selectors import forget_cached_flows
 from ventanilla.inbound.cloud import forget_cached_lines
+from ventanilla.providers import registry
 
 pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* and *_line fixtures
 
@@ -31,6 +32,7 @@ def _fast_and_immediate(settings):
     translation.activate("es")
     yield
     translation.deactivate()
+    registry.close_all()  # a later test's line may have this one's id, and its fake this port
 
 
 class ApiClient:

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.databases import needs_concurrent_writers
+from tests.inbound.cloud_posts import customer_writes
 from tests.threads import run_at_once
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import Conversation, EarlyStatus, Message
@@ -29,17 +30,7 @@ def _sweep_stands_in_for_scheduled_retries(settings):
 
 @pytest.fixture
 def chat(cloud_line, admin):
-    inbound = InboundMessage(
-        provider_message_id="wamid.IN1",
-        from_phone="5493515551111",
-        from_user_id="AR.1",
-        profile_name="Ana",
-        type="text",
-        text="hola",
-        line_key=cloud_line.cloud_phone_number_id,
-    )
-    pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(messages=[inbound]))
-    return Conversation.objects.get()
+    return customer_writes(cloud_line, user_id="AR.1")
 
 
 def _reply(conversation, admin, text="Hola Ana"):

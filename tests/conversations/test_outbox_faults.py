@@ -13,15 +13,15 @@ from huey.storage import MemoryStorage, RedisStorage
 from tests.connection_cut import cut_connection
 from tests.databases import needs_postgresql
 from tests.flows.samples import one_question_flow
-from tests.inbound.cloud_posts import cloud_webhook, post_signed
+from tests.inbound.cloud_posts import cloud_webhook, customer_writes, post_signed
 from ventanilla.conversations import outbox, tasks
-from ventanilla.conversations.models import Conversation, EarlyStatus, Message
+from ventanilla.conversations.models import EarlyStatus, Message
 from ventanilla.conversations.services import message_queue_outbound
 from ventanilla.core import clock
 from ventanilla.flows.services import flow_create
 from ventanilla.inbound import pipeline
-from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
-from ventanilla.providers.registry import provider_for
+from ventanilla.providers.base import ParsedWebhook, StatusUpdate
+from ventanilla.providers.registry import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,17 +31,7 @@ def chat(cloud_line, settings):
     settings.OUTBOX_CLAIM_SECONDS = 10
     settings.OUTBOX_UNKNOWN_OUTCOME_SECONDS = 60
     settings.OUTBOX_REQUEUE_SECONDS = 30
-    inbound = InboundMessage(
-        provider_message_id="wamid.IN1",
-        from_phone="5493515551111",
-        from_user_id="",
-        profile_name="Ana",
-        type="text",
-        text="hola",
-        line_key=cloud_line.cloud_phone_number_id,
-    )
-    pipeline.receive(line_for=lambda key: cloud_line, parsed=ParsedWebhook(messages=[inbound]))
-    return Conversation.objects.get()
+    return customer_writes(cloud_line)
 
 
 @pytest.fixture
@@ -75,7 +65,8 @@ def _killed_mid_send(message: Message, *, reached_whatsapp: bool) -> None:
     assert outbox._claim(message.pk)
     if reached_whatsapp:
         row = Message.objects.select_related("conversation__contact", "line").get(pk=message.pk)
-        provider_for(row.line).send(outbox._outbound(row))
+        with client_for(row.line) as client:
+            client.send(outbox._outbound(row))
 
 
 def _status(cloud_line, provider_id: str, reference: str, status: str = "sent") -> None:

@@ -1,5 +1,6 @@
-"""What every fake provider server shares: a real HTTP server on 127.0.0.1 in a thread, JSON in
-and out, a log of the requests it received, scripted failures and delays, a reset and a stop.
+"""What every fake provider server shares: a real HTTP/1.1 server on 127.0.0.1 in a thread (it
+keeps connections open, as Meta's servers do), JSON in and out, a count of the connections
+opened, a log of the requests it received, scripted failures and delays, a reset and a stop.
 
 A fake subclasses FakeServer and answers `_handle(method, path, headers, body)` with
 (status, extra headers, payload: dict | list | bytes); it calls `_scripted_failure` first to honour
@@ -47,6 +48,7 @@ class FakeServer:
         self._requests: list[RecordedRequest] = []
         self._scripts: list[Script] = []
         self._ids = itertools.count(1)
+        self._peers: list[tuple[str, int]] = []
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -88,6 +90,16 @@ class FakeServer:
     def slow_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
         """Sleep `seconds` before answering the next `times` matching requests normally."""
         self._script(Script(200, times, path, delay=seconds, respond_normally=True))
+
+    def _connected(self, peer: tuple[str, int]) -> None:
+        with self._lock:
+            self._peers.append(peer)
+
+    @property
+    def connections(self) -> int:
+        """How many connections clients opened to this server so far."""
+        with self._lock:
+            return len(self._peers)
 
     def reset(self) -> None:
         """Forgets the requests received and what was scripted (subclasses: their logs too)."""
@@ -148,6 +160,12 @@ def default_line(provider: str, display_name: str, **fields):
 
 class _JsonHandler(BaseHTTPRequestHandler):
     server_fake: FakeServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms wait for an ACK
+
+    def setup(self):
+        super().setup()
+        self.server_fake._connected(self.client_address)
 
     def log_message(self, format, *args):  # quiet test output
         pass

@@ -1,10 +1,14 @@
-"""Signed Cloud API webhooks as Meta posts them, for the inbound tests."""
+"""Signed Cloud API webhooks as Meta posts them, for the inbound tests; and a customer's first
+message on a Cloud line, for the tests of what goes out."""
 
 import json
 
 from django.test import Client
 
 from tests.fakes.cloud_api import CLOUD_APP_SECRET, DEFAULT_PHONE_NUMBER_ID, sign
+from ventanilla.conversations.models import Conversation
+from ventanilla.inbound import pipeline
+from ventanilla.providers.base import InboundMessage, ParsedWebhook
 
 
 def cloud_webhook(message: dict, *, phone: str = "5493515551111", name: str = "Ana") -> dict:
@@ -26,3 +30,19 @@ def post_signed(body: dict):
         content_type="application/json",
         HTTP_X_HUB_SIGNATURE_256=sign(raw, CLOUD_APP_SECRET),
     )
+
+
+def customer_writes(line, *, user_id: str = "") -> Conversation:
+    """Ana (5493515551111, and `user_id` when given) writes "hola" on the Cloud line `line`: her
+    conversation, as the pipeline stored it."""
+    inbound = InboundMessage(
+        provider_message_id="wamid.IN1",
+        from_phone="5493515551111",
+        from_user_id=user_id,
+        profile_name="Ana",
+        type="text",
+        text="hola",
+        line_key=line.cloud_phone_number_id,
+    )
+    pipeline.receive(line_for=lambda key: line, parsed=ParsedWebhook(messages=[inbound]))
+    return Conversation.objects.get(line=line)

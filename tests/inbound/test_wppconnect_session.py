@@ -298,10 +298,10 @@ async def test_dashboard_socket_receives_the_qr_then_connected(
 
 
 def test_a_bug_while_starting_leaves_the_line_in_error(api, admin, wppconnect_line, monkeypatch):
-    def broken(line):
+    def broken(session, line):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(sessions, "_start_wppconnect", broken)
+    monkeypatch.setattr(sessions.WppConnectSession, "start", broken)
 
     body = api(admin).post("/api/bot/start").json()
 

@@ -13,8 +13,9 @@ from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
 from ventanilla.conversations.services import enqueue_send, publish_message, status_advance
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
+from ventanilla.providers import capabilities
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
-from ventanilla.providers.registry import echoes_send_reference, provider_for
+from ventanilla.providers.registry import client_for
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def deliver(message_id: int) -> float | None:
     keep_trying = float(settings.OUTBOX_CLAIM_SECONDS)
     try:
         message = Message.objects.select_related("conversation__contact", "line").get(pk=message_id)
-        outbound, provider = _outbound(message), provider_for(message.line)
+        outbound = _outbound(message)
     except DatabaseError:
         until_stored(lambda: _release(message_id), seconds=keep_trying, what="releasing a claim")
         raise
@@ -107,7 +108,8 @@ def deliver(message_id: int) -> float | None:
             lambda: _failed(message_id, failure), seconds=keep_trying, what="recording a failure"
         )
     try:
-        result = provider.send(outbound)
+        with client_for(message.line) as client:
+            result = client.send(outbound)
     except SendError as error:
         failure = error
     except Exception as error:  # a bug in a provider client must not leave the row claimed
@@ -254,7 +256,7 @@ def settle_lapsed_claims() -> int:
     settled = 0
     wait = _seconds("OUTBOX_UNKNOWN_OUTCOME_SECONDS")
     for candidate in lapsed:
-        tagged = echoes_send_reference(candidate.line)
+        tagged = capabilities.of(candidate.line).echoes_send_reference
         if tagged and candidate.claimed_until + wait > now:
             continue  # WhatsApp's status of the send may still come
         with transaction.atomic():
@@ -287,9 +289,10 @@ def fetch_inbound_media(message_id: int) -> None:
     message = Message.objects.select_related("line").get(pk=message_id)
     if message.media_file or not message.media_provider_id:
         return
-    content, mime_type = provider_for(message.line).fetch_media(
-        MediaRef(provider_media_id=message.media_provider_id, mime_type=message.media_mime_type)
-    )
+    with client_for(message.line) as client:
+        content, mime_type = client.fetch_media(
+            MediaRef(provider_media_id=message.media_provider_id, mime_type=message.media_mime_type)
+        )
     extension = (mime_type.split("/")[-1].split(";")[0] or "bin")[:10]
     name = message.media_filename or f"{message.media_provider_id}.{extension}"
     with transaction.atomic():

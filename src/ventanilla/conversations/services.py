@@ -27,6 +27,7 @@ from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
 from ventanilla.core.jobs import enqueue_named_after_commit
+from ventanilla.providers import capabilities
 from ventanilla.providers.models import Line, Provider
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
@@ -173,8 +174,9 @@ def status_advanced(
 
 
 def window_open(conversation: Conversation, line: Line) -> bool:
-    """Whether free text may be sent: the Cloud API allows it for 24 h after the customer wrote."""
-    if line.provider != Provider.CLOUD:
+    """Whether free text may be sent: on a line with a customer-service window (the Cloud API), for
+    24 h after the customer wrote."""
+    if not capabilities.of(line).customer_service_window:
         return True
     last = conversation.last_inbound_at
     return last is not None and clock.now() - last < CUSTOMER_SERVICE_WINDOW

@@ -33,11 +33,12 @@ def fetch_media(message_id: int) -> None:
 @db_task(retries=2, retry_delay=10)
 def send_read_receipt(line_id: int, provider_message_id: str) -> None:
     from ventanilla.providers.models import Line
-    from ventanilla.providers.registry import provider_for
+    from ventanilla.providers.registry import client_for
 
     line = Line.objects.get(pk=line_id)
     try:
-        provider_for(line).mark_read(provider_message_id)
+        with client_for(line) as client:
+            client.mark_read(provider_message_id)
     except SendError as error:
         if error.retryable:
             raise

@@ -18,7 +18,7 @@ from ventanilla.core.db import database_unusable
 from ventanilla.core.errors import DomainError
 from ventanilla.flows import engine, selectors
 from ventanilla.flows.models import Flow
-from ventanilla.providers.models import Provider
+from ventanilla.providers import capabilities
 from ventanilla.routing.services import route_to_area
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ def _send(conversation: Conversation, text: str) -> None:
 
 
 def _send_menu(conversation: Conversation, action) -> None:
-    """Interactive buttons or a list on the Cloud API; elsewhere numbered text, with the options
-    kept in the payload (the sandbox phone shows them as buttons)."""
+    """Interactive buttons or a list where the line has them (the Cloud API); elsewhere numbered
+    text, with the options kept in the payload (the sandbox phone shows them as buttons)."""
     options = [{"id": key, "title": title} for key, title in action.options]
     payload = {
         "kind": "buttons" if len(options) <= MAX_BUTTONS else "list",
@@ -145,7 +145,7 @@ def _send_menu(conversation: Conversation, action) -> None:
         "options": options,
         "button": "Ver opciones",
     }
-    interactive = conversation.line.provider == Provider.CLOUD
+    interactive = capabilities.of(conversation.line).interactive_menus
     conversations.message_queue_outbound(
         conversation=conversation,
         sender_type=SenderType.BOT,

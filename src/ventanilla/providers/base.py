@@ -83,11 +83,15 @@ class SendError(Exception):
         self.retry_after = retry_after  # seconds the provider asked us to wait, when it said
 
 
-class Provider(Protocol):
+class WhatsAppClient(Protocol):
     def send(self, message: OutboundMessage) -> SendResult: ...
 
     def mark_read(self, provider_message_id: str) -> None: ...
 
     def fetch_media(self, media: MediaRef) -> tuple[bytes, str]:
         """The bytes and mime type of an inbound media reference."""
+        ...
+
+    def close(self) -> None:
+        """Closes its connections; it is not used again."""
         ...

@@ -5,7 +5,7 @@ import uuid
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendResult
 
 
-class SandboxProvider:
+class SandboxClient:
     def send(self, message: OutboundMessage) -> SendResult:
         return SendResult(provider_message_id=f"sandbox.{uuid.uuid4().hex}")
 
@@ -14,3 +14,6 @@ class SandboxProvider:
 
     def fetch_media(self, media: MediaRef) -> tuple[bytes, str]:
         return media.content or b"", media.mime_type
+
+    def close(self) -> None:
+        return None

@@ -3,6 +3,8 @@ providers report, published to every console as `session:status` and `session:qr
 
 States (LineState): disconnected -> connecting -> (qr ->) connected; error when a start failed.
 
+What starting and stopping does is the provider's: one `Session` each, in `SESSIONS`.
+
 - WPPConnect: start asks WPPConnect Server to start the session with our webhook URL; the QR
   codes and the progress arrive later through the webhook (`session_apply`). Stop closes the
   browser (the login is kept) or, with `logout`, unlinks the device.
@@ -18,7 +20,6 @@ import logging
 from datetime import timedelta
 from urllib.parse import quote
 
-import httpx
 from django.conf import settings
 from django.db import transaction
 
@@ -27,7 +28,7 @@ from ventanilla.core.errors import InvalidInput, max_length_text
 from ventanilla.core.fields import UNSET
 from ventanilla.providers.base import SendError
 from ventanilla.providers.models import Line, LineState, Provider
-from ventanilla.providers.registry import provider_for
+from ventanilla.providers.registry import client_for
 from ventanilla.providers.services import line_update
 
 log = logging.getLogger(__name__)
@@ -143,10 +144,7 @@ def _claim_start(line_id: int) -> bool:
         stale = line.state == LineState.CONNECTING and clock.now() - line.updated_at > STALE_START
         if line.state in ACTIVE_STATES and not stale:
             return False
-        if line.provider == Provider.SANDBOX:
-            target, detail = LineState.CONNECTED, "sandbox"
-        else:
-            target, detail = LineState.CONNECTING, "starting"
+        target, detail = session_of(line).starting
         if line.state == target:  # a stale start: the state stays, the clock restarts
             line.state_detail = detail
             line.save(update_fields=["state_detail", "updated_at"])
@@ -167,10 +165,7 @@ def session_start(*, line: Line) -> Line:
 def _start_with_provider(line_id: int) -> None:
     line = Line.objects.get(pk=line_id)
     try:
-        if line.provider == Provider.WPPCONNECT:
-            _start_wppconnect(line)
-        elif line.provider == Provider.CLOUD:
-            _verify_cloud(line)
+        session_of(line).start(line)
     except Exception as error:  # the line must not stay "connecting" because of a bug
         log.exception("starting the session of line %s", line_id)
         _failed(line, f"Unexpected error: {type(error).__name__}")
@@ -181,124 +176,161 @@ def _failed(line: Line, reason: str) -> None:
     _transition(line.pk, state=LineState.ERROR, detail=reason, only_from=(LineState.CONNECTING,))
 
 
-def _start_wppconnect(line: Line) -> None:
-    from ventanilla.providers.wppconnect.client import session_state
-
-    missing = [
-        name
-        for name, value in (
-            ("WPPCONNECT_URL", line.wpp_url),
-            ("WPPCONNECT_SECRET_KEY", line.wpp_secret_key),
-            ("WPPCONNECT_SESSION", line.wpp_session),
-            ("WPPCONNECT_WEBHOOK_TOKEN", line.wpp_webhook_token),
-        )
-        if not value
-    ]
-    if missing:
-        _failed(line, f"Not configured: {', '.join(missing)}.")
-        return
-    try:
-        answer = provider_for(line).start_session(webhook_url(line))
-    except SendError as error:
-        _failed(line, error.reason)
-        return
-    state, qr = session_state(answer)
-    # CONNECTED: the session was already running, no event will follow; QRCODE: show it now.
-    # INITIALIZING / CLOSED (starting now): the webhook brings the rest.
-    if state == LineState.CONNECTED:
-        _transition(
-            line.pk,
-            state=LineState.CONNECTED,
-            detail="CONNECTED",
-            only_from=(LineState.CONNECTING, LineState.QR),
-        )
-    elif state == LineState.QR and qr:
-        _transition(line.pk, qr=qr, only_from=(LineState.CONNECTING, LineState.QR))
-
-
-def _verify_cloud(line: Line) -> None:
-    """The phone number's details from the Graph API: the token and the number id are good."""
-    from ventanilla.providers.cloud_api.errors import error_from_response
-
-    base = (line.cloud_api_url or settings.WHATSAPP_CLOUD_API_URL).rstrip("/")
-    if not line.cloud_phone_number_id or not line.cloud_access_token:
-        _failed(line, "Not configured: the phone number id and the access token are needed.")
-        return
-    url = f"{base}/{quote(line.cloud_phone_number_id, safe='')}"
-    try:
-        response = httpx.get(
-            url,
-            params={"fields": "display_phone_number,verified_name"},
-            headers={"Authorization": f"Bearer {line.cloud_access_token}"},
-            timeout=10,
-        )
-    except httpx.HTTPError as error:
-        _failed(line, f"Could not reach the WhatsApp Cloud API ({type(error).__name__}).")
-        return
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not response.is_success:
-        _failed(line, error_from_response(response.status_code, answer, None).reason)
-        return
-    answer = answer if isinstance(answer, dict) else {}
-    name = answer.get("verified_name") if isinstance(answer.get("verified_name"), str) else ""
-    number = answer.get("display_phone_number")
-    number = number if isinstance(number, str) else ""
-    updated = _transition(
-        line.pk,
-        state=LineState.CONNECTED,
-        detail=" ".join(filter(None, [name, number])) or "verified",
-        only_from=(LineState.CONNECTING,),
-    )
-    if updated is not None and not updated.phone and number:
-        digits = "".join(ch for ch in number if ch.isdigit())
-        if digits:
-            Line.objects.filter(pk=line.pk, phone="").update(phone=f"+{digits}"[:PHONE_MAX])
-
-
 def session_stop(*, line: Line, logout: bool = False) -> Line:
     """Stops the session (WPPConnect: close-session, or logout-session with `logout`)."""
     _transition(line.pk, state=LineState.DISCONNECTED, detail="logout" if logout else "stopped")
-    if line.provider == Provider.WPPCONNECT and line.wpp_url:
-        line_id = line.pk
-        transaction.on_commit(lambda: _stop_wppconnect(line_id, logout=logout))
+    session_of(line).stop(line, logout=logout)
     return Line.objects.get(pk=line.pk)
 
 
-def _stop_wppconnect(line_id: int, *, logout: bool) -> None:
-    line = Line.objects.get(pk=line_id)
-    client = provider_for(line)
-    try:
-        if logout:
-            client.logout_session()
-        else:
-            client.close_session()
-    except SendError as error:  # stopped here anyway; the server may still run it
-        log.warning("WPPConnect did not close the session of line %s: %s", line_id, error.reason)
-        _transition(
-            line_id,
-            state=LineState.DISCONNECTED,
-            detail=f"stopped; WPPConnect Server: {error.reason}",
-        )
-
-
 def reconnect_lines() -> list[int]:
-    """At start-up: the WPPConnect lines that were up are started again (a session still running
-    on the server is found connected at once). Returns their ids."""
+    """At start-up: the lines that were up and whose session lives on a server (WPPConnect) are
+    started again (a session still running there is found connected at once). Returns their ids."""
+    providers = [provider for provider, session in SESSIONS.items() if session.reconnects]
     ids = list(
-        Line.objects.filter(provider=Provider.WPPCONNECT, state__in=ACTIVE_STATES).values_list(
+        Line.objects.filter(provider__in=providers, state__in=ACTIVE_STATES).values_list(
             "pk", flat=True
         )
     )
     for line_id in ids:
         _transition(line_id, state=LineState.CONNECTING, detail="reconnecting")
         try:
-            _start_wppconnect(Line.objects.get(pk=line_id))
+            line = Line.objects.get(pk=line_id)
+            session_of(line).start(line)
         except Exception:  # one line must not keep the others (or the server) down
             log.exception("reconnecting line %s", line_id)
     return ids
+
+
+# --- one session per provider --------------------------------------------------------------------
+
+
+class Session:
+    """What starting and stopping means on a provider without a session of its own."""
+
+    starting = (LineState.CONNECTING, "starting")  # the state and detail a claimed start takes
+    reconnects = False  # started again at start-up when it was up
+
+    def start(self, line: Line) -> None:
+        """After the claim committed, outside any transaction: connects, or fails the start."""
+
+    def stop(self, line: Line, *, logout: bool) -> None:
+        """Within the caller's transaction, after the line turned disconnected."""
+
+
+class SandboxSession(Session):
+    """The simulated phone: up as soon as it is started."""
+
+    starting = (LineState.CONNECTED, "sandbox")
+
+
+class CloudSession(Session):
+    """Start checks the credentials: the phone number's details from the Graph API."""
+
+    def start(self, line: Line) -> None:
+        if not line.cloud_phone_number_id or not line.cloud_access_token:
+            _failed(line, "Not configured: the phone number id and the access token are needed.")
+            return
+        try:
+            with client_for(line) as client:
+                answer = client.phone_number()
+        except SendError as error:
+            if error.code in ("timeout", "connection"):
+                cause = type(error.__cause__).__name__
+                _failed(line, f"Could not reach the WhatsApp Cloud API ({cause}).")
+            else:
+                _failed(line, error.reason)
+            return
+        name = answer.get("verified_name") if isinstance(answer.get("verified_name"), str) else ""
+        number = answer.get("display_phone_number")
+        number = number if isinstance(number, str) else ""
+        updated = _transition(
+            line.pk,
+            state=LineState.CONNECTED,
+            detail=" ".join(filter(None, [name, number])) or "verified",
+            only_from=(LineState.CONNECTING,),
+        )
+        if updated is not None and not updated.phone and number:
+            digits = "".join(ch for ch in number if ch.isdigit())
+            if digits:
+                Line.objects.filter(pk=line.pk, phone="").update(phone=f"+{digits}"[:PHONE_MAX])
+
+
+class WppConnectSession(Session):
+    """WhatsApp Web on WPPConnect Server: start asks the server to start the session with our
+    webhook URL (the QR codes and the progress arrive through it); stop closes the browser, or
+    with `logout` unlinks the device."""
+
+    reconnects = True
+
+    def start(self, line: Line) -> None:
+        from ventanilla.providers.wppconnect.client import session_state
+
+        missing = [
+            name
+            for name, value in (
+                ("WPPCONNECT_URL", line.wpp_url),
+                ("WPPCONNECT_SECRET_KEY", line.wpp_secret_key),
+                ("WPPCONNECT_SESSION", line.wpp_session),
+                ("WPPCONNECT_WEBHOOK_TOKEN", line.wpp_webhook_token),
+            )
+            if not value
+        ]
+        if missing:
+            _failed(line, f"Not configured: {', '.join(missing)}.")
+            return
+        try:
+            with client_for(line) as client:
+                answer = client.start_session(webhook_url(line))
+        except SendError as error:
+            _failed(line, error.reason)
+            return
+        state, qr = session_state(answer)
+        # CONNECTED: the session was already running, no event will follow; QRCODE: show it now.
+        # INITIALIZING / CLOSED (starting now): the webhook brings the rest.
+        if state == LineState.CONNECTED:
+            _transition(
+                line.pk,
+                state=LineState.CONNECTED,
+                detail="CONNECTED",
+                only_from=(LineState.CONNECTING, LineState.QR),
+            )
+        elif state == LineState.QR and qr:
+            _transition(line.pk, qr=qr, only_from=(LineState.CONNECTING, LineState.QR))
+
+    def stop(self, line: Line, *, logout: bool) -> None:
+        if line.wpp_url:
+            line_id = line.pk
+            transaction.on_commit(lambda: self._close(line_id, logout=logout))
+
+    def _close(self, line_id: int, *, logout: bool) -> None:
+        line = Line.objects.get(pk=line_id)
+        try:
+            with client_for(line) as client:
+                if logout:
+                    client.logout_session()
+                else:
+                    client.close_session()
+        except SendError as error:  # stopped here anyway; the server may still run it
+            log.warning(
+                "WPPConnect did not close the session of line %s: %s", line_id, error.reason
+            )
+            _transition(
+                line_id,
+                state=LineState.DISCONNECTED,
+                detail=f"stopped; WPPConnect Server: {error.reason}",
+            )
+
+
+SESSIONS: dict[str, Session] = {
+    Provider.SANDBOX: SandboxSession(),
+    Provider.CLOUD: CloudSession(),
+    Provider.WPPCONNECT: WppConnectSession(),
+}
+
+
+def session_of(line: Line) -> Session:
+    return SESSIONS.get(line.provider, Session())
 
 
 # --- pause and metadata --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import httpx
 
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError, SendResult
 from ventanilla.providers.cloud_api.errors import error_from_response
+from ventanilla.providers.http import new_client
 
 # Cloud API limits (characters).
 TEXT_MAX = 4096
@@ -275,7 +276,7 @@ def build_message_body(message: OutboundMessage) -> dict:
 
 
 class CloudApiClient:
-    """The Provider of base.py for one Cloud API phone number."""
+    """The WhatsAppClient of base.py for one Cloud API phone number."""
 
     def __init__(
         self,
@@ -290,7 +291,7 @@ class CloudApiClient:
         self.access_token = access_token
         self.timeout = timeout
         self._owns_http = http is None
-        self.http = http if http is not None else httpx.Client(timeout=timeout)
+        self.http = http if http is not None else new_client(self.base_url, timeout=timeout)
 
     def close(self) -> None:
         if self._owns_http:
@@ -329,6 +330,15 @@ class CloudApiClient:
         }
         self._request("POST", self.messages_url, json=body)
 
+    def phone_number(self) -> dict:
+        """The phone number's name and number as Meta shows them: the credentials work."""
+        answer = self._request(
+            "GET",
+            f"{self.base_url}/{quote(self.phone_number_id, safe='')}",
+            params={"fields": "display_phone_number,verified_name"},
+        )
+        return answer if isinstance(answer, dict) else {}
+
     def media_url(self, media_id: str) -> str:
         return f"{self.base_url}/{quote(media_id, safe='')}"
 
@@ -350,9 +360,13 @@ class CloudApiClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}"}
 
-    def _request(self, method: str, url: str, json: dict | None = None) -> Any:
+    def _request(
+        self, method: str, url: str, json: dict | None = None, params: dict | None = None
+    ) -> Any:
         try:
-            response = self.http.request(method, url, json=json, headers=self._headers())
+            response = self.http.request(
+                method, url, json=json, params=params, headers=self._headers()
+            )
         except httpx.TimeoutException as exc:
             raise SendError(
                 "timed out talking to the WhatsApp Cloud API", code="timeout", retryable=True

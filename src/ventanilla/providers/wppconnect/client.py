@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError, SendResult
+from ventanilla.providers.http import new_client
 from ventanilla.providers.wppconnect.errors import error_from_response
 from ventanilla.providers.wppconnect.parser import (
     CONNECTED,
@@ -164,7 +165,7 @@ def session_state(answer: Any) -> tuple[str, str]:
 
 
 class WppConnectClient:
-    """The Provider of base.py for one WPPConnect Server session, plus the session calls."""
+    """The WhatsAppClient of base.py for one WPPConnect Server session, plus the session calls."""
 
     def __init__(
         self,
@@ -183,7 +184,7 @@ class WppConnectClient:
         self.token = token
         self.on_token = on_token
         self._owns_http = http is None
-        self.http = http if http is not None else httpx.Client(timeout=timeout)
+        self.http = http if http is not None else new_client(self.base_url, timeout=timeout)
 
     def close(self) -> None:
         if self._owns_http:
@@ -256,7 +257,7 @@ class WppConnectClient:
         """Unlinks the device from the phone: the next start needs a new QR scan."""
         return self._call("POST", "logout-session")
 
-    # -- Provider --------------------------------------------------------------------------------
+    # -- WhatsAppClient --------------------------------------------------------------------------
 
     def send(self, message: OutboundMessage) -> SendResult:
         endpoint, body = build_send_request(message)

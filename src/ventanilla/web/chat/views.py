@@ -19,7 +19,7 @@ from ventanilla.core import clock
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.permissions import SIGNED_IN
-from ventanilla.providers.models import Provider
+from ventanilla.providers import capabilities
 from ventanilla.routing import services as routing
 from ventanilla.web.access import requires
 from ventanilla.web.chat.forms import (
@@ -67,7 +67,7 @@ def _lock_reason(conversation: Conversation, line) -> str:
 
 def _window_text(conversation: Conversation, line) -> str:
     """The 24-hour window of the Cloud API, for the header ("" on lines without one)."""
-    if line.provider != Provider.CLOUD or conversation.status == Status.CLOSED:
+    if not capabilities.of(line).customer_service_window or conversation.status == Status.CLOSED:
         return ""
     last = conversation.last_inbound_at
     if last is None or not services.window_open(conversation, line):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ventanilla.providers import registry
 from ventanilla.runtime import processes as runtime
 
 
@@ -24,3 +25,4 @@ class Command(BaseCommand):
         finally:
             ticker.set()
             consumer.stop(graceful=False)
+            registry.close_all()

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ventanilla.providers import registry
 from ventanilla.runtime import processes as runtime
 
 
@@ -14,3 +15,4 @@ class Command(BaseCommand):
             call_command("run_huey")
         finally:
             ticker.set()
+            registry.close_all()
