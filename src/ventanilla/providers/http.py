@@ -59,3 +59,25 @@ def new_client(base_url: str, *, timeout: float) -> httpx.Client:
     return httpx.Client(
         timeout=timeout, verify=_TRUSTS_NOTHING, mounts={"https://": _TlsWhenNeeded()}
     )
+
+
+class HttpClientOwner:
+    """An adapter holding `http`: a client it was given (a line's pooled one, shared) or one it
+    built for itself, which it closes."""
+
+    http: httpx.Client
+    _owns_http: bool
+
+    def _use_http(self, http: httpx.Client | None, base_url: str, *, timeout: float) -> None:
+        self._owns_http = http is None
+        self.http = http if http is not None else new_client(base_url, timeout=timeout)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

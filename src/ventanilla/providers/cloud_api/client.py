@@ -14,7 +14,7 @@ import httpx
 
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError, SendResult
 from ventanilla.providers.cloud_api.errors import error_from_response
-from ventanilla.providers.http import new_client
+from ventanilla.providers.http import HttpClientOwner
 
 # Cloud API limits (characters).
 TEXT_MAX = 4096
@@ -275,7 +275,7 @@ def build_message_body(message: OutboundMessage) -> dict:
     return body
 
 
-class CloudApiClient:
+class CloudApiClient(HttpClientOwner):
     """The WhatsAppClient of base.py for one Cloud API phone number."""
 
     def __init__(
@@ -290,18 +290,7 @@ class CloudApiClient:
         self.phone_number_id = str(phone_number_id).strip("/")
         self.access_token = access_token
         self.timeout = timeout
-        self._owns_http = http is None
-        self.http = http if http is not None else new_client(self.base_url, timeout=timeout)
-
-    def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
-
-    def __enter__(self) -> "CloudApiClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+        self._use_http(http, self.base_url, timeout=timeout)
 
     @property
     def messages_url(self) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError, SendResult
-from ventanilla.providers.http import new_client
+from ventanilla.providers.http import HttpClientOwner
 from ventanilla.providers.wppconnect.errors import error_from_response
 from ventanilla.providers.wppconnect.parser import (
     CONNECTED,
@@ -164,7 +164,7 @@ def session_state(answer: Any) -> tuple[str, str]:
     return state, qr
 
 
-class WppConnectClient:
+class WppConnectClient(HttpClientOwner):
     """The WhatsAppClient of base.py for one WPPConnect Server session, plus the session calls."""
 
     def __init__(
@@ -183,18 +183,7 @@ class WppConnectClient:
         self.secret_key = secret_key
         self.token = token
         self.on_token = on_token
-        self._owns_http = http is None
-        self.http = http if http is not None else new_client(self.base_url, timeout=timeout)
-
-    def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
-
-    def __enter__(self) -> "WppConnectClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+        self._use_http(http, self.base_url, timeout=timeout)
 
     # -- session ---------------------------------------------------------------------------------
 
