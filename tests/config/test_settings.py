@@ -17,6 +17,7 @@ PROBE = (
     " s.SESSION_COOKIE_SAMESITE], 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE,"
     "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
+    "'job_threads': s.HUEY['consumer']['workers'],"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
     "'data_dir': str(s.DATA_DIR)}))"
 )
@@ -108,6 +109,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path):
         TIME_ZONE="Europe/Madrid",
         PORT="9000",
         SCHEDULER_INTERVAL_SECONDS="0.5",
+        JOB_THREADS="16",
     )
 
     assert values["auto_close"] == 2.5
@@ -116,6 +118,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path):
     assert values["cookie"][2] is False  # not Secure when DEBUG
     assert values["public_url"] == "http://127.0.0.1:9000"
     assert values["interval"] == 0.5
+    assert values["job_threads"] == 16
 
 
 def test_lists_are_comma_separated(tmp_path):

@@ -254,7 +254,15 @@ else:
     }
 HUEY["immediate"] = False  # djhuey would follow DEBUG; tests switch it on themselves
 HUEY["serializer"] = JsonSerializer()  # never pickle: docs/operations.md "Job payloads"
-HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "max_delay": 0.2, "periodic": True}
+# job threads per process: a reply's send waits on WhatsApp's answer, so threads are what let one
+# process send many at once (the clients are pooled per line and thread-safe)
+JOB_THREADS = max(1, int(env_number("JOB_THREADS", 8)))
+HUEY["consumer"] = {
+    "workers": JOB_THREADS,
+    "worker_type": "thread",
+    "max_delay": 0.2,
+    "periodic": True,
+}
 
 # --- Auth and sessions ----------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def start_embedded_jobs():
 
     options = dict(settings.HUEY.get("consumer", {}))
     consumer = HUEY.create_consumer(
-        workers=options.get("workers", 2),
+        workers=settings.JOB_THREADS,
         worker_type="thread",
         periodic=True,
         max_delay=options.get("max_delay", 0.2),
