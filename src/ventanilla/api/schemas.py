@@ -33,6 +33,18 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]]
 
 
+# The error statuses whole kinds of routes share (docs/api.md, "Errors"):
+READ = (401, 422)  # no session; a path or query value of the wrong type
+UNSAFE = (401, 403, 413, 422)  # also the CSRF check (403) and a body over the limit (413)
+WRITE = (400, *UNSAFE)  # a JSON body that cannot be read
+
+
+def answers(ok: dict, *errors: int) -> dict:
+    """A route's `response=`: its success answers, then every error status it may give, each in
+    the one error shape, so /api/openapi.json documents what a client can get back."""
+    return {**ok, **dict.fromkeys(sorted(set(errors)), ErrorOut)}
+
+
 def reject_nulls(changes: dict, fields: tuple[str, ...]) -> dict:
     """A PATCH may omit these fields but may not set them to null."""
     for field in fields:

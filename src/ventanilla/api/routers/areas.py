@@ -3,7 +3,7 @@ from ninja import Query, Router, Schema, Status
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import require_role
 
 router = Router(tags=["areas"])
@@ -33,30 +33,30 @@ class AreaPatch(Schema):
     is_active: bool | None = None
 
 
-@router.get("", response=AreaPage)
+@router.get("", response=answers({200: AreaPage}, *READ))
 def list_areas(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.area_list(), ordering=("name_key", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: AreaOut})
+@router.post("", response=answers({201: AreaOut}, *WRITE))
 def create_area(request, payload: AreaIn):
     require_role(request.auth, Role.ADMIN)
     return Status(201, services.area_create(**payload.dict()))
 
 
-@router.get("/{area_id}", response=AreaOut)
+@router.get("/{area_id}", response=answers({200: AreaOut}, *READ, 404))
 def get_area(request, area_id: int):
     return selectors.area_get(area_id=area_id)
 
 
-@router.put("/{area_id}", response=AreaOut)
+@router.put("/{area_id}", response=answers({200: AreaOut}, *WRITE, 404))
 def replace_area(request, area_id: int, payload: AreaIn):
     require_role(request.auth, Role.ADMIN)
     return services.area_update(area=selectors.area_get(area_id=area_id), **payload.dict())
 
 
-@router.patch("/{area_id}", response=AreaOut)
+@router.patch("/{area_id}", response=answers({200: AreaOut}, *WRITE, 404))
 def update_area(request, area_id: int, payload: AreaPatch):
     require_role(request.auth, Role.ADMIN)
     changes = reject_nulls(payload.dict(exclude_unset=True), ("name", "description", "is_active"))

@@ -12,7 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from ventanilla.accounts.models import Role
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers, reject_nulls
 from ventanilla.api.security import require_role
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.core.errors import InvalidInput
@@ -59,12 +59,12 @@ def _line(line_id: int | None) -> Line:
     return selectors.line_get(line_id=line_id)
 
 
-@router.get("/status", response=BotStatus)
+@router.get("/status", response=answers({200: BotStatus}, *READ, 404))
 def bot_status(request, line: int | None = None):
     return sessions.session_status(_line(line))
 
 
-@router.post("/start", response={202: BotStatus})
+@router.post("/start", response=answers({202: BotStatus}, *UNSAFE, 404))
 def bot_start(request, line: int | None = None):
     require_role(request.auth, Role.ADMIN)
     started = sessions.session_start(line=_line(line))
@@ -84,20 +84,24 @@ def _stop_options(request) -> StopIn:
         ) from error
 
 
-@router.post("/stop", response=BotStatus, openapi_extra={"requestBody": STOP_BODY})
+@router.post(
+    "/stop",
+    response=answers({200: BotStatus}, *UNSAFE, 404),
+    openapi_extra={"requestBody": STOP_BODY},
+)
 def bot_stop(request, line: int | None = None):
     require_role(request.auth, Role.ADMIN)
     options = _stop_options(request)
     return sessions.session_status(sessions.session_stop(line=_line(line), logout=options.logout))
 
 
-@router.post("/pause", response=BotStatus)
+@router.post("/pause", response=answers({200: BotStatus}, *WRITE, 404))
 def bot_pause(request, payload: PauseIn, line: int | None = None):
     require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
     return sessions.session_status(sessions.session_pause(line=_line(line), paused=payload.paused))
 
 
-@router.patch("/metadata", response=BotStatus)
+@router.patch("/metadata", response=answers({200: BotStatus}, *WRITE, 404))
 def bot_metadata(request, payload: MetadataIn, line: int | None = None):
     require_role(request.auth, Role.ADMIN)
     changes = reject_nulls(payload.dict(exclude_unset=True), ("display_name", "phone"))

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.routers.conversations import ConversationPage
-from ventanilla.api.schemas import AreaRef, reject_nulls
+from ventanilla.api.schemas import READ, UNSAFE, WRITE, AreaRef, answers, reject_nulls
 from ventanilla.api.security import require_role
 from ventanilla.contacts import exporting, importing, services
 from ventanilla.conversations import contact_merge, contact_selectors, selectors
@@ -127,18 +127,26 @@ IMPORT_BODY = {
         },
     }
 }
+EXPORT_ANSWER = {
+    "responses": {
+        200: {
+            "description": "name, phone, dni, area",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
 TRUE_WORDS = frozenset({"1", "true", "on", "yes", "si", "sí"})
 FALSE_WORDS = frozenset({"", "0", "false", "off", "no"})
 
 
-@router.get("", response=ContactPage)
+@router.get("", response=answers({200: ContactPage}, *READ))
 def list_contacts(request, query: Query[ContactQuery]):
     contacts = contact_selectors.contact_search(viewer_user=request.auth, q=query.q)
     items, next_cursor = keyset_page(contacts, ordering=("name", "id"), page=query)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: ContactOut})
+@router.post("", response=answers({201: ContactOut}, *WRITE))
 def create_contact(request, payload: ContactIn):
     require_role(request.auth, *STAFF)
     contact = services.contact_create(**payload.dict())
@@ -192,7 +200,9 @@ def _import_request(request) -> tuple[str | None, object, bool]:
     return fmt, payload, dry_run
 
 
-@router.post("/import", response=ImportReportOut, openapi_extra=IMPORT_BODY)
+@router.post(
+    "/import", response=answers({200: ImportReportOut}, *WRITE, 409), openapi_extra=IMPORT_BODY
+)
 def import_contacts(request):
     """CSV or JSON rows; the report counts created, updated, unchanged and rejected rows."""
     require_role(request.auth, *STAFF)
@@ -211,7 +221,7 @@ async def _streamed(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
         await sync_to_async(pieces.close)()
 
 
-@router.get("/export")
+@router.get("/export", response=answers({200: None}, 401, 403), openapi_extra=EXPORT_ANSWER)
 def export_contacts(request):
     """Every contact with a phone as CSV (name, phone, dni, area), streamed."""
     require_role(request.auth, *STAFF)
@@ -224,7 +234,7 @@ def export_contacts(request):
     return response
 
 
-@router.get("/duplicates", response=DuplicatePage)
+@router.get("/duplicates", response=answers({200: DuplicatePage}, *READ, 403))
 def list_duplicates(request, query: Query[DuplicateQuery]):
     """Pairs that may be one customer twice: the same DNI, or one phone in two forms."""
     require_role(request.auth, *STAFF)
@@ -233,12 +243,12 @@ def list_duplicates(request, query: Query[DuplicateQuery]):
     return {"items": items, "next": None}
 
 
-@router.get("/{contact_id}", response=ContactOut)
+@router.get("/{contact_id}", response=answers({200: ContactOut}, *READ, 404))
 def get_contact(request, contact_id: int):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.patch("/{contact_id}", response=ContactOut)
+@router.patch("/{contact_id}", response=answers({200: ContactOut}, *WRITE, 404))
 def update_contact(request, contact_id: int, payload: ContactPatch):
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     changes = payload.dict(exclude_unset=True)
@@ -252,7 +262,7 @@ def update_contact(request, contact_id: int, payload: ContactPatch):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.delete("/{contact_id}", response={204: None})
+@router.delete("/{contact_id}", response=answers({204: None}, *UNSAFE, 404, 409))
 def delete_contact(request, contact_id: int):
     require_role(request.auth, *STAFF)
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
@@ -263,7 +273,7 @@ def delete_contact(request, contact_id: int):
 # --- merge, history ------------------------------------------------------------------------
 
 
-@router.post("/{contact_id}/merge", response=ContactOut)
+@router.post("/{contact_id}/merge", response=answers({200: ContactOut}, *WRITE, 404, 409))
 def merge_contacts(request, contact_id: int, payload: MergeIn):
     """Merges `other_id` into this contact, which is kept; conversations follow."""
     require_role(request.auth, *STAFF)
@@ -275,7 +285,7 @@ def merge_contacts(request, contact_id: int, payload: MergeIn):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.get("/{contact_id}/conversations", response=ConversationPage)
+@router.get("/{contact_id}/conversations", response=answers({200: ConversationPage}, *READ, 404))
 def list_contact_conversations(request, contact_id: int, page: Query[PageQuery]):
     """The contact's conversations the caller may see, newest first."""
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)

@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers
 from ventanilla.api.security import require_role
 from ventanilla.conversations import selectors, services, tasks
 from ventanilla.conversations.serializers import conversation_item, message_item
@@ -97,7 +98,7 @@ class TransferIn(Schema):
     user_id: int | None = None
 
 
-@router.get("", response=ConversationPage)
+@router.get("", response=answers({200: ConversationPage}, *READ))
 def list_conversations(request, filters: Query[ConversationFilters], page: Query[PageQuery]):
     statuses = [s.strip() for s in (filters.status or "").split(",") if s.strip()]
     conversations = selectors.conversation_list(
@@ -113,13 +114,13 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
     return {"items": [conversation_item(c) for c in items], "next": next_cursor}
 
 
-@router.get("/{conversation_id}", response=ConversationOut)
+@router.get("/{conversation_id}", response=answers({200: ConversationOut}, *READ, 404))
 def get_conversation(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     return conversation_item(conversation)
 
 
-@router.get("/{conversation_id}/messages", response=MessagePage)
+@router.get("/{conversation_id}/messages", response=answers({200: MessagePage}, *READ, 404))
 def list_messages(request, conversation_id: int, page: Query[PageQuery]):
     """Newest first; follow `next` for older messages."""
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -129,14 +130,14 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
     return {"items": [message_item(m) for m in items], "next": next_cursor}
 
 
-@router.post("/{conversation_id}/messages", response={201: MessageOut})
+@router.post("/{conversation_id}/messages", response=answers({201: MessageOut}, *WRITE, 404, 409))
 def send_message(request, conversation_id: int, payload: SendIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     message = services.agent_reply(conversation=conversation, by=request.auth, text=payload.text)
     return Status(201, message_item(message))
 
 
-@router.post("/{conversation_id}/close", response=ConversationOut)
+@router.post("/{conversation_id}/close", response=answers({200: ConversationOut}, *WRITE, 404, 409))
 def close(request, conversation_id: int, payload: CloseIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     services.conversation_close(
@@ -145,7 +146,9 @@ def close(request, conversation_id: int, payload: CloseIn):
     return _fresh(request, conversation_id)
 
 
-@router.post("/{conversation_id}/reopen", response=ConversationOut)
+@router.post(
+    "/{conversation_id}/reopen", response=answers({200: ConversationOut}, *UNSAFE, 404, 409)
+)
 def reopen(request, conversation_id: int):
     require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -153,7 +156,9 @@ def reopen(request, conversation_id: int):
     return _fresh(request, conversation_id)
 
 
-@router.post("/{conversation_id}/transfer", response=ConversationOut)
+@router.post(
+    "/{conversation_id}/transfer", response=answers({200: ConversationOut}, *WRITE, 404, 409)
+)
 def transfer(request, conversation_id: int, payload: TransferIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     routing.transfer(
@@ -165,7 +170,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
     return _after_change(request, conversation_id)
 
 
-@router.post("/{conversation_id}/read", response=ConversationOut)
+@router.post("/{conversation_id}/read", response=answers({200: ConversationOut}, *UNSAFE, 404))
 def mark_read(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     provider_ids = services.conversation_mark_read(conversation=conversation, by=request.auth)

@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from pydantic import StrictFloat
 
 from ventanilla.accounts.models import Role
+from ventanilla.api.schemas import WRITE, answers
 from ventanilla.api.security import require_role
 from ventanilla.schedules import selectors, services
 from ventanilla.schedules.selectors import AutoClose
@@ -52,13 +53,13 @@ def _out(current: AutoClose) -> dict:
     }
 
 
-@router.get("/auto-close", response=AutoCloseOut)
+@router.get("/auto-close", response=answers({200: AutoCloseOut}, 401, 403))
 def get_auto_close(request):
     require_role(request.auth, Role.ADMIN)
     return _out(selectors.auto_close_get())
 
 
-@router.patch("/auto-close", response=AutoCloseOut)
+@router.patch("/auto-close", response=answers({200: AutoCloseOut}, *WRITE))
 def update_auto_close(request, payload: AutoClosePatch):
     require_role(request.auth, Role.ADMIN)
     services.auto_close_update(by=request.auth, **payload.dict(exclude_unset=True))

@@ -5,6 +5,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers
 from ventanilla.api.security import require_role
 from ventanilla.flows import engine, selectors, services
 from ventanilla.flows.models import DEFAULT_INVALID_OPTION_TEXT
@@ -118,39 +119,39 @@ def _flow_out(flow_id: int):
     return selectors.flow_get(flow_id=flow_id)
 
 
-@router.get("", response=FlowPage)
+@router.get("", response=answers({200: FlowPage}, *READ))
 def list_flows(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.flow_list(), ordering=("name", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: FlowOut})
+@router.post("", response=answers({201: FlowOut}, *WRITE, 409))
 def create_flow(request, payload: FlowIn):
     require_role(request.auth, *EDITORS)
     flow = services.flow_create(data=payload.dict())
     return Status(201, _flow_out(flow.pk))
 
 
-@router.get("/{flow_id}", response=FlowOut)
+@router.get("/{flow_id}", response=answers({200: FlowOut}, *READ, 404))
 def get_flow(request, flow_id: int):
     return _flow_out(flow_id)
 
 
-@router.put("/{flow_id}", response=FlowOut)
+@router.put("/{flow_id}", response=answers({200: FlowOut}, *WRITE, 404, 409))
 def replace_flow(request, flow_id: int, payload: FlowIn):
     require_role(request.auth, *EDITORS)
     flow = services.flow_replace(flow=selectors.flow_get(flow_id=flow_id), data=payload.dict())
     return _flow_out(flow.pk)
 
 
-@router.delete("/{flow_id}", response={204: None})
+@router.delete("/{flow_id}", response=answers({204: None}, *UNSAFE, 404, 409))
 def delete_flow(request, flow_id: int):
     require_role(request.auth, *EDITORS)
     services.flow_delete(flow=selectors.flow_get(flow_id=flow_id))
     return Status(204, None)
 
 
-@router.post("/{flow_id}/simulate", response=SimulationOut)
+@router.post("/{flow_id}/simulate", response=answers({200: SimulationOut}, *WRITE, 404))
 def simulate_flow(request, flow_id: int, payload: SimulateIn):
     """Runs the inputs through the engine as a customer would; nothing is stored or sent."""
     tree = selectors.flow_tree(flow_id=flow_id)

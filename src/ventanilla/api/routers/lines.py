@@ -4,7 +4,7 @@ from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import require_role
 from ventanilla.providers import selectors, services
 
@@ -76,14 +76,14 @@ class LineIn(LineFields):
     provider: str
 
 
-@router.get("", response=LinePage)
+@router.get("", response=answers({200: LinePage}, *READ, 403))
 def list_lines(request, page: Query[PageQuery]):
     require_role(request.auth, Role.ADMIN)
     items, next_cursor = keyset_page(selectors.line_list(), ordering=("id",), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: LineOut})
+@router.post("", response=answers({201: LineOut}, *WRITE))
 def create_line(request, payload: LineIn):
     require_role(request.auth, Role.ADMIN)
     fields = payload.dict(exclude_unset=True)
@@ -92,13 +92,13 @@ def create_line(request, payload: LineIn):
     return Status(201, services.line_create(provider=provider, **fields))
 
 
-@router.get("/{line_id}", response=LineOut)
+@router.get("/{line_id}", response=answers({200: LineOut}, *READ, 403, 404))
 def get_line(request, line_id: int):
     require_role(request.auth, Role.ADMIN)
     return selectors.line_get(line_id=line_id)
 
 
-@router.patch("/{line_id}", response=LineOut)
+@router.patch("/{line_id}", response=answers({200: LineOut}, *WRITE, 404))
 def update_line(request, line_id: int, payload: LineFields):
     require_role(request.auth, Role.ADMIN)
     changes = payload.dict(exclude_unset=True)

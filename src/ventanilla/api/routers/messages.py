@@ -2,15 +2,30 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ventanilla.api.schemas import READ, answers
 from ventanilla.conversations import selectors
 from ventanilla.core.errors import NotFound
 
 router = Router(tags=["messages"])
 
 INLINE_TYPES = ("image/", "audio/", "video/")
+MEDIA_ANSWER = {
+    "responses": {
+        200: {
+            "description": "The stored file: images, audio, video and PDF as themselves, "
+            "anything else as application/octet-stream",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
-@router.get("/{message_id}/media", url_name="message-media", response={200: None})
+@router.get(
+    "/{message_id}/media",
+    url_name="message-media",
+    response=answers({200: None}, *READ, 404),
+    openapi_extra=MEDIA_ANSWER,
+)
 def media(request, message_id: int):
     """The stored file of a message, for those who may see its conversation."""
     message = selectors.message_get_visible(user=request.auth, message_id=message_id)

@@ -2,6 +2,7 @@ import uuid
 
 from ninja import Field, Query, Router, Schema, Status
 
+from ventanilla.api.schemas import READ, WRITE, answers
 from ventanilla.inbound import sandbox
 
 router = Router(tags=["sandbox"])
@@ -35,7 +36,7 @@ class PhoneQuery(Schema):
     phone: str
 
 
-@router.post("/messages", response={201: Written})
+@router.post("/messages", response=answers({201: Written}, *WRITE, 404))
 def customer_writes(request, payload: CustomerWrites):
     """A customer writes to the sandbox line, through the same pipeline as real webhooks.
     Beside a real line, admins only; 404 when the installation has no sandbox line."""
@@ -46,7 +47,7 @@ def customer_writes(request, payload: CustomerWrites):
     return Status(201, {"message_id": message.pk, "conversation_id": message.conversation_id})
 
 
-@router.get("/messages", response=ReceivedList)
+@router.get("/messages", response=answers({200: ReceivedList}, *READ, 403, 404))
 def customer_received(request, query: Query[PhoneQuery]):
     """What the sandbox customer with this phone has received, oldest first (reading it reports
     nothing to the desk). Beside a real line, admins only."""
