@@ -98,3 +98,11 @@ def test_nul_anywhere_in_a_body_is_a_422_on_its_field(api, admin, path, body, fi
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == [field]
+
+
+@pytest.mark.parametrize("assigned", ["²", "١٢", "x"])
+def test_an_assigned_filter_that_is_no_id_is_a_422_on_it(api, admin, assigned):
+    response = api(admin).get(f"/api/conversations?assigned={assigned}")
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["assigned"]
