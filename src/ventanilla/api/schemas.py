@@ -34,9 +34,9 @@ class ErrorOut(Schema):
 
 
 # The error statuses whole kinds of routes share (docs/api.md, "Errors"):
-READ = (401, 422)  # no session; a path or query value of the wrong type
-UNSAFE = (401, 403, 413, 422)  # also the CSRF check (403) and a body over the limit (413)
-WRITE = (400, *UNSAFE)  # a JSON body that cannot be read
+READ = (401, 422)  # no session; a path value of the wrong type
+LIST = (400, *READ)  # a query string: one with too many fields cannot be read
+WRITE = (400, 401, 403, 413, 422)  # a body or form that cannot be read, CSRF, a body too large
 
 
 def answers(ok: dict, *errors: int) -> dict:

@@ -2,7 +2,7 @@ from ninja import Field, Query, Router, Schema
 
 from ventanilla.accounts.models import Role
 from ventanilla.analytics import selectors
-from ventanilla.api.schemas import READ, answers
+from ventanilla.api.schemas import LIST, answers
 from ventanilla.api.security import require_role
 
 router = Router(tags=["analytics"])
@@ -82,7 +82,7 @@ class SummaryOut(Schema):
     queue_wait: Durations
 
 
-@router.get("/summary", response=answers({200: SummaryOut}, *READ, 403), by_alias=True)
+@router.get("/summary", response=answers({200: SummaryOut}, *LIST, 403), by_alias=True)
 def summary(request, query: Query[SummaryQuery]):
     """The dashboard's figures (docs/analytics.md), scoped to what the viewer may see."""
     require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)

@@ -3,7 +3,7 @@ from ninja import Query, Router, Schema, Status
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import READ, WRITE, answers, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import require_role
 
 router = Router(tags=["areas"])
@@ -33,7 +33,7 @@ class AreaPatch(Schema):
     is_active: bool | None = None
 
 
-@router.get("", response=answers({200: AreaPage}, *READ))
+@router.get("", response=answers({200: AreaPage}, *LIST))
 def list_areas(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.area_list(), ordering=("name_key", "id"), page=page)
     return {"items": items, "next": next_cursor}

@@ -6,7 +6,7 @@ from ninja.errors import HttpError
 from pydantic import model_validator
 
 from ventanilla.accounts import selectors, services
-from ventanilla.api.schemas import UNSAFE, WRITE, UserOut, answers
+from ventanilla.api.schemas import WRITE, UserOut, answers
 from ventanilla.api.security import require_csrf
 from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import TooManyRequests
@@ -73,7 +73,7 @@ def sign_in(request, payload: LoginIn):
     return {"user": selectors.user_get(user_id=user.pk)}
 
 
-@router.post("/logout", response=answers({204: None}, *UNSAFE))
+@router.post("/logout", response=answers({204: None}, *WRITE))
 def sign_out(request):
     logout(request)
     return Status(204, None)

@@ -12,7 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from ventanilla.accounts.models import Role
-from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers, reject_nulls
+from ventanilla.api.schemas import LIST, WRITE, answers, reject_nulls
 from ventanilla.api.security import require_role
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.core.errors import InvalidInput
@@ -59,12 +59,12 @@ def _line(line_id: int | None) -> Line:
     return selectors.line_get(line_id=line_id)
 
 
-@router.get("/status", response=answers({200: BotStatus}, *READ, 404))
+@router.get("/status", response=answers({200: BotStatus}, *LIST, 404))
 def bot_status(request, line: int | None = None):
     return sessions.session_status(_line(line))
 
 
-@router.post("/start", response=answers({202: BotStatus}, *UNSAFE, 404))
+@router.post("/start", response=answers({202: BotStatus}, *WRITE, 404))
 def bot_start(request, line: int | None = None):
     require_role(request.auth, Role.ADMIN)
     started = sessions.session_start(line=_line(line))
@@ -86,7 +86,7 @@ def _stop_options(request) -> StopIn:
 
 @router.post(
     "/stop",
-    response=answers({200: BotStatus}, *UNSAFE, 404),
+    response=answers({200: BotStatus}, *WRITE, 404),
     openapi_extra={"requestBody": STOP_BODY},
 )
 def bot_stop(request, line: int | None = None):

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.routers.conversations import ConversationPage
-from ventanilla.api.schemas import READ, UNSAFE, WRITE, AreaRef, answers, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, AreaRef, answers, reject_nulls
 from ventanilla.api.security import require_role
 from ventanilla.contacts import exporting, importing, services
 from ventanilla.conversations import contact_merge, contact_selectors, selectors
@@ -139,7 +139,7 @@ TRUE_WORDS = frozenset({"1", "true", "on", "yes", "si", "sí"})
 FALSE_WORDS = frozenset({"", "0", "false", "off", "no"})
 
 
-@router.get("", response=answers({200: ContactPage}, *READ))
+@router.get("", response=answers({200: ContactPage}, *LIST))
 def list_contacts(request, query: Query[ContactQuery]):
     contacts = contact_selectors.contact_search(viewer_user=request.auth, q=query.q)
     items, next_cursor = keyset_page(contacts, ordering=("name", "id"), page=query)
@@ -234,7 +234,7 @@ def export_contacts(request):
     return response
 
 
-@router.get("/duplicates", response=answers({200: DuplicatePage}, *READ, 403))
+@router.get("/duplicates", response=answers({200: DuplicatePage}, *LIST, 403))
 def list_duplicates(request, query: Query[DuplicateQuery]):
     """Pairs that may be one customer twice: the same DNI, or one phone in two forms."""
     require_role(request.auth, *STAFF)
@@ -262,7 +262,7 @@ def update_contact(request, contact_id: int, payload: ContactPatch):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.delete("/{contact_id}", response=answers({204: None}, *UNSAFE, 404, 409))
+@router.delete("/{contact_id}", response=answers({204: None}, *WRITE, 404, 409))
 def delete_contact(request, contact_id: int):
     require_role(request.auth, *STAFF)
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
@@ -285,7 +285,7 @@ def merge_contacts(request, contact_id: int, payload: MergeIn):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.get("/{contact_id}/conversations", response=answers({200: ConversationPage}, *READ, 404))
+@router.get("/{contact_id}/conversations", response=answers({200: ConversationPage}, *LIST, 404))
 def list_contact_conversations(request, contact_id: int, page: Query[PageQuery]):
     """The contact's conversations the caller may see, newest first."""
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)

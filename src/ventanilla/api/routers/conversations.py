@@ -5,7 +5,7 @@ from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers
+from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import require_role
 from ventanilla.conversations import selectors, services, tasks
 from ventanilla.conversations.serializers import conversation_item, message_item
@@ -98,7 +98,7 @@ class TransferIn(Schema):
     user_id: int | None = None
 
 
-@router.get("", response=answers({200: ConversationPage}, *READ))
+@router.get("", response=answers({200: ConversationPage}, *LIST))
 def list_conversations(request, filters: Query[ConversationFilters], page: Query[PageQuery]):
     statuses = [s.strip() for s in (filters.status or "").split(",") if s.strip()]
     conversations = selectors.conversation_list(
@@ -120,7 +120,7 @@ def get_conversation(request, conversation_id: int):
     return conversation_item(conversation)
 
 
-@router.get("/{conversation_id}/messages", response=answers({200: MessagePage}, *READ, 404))
+@router.get("/{conversation_id}/messages", response=answers({200: MessagePage}, *LIST, 404))
 def list_messages(request, conversation_id: int, page: Query[PageQuery]):
     """Newest first; follow `next` for older messages."""
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -147,7 +147,7 @@ def close(request, conversation_id: int, payload: CloseIn):
 
 
 @router.post(
-    "/{conversation_id}/reopen", response=answers({200: ConversationOut}, *UNSAFE, 404, 409)
+    "/{conversation_id}/reopen", response=answers({200: ConversationOut}, *WRITE, 404, 409)
 )
 def reopen(request, conversation_id: int):
     require_role(request.auth, Role.ADMIN, Role.SUPERVISOR)
@@ -170,7 +170,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
     return _after_change(request, conversation_id)
 
 
-@router.post("/{conversation_id}/read", response=answers({200: ConversationOut}, *UNSAFE, 404))
+@router.post("/{conversation_id}/read", response=answers({200: ConversationOut}, *WRITE, 404))
 def mark_read(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     provider_ids = services.conversation_mark_read(conversation=conversation, by=request.auth)

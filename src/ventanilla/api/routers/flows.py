@@ -5,7 +5,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers
+from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import require_role
 from ventanilla.flows import engine, selectors, services
 from ventanilla.flows.models import DEFAULT_INVALID_OPTION_TEXT
@@ -119,7 +119,7 @@ def _flow_out(flow_id: int):
     return selectors.flow_get(flow_id=flow_id)
 
 
-@router.get("", response=answers({200: FlowPage}, *READ))
+@router.get("", response=answers({200: FlowPage}, *LIST))
 def list_flows(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.flow_list(), ordering=("name", "id"), page=page)
     return {"items": items, "next": next_cursor}
@@ -144,7 +144,7 @@ def replace_flow(request, flow_id: int, payload: FlowIn):
     return _flow_out(flow.pk)
 
 
-@router.delete("/{flow_id}", response=answers({204: None}, *UNSAFE, 404, 409))
+@router.delete("/{flow_id}", response=answers({204: None}, *WRITE, 404, 409))
 def delete_flow(request, flow_id: int):
     require_role(request.auth, *EDITORS)
     services.flow_delete(flow=selectors.flow_get(flow_id=flow_id))

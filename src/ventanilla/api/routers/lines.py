@@ -4,7 +4,7 @@ from ninja import Query, Router, Schema, Status
 
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import READ, WRITE, answers, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import require_role
 from ventanilla.providers import selectors, services
 
@@ -76,7 +76,7 @@ class LineIn(LineFields):
     provider: str
 
 
-@router.get("", response=answers({200: LinePage}, *READ, 403))
+@router.get("", response=answers({200: LinePage}, *LIST, 403))
 def list_lines(request, page: Query[PageQuery]):
     require_role(request.auth, Role.ADMIN)
     items, next_cursor = keyset_page(selectors.line_list(), ordering=("id",), page=page)

@@ -2,7 +2,7 @@ import uuid
 
 from ninja import Field, Query, Router, Schema, Status
 
-from ventanilla.api.schemas import READ, WRITE, answers
+from ventanilla.api.schemas import LIST, WRITE, answers
 from ventanilla.inbound import sandbox
 
 router = Router(tags=["sandbox"])
@@ -47,7 +47,7 @@ def customer_writes(request, payload: CustomerWrites):
     return Status(201, {"message_id": message.pk, "conversation_id": message.conversation_id})
 
 
-@router.get("/messages", response=answers({200: ReceivedList}, *READ, 403, 404))
+@router.get("/messages", response=answers({200: ReceivedList}, *LIST, 403, 404))
 def customer_received(request, query: Query[PhoneQuery]):
     """What the sandbox customer with this phone has received, oldest first (reading it reports
     nothing to the desk). Beside a real line, admins only."""

@@ -3,7 +3,7 @@ from ninja import Query, Router, Schema, Status
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.models import Role
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import READ, WRITE, UserOut, answers, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, UserOut, answers, reject_nulls
 from ventanilla.api.security import require_role
 
 router = Router(tags=["users"])
@@ -43,7 +43,7 @@ class UserPatch(Schema):
 NOT_NULL_ON_PATCH = ("username", "password", "role", "area_ids", "is_active")
 
 
-@router.get("", response=answers({200: UserPage}, *READ, 403))
+@router.get("", response=answers({200: UserPage}, *LIST, 403))
 def list_users(request, page: Query[PageQuery]):
     require_role(request.auth, Role.ADMIN)
     items, next_cursor = keyset_page(selectors.user_list(), ordering=("username", "id"), page=page)

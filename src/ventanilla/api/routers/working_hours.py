@@ -7,7 +7,7 @@ from pydantic import StrictInt
 
 from ventanilla.accounts.models import Area, Role, User
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import READ, UNSAFE, WRITE, answers, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import role_refused_text
 from ventanilla.core.errors import Forbidden
 from ventanilla.schedules import selectors, services
@@ -71,7 +71,7 @@ def _require_writer(user: User, *area_ids: int) -> None:
         raise Forbidden(_("Solo podés cambiar los horarios de tus propias áreas."))
 
 
-@router.get("", response=answers({200: WorkingHourPage}, *READ))
+@router.get("", response=answers({200: WorkingHourPage}, *LIST))
 def list_working_hours(request, filters: Query[WorkingHourFilter]):
     items, next_cursor = keyset_page(
         selectors.working_hour_list(area_id=filters.area), ordering=("area_id", "id"), page=filters
@@ -100,7 +100,7 @@ def update_working_hour(request, working_hour_id: int, payload: WorkingHourPatch
     return services.working_hour_update(working_hour=row, **changes)
 
 
-@router.delete("/{working_hour_id}", response=answers({204: None}, *UNSAFE, 404))
+@router.delete("/{working_hour_id}", response=answers({204: None}, *WRITE, 404))
 def delete_working_hour(request, working_hour_id: int):
     row = selectors.working_hour_get(working_hour_id=working_hour_id)
     _require_writer(request.auth, row.area_id)
