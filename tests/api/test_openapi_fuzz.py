@@ -32,8 +32,8 @@ from schemathesis.core.failures import Failure, FailureGroup
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server, own_database
 
 # per operation, generation mode and signed-in role; more for a deeper run by hand
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
-STRANGER_EXAMPLES = 3
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+STRANGER_EXAMPLES = 2
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
