@@ -190,3 +190,20 @@ def test_forged_cursor_is_422_not_500(api, admin, make_area):
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["cursor"]
+
+
+def test_a_cursor_from_another_list_is_422_not_500(api, admin, make_area, make_conversation):
+    for n in range(2):
+        make_area(f"Área {n}")
+        make_conversation("bot")
+    client = api(admin)
+    areas_cursor = client.get("/api/areas?limit=1").json()["next"]
+    conversations_cursor = client.get("/api/conversations?limit=1").json()["next"]
+
+    answers = [
+        client.get(f"/api/conversations?cursor={areas_cursor}"),
+        client.get(f"/api/areas?cursor={conversations_cursor}"),
+    ]
+
+    assert [answer.status_code for answer in answers] == [422, 422]
+    assert [list(answer.json()["errors"]) for answer in answers] == [["cursor"], ["cursor"]]

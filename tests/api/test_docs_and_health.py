@@ -61,3 +61,42 @@ def test_huge_ids_are_client_errors_not_500(api, admin):
     # a filter by an impossible id finds nothing (PostgreSQL, MariaDB) or is refused (SQLite)
     assert answers[0] in (200, 422)
     assert answers[1] in (404, 422) and answers[2] in (404, 422), answers
+
+
+def test_openapi_documents_the_error_statuses_each_route_can_answer(db):
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    error_shape = {"$ref": "#/components/schemas/ErrorOut"}
+
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            documented = operation["responses"]
+            parameters = operation.get("parameters", [])
+            body = operation.get("requestBody", {})
+            expected = set()
+            if operation.get("security"):
+                expected.add("401")
+            if method != "get":
+                expected |= {"400", "403", "413"}  # a form that cannot be read, CSRF, too large
+            if any(parameter["in"] == "query" for parameter in parameters):
+                expected.add("400")  # a query string with too many fields
+            if parameters or body:
+                expected.add("422")
+            if any(parameter["in"] == "path" for parameter in parameters):
+                expected.add("404")
+            assert expected <= set(documented), (where, expected - set(documented))
+            for status, answer in documented.items():
+                if status.startswith(("4", "5")):
+                    assert answer["content"]["application/json"]["schema"] == error_shape, where
+
+
+def test_openapi_documents_the_answers_that_are_not_plain_json(db):
+    paths = Client().get("/api/openapi.json").json()["paths"]
+
+    summary = paths["/api/analytics/summary"]["get"]["responses"]["200"]["content"]
+    export = paths["/api/contacts/export"]["get"]["responses"]["200"]["content"]
+    media = paths["/api/messages/{message_id}/media"]["get"]["responses"]["200"]["content"]
+
+    assert summary["application/json"]["schema"] == {"$ref": "#/components/schemas/SummaryOut"}
+    assert list(export) == ["text/csv"]
+    assert media["*/*"]["schema"] == {"type": "string", "format": "binary"}

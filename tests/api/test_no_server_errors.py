@@ -98,3 +98,38 @@ def test_nul_anywhere_in_a_body_is_a_422_on_its_field(api, admin, path, body, fi
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == [field]
+
+
+@pytest.mark.parametrize("assigned", ["²", "١٢", "x"])
+def test_an_assigned_filter_that_is_no_id_is_a_422_on_it(api, admin, assigned):
+    response = api(admin).get(f"/api/conversations?assigned={assigned}")
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["assigned"]
+
+
+TOO_MANY_FIELDS = "&".join(f"f{n}=x" for n in range(1001))  # DATA_UPLOAD_MAX_NUMBER_FIELDS: 1000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type"),
+    [
+        ("GET", f"/api/conversations?{TOO_MANY_FIELDS}", "", None),
+        ("POST", "/api/areas", TOO_MANY_FIELDS, "application/x-www-form-urlencoded"),
+        ("POST", "/api/contacts/import", "--x\r\n", "multipart/form-data"),  # no boundary
+    ],
+)
+def test_a_request_django_will_not_read_is_a_400_in_the_api_shape(
+    api, admin, method, path, body, content_type
+):
+    client = api(admin)
+    extra = {"content_type": content_type} if content_type else {}
+
+    response = client.http.generic(method, path, body, HTTP_X_CSRFTOKEN=client.csrf_token, **extra)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {
+        "detail": "No se puede leer el pedido: demasiados campos o un formulario roto.",
+        "errors": {},
+    }

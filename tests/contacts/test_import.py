@@ -198,6 +198,13 @@ def test_an_unknown_area_is_rejected_naming_the_areas(areas):
     assert _rows() == [("Beto", BETO, True, "", "Ventas")]
 
 
+def test_an_area_of_digits_that_are_not_ascii_is_an_unknown_area(areas):
+    report = _import("name,phone,area\nAna,3515551111,²\n")
+
+    message = "Área desconocida «²»; las áreas son Soporte, Ventas."
+    assert report == _report(rejected=[{"row": 2, "errors": {"area": [message]}}])
+
+
 def test_every_problem_of_a_row_is_reported_at_once(db):
     report = _import("name,phone,dni,area\n,hola,1,Marte\n,,,\n")
 

@@ -1,6 +1,9 @@
 """The JSON API under /api: one NinjaAPI, one router per domain, one error shape."""
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import NinjaAPI
@@ -148,6 +151,31 @@ def on_overflow(request, exc):
         error_body(_("Un número está fuera de rango."), {"id": [_("Fuera de rango.")]}),
         status=422,
     )
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+def on_unreadable_request(request, exc):
+    """A query or form Django will not read (too many fields or files, a multipart body without
+    its boundary): Django's own answer would be an HTML page."""
+    if isinstance(exc, RequestDataTooBig):
+        detail, status = _("El cuerpo del pedido es demasiado grande."), 413
+    else:
+        detail, status = (
+            _("No se puede leer el pedido: demasiados campos o un formulario roto."),
+            400,
+        )
+    response = api.create_response(request, error_body(detail), status=status)
+    log_response(
+        "Bad request (%s): %s",
+        type(exc).__name__,
+        request.path,
+        response=response,
+        request=request,
+        exception=exc,
+    )
+    return response
 
 
 @api.exception_handler(Http404)

@@ -7,6 +7,7 @@ from ninja.errors import HttpError
 from ninja.security import SessionAuth
 from ninja.utils import check_csrf
 
+from ventanilla.api.schemas import ErrorOut
 from ventanilla.core.permissions import SIGNED_IN, Permission
 
 
@@ -64,4 +65,13 @@ class Router(ninja.Router):
                 f"{view_func.__module__}.{view_func.__name__} declares no permission (@requires)"
             )
         options["auth"] = None if permission.anonymous else ActiveSessionAuth(permission)
+        options["response"] = _with_refusals(options.get("response"), permission)
         return super().add_api_operation(path, methods, view_func, **options)
+
+
+def _with_refusals(response, permission: Permission):
+    """The declared answers, plus the refusals the permission itself gives (documented)."""
+    if not isinstance(response, dict) or permission.anonymous:
+        return response
+    refusals = (401,) if permission is SIGNED_IN else (401, 403)
+    return {**response, **{status: ErrorOut for status in refusals if status not in response}}

@@ -344,7 +344,7 @@ class _Areas:
 
     def find(self, text: str) -> Area | None:
         area = self.by_key.get(fold(text))
-        if area is None and text.isdigit() and len(text) < 19:
+        if area is None and text.isascii() and text.isdigit() and len(text) < 19:
             area = self.by_id.get(int(text))
         return area
 

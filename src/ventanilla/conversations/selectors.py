@@ -48,7 +48,7 @@ def conversation_list(
     elif assigned == "none":
         conversations = conversations.filter(assigned_to__isnull=True)
     elif assigned:
-        if not assigned.isdigit():
+        if not (assigned.isascii() and assigned.isdigit()):  # "²" is a digit int() refuses
             raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
         conversations = conversations.filter(assigned_to_id=int(assigned))
     if q.strip():  # name, phone or DNI, as the Contacts screen searches

@@ -1,6 +1,7 @@
 """Keyset (cursor) pagination shared by the API and the console.
 
-Cursors are signed, so one that this server did not hand out is refused, never half-trusted.
+Cursors are signed, so one that this server did not hand out is refused, never half-trusted; and
+signed for one list (its model and ordering), so one handed out by another list is refused too.
 """
 
 from datetime import datetime
@@ -22,14 +23,18 @@ class PageQuery:
         self.limit, self.cursor = limit, cursor
 
 
-def _encode(values: list) -> str:
+def _salt(queryset: QuerySet, ordering: tuple[str, ...]) -> str:
+    return f"{CURSOR_SALT}:{queryset.model._meta.label}:{','.join(ordering)}"
+
+
+def _encode(values: list, salt: str) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return signing.dumps(plain, salt=CURSOR_SALT)
+    return signing.dumps(plain, salt=salt)
 
 
-def _decode(cursor: str, size: int) -> list:
+def _decode(cursor: str, size: int, salt: str) -> list:
     try:
-        values = signing.loads(cursor, salt=CURSOR_SALT)
+        values = signing.loads(cursor, salt=salt)
     except signing.BadSignature as error:
         raise InvalidInput.field("cursor", _("No es un cursor que haya dado esta API.")) from error
     if not isinstance(values, list) or len(values) != size:
@@ -53,15 +58,16 @@ def keyset_page(queryset: QuerySet, *, ordering: tuple[str, ...], page):
     """One page of `queryset` in `ordering` (ending with a unique field) and the next cursor."""
     if not 1 <= page.limit <= MAX_LIMIT:
         raise InvalidInput.field("limit", _("Usá un número de 1 a %(max)d.") % {"max": MAX_LIMIT})
+    salt = _salt(queryset, ordering)
     queryset = queryset.order_by(*ordering)
     if page.cursor:
-        queryset = queryset.filter(_after(ordering, _decode(page.cursor, len(ordering))))
+        queryset = queryset.filter(_after(ordering, _decode(page.cursor, len(ordering), salt)))
     rows = list(queryset[: page.limit + 1])
     items, more = rows[: page.limit], len(rows) > page.limit
     next_cursor = None
     if more:
         last = items[-1]
-        next_cursor = _encode([_attribute(last, field.lstrip("-")) for field in ordering])
+        next_cursor = _encode([_attribute(last, field.lstrip("-")) for field in ordering], salt)
     return items, next_cursor
 
 

@@ -3,7 +3,7 @@ from ninja import Query, Schema, Status
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.permissions import MANAGE_AREAS
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.core.permissions import SIGNED_IN
 
@@ -34,32 +34,32 @@ class AreaPatch(Schema):
     is_active: bool | None = None
 
 
-@router.get("", response=AreaPage)
+@router.get("", response=answers({200: AreaPage}, *LIST))
 @requires(SIGNED_IN)
 def list_areas(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.area_list(), ordering=("name_key", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: AreaOut})
+@router.post("", response=answers({201: AreaOut}, *WRITE))
 @requires(MANAGE_AREAS)
 def create_area(request, payload: AreaIn):
     return Status(201, services.area_create(**payload.dict()))
 
 
-@router.get("/{area_id}", response=AreaOut)
+@router.get("/{area_id}", response=answers({200: AreaOut}, *READ, 404))
 @requires(SIGNED_IN)
 def get_area(request, area_id: int):
     return selectors.area_get(area_id=area_id)
 
 
-@router.put("/{area_id}", response=AreaOut)
+@router.put("/{area_id}", response=answers({200: AreaOut}, *WRITE, 404))
 @requires(MANAGE_AREAS)
 def replace_area(request, area_id: int, payload: AreaIn):
     return services.area_update(area=selectors.area_get(area_id=area_id), **payload.dict())
 
 
-@router.patch("/{area_id}", response=AreaOut)
+@router.patch("/{area_id}", response=answers({200: AreaOut}, *WRITE, 404))
 @requires(MANAGE_AREAS)
 def update_area(request, area_id: int, payload: AreaPatch):
     changes = reject_nulls(payload.dict(exclude_unset=True), ("name", "description", "is_active"))

@@ -6,7 +6,7 @@ from ninja.errors import HttpError
 from pydantic import model_validator
 
 from ventanilla.accounts import selectors, services
-from ventanilla.api.schemas import UserOut
+from ventanilla.api.schemas import WRITE, UserOut, answers
 from ventanilla.api.security import Router, require_csrf, requires
 from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import TooManyRequests
@@ -55,7 +55,7 @@ def csrf(request):
     return {"csrf_token": get_token(request)}
 
 
-@router.post("/login", response={200: UserEnvelope})
+@router.post("/login", auth=None, response=answers({200: UserEnvelope}, *WRITE, 429))
 @requires(PUBLIC)
 def sign_in(request, payload: LoginIn):
     require_csrf(request)
@@ -76,27 +76,27 @@ def sign_in(request, payload: LoginIn):
     return {"user": selectors.user_get(user_id=user.pk)}
 
 
-@router.post("/logout", response={204: None})
+@router.post("/logout", response=answers({204: None}, *WRITE))
 @requires(SIGNED_IN)
 def sign_out(request):
     logout(request)
     return Status(204, None)
 
 
-@router.get("/me", response=UserEnvelope)
+@router.get("/me", response=answers({200: UserEnvelope}, 401))
 @requires(SIGNED_IN)
 def me(request):
     return {"user": selectors.user_get(user_id=request.auth.pk)}
 
 
-@router.post("/availability", response=UserEnvelope)
+@router.post("/availability", response=answers({200: UserEnvelope}, *WRITE))
 @requires(SIGNED_IN)
 def availability(request, payload: AvailabilityIn):
     agent_set_availability(user=request.auth, availability=payload.availability)
     return {"user": selectors.user_get(user_id=request.auth.pk)}
 
 
-@router.post("/language", response=UserEnvelope)
+@router.post("/language", response=answers({200: UserEnvelope}, *WRITE))
 @requires(SIGNED_IN)
 def language(request, payload: LanguageIn):
     """The signed-in person's own console and API language, from the next request on."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import LIST, WRITE, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.core.errors import InvalidInput
@@ -60,13 +60,13 @@ def _line(line_id: int | None) -> Line:
     return selectors.line_get(line_id=line_id)
 
 
-@router.get("/status", response=BotStatus)
+@router.get("/status", response=answers({200: BotStatus}, *LIST, 404))
 @requires(SIGNED_IN)
 def bot_status(request, line: int | None = None):
     return sessions.session_status(_line(line))
 
 
-@router.post("/start", response={202: BotStatus})
+@router.post("/start", response=answers({202: BotStatus}, *WRITE, 404))
 @requires(RUN_SESSIONS)
 def bot_start(request, line: int | None = None):
     started = sessions.session_start(line=_line(line))
@@ -86,20 +86,24 @@ def _stop_options(request) -> StopIn:
         ) from error
 
 
-@router.post("/stop", response=BotStatus, openapi_extra={"requestBody": STOP_BODY})
+@router.post(
+    "/stop",
+    response=answers({200: BotStatus}, *WRITE, 404),
+    openapi_extra={"requestBody": STOP_BODY},
+)
 @requires(RUN_SESSIONS)
 def bot_stop(request, line: int | None = None):
     options = _stop_options(request)
     return sessions.session_status(sessions.session_stop(line=_line(line), logout=options.logout))
 
 
-@router.post("/pause", response=BotStatus)
+@router.post("/pause", response=answers({200: BotStatus}, *WRITE, 404))
 @requires(PAUSE_LINES)
 def bot_pause(request, payload: PauseIn, line: int | None = None):
     return sessions.session_status(sessions.session_pause(line=_line(line), paused=payload.paused))
 
 
-@router.patch("/metadata", response=BotStatus)
+@router.patch("/metadata", response=answers({200: BotStatus}, *WRITE, 404))
 @requires(RUN_SESSIONS)
 def bot_metadata(request, payload: MetadataIn, line: int | None = None):
     changes = reject_nulls(payload.dict(exclude_unset=True), ("display_name", "phone"))

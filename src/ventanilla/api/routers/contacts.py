@@ -10,7 +10,7 @@ from ninja import Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.routers.conversations import ConversationPage
-from ventanilla.api.schemas import AreaRef, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, AreaRef, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.contacts import exporting, importing, services
 from ventanilla.contacts.permissions import MANAGE_CONTACTS, check_contact_changes
@@ -125,11 +125,19 @@ IMPORT_BODY = {
         },
     }
 }
+EXPORT_ANSWER = {
+    "responses": {
+        200: {
+            "description": "name, phone, dni, area",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
 TRUE_WORDS = frozenset({"1", "true", "on", "yes", "si", "sí"})
 FALSE_WORDS = frozenset({"", "0", "false", "off", "no"})
 
 
-@router.get("", response=ContactPage)
+@router.get("", response=answers({200: ContactPage}, *LIST))
 @requires(SIGNED_IN)
 def list_contacts(request, query: Query[ContactQuery]):
     contacts = contact_selectors.contact_search(viewer_user=request.auth, q=query.q)
@@ -137,7 +145,7 @@ def list_contacts(request, query: Query[ContactQuery]):
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: ContactOut})
+@router.post("", response=answers({201: ContactOut}, *WRITE))
 @requires(MANAGE_CONTACTS)
 def create_contact(request, payload: ContactIn):
     contact = services.contact_create(**payload.dict())
@@ -191,7 +199,9 @@ def _import_request(request) -> tuple[str | None, object, bool]:
     return fmt, payload, dry_run
 
 
-@router.post("/import", response=ImportReportOut, openapi_extra=IMPORT_BODY)
+@router.post(
+    "/import", response=answers({200: ImportReportOut}, *WRITE, 409), openapi_extra=IMPORT_BODY
+)
 @requires(MANAGE_CONTACTS)
 def import_contacts(request):
     """CSV or JSON rows; the report counts created, updated, unchanged and rejected rows."""
@@ -210,7 +220,7 @@ async def _streamed(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
         await sync_to_async(pieces.close)()
 
 
-@router.get("/export")
+@router.get("/export", response=answers({200: None}, 401, 403), openapi_extra=EXPORT_ANSWER)
 @requires(MANAGE_CONTACTS)
 def export_contacts(request):
     """Every contact with a phone as CSV (name, phone, dni, area), streamed."""
@@ -223,7 +233,7 @@ def export_contacts(request):
     return response
 
 
-@router.get("/duplicates", response=DuplicatePage)
+@router.get("/duplicates", response=answers({200: DuplicatePage}, *LIST, 403))
 @requires(MANAGE_CONTACTS)
 def list_duplicates(request, query: Query[DuplicateQuery]):
     """Pairs that may be one customer twice: the same DNI, or one phone in two forms."""
@@ -232,13 +242,13 @@ def list_duplicates(request, query: Query[DuplicateQuery]):
     return {"items": items, "next": None}
 
 
-@router.get("/{contact_id}", response=ContactOut)
+@router.get("/{contact_id}", response=answers({200: ContactOut}, *READ, 404))
 @requires(SIGNED_IN)
 def get_contact(request, contact_id: int):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.patch("/{contact_id}", response=ContactOut)
+@router.patch("/{contact_id}", response=answers({200: ContactOut}, *WRITE, 404))
 @requires(SIGNED_IN)
 def update_contact(request, contact_id: int, payload: ContactPatch):
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
@@ -249,7 +259,7 @@ def update_contact(request, contact_id: int, payload: ContactPatch):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.delete("/{contact_id}", response={204: None})
+@router.delete("/{contact_id}", response=answers({204: None}, *WRITE, 404, 409))
 @requires(MANAGE_CONTACTS)
 def delete_contact(request, contact_id: int):
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
@@ -260,7 +270,7 @@ def delete_contact(request, contact_id: int):
 # --- merge, history ------------------------------------------------------------------------
 
 
-@router.post("/{contact_id}/merge", response=ContactOut)
+@router.post("/{contact_id}/merge", response=answers({200: ContactOut}, *WRITE, 404, 409))
 @requires(MANAGE_CONTACTS)
 def merge_contacts(request, contact_id: int, payload: MergeIn):
     """Merges `other_id` into this contact, which is kept; conversations follow."""
@@ -272,7 +282,7 @@ def merge_contacts(request, contact_id: int, payload: MergeIn):
     return contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
 
 
-@router.get("/{contact_id}/conversations", response=ConversationPage)
+@router.get("/{contact_id}/conversations", response=answers({200: ConversationPage}, *LIST, 404))
 @requires(SIGNED_IN)
 def list_contact_conversations(request, contact_id: int, page: Query[PageQuery]):
     """The contact's conversations the caller may see, newest first."""

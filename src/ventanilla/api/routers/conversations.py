@@ -4,6 +4,7 @@ from typing import Any
 from ninja import Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import Router, requires
 from ventanilla.conversations import selectors, services
 from ventanilla.conversations.permissions import REOPEN
@@ -97,7 +98,7 @@ class TransferIn(Schema):
     user_id: int | None = None
 
 
-@router.get("", response=ConversationPage)
+@router.get("", response=answers({200: ConversationPage}, *LIST))
 @requires(SIGNED_IN)
 def list_conversations(request, filters: Query[ConversationFilters], page: Query[PageQuery]):
     statuses = [s.strip() for s in (filters.status or "").split(",") if s.strip()]
@@ -114,14 +115,14 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
     return {"items": [conversation_item(c) for c in items], "next": next_cursor}
 
 
-@router.get("/{conversation_id}", response=ConversationOut)
+@router.get("/{conversation_id}", response=answers({200: ConversationOut}, *READ, 404))
 @requires(SIGNED_IN)
 def get_conversation(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     return conversation_item(conversation)
 
 
-@router.get("/{conversation_id}/messages", response=MessagePage)
+@router.get("/{conversation_id}/messages", response=answers({200: MessagePage}, *LIST, 404))
 @requires(SIGNED_IN)
 def list_messages(request, conversation_id: int, page: Query[PageQuery]):
     """Newest first; follow `next` for older messages."""
@@ -132,7 +133,7 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
     return {"items": [message_item(m) for m in items], "next": next_cursor}
 
 
-@router.post("/{conversation_id}/messages", response={201: MessageOut})
+@router.post("/{conversation_id}/messages", response=answers({201: MessageOut}, *WRITE, 404, 409))
 @requires(SIGNED_IN)
 def send_message(request, conversation_id: int, payload: SendIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -140,7 +141,7 @@ def send_message(request, conversation_id: int, payload: SendIn):
     return Status(201, message_item(message))
 
 
-@router.post("/{conversation_id}/close", response=ConversationOut)
+@router.post("/{conversation_id}/close", response=answers({200: ConversationOut}, *WRITE, 404, 409))
 @requires(SIGNED_IN)
 def close(request, conversation_id: int, payload: CloseIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -150,7 +151,9 @@ def close(request, conversation_id: int, payload: CloseIn):
     return _fresh(request, conversation_id)
 
 
-@router.post("/{conversation_id}/reopen", response=ConversationOut)
+@router.post(
+    "/{conversation_id}/reopen", response=answers({200: ConversationOut}, *WRITE, 404, 409)
+)
 @requires(REOPEN)
 def reopen(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -158,7 +161,9 @@ def reopen(request, conversation_id: int):
     return _fresh(request, conversation_id)
 
 
-@router.post("/{conversation_id}/transfer", response=ConversationOut)
+@router.post(
+    "/{conversation_id}/transfer", response=answers({200: ConversationOut}, *WRITE, 404, 409)
+)
 @requires(SIGNED_IN)
 def transfer(request, conversation_id: int, payload: TransferIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
@@ -171,7 +176,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
     return _after_change(request, conversation_id)
 
 
-@router.post("/{conversation_id}/read", response=ConversationOut)
+@router.post("/{conversation_id}/read", response=answers({200: ConversationOut}, *WRITE, 404))
 @requires(SIGNED_IN)
 def mark_read(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)

@@ -11,6 +11,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import StrictFloat
 
+from ventanilla.api.schemas import WRITE, answers
 from ventanilla.api.security import Router, requires
 from ventanilla.schedules import selectors, services
 from ventanilla.schedules.permissions import MANAGE_AUTO_CLOSE
@@ -52,13 +53,13 @@ def _out(current: AutoClose) -> dict:
     }
 
 
-@router.get("/auto-close", response=AutoCloseOut)
+@router.get("/auto-close", response=answers({200: AutoCloseOut}, 401, 403))
 @requires(MANAGE_AUTO_CLOSE)
 def get_auto_close(request):
     return _out(selectors.auto_close_get())
 
 
-@router.patch("/auto-close", response=AutoCloseOut)
+@router.patch("/auto-close", response=answers({200: AutoCloseOut}, *WRITE))
 @requires(MANAGE_AUTO_CLOSE)
 def update_auto_close(request, payload: AutoClosePatch):
     services.auto_close_update(by=request.auth, **payload.dict(exclude_unset=True))

@@ -4,6 +4,7 @@ from typing import Annotated
 from ninja import Field, Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
+from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import Router, requires
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.flows import engine, selectors, services
@@ -118,41 +119,41 @@ def _flow_out(flow_id: int):
     return selectors.flow_get(flow_id=flow_id)
 
 
-@router.get("", response=FlowPage)
+@router.get("", response=answers({200: FlowPage}, *LIST))
 @requires(SIGNED_IN)
 def list_flows(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.flow_list(), ordering=("name", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: FlowOut})
+@router.post("", response=answers({201: FlowOut}, *WRITE, 409))
 @requires(EDIT_FLOWS)
 def create_flow(request, payload: FlowIn):
     flow = services.flow_create(data=payload.dict())
     return Status(201, _flow_out(flow.pk))
 
 
-@router.get("/{flow_id}", response=FlowOut)
+@router.get("/{flow_id}", response=answers({200: FlowOut}, *READ, 404))
 @requires(SIGNED_IN)
 def get_flow(request, flow_id: int):
     return _flow_out(flow_id)
 
 
-@router.put("/{flow_id}", response=FlowOut)
+@router.put("/{flow_id}", response=answers({200: FlowOut}, *WRITE, 404, 409))
 @requires(EDIT_FLOWS)
 def replace_flow(request, flow_id: int, payload: FlowIn):
     flow = services.flow_replace(flow=selectors.flow_get(flow_id=flow_id), data=payload.dict())
     return _flow_out(flow.pk)
 
 
-@router.delete("/{flow_id}", response={204: None})
+@router.delete("/{flow_id}", response=answers({204: None}, *WRITE, 404, 409))
 @requires(EDIT_FLOWS)
 def delete_flow(request, flow_id: int):
     services.flow_delete(flow=selectors.flow_get(flow_id=flow_id))
     return Status(204, None)
 
 
-@router.post("/{flow_id}/simulate", response=SimulationOut)
+@router.post("/{flow_id}/simulate", response=answers({200: SimulationOut}, *WRITE, 404))
 @requires(SIGNED_IN)
 def simulate_flow(request, flow_id: int, payload: SimulateIn):
     """Runs the inputs through the engine as a customer would; nothing is stored or sent."""

@@ -3,7 +3,7 @@ from datetime import datetime
 from ninja import Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.providers import selectors, services
 from ventanilla.providers.permissions import MANAGE_LINES
@@ -76,14 +76,14 @@ class LineIn(LineFields):
     provider: str
 
 
-@router.get("", response=LinePage)
+@router.get("", response=answers({200: LinePage}, *LIST, 403))
 @requires(MANAGE_LINES)
 def list_lines(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.line_list(), ordering=("id",), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: LineOut})
+@router.post("", response=answers({201: LineOut}, *WRITE))
 @requires(MANAGE_LINES)
 def create_line(request, payload: LineIn):
     fields = payload.dict(exclude_unset=True)
@@ -92,13 +92,13 @@ def create_line(request, payload: LineIn):
     return Status(201, services.line_create(provider=provider, **fields))
 
 
-@router.get("/{line_id}", response=LineOut)
+@router.get("/{line_id}", response=answers({200: LineOut}, *READ, 403, 404))
 @requires(MANAGE_LINES)
 def get_line(request, line_id: int):
     return selectors.line_get(line_id=line_id)
 
 
-@router.patch("/{line_id}", response=LineOut)
+@router.patch("/{line_id}", response=answers({200: LineOut}, *WRITE, 404))
 @requires(MANAGE_LINES)
 def update_line(request, line_id: int, payload: LineFields):
     changes = payload.dict(exclude_unset=True)

@@ -2,6 +2,7 @@ import uuid
 
 from ninja import Field, Query, Schema, Status
 
+from ventanilla.api.schemas import LIST, WRITE, answers
 from ventanilla.api.security import Router, requires
 from ventanilla.inbound import sandbox
 from ventanilla.inbound.permissions import DRIVE_SANDBOX
@@ -37,7 +38,7 @@ class PhoneQuery(Schema):
     phone: str
 
 
-@router.post("/messages", response={201: Written})
+@router.post("/messages", response=answers({201: Written}, *WRITE, 404))
 @requires(DRIVE_SANDBOX)
 def customer_writes(request, payload: CustomerWrites):
     """A customer writes to the sandbox line, through the same pipeline as real webhooks.
@@ -48,7 +49,7 @@ def customer_writes(request, payload: CustomerWrites):
     return Status(201, {"message_id": message.pk, "conversation_id": message.conversation_id})
 
 
-@router.get("/messages", response=ReceivedList)
+@router.get("/messages", response=answers({200: ReceivedList}, *LIST, 403, 404))
 @requires(DRIVE_SANDBOX)
 def customer_received(request, query: Query[PhoneQuery]):
     """What the sandbox customer with this phone has received, oldest first (reading it reports

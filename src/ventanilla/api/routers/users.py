@@ -3,7 +3,7 @@ from ninja import Query, Schema, Status
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.permissions import MANAGE_USERS
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import UserOut, reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, UserOut, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 
 router = Router(tags=["users"])
@@ -43,14 +43,14 @@ class UserPatch(Schema):
 NOT_NULL_ON_PATCH = ("username", "password", "role", "area_ids", "is_active")
 
 
-@router.get("", response=UserPage)
+@router.get("", response=answers({200: UserPage}, *LIST, 403))
 @requires(MANAGE_USERS)
 def list_users(request, page: Query[PageQuery]):
     items, next_cursor = keyset_page(selectors.user_list(), ordering=("username", "id"), page=page)
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: UserOut})
+@router.post("", response=answers({201: UserOut}, *WRITE))
 @requires(MANAGE_USERS)
 def create_user(request, payload: UserIn):
     values = payload.dict()
@@ -59,13 +59,13 @@ def create_user(request, payload: UserIn):
     return Status(201, selectors.user_get(user_id=user.pk))
 
 
-@router.get("/{user_id}", response=UserOut)
+@router.get("/{user_id}", response=answers({200: UserOut}, *READ, 403, 404))
 @requires(MANAGE_USERS)
 def get_user(request, user_id: int):
     return selectors.user_get(user_id=user_id)
 
 
-@router.put("/{user_id}", response=UserOut)
+@router.put("/{user_id}", response=answers({200: UserOut}, *WRITE, 404))
 @requires(MANAGE_USERS)
 def replace_user(request, user_id: int, payload: UserIn):
     changes = payload.dict()
@@ -76,7 +76,7 @@ def replace_user(request, user_id: int, payload: UserIn):
     return selectors.user_get(user_id=user_id)
 
 
-@router.patch("/{user_id}", response=UserOut)
+@router.patch("/{user_id}", response=answers({200: UserOut}, *WRITE, 404))
 @requires(MANAGE_USERS)
 def update_user(request, user_id: int, payload: UserPatch):
     changes = reject_nulls(payload.dict(exclude_unset=True), NOT_NULL_ON_PATCH)

@@ -5,7 +5,7 @@ from ninja import Query, Schema, Status
 from pydantic import StrictInt
 
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.schemas import reject_nulls
+from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.schedules import selectors, services
@@ -57,7 +57,7 @@ class WorkingHourFilter(PageQuery):
     area: int | None = None
 
 
-@router.get("", response=WorkingHourPage)
+@router.get("", response=answers({200: WorkingHourPage}, *LIST))
 @requires(SIGNED_IN)
 def list_working_hours(request, filters: Query[WorkingHourFilter]):
     items, next_cursor = keyset_page(
@@ -66,20 +66,20 @@ def list_working_hours(request, filters: Query[WorkingHourFilter]):
     return {"items": items, "next": next_cursor}
 
 
-@router.post("", response={201: WorkingHourOut})
+@router.post("", response=answers({201: WorkingHourOut}, *WRITE))
 @requires(EDIT_HOURS)
 def create_working_hour(request, payload: WorkingHourIn):
     check_hours_writer(request.auth, payload.area_id)
     return Status(201, services.working_hour_create(**payload.dict()))
 
 
-@router.get("/{working_hour_id}", response=WorkingHourOut)
+@router.get("/{working_hour_id}", response=answers({200: WorkingHourOut}, *READ, 404))
 @requires(SIGNED_IN)
 def get_working_hour(request, working_hour_id: int):
     return selectors.working_hour_get(working_hour_id=working_hour_id)
 
 
-@router.patch("/{working_hour_id}", response=WorkingHourOut)
+@router.patch("/{working_hour_id}", response=answers({200: WorkingHourOut}, *WRITE, 404))
 @requires(EDIT_HOURS)
 def update_working_hour(request, working_hour_id: int, payload: WorkingHourPatch):
     row = selectors.working_hour_get(working_hour_id=working_hour_id)
@@ -90,7 +90,7 @@ def update_working_hour(request, working_hour_id: int, payload: WorkingHourPatch
     return services.working_hour_update(working_hour=row, **changes)
 
 
-@router.delete("/{working_hour_id}", response={204: None})
+@router.delete("/{working_hour_id}", response=answers({204: None}, *WRITE, 404))
 @requires(EDIT_HOURS)
 def delete_working_hour(request, working_hour_id: int):
     row = selectors.working_hour_get(working_hour_id=working_hour_id)
