@@ -38,3 +38,24 @@ def test_an_unknown_job_is_logged_not_raised(caplog):
         jobs.enqueue_named_after_commit("test.missing", 1, what="a missing job")
 
     assert "could not enqueue a missing job" in caplog.text
+
+
+def test_a_process_that_never_imported_the_job_modules_still_finds_the_job(tmp_path):
+    import subprocess
+    import sys
+
+    probe = (
+        "import django; django.setup();"
+        "from ventanilla.core import jobs;"
+        "before = 'routing.drain-queues' in jobs._NAMED;"
+        "job = jobs._named_job('routing.drain-queues');"
+        "from ventanilla.routing.tasks import drain;"
+        "print(before, job is drain)"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "ventanilla.config.settings", "PATH": "/usr/bin:/bin"}
+    env["VENTANILLA_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.split() == ["False", "True"]

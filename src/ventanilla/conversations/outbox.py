@@ -13,6 +13,7 @@ from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
 from ventanilla.conversations.services import enqueue_send, publish_message, status_advance
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
+from ventanilla.core.fields import id_from_text
 from ventanilla.providers import capabilities
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
 from ventanilla.providers.registry import client_for
@@ -44,7 +45,7 @@ def message_id_of(reference: str) -> int | None:
     number = (
         reference.removeprefix(REFERENCE_PREFIX) if reference.startswith(REFERENCE_PREFIX) else ""
     )
-    return int(number) if number.isdigit() else None
+    return id_from_text(number)
 
 
 def _claim(message_id: int) -> bool:

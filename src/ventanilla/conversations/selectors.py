@@ -15,6 +15,7 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core.errors import InvalidInput, NotFound
+from ventanilla.core.fields import id_from_text
 
 STATUS_VALUES = set(Status.values)
 
@@ -48,9 +49,10 @@ def conversation_list(
     elif assigned == "none":
         conversations = conversations.filter(assigned_to__isnull=True)
     elif assigned:
-        if not (assigned.isascii() and assigned.isdigit()):  # "²" is a digit int() refuses
+        user_id = id_from_text(assigned)
+        if user_id is None:
             raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
-        conversations = conversations.filter(assigned_to_id=int(assigned))
+        conversations = conversations.filter(assigned_to_id=user_id)
     if q.strip():  # name, phone or DNI, as the Contacts screen searches
         conversations = conversations.filter(contact_search_filter(q, prefix="contact__"))
     return conversations

@@ -18,3 +18,15 @@ class FieldErrors:
         if self.errors:
             first_field, messages = next(iter(self.errors.items()))
             raise InvalidInput(f"{first_field}: {messages[0]}", self.errors)
+
+
+MAX_ID = 2**63 - 1  # the largest id any of our databases stores (SQLite cannot even bind more)
+
+
+def id_from_text(text: str) -> int | None:
+    """The id a text spells in ASCII digits (1 to MAX_ID); None for anything else ("²" is a
+    digit to `str.isdigit` that `int` refuses)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
 log = logging.getLogger(__name__)
 
@@ -39,4 +40,10 @@ def named(name: str) -> Callable:
 
 def enqueue_named_after_commit(name: str, *args, what: str) -> None:
     """`enqueue_after_commit` of the job registered as `name`, with `args` (ids, plain values)."""
-    enqueue_after_commit(lambda: _NAMED[name](*args), what=what)
+    enqueue_after_commit(lambda: _named_job(name)(*args), what=what)
+
+
+def _named_job(name: str) -> Callable:
+    if name not in _NAMED:  # a process that has not imported the job modules yet (they register)
+        autodiscover_modules("tasks")
+    return _NAMED[name]

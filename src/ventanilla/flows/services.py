@@ -19,7 +19,7 @@ from ventanilla.core.errors import (
     max_length_text,
     unknown_area_text,
 )
-from ventanilla.core.fields import FieldErrors
+from ventanilla.core.fields import MAX_ID, FieldErrors
 from ventanilla.core.text import has_control_characters
 from ventanilla.flows import selectors
 from ventanilla.flows.matching import alternatives, match_keys, normalise
@@ -42,7 +42,6 @@ LABEL_MAX = Node._meta.get_field("label").max_length  # a list row title
 INVALID_TEXT_MAX = Flow._meta.get_field("invalid_option_text").max_length
 FLOW_TRIGGERS_MAX = 20
 FLOW_TRIGGER_MAX = 100
-MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 NODE_FIELDS = ("parent", "order", "type", "text", "trigger", "label", "area", "field", "close")
 CHILDLESS = {

@@ -24,12 +24,12 @@ from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, InvalidInput, unknown_area_text
+from ventanilla.core.fields import MAX_ID
 from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.schedules import selectors as schedules
 
 ROUTABLE_ROLES = TAKES_CONVERSATIONS
 DRAIN_QUEUES = "routing.drain-queues"  # the job of `tasks` (that module imports this one)
-MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 

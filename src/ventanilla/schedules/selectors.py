@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Area, User
 from ventanilla.core import clock
 from ventanilla.core.errors import NotFound
+from ventanilla.core.fields import MAX_ID
 from ventanilla.schedules import hours
 from ventanilla.schedules.models import AUTO_CLOSE_SINGLETON_ID, AutoCloseSetting, WorkingHour
-
-MAX_ID = 2**63 - 1  # larger ids exist nowhere, and SQLite cannot even bind them
 
 
 def valid_id(value) -> bool:

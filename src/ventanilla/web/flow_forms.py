@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ventanilla.accounts.models import Area
 from ventanilla.core.errors import InvalidInput
+from ventanilla.core.fields import id_from_text
 from ventanilla.flows import engine
 from ventanilla.flows.models import DEFAULT_INVALID_OPTION_TEXT, ContactField, Flow, NodeType
 from ventanilla.flows.services import MAX_NODES
@@ -63,7 +64,8 @@ def _id_or_raw(value):
     if value in (None, ""):
         return None
     text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 20 else text
+    number = id_from_text(text)
+    return text if number is None else number
 
 
 # --- Forms -----------------------------------------------------------------------------------

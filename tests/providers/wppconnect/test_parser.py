@@ -604,3 +604,13 @@ def test_any_shape_never_raises(event, fields):
 
     assert isinstance(parsed, WppEvent)
     assert parsed.parsed.errors == []  # no parser failure: every shape is handled
+
+
+@pytest.mark.parametrize("duration", ["²", "7.5", "-3", ""])
+def test_a_voice_note_whose_duration_is_no_number_is_kept_without_one(duration):
+    # given a voice note whose duration is not plain digits ("²" passes str.isdigit)
+    body = load("onmessage_ptt.json") | {"duration": duration}
+
+    # when parsed, then it is the voice note, with no duration rather than a crash
+    (message,) = parse_event(body).parsed.messages
+    assert (message.type, message.payload) == ("voice", {})

@@ -343,8 +343,9 @@ def _media(kind: str, body: dict, message_id: str) -> tuple[str, str, MediaRef |
     payload = {}
     if kind == "sticker" and body.get("isAnimated") is True:
         payload["animated"] = True
-    if kind in ("audio", "ptt") and as_text(body.get("duration")).isdigit():
-        payload["duration"] = int(as_text(body.get("duration")))
+    duration = as_text(body.get("duration"))
+    if kind in ("audio", "ptt") and duration.isascii() and duration.isdigit():
+        payload["duration"] = int(duration)
     return MEDIA_TYPES[kind], as_text(body.get("caption")), media, payload
 
 
