@@ -1,12 +1,8 @@
 """`ventanilla serve --demo` from an empty data folder, over real HTTP, as `make run` starts it."""
 
 import json
-import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,44 +11,13 @@ import httpx
 import pytest
 
 from tests.fakes.cloud_api import sign
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import serving
 
 
 @pytest.fixture
 def served(tmp_path, request):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(VENTANILLA_DATA_DIR=str(tmp_path / "data"), PORT=str(port), HOST="127.0.0.1")
-    env.update(getattr(request, "param", {}))
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ventanilla", "serve", "--demo"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("serve did not answer /healthz:\n" + log.read_text())
-        yield base, log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(tmp_path, "--demo", **getattr(request, "param", {})) as answer:
+        yield answer
 
 
 def test_serve_migrates_seeds_prints_credentials_that_work(served):

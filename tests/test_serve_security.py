@@ -2,58 +2,24 @@
 address the sign-in throttle counts, and that its logs keep the webhooks' secrets out."""
 
 import logging
-import os
 import re
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
-from tests.test_serve import _free_port
+from tests.servers import serving
 
 WEBHOOK_TOKEN = "wpp-webhook-secret-7f3a"
 VERIFY_TOKEN = "cloud-verify-secret-91c2"
 
 
 @pytest.fixture
-def served(tmp_path, request):
+def served(tmp_path, request, monkeypatch):
     """`ventanilla serve` on a fresh data folder with the given environment: its URL and log."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.pop("TRUSTED_PROXIES", None)
-    env.update(
-        VENTANILLA_DATA_DIR=str(tmp_path / "data"),
-        PORT=str(port),
-        HOST="127.0.0.1",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(request.param)
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ventanilla", "serve"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("serve did not answer /healthz:\n" + log.read_text())
-        yield base, log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    with serving(tmp_path, PYTHONUNBUFFERED="1", **request.param) as answer:
+        yield answer
 
 
 def _failed_sign_ins(base: str, forwarded_for: list[str], *, name: str = "guess") -> list[int]:

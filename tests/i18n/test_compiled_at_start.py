@@ -5,9 +5,7 @@ into the data dir (ventanilla.core.catalogs)."""
 import gettext
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 
 from tests.i18n.po import messages
+from tests.servers import serving
 from ventanilla.core import catalogs
 
 SOURCE = Path(settings.BASE_DIR)  # src/ventanilla
@@ -156,54 +155,17 @@ def test_the_compiled_catalog_is_the_one_msgfmt_makes(tmp_path):
             )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_without_make_answers_english_in_english(tmp_path):
     # given the package as a checkout has it, without compiled catalogs and without make
     copy = tmp_path / "src" / "ventanilla"
     shutil.copytree(SOURCE, copy, ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
     assert list(copy.rglob("*.mo")) == []
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(
-        PYTHONPATH=str(tmp_path / "src"),
-        VENTANILLA_DATA_DIR=str(tmp_path / "data"),
-        PORT=str(port),
-        HOST="127.0.0.1",
-    )
-    log = tmp_path / "serve.log"
 
     # when `ventanilla serve` starts from it
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "ventanilla", "serve"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("serve did not answer /healthz:\n" + log.read_text())
-                time.sleep(0.2)
-
+    with serving(tmp_path, PYTHONPATH=str(tmp_path / "src")) as (base, _):
         # then a browser asking for English gets the console in English
         english = httpx.get(f"{base}/login/", headers={"Accept-Language": "en"}).text
         spanish = httpx.get(f"{base}/login/", headers={"Accept-Language": "es"}).text
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     assert 'lang="en"' in english
     assert "Sign in to the service desk" in english
     assert "Ingresá a la mesa de atención" in spanish
