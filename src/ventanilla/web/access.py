@@ -27,7 +27,7 @@ def requires(permission: Permission) -> Callable:
             except NotFound as error:
                 raise Http404(error.detail) from error
             if not allowed:
-                raise PermissionDenied((permission.refusal or (lambda: ""))())
+                raise PermissionDenied(permission.refusal() if permission.refusal else "")
             return view(request, *args, **kwargs)
 
         checked.permission = permission
