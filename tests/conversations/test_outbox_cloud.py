@@ -278,3 +278,26 @@ def test_a_batch_of_statuses_costs_the_statements_of_one(chat, admin, cloud_line
     ]
     assert LiveEvent.objects.filter(name="message:status").count() == events_before + 4
     assert EarlyStatus.objects.filter(provider_id="wamid.NOT-YET").count() == 1
+
+
+def test_a_bot_reply_is_sent_for_seven_statements(chat, fake_cloud_api, monkeypatch):
+    # given a reply of the bot queued (its job held back, to be run here)
+    monkeypatch.setattr("ventanilla.conversations.services.enqueue_send", lambda message_id: None)
+    message = message_queue_outbound(conversation=chat, sender_type="bot", text="¡Hola!")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert outbox.deliver(message.pk) is None
+
+    # claim; read it to send; then, locked: record it sent, its early statuses, its event
+    statements = [
+        query["sql"].split()[0].upper()
+        for query in captured.captured_queries
+        if query["sql"].split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    ]
+    assert statements == ["UPDATE", "SELECT", "SELECT", "UPDATE", "SELECT", "SELECT", "INSERT"]
+    message.refresh_from_db()
+    assert (message.status, [step["status"] for step in message.status_history]) == (
+        "sent",
+        ["queued", "sent"],
+    )
+    assert len(fake_cloud_api.sent_messages()) == 1

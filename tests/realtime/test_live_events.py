@@ -237,3 +237,54 @@ def test_waiting_event_messages_are_merged_in_order_around_internal_ones():
 
     assert merged == [events("a", "b", "c"), internal, events("d")]
     assert first == events("a")  # the originals are left as they were
+
+
+async def test_delivery_ticks_reach_only_the_console_that_has_the_conversation_open(
+    make_area, make_conversation, admin
+):
+    from ventanilla.conversations import outbox
+    from ventanilla.conversations.services import agent_reply
+
+    # given two conversations of an admin, and three of her consoles: one with the first open,
+    # one with the second open, one with none open
+    soporte = await sync_to_async(make_area)("Soporte")
+    first, second = [
+        await sync_to_async(make_conversation)("active", area=soporte, assigned_to=admin)
+        for _ in range(2)
+    ]
+    watching_first, watching_second, watching_none = [await open_console(admin) for _ in range(3)]
+    await watching_first.send_json_to({"watch": first.pk})
+    await watching_second.send_json_to({"watch": second.pk})
+    await watching_second.send_json_to({"watch": None})  # closed it
+    await watching_second.send_json_to({"watch": second.pk})  # and opened it again
+
+    # when she answers in the first and the sandbox delivers the answer
+    reply = await sync_to_async(agent_reply)(conversation=first, by=admin, text="hola")
+    await sync_to_async(outbox.deliver)(reply.pk)
+
+    # then every console hears the new message; only the first one its tick
+    def events(frames):
+        return [(f["event"], f["data"].get("status")) for f in frames if "message" in f["event"]]
+
+    assert events(await read_frames(watching_first)) == [
+        ("message:new", "queued"),
+        ("message:status", "sent"),
+    ]
+    assert events(await read_frames(watching_second)) == [("message:new", "queued")]
+    assert events(await read_frames(watching_none)) == [("message:new", "queued")]
+
+    # and a console that comes back asks for the ticks of what it has open, in the replay too
+    again = await open_console(admin)
+    await again.send_json_to({"watch": first.pk, "resume_from": 0})
+    replayed = events(await read_frames(again))
+    assert ("message:status", "sent") in replayed
+    for communicator in (watching_first, watching_second, watching_none, again):
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("watch", ["7", 0, -1, 2**63, True, 1.5, [1]])
+async def test_a_watch_that_is_no_conversation_id_is_answered_with_an_error(admin, watch):
+    console = await open_console(admin)
+    await console.send_json_to({"watch": watch})
+    assert await read_frames(console) == [{"event": "error", "data": {"detail": "bad watch"}}]
+    await console.disconnect()

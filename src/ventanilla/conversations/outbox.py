@@ -10,7 +10,12 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
-from ventanilla.conversations.services import enqueue_send, publish_message, status_advance
+from ventanilla.conversations.services import (
+    enqueue_send,
+    publish_message,
+    status_advance,
+    status_advanced,
+)
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
 from ventanilla.core.fields import id_from_text
@@ -154,12 +159,10 @@ def _sent(message_id: int, provider_id: str) -> None:
             return
         message.provider_id = provider_id
         message.claimed_until = None
-        fields = ["provider_id", "claimed_until"]
         if message.status in UNSETTLED:
             message.status = DeliveryStatus.QUEUED  # so "sent" is a forward step from here
-            fields.append("status")
-        message.save(update_fields=fields)
-        status_advance(message, DeliveryStatus.SENT)
+        moved = status_advanced(message, DeliveryStatus.SENT)
+        message.save(update_fields=["provider_id", "claimed_until", "status", *moved])
         _apply_early(message)
         publish_message("message:status", message)
 

@@ -1,4 +1,5 @@
 import asyncio
+import json
 from collections import deque
 
 from channels.db import database_sync_to_async
@@ -25,14 +26,18 @@ def _viewer_of(user_id: int) -> Viewer | None:
     return Viewer.of(user) if user is not None else None
 
 
-def visible_frame(viewer: Viewer, frame: dict, audience: dict) -> dict | None:
-    """The frame this viewer may receive: whole, reduced to "it left your view", or nothing."""
+def visible_text(viewer: Viewer, delivery: dict, watching: int | None) -> str | None:
+    """The frame this viewer may receive, as JSON text: whole, reduced to "it left your view",
+    or nothing. An event for watchers only (`events.WATCHED_ONLY`) reaches the socket whose
+    console has that conversation open."""
+    audience = delivery["audience"]
     if can_see(viewer, audience):
-        return frame
+        watched = delivery.get("watched", watching)
+        return delivery["text"] if watched == watching else None
     previous = audience.get("previous")
     if previous and can_see(viewer, previous):
         gone = {"id": previous["conversation_id"], "visible": False}
-        return {"event": "conversation:update", "data": gone, "id": frame["id"]}
+        return json.dumps({"event": "conversation:update", "data": gone, "id": delivery["id"]})
     return None
 
 
@@ -56,6 +61,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         self.viewer = await database_sync_to_async(_viewer_of)(user.pk)
         self.sent_ids: deque[int] = deque(maxlen=REMEMBERED_IDS)
         self.sent_set: set[int] = set()
+        self.watching: int | None = None  # the conversation open in the console
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
         await self.accept()
         await database_sync_to_async(presence.console_opened)(user_id=user.pk)
@@ -96,9 +102,15 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
-        if self.ended:
+        if self.ended or not isinstance(content, dict):
             return
-        if isinstance(content, dict) and "resume_from" in content:
+        if "watch" in content:
+            watch = content["watch"]
+            if watch is not None and (type(watch) is not int or not 0 < watch <= LARGEST_ID):
+                await self.send_json({"event": "error", "data": {"detail": "bad watch"}})
+                return
+            self.watching = watch
+        if "resume_from" in content:
             try:
                 last_id = int(content["resume_from"])
             except (TypeError, ValueError, OverflowError):
@@ -109,17 +121,17 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             if not await self._still_signed_in():
                 await self._end()
                 return
-            frames = await database_sync_to_async(replay.frames_after)(last_id)
-            for frame, audience in frames:
-                await self._forward(frame, audience)
+            deliveries = await database_sync_to_async(replay.deliveries_after)(last_id)
+            for delivery in deliveries:
+                await self._forward(delivery)
             # not complete: more was missed than a replay holds; the console reads its lists again
-            complete = len(frames) < replay.REPLAY_LIMIT
+            complete = len(deliveries) < replay.REPLAY_LIMIT
             done = {"last_id": last_id, "complete": complete}
             await self.send_json({"event": "resume:done", "data": done})
 
     async def console_events(self, message):
-        for event in message["events"]:
-            await self._forward(event["frame"], event["audience"])
+        for delivery in message["events"]:
+            await self._forward(delivery)
 
     async def console_internal(self, message):
         kind = message.get("kind")
@@ -134,14 +146,15 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             if self.viewer is None:
                 await self._end()
 
-    async def _forward(self, frame: dict, audience: dict) -> None:
-        if self.viewer is None or frame["id"] in self.sent_set:
+    async def _forward(self, delivery: dict) -> None:
+        event_id = delivery["id"]
+        if self.viewer is None or event_id in self.sent_set:
             return
-        frame = visible_frame(self.viewer, frame, audience)
-        if frame is None:
+        text = visible_text(self.viewer, delivery, self.watching)
+        if text is None:
             return
         if len(self.sent_ids) == self.sent_ids.maxlen:
             self.sent_set.discard(self.sent_ids[0])
-        self.sent_ids.append(frame["id"])
-        self.sent_set.add(frame["id"])
-        await self.send_json(frame)
+        self.sent_ids.append(event_id)
+        self.sent_set.add(event_id)
+        await self.send(text_data=text)

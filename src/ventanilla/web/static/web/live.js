@@ -1,13 +1,16 @@
 // The console's one socket to /ws/, shared by the live screens (chat/main.js, dashboard.js): it
 // keeps the id of the last event seen, reconnects with jittered backoff, asks for what it missed
 // (resume_from), and goes to the login page when the server says the session is over (4401).
+// A screen with an open conversation says which ({"watch": id}, again on every connection):
+// only that conversation's delivery ticks (message:status) reach it.
 (function () {
   "use strict";
 
   var MAX_BACKOFF = 10000;
   var SESSION_ENDED = 4401; // signed out, expired, or password, role or active flag changed
 
-  // screen: { lastId, connecting(again), opened(resume, lastId), frame(frame), dropped() }
+  // screen: { lastId, watching(), connecting(again), opened(resume, lastId), frame(frame), dropped() }
+  // Returns { watch(id) }: tells the socket which conversation is open now (null: none).
   window.ventanillaLive = function (screen) {
     var lastId = screen.lastId || 0;
     var socket = null;
@@ -22,6 +25,9 @@
       }
       ws.onopen = function () {
         attempts = 0;
+        if (screen.watching) {
+          ws.send(JSON.stringify({ watch: screen.watching() }));
+        }
         screen.opened(function () {
           ws.send(JSON.stringify({ resume_from: lastId }));
         }, lastId);
@@ -58,5 +64,12 @@
     }
 
     connect();
+    return {
+      watch: function (id) {
+        if (socket && socket.readyState === WebSocket.OPEN) {
+          socket.send(JSON.stringify({ watch: id }));
+        }
+      },
+    };
   };
 })();

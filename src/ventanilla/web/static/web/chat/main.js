@@ -54,8 +54,9 @@ import { closeViewer, openViewer } from "./viewer.js";
 // --- The socket's events ----------------------------------------------------------------------
 
 function connect(lastId) {
-  window.ventanillaLive({
+  state.live = window.ventanillaLive({
     lastId: lastId,
+    watching: openId,
     connecting: (again) => {
       state.root.dataset.socket = again ? "reconnecting" : "connecting";
     },
@@ -167,6 +168,19 @@ function onClick(event) {
   }
 }
 
+// The socket hears the ticks of the conversation being opened from before its pane is read, so
+// no status is missed between the two.
+const PANE_PATH = /^\/chats\/(\d+)\/$/;
+
+function beforeRequest(event) {
+  const detail = event.detail;
+  const path = detail.requestConfig && detail.requestConfig.path;
+  const match = detail.target && detail.target.id === "chat-pane" && PANE_PATH.exec(path || "");
+  if (match && state.live) {
+    state.live.watch(Number(match[1]));
+  }
+}
+
 // htmx: the 422s and 409s carry the form with its errors; a 404 pane is gone
 function beforeSwap(event) {
   const detail = event.detail;
@@ -195,6 +209,9 @@ function afterSwap(event) {
     return;
   }
   if (target.id === "chat-pane") {
+    if (state.live) {
+      state.live.watch(openId());
+    }
     paneSwapped();
     focusComposer();
   } else if (target.id === "chat-side") {
@@ -231,6 +248,7 @@ function wire() {
       markRead(open);
     }
   });
+  document.addEventListener("htmx:beforeRequest", beforeRequest);
   document.addEventListener("htmx:beforeSwap", beforeSwap);
   document.addEventListener("htmx:afterSwap", afterSwap);
 

@@ -78,6 +78,9 @@ export function paneGone() {
   if (!pane) {
     return;
   }
+  if (state.live) {
+    state.live.watch(null);
+  }
   const box = document.createElement("div");
   box.className = "pane pane--empty";
   box.id = "pane";

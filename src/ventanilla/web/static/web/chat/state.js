@@ -5,4 +5,5 @@
 export const state = {
   root: null, // #chat: the addresses and texts the page gives, and the hooks for browser tests
   me: 0, // the signed-in user's id
+  live: null, // the socket (live.js): live.watch(id) says which conversation is open
 };
