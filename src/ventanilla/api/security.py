@@ -12,11 +12,14 @@ from ventanilla.core.permissions import SIGNED_IN, Permission
 
 
 def require_csrf(request) -> None:
-    """Django's CSRF check, without letting it consume a form body the API still has to read."""
-    try:
-        request.body  # cached now, so request.POST parses a copy  # noqa: B018
-    except RequestDataTooBig as error:
-        raise HttpError(413, _("El cuerpo del pedido es demasiado grande.")) from error
+    """Django's CSRF check, without letting it consume a form body the API still has to read.
+    A multipart body (a file) is not held in memory: Django parses it once, files to disk, and
+    the operation reads `request.FILES`."""
+    if request.content_type != "multipart/form-data":
+        try:
+            request.body  # cached now, so request.POST parses a copy  # noqa: B018
+        except RequestDataTooBig as error:
+            raise HttpError(413, _("El cuerpo del pedido es demasiado grande.")) from error
     if check_csrf(request):
         raise HttpError(403, _("Falló la verificación CSRF."))
 
