@@ -113,7 +113,7 @@ def limits_for_browser() -> dict:
     """The table the composer checks before uploading, with its texts in the active language."""
     return {
         name: {
-            "max": kind.max_bytes if name != "sticker" else STATIC_STICKER_MAX,
+            "max": kind.max_bytes,  # a sticker's animation is told apart on the server
             "mimes": list(kind.mimes),
             "extensions": list(kind.extensions),
             "captioned": kind.captioned,
