@@ -46,7 +46,8 @@ DROP_FILE = """([name, type, bytes]) => {
   transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
   const thread = document.querySelector("#chat-thread");
   for (const kind of ["dragover", "drop"]) {
-    thread.dispatchEvent(new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    const init = { dataTransfer: transfer, bubbles: true, cancelable: true };
+    thread.dispatchEvent(new DragEvent(kind, init));
   }
 }"""
 
