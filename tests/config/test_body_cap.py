@@ -35,7 +35,7 @@ def test_a_declared_length_over_the_limit_is_413_before_the_body_is_read():
 
 def test_a_body_without_its_length_ends_as_a_disconnect_once_over_the_limit():
     chunk = b"x" * (1024 * 1024)
-    sent, received, receive, send, scope = _run([], [chunk] * 200)
+    _, received, receive, _, _ = _run([], [chunk] * 200)
     capped = asgi._capped(receive)
 
     async def read_all():

@@ -35,9 +35,7 @@ def agent(make_user, soporte):
     return make_user(Role.OPERATOR, areas=[soporte])
 
 
-def test_the_composer_uploads_a_file_and_it_is_queued_as_a_reply(
-    make_conversation, agent, soporte
-):
+def test_the_composer_uploads_a_file_and_it_is_queued_as_a_reply(make_conversation, agent, soporte):
     conversation = make_conversation("queued", area=soporte)
 
     answer = _attach(_client(agent), conversation)
