@@ -2,15 +2,13 @@
 conversation, each with its progress bar; the customer's sandbox phone shows both. A 6 MB image is
 refused in the browser before anything is uploaded, naming WhatsApp's limit."""
 
-import struct
-import zlib
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.console import Console
+from tests.e2e.files import png
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
-from tests.e2e.test_screenshots import DEMO_PASSWORD, SHOTS, shoot
+from tests.e2e.test_screenshots import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -19,26 +17,6 @@ PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
-
-
-def png(width: int = 96, height: int = 64) -> bytes:
-    """A real PNG (a green and white gradient) the browser can draw."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(
-        b"\x00" + b"".join(bytes((37, 120 + x, 100 + y, 255)) for x in range(width))
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 DROP_FILE = """([name, type, bytes]) => {
@@ -103,8 +81,6 @@ def test_an_agent_attaches_a_pdf_and_an_image_and_the_phone_shows_both(serve, co
     expect(attach).to_have_attribute("data-state", "ready")
     expect(attach.locator(".attach__thumb")).to_be_visible()
     page.get_by_label("Comentario del archivo").fill("Y el comprobante de pago")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shoot(page, "composer-attachment")
     page.get_by_label("Comentario del archivo").press("Enter")
     image = page.locator("#chat-thread .bubble--image img")
     expect(image).to_be_visible()
@@ -129,7 +105,5 @@ def test_an_agent_attaches_a_pdf_and_an_image_and_the_phone_shows_both(serve, co
         "application/pdf",
         PDF,
     )
-    thread.evaluate("box => { box.scrollTop = box.scrollHeight; }")
-    shoot(phone, "sandbox-attachments")
     for person in (admin, sofia):
         assert person.errors == []
