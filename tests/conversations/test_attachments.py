@@ -260,3 +260,58 @@ def test_wppconnect_a_6_mb_image_is_refused_naming_the_limit_before_any_write(
     assert Message.objects.count() == before
     assert _stored_files(settings) == []
     assert fake_wppconnect.sent_messages() == []
+
+
+def test_the_api_names_a_missing_file(cloud_line, admin, api):
+    chat = customer_writes(cloud_line)
+    client = api(admin)
+
+    answer = client.http.post(
+        f"/api/conversations/{chat.pk}/attachments",
+        {"caption": "sin archivo"},
+        HTTP_X_CSRFTOKEN=client.csrf_token,
+    )
+
+    assert answer.status_code == 422
+    assert "file" in answer.json()["errors"]
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_the_api_refuses_a_program_dressed_as_a_pdf(cloud_line, admin, api, settings):
+    chat = customer_writes(cloud_line)
+
+    answer = _attach(
+        api, admin, chat, b"MZ\x90\x00" + b"\x00" * 64, "factura.pdf", mime="application/pdf"
+    )
+
+    assert answer.status_code == 422
+    assert list(answer.json()["errors"]) == ["file"]
+    assert _stored_files(settings) == []
+
+
+def test_a_document_larger_than_memory_is_read_from_the_stream_and_sent_whole(
+    cloud_line, admin, api, fake_cloud_api, settings
+):
+    chat = customer_writes(cloud_line)
+    large = PDF + b"%" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MB)
+
+    answer = _attach(api, admin, chat, large, "manual.pdf", mime="application/pdf")
+
+    assert answer.status_code == 201, answer.content
+    [upload] = fake_cloud_api.uploads()
+    assert upload["content"] == large
+
+
+def test_other_operations_keep_the_servers_body_limit(cloud_line, admin, api, settings):
+    chat = customer_writes(cloud_line)
+    client = api(admin)
+    large = PDF + b"%" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MB)
+
+    answer = client.http.post(
+        f"/api/conversations/{chat.pk}/messages",
+        {"file": _upload(large, "manual.pdf")},
+        HTTP_X_CSRFTOKEN=client.csrf_token,
+    )
+
+    assert answer.status_code == 413
+    assert not Message.objects.filter(direction="out").exists()

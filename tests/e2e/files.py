@@ -12,7 +12,10 @@ def png(width: int = 96, height: int = 64) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     rows = b"".join(
-        b"\x00" + b"".join(bytes((37, 120 + x * 135 // width, 100 + y * 155 // height, 255)) for x in range(width))
+        b"\x00"
+        + b"".join(
+            bytes((37, 120 + x * 135 // width, 100 + y * 155 // height, 255)) for x in range(width)
+        )
         for y in range(height)
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)

@@ -5,7 +5,7 @@ from ninja import File, Form, Query, Schema, Status, UploadedFile
 
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import LIST, READ, WRITE, answers
-from ventanilla.api.security import Router, requires
+from ventanilla.api.security import Router, requires, takes_large_files
 from ventanilla.conversations import selectors, services
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.conversations.serializers import conversation_item, message_item
@@ -146,6 +146,7 @@ def send_message(request, conversation_id: int, payload: SendIn):
     response=answers({201: MessageOut}, *WRITE, 404, 409),
 )
 @requires(SIGNED_IN)
+@takes_large_files
 def send_attachment(
     request, conversation_id: int, file: File[UploadedFile], caption: Form[str] = ""
 ):
