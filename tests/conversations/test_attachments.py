@@ -69,7 +69,7 @@ def _docx() -> bytes:
         (b"\x00\x00\x00\x18ftyp3gp4" + b"\x00" * 64, "clip.3gp", "video", "video/3gpp"),
         (b"\x00\x00\x00\x18ftypM4A " + b"\x00" * 64, "voz.m4a", "audio", "audio/mp4"),
         (b"ID3\x04" + b"\x00" * 64, "tema.mp3", "audio", "audio/mpeg"),
-        (b"OggS\x00\x02" + b"\x00" * 64, "voz.ogg", "audio", "audio/ogg"),
+        (b"OggS\x00\x02" + b"\x00" * 22 + b"OpusHead", "voz.ogg", "audio", "audio/ogg"),
         (b"#!AMR\n" + b"\x00" * 64, "voz.amr", "audio", "audio/amr"),
         (b"RIFF\x00\x01\x00\x00WEBPVP8 " + b"\x00" * 64, "s.webp", "sticker", "image/webp"),
     ],
@@ -87,6 +87,7 @@ def test_the_kind_is_read_from_the_bytes(content, name, kind, mime):
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "logo.png"),
         (b"PK\x03\x04" + b"\x00" * 64, "no-es-office.docx"),
         (b"texto", "script.sh"),
+        (b"OggS\x00\x02" + b"\x00" * 22 + b"vorbis", "voz.ogg"),  # WhatsApp plays Opus only
     ],
 )
 def test_what_whatsapp_does_not_take_is_refused_naming_the_field(content, name):

@@ -171,7 +171,7 @@ def _plain_text(head: bytes) -> bool:
 def _sniff_audio(head: bytes) -> str:
     if head.startswith(b"#!AMR"):
         return "audio/amr"
-    if head.startswith(b"OggS"):
+    if head.startswith(b"OggS") and b"OpusHead" in head[:512]:  # WhatsApp plays Opus only
         return "audio/ogg"
     if head.startswith(b"ID3") or (
         len(head) > 1 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2  # MPEG layer III frame
