@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.console import Console
+from tests.e2e.files import png
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
 
 pytestmark = pytest.mark.e2e
@@ -79,6 +80,19 @@ def a_morning_at_the_desk(admin: Console, sofia: Console, valentin: Console) -> 
     )
 
 
+def composer_with_an_attachment(agent: Console) -> None:
+    """The composer with a picture chosen and its caption, before it is sent (issue 16)."""
+    page = agent.page
+    page.goto("/")
+    page.locator(".chat-item", has_text="María González").click()
+    expect(page.locator("#chat-thread")).to_contain_text("Perfecto, muchas gracias")
+    picture = {"name": "comprobante-reclamo.png", "mimeType": "image/png", "buffer": png(480, 320)}
+    page.locator("#attach-input").set_input_files(files=[picture])
+    expect(page.locator("#attach")).to_have_attribute("data-state", "ready")
+    page.get_by_label("Comentario del archivo").fill("Te paso el comprobante del reclamo")
+    shoot(page, "chat-attachment")
+
+
 def shoot(page, name: str) -> None:
     page.wait_for_load_state("networkidle")
     page.evaluate("document.fonts.ready")
@@ -131,6 +145,7 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
         shoot(page, name)
         shot.add(name)
 
+    composer_with_an_attachment(sofia)
     assert shot >= EXPECTED_SCREENS
     assert len(shot) == len(screens) + 1  # no two links share a name
     for person in (visitor, sofia, valentin, admin):

@@ -11,6 +11,8 @@ It speaks the parts of the Graph API Ventanilla uses:
 - POST /{phone_number_id}/messages: a send ->
   {"messaging_product", "contacts", "messages": [{"id"}]} with a unique "wamid.FAKE..." id;
   a read receipt ({"status": "read"}) -> {"success": true}.
+- POST /{phone_number_id}/media (multipart: messaging_product, type, file) -> {"id"}; the file
+  is then fetchable as any media id (`uploads()` lists what was uploaded).
 - GET /{phone_number_id} -> {"id", "display_phone_number", "verified_name"}.
 - GET /{media_id} ->
   {"url": "<fake.url>/media-bytes/<id>", "mime_type", "sha256", "file_size", "id"}.
@@ -25,7 +27,10 @@ A delayed request still completes on the server after the client gave up, as Met
 import hashlib
 import hmac
 import json
+import threading
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 
 import pytest
 
@@ -74,6 +79,8 @@ class FakeCloudApi(FakeServer):
         self._sent: list[dict] = []
         self._read: list[str] = []
         self._media: dict[str, tuple[bytes, str]] = {}
+        self._uploads: list[dict] = []
+        self._raw = threading.local()  # the body of the request this thread is answering
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -114,6 +121,7 @@ class FakeCloudApi(FakeServer):
         with self._lock:
             self._sent.clear()
             self._read.clear()
+            self._uploads.clear()
 
     # -- what happened ---------------------------------------------------------------------------
 
@@ -122,12 +130,21 @@ class FakeCloudApi(FakeServer):
         with self._lock:
             return [json.loads(json.dumps(body)) for body in self._sent]
 
+    def uploads(self) -> list[dict]:
+        """Accepted media uploads: {"id", "type", "filename", "content"}."""
+        with self._lock:
+            return [dict(upload) for upload in self._uploads]
+
     def read_receipts(self) -> list[str]:
         """Message ids marked as read (accepted ones)."""
         with self._lock:
             return list(self._read)
 
     # -- the server side ---------------------------------------------------------------------------
+
+    def _received(self, method, path, headers, body, raw) -> None:
+        super()._received(method, path, headers, body, raw)
+        self._raw.body = raw
 
     def _handle(self, method: str, path: str, headers: dict[str, str], body):
         """(status, headers, payload) where payload is a dict (JSON) or bytes."""
@@ -150,6 +167,8 @@ class FakeCloudApi(FakeServer):
         parts = [p for p in path.split("?")[0].split("/") if p]
         if method == "POST" and len(parts) == 2 and parts[1] == "messages":
             return self._messages(parts[0], body)
+        if method == "POST" and len(parts) == 2 and parts[1] == "media":
+            return self._upload(parts[0], headers.get("content-type", ""), self._raw.body)
         if method == "GET" and len(parts) == 2 and parts[0] == "media-bytes":
             with self._lock:
                 media = self._media.get(parts[1])
@@ -214,6 +233,31 @@ class FakeCloudApi(FakeServer):
                 "messages": [{"id": message_id}],
             },
         )
+
+    def _upload(self, phone_number_id: str, content_type: str, raw: bytes):
+        if phone_number_id != self.phone_number_id:
+            return 400, {}, _graph_error(100, f"Unknown phone number id {phone_number_id}")
+        if not content_type.startswith("multipart/form-data"):
+            return 400, {}, _graph_error(100, "the upload must be multipart/form-data")
+        parsed = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        fields, file = {}, None
+        for part in parsed.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name == "file":
+                file = (part.get_filename() or "", part.get_payload(decode=True) or b"")
+            elif name:
+                fields[name] = part.get_content().strip()
+        if fields.get("messaging_product") != "whatsapp" or not fields.get("type") or not file:
+            return 400, {}, _graph_error(100, "messaging_product, type and file are required")
+        with self._lock:
+            media_id = f"{next(self._ids) + 900000000000000}"
+            self._media[media_id] = (file[1], fields["type"])
+            self._uploads.append(
+                {"id": media_id, "type": fields["type"], "filename": file[0], "content": file[1]}
+            )
+        return 200, {}, {"id": media_id}
 
 
 def _graph_error(code: int, message: str) -> dict:

@@ -48,7 +48,10 @@ def error_body(detail: str, errors: dict[str, list[str]] | None = None) -> dict:
 
 
 def _field_name(location: list) -> str:
-    # ninja reports ("body", "payload", "field", ...); the client only knows the field path.
+    # ninja reports ("body", "payload", "field", ...), a form's ("form", "field") and a file's
+    # ("file", "name"); the client only knows the field path.
+    if location[:1] in (["file"], ["form"]):
+        location = location[1:]
     parts = [str(part) for part in location if part not in {"body", "query", "path", "payload"}]
     return ".".join(parts) or "body"
 

@@ -1,6 +1,7 @@
 """Delivery of queued outgoing messages: claimed atomically, sent once, retried with backoff."""
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -72,8 +73,10 @@ def _outbound(message: Message) -> OutboundMessage:
     contact = message.conversation.contact
     media = None
     if message.media_file:
-        with message.media_file.open("rb") as stored:
-            content = stored.read()
+        content = None
+        if not (message.media_provider_id and capabilities.of(message.line).uploads_media):
+            with message.media_file.open("rb") as stored:
+                content = stored.read()
         media = MediaRef(
             provider_media_id=message.media_provider_id,
             mime_type=message.media_mime_type,
@@ -115,6 +118,7 @@ def deliver(message_id: int) -> float | None:
         )
     try:
         with client_for(message.line) as client:
+            outbound = _uploaded(message, outbound, client)
             result = client.send(outbound)
     except SendError as error:
         failure = error
@@ -133,6 +137,21 @@ def deliver(message_id: int) -> float | None:
         seconds=keep_trying,
         what=f"recording the failed send of message {message_id}",
     )
+
+
+def _uploaded(message: Message, outbound: OutboundMessage, client) -> OutboundMessage:
+    """On a line that uploads media first: the file uploaded once, its media id kept on the
+    message at once, so a retried send (a Graph 500, a lost answer) goes by the same id."""
+    media = outbound.media
+    if media is None or media.provider_media_id or not capabilities.of(message.line).uploads_media:
+        return outbound
+    media_id = client.upload_media(media)
+    until_stored(
+        lambda: Message.objects.filter(pk=message.pk).update(media_provider_id=media_id),
+        seconds=float(settings.OUTBOX_CLAIM_SECONDS),
+        what=f"keeping the media id of message {message.pk}",
+    )
+    return replace(outbound, media=replace(media, provider_media_id=media_id, content=None))
 
 
 def _release(message_id: int) -> None:

@@ -2,13 +2,14 @@
 
 from datetime import timedelta
 
+from django.core.files.base import File
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.permissions import is_admin
 from ventanilla.contacts.models import Contact
-from ventanilla.conversations import permissions
+from ventanilla.conversations import attachments, permissions
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     STATUS_RANK,
@@ -182,6 +183,17 @@ def window_open(conversation: Conversation, line: Line) -> bool:
     return last is not None and clock.now() - last < CUSTOMER_SERVICE_WINDOW
 
 
+def _media_fields(attachment: attachments.Attachment | None) -> dict:
+    if attachment is None:
+        return {}
+    return {
+        "media_file": File(attachment.file, name=attachment.stored_name()),
+        "media_mime_type": attachment.mime_type,
+        "media_filename": attachment.filename,
+        "media_size": attachment.size,
+    }
+
+
 def message_queue_outbound(
     *,
     conversation: Conversation,
@@ -191,8 +203,12 @@ def message_queue_outbound(
     type: str = MessageType.TEXT,
     payload: dict | None = None,
     check_window: bool = True,
+    attachment: attachments.Attachment | None = None,
 ) -> Message:
-    """Writes an outgoing message as `queued`; the send job is enqueued when this commits."""
+    """Writes an outgoing message as `queued`; the send job is enqueued when this commits. With
+    an `attachment` (checked by `attachments.checked`) the message is of its kind, `text` its
+    caption, and the file is stored with it."""
+    type = attachment.kind if attachment else type
     text = text.strip() if type == MessageType.TEXT else text
     if type == MessageType.TEXT and not text:
         raise InvalidInput.field("text", _("Escribí un mensaje."))
@@ -224,6 +240,7 @@ def message_queue_outbound(
         status=DeliveryStatus.QUEUED,
         status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
         created_at=now,
+        **_media_fields(attachment),
     )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message=message, last_activity_at=now
@@ -402,7 +419,20 @@ def is_open(conversation: Conversation) -> bool:
     return conversation.status in OPEN_STATUSES
 
 
-def agent_reply(*, conversation: Conversation, by: User, text: str) -> Message:
+def agent_attach(*, conversation: Conversation, by: User, file, caption: str = "") -> Message:
+    """A person sends a file with an optional caption: checked (kind by its bytes, WhatsApp's
+    size for that kind, the caption) before anything is written, then sent as a reply."""
+    attachment, caption = attachments.checked(file, caption)
+    return agent_reply(conversation=conversation, by=by, text=caption, attachment=attachment)
+
+
+def agent_reply(
+    *,
+    conversation: Conversation,
+    by: User,
+    text: str,
+    attachment: attachments.Attachment | None = None,
+) -> Message:
     """A person answers: an unassigned conversation becomes theirs, the bot steps back."""
     with transaction.atomic():
         conversation = _locked(conversation)
@@ -412,5 +442,9 @@ def agent_reply(*, conversation: Conversation, by: User, text: str) -> Message:
             conversation_assign(conversation=conversation, user=by, by=by, via="reply")
             conversation.refresh_from_db()
         return message_queue_outbound(
-            conversation=conversation, sender_type=SenderType.AGENT, sender_user=by, text=text
+            conversation=conversation,
+            sender_type=SenderType.AGENT,
+            sender_user=by,
+            text=text,
+            attachment=attachment,
         )

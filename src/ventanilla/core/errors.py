@@ -42,6 +42,16 @@ class Conflict(DomainError):
     status = 409
 
 
+class TooLarge(DomainError):
+    """A file or body over a limit; names the field and the limit."""
+
+    status = 413
+
+    @classmethod
+    def field(cls, name: str, message: str) -> "TooLarge":
+        return cls(message, {name: [message]})
+
+
 class TooManyRequests(DomainError):
     status = 429
 

@@ -95,3 +95,11 @@ class WhatsAppClient(Protocol):
     def close(self) -> None:
         """Closes its connections; it is not used again."""
         ...
+
+
+class MediaUploader(Protocol):
+    """What a client of a line whose capabilities say `uploads_media` also does."""
+
+    def upload_media(self, media: MediaRef) -> str:
+        """Uploads `media.content`; returns the provider's media id to send it by."""
+        ...

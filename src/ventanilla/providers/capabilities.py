@@ -11,6 +11,7 @@ class Capabilities:
     interactive_menus: bool  # buttons and lists; without them a menu goes as numbered text
     customer_service_window: bool  # free text for 24 h after the customer wrote; then templates
     echoes_send_reference: bool  # a send's reference comes back in its statuses (ADR 0017)
+    uploads_media: bool = False  # a file is uploaded first and sent by its media id (ADR 0023)
 
 
 NOTHING_SPECIAL = Capabilities(
@@ -19,7 +20,10 @@ NOTHING_SPECIAL = Capabilities(
 
 BY_PROVIDER = {
     Provider.CLOUD: Capabilities(
-        interactive_menus=True, customer_service_window=True, echoes_send_reference=True
+        interactive_menus=True,
+        customer_service_window=True,
+        echoes_send_reference=True,
+        uploads_media=True,
     ),
     Provider.WPPCONNECT: NOTHING_SPECIAL,
     Provider.SANDBOX: NOTHING_SPECIAL,

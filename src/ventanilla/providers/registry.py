@@ -35,6 +35,9 @@ class UnavailableClient:
     def fetch_media(self, media):
         raise SendError(self.reason, retryable=False)
 
+    def upload_media(self, media):
+        raise SendError(self.reason, retryable=False)
+
     def close(self) -> None:
         return None
 

@@ -11,18 +11,19 @@ import uuid
 from dataclasses import dataclass
 
 from django import forms
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.conversations.models import Direction, Message
 from ventanilla.core.errors import InvalidInput
+from ventanilla.core.files import stored_file_response
 from ventanilla.inbound.permissions import DRIVE_SANDBOX
 from ventanilla.inbound.sandbox import customer_sees, customer_writes, sandbox_line
 from ventanilla.web.access import requires
@@ -219,3 +220,14 @@ def sandbox_thread_part(request: HttpRequest):
     else:
         phone = request.GET.get("phone", "")[:40]
     return render(request, "web/sandbox/_thread.html", {"thread": sandbox_thread(phone=phone)})
+
+
+@requires(DRIVE_SANDBOX)
+@require_GET
+def sandbox_media(request: HttpRequest, message_id: int):
+    """A file of the sandbox line's thread, as the customer's phone shows it (what the desk sent
+    them, what they sent): no other line's file is served here."""
+    message = Message.objects.filter(pk=message_id, line=sandbox_line()).first()
+    if message is None or not message.media_file:
+        raise Http404(_("Este mensaje no tiene un archivo guardado."))
+    return stored_file_response(message.media_file, message.media_mime_type, message.media_filename)

@@ -11,6 +11,7 @@ from ventanilla.web import (
     views,
 )
 from ventanilla.web.chat import views as chat_views
+from ventanilla.web.chat.attach import chat_attach
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -33,6 +34,7 @@ urlpatterns = [
         name="chat_message",
     ),
     path("chats/<int:conversation_id>/send/", chat_views.chat_send, name="chat_send"),
+    path("chats/<int:conversation_id>/attach/", chat_attach, name="chat_attach"),
     path("chats/<int:conversation_id>/contact/", chat_views.chat_contact, name="chat_contact"),
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
@@ -56,6 +58,7 @@ urlpatterns = [
     ),
     path("sandbox/", sandbox_views.sandbox_page, name="sandbox"),
     path("sandbox/thread/", sandbox_views.sandbox_thread_part, name="sandbox_thread"),
+    path("sandbox/media/<int:message_id>/", sandbox_views.sandbox_media, name="sandbox_media"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),

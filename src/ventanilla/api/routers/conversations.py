@@ -1,11 +1,11 @@
 from datetime import datetime
 from typing import Any
 
-from ninja import Query, Schema, Status
+from ninja import File, Form, Query, Schema, Status, UploadedFile
 
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import LIST, READ, WRITE, answers
-from ventanilla.api.security import Router, requires
+from ventanilla.api.security import Router, requires, takes_large_files
 from ventanilla.conversations import selectors, services
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.conversations.serializers import conversation_item, message_item
@@ -138,6 +138,25 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
 def send_message(request, conversation_id: int, payload: SendIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     message = services.agent_reply(conversation=conversation, by=request.auth, text=payload.text)
+    return Status(201, message_item(message))
+
+
+@router.post(
+    "/{conversation_id}/attachments",
+    response=answers({201: MessageOut}, *WRITE, 404, 409),
+)
+@requires(SIGNED_IN)
+@takes_large_files
+def send_attachment(
+    request, conversation_id: int, file: File[UploadedFile], caption: Form[str] = ""
+):
+    """An image, video, audio, document or sticker with an optional caption (multipart). Its
+    kind is read from its bytes; WhatsApp's size for that kind is checked before anything is
+    stored: 413 names the limit, 422 a file WhatsApp does not take (docs/whatsapp.md)."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    message = services.agent_attach(
+        conversation=conversation, by=request.auth, file=file, caption=caption
+    )
     return Status(201, message_item(message))
 
 

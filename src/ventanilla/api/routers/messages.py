@@ -1,15 +1,14 @@
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from ventanilla.api.schemas import READ, answers
 from ventanilla.api.security import Router, requires
 from ventanilla.conversations import selectors
 from ventanilla.core.errors import NotFound
+from ventanilla.core.files import stored_file_response
 from ventanilla.core.permissions import SIGNED_IN
 
 router = Router(tags=["messages"])
 
-INLINE_TYPES = ("image/", "audio/", "video/")
 MEDIA_ANSWER = {
     "responses": {
         200: {
@@ -33,15 +32,4 @@ def media(request, message_id: int):
     message = selectors.message_get_visible(user=request.auth, message_id=message_id)
     if not message.media_file:
         raise NotFound(_("Este mensaje no tiene un archivo guardado."))
-    mime = message.media_mime_type.split(";")[0].strip().lower()
-    inline = mime.startswith(INLINE_TYPES) and mime not in {"image/svg+xml"}
-    response = FileResponse(
-        message.media_file.open("rb"),
-        content_type=mime if inline or mime == "application/pdf" else "application/octet-stream",
-        as_attachment=not inline,
-        filename=message.media_filename or message.media_file.name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return stored_file_response(message.media_file, message.media_mime_type, message.media_filename)

@@ -1,4 +1,4 @@
-"""A thin WhatsApp Cloud API client on httpx: send, mark as read, fetch inbound media.
+"""A thin WhatsApp Cloud API client on httpx: send, mark as read, upload and fetch media.
 
 Every failure is a `SendError`; `retryable` tells the outbox whether to try again (5xx, 429, rate
 limit codes, timeouts, connection errors) or to record the failure. Note that a timeout after the
@@ -328,6 +328,24 @@ class CloudApiClient(HttpClientOwner):
         )
         return answer if isinstance(answer, dict) else {}
 
+    def upload_media(self, media: MediaRef) -> str:
+        """POST /{phone_number_id}/media (multipart): the media id to send the file by."""
+        mime = (media.mime_type or "application/octet-stream").split(";")[0].strip()
+        answer = self._request(
+            "POST",
+            f"{self.base_url}/{quote(self.phone_number_id, safe='')}/media",
+            data={"messaging_product": "whatsapp", "type": mime},
+            files={"file": (media.filename or "file", media.content or b"", mime)},
+        )
+        media_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(media_id, str) or not media_id:
+            raise SendError(
+                "the WhatsApp Cloud API took the upload without returning a media id",
+                code="no_media_id",
+                retryable=True,  # nothing was sent to the customer: uploading again is harmless
+            )
+        return media_id
+
     def media_url(self, media_id: str) -> str:
         return f"{self.base_url}/{quote(media_id, safe='')}"
 
@@ -350,11 +368,11 @@ class CloudApiClient(HttpClientOwner):
         return {"Authorization": f"Bearer {self.access_token}"}
 
     def _request(
-        self, method: str, url: str, json: dict | None = None, params: dict | None = None
+        self, method: str, url: str, json: dict | None = None, params: dict | None = None, **body
     ) -> Any:
         try:
             response = self.http.request(
-                method, url, json=json, params=params, headers=self._headers()
+                method, url, json=json, params=params, headers=self._headers(), **body
             )
         except httpx.TimeoutException as exc:
             raise SendError(

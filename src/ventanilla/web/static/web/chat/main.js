@@ -11,9 +11,10 @@
 //
 // This module starts the screen and routes the socket's events and the page's clicks and htmx
 // swaps to the parts: list.js (the left column), pane.js (the open conversation's header),
-// thread.js (its bubbles and scroll), composer.js, viewer.js, keys.js, alerts.js; state.js holds
+// thread.js (its bubbles and scroll), composer.js, attachments.js (files in the composer), viewer.js, keys.js, alerts.js; state.js holds
 // what they share, dom.js their helpers. Native ES modules, no build step (docs/chat.md).
 import { alertPerson, askToNotify, showNotifyButton, wakeSound } from "./alerts.js";
+import { wireAttachments } from "./attachments.js";
 import { focusComposer, wireComposer } from "./composer.js";
 import { byId, openId, text } from "./dom.js";
 import { wireKeys } from "./keys.js";
@@ -229,6 +230,7 @@ function afterSwap(event) {
 function wire() {
   wireKeys();
   wireComposer();
+  wireAttachments();
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", wakeSound);
   document.addEventListener(

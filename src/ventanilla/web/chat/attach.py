@@ -1,0 +1,33 @@
+"""The Chat screen's attachments: the composer uploads one file with its caption here
+(chat/attachments.js, with XMLHttpRequest for its progress bar) and reads JSON back."""
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_POST
+
+from ventanilla.conversations import services
+from ventanilla.core.errors import Conflict, DomainError
+from ventanilla.core.permissions import SIGNED_IN
+from ventanilla.web.access import requires
+from ventanilla.web.chat.views import _lock_reason, _visible
+
+
+@requires(SIGNED_IN)
+@require_POST
+def chat_attach(request: HttpRequest, conversation_id: int):
+    """201 {"id"} once the message is queued; else the error shape of the API, with its status
+    (413 over WhatsApp's limit, 422 a file it does not take, 409 the window or a closed chat)."""
+    conversation = _visible(request.user, conversation_id)
+    try:
+        message = services.agent_attach(
+            conversation=conversation,
+            by=request.user,
+            file=request.FILES.get("file"),
+            caption=request.POST.get("caption", ""),
+        )
+    except Conflict as error:
+        conversation = _visible(request.user, conversation_id)
+        detail = _lock_reason(conversation, conversation.line) or error.detail
+        return JsonResponse({"detail": detail, "errors": error.errors}, status=409)
+    except DomainError as error:
+        return JsonResponse({"detail": error.detail, "errors": error.errors}, status=error.status)
+    return JsonResponse({"id": message.pk}, status=201)

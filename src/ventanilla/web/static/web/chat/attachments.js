@@ -1,0 +1,240 @@
+// Attachments in the composer: the clip button, a paste or a drop on the conversation choose one
+// file; it is checked against WhatsApp's limits before uploading (the table the server renders
+// as #attachment-limits, the same it checks again on arrival), shown with an optional caption,
+// and uploaded with XMLHttpRequest so a bar shows the upload's progress. Once the server queued
+// it the thread catches up and the bubble appears like any other reply.
+//
+// What it says on #attach for people and browser tests: data-state is "empty", "ready",
+// "uploading" or "error"; the error is in .attach__error (role=alert).
+import { byId } from "./dom.js";
+import { catchUp } from "./thread.js";
+
+let pending = null; // the File chosen, until it is sent or dropped
+let preview = ""; // its object URL, for an image's thumbnail
+
+function panel() {
+  return byId("attach");
+}
+
+function limits() {
+  const script = byId("attachment-limits");
+  return script ? JSON.parse(script.textContent) : {};
+}
+
+function extensionOf(name) {
+  const dot = name.lastIndexOf(".");
+  return dot >= 0 ? name.slice(dot).toLowerCase() : "";
+}
+
+// The kind the browser can tell from the type and the name; the server reads the bytes.
+function kindOf(file, table) {
+  const type = (file.type || "").split(";")[0].trim().toLowerCase();
+  const extension = extensionOf(file.name || "");
+  for (const [name, kind] of Object.entries(table)) {
+    if (kind && kind.mimes && (kind.mimes.includes(type) || kind.extensions.includes(extension))) {
+      return [name, kind];
+    }
+  }
+  return [null, null];
+}
+
+function sizeText(bytes) {
+  if (bytes >= 1024 * 1024) {
+    return (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "") + " MB";
+  }
+  return Math.max(1, Math.round(bytes / 1024)) + " KB";
+}
+
+function show(box, state, error) {
+  box.hidden = false;
+  box.dataset.state = state;
+  const message = box.querySelector(".attach__error");
+  message.textContent = error || "";
+  message.hidden = !error;
+  box.querySelector(".attach__progress").hidden = state !== "uploading";
+  box.querySelector("[data-attach-send]").disabled = state !== "ready";
+}
+
+function forget() {
+  pending = null;
+  if (preview) {
+    URL.revokeObjectURL(preview);
+    preview = "";
+  }
+}
+
+function clear() {
+  forget();
+  const box = panel();
+  if (box) {
+    box.hidden = true;
+    box.dataset.state = "empty";
+    box.querySelector(".attach__caption").value = "";
+    box.querySelector(".attach__progress").value = 0;
+  }
+}
+
+function describe(box, file, kindName) {
+  box.querySelector(".attach__name").textContent = file.name || kindName || "";
+  box.querySelector(".attach__size").textContent = sizeText(file.size);
+  const thumb = box.querySelector(".attach__thumb");
+  const image = kindName === "image" || kindName === "sticker";
+  if (image) {
+    preview = URL.createObjectURL(file);
+    thumb.src = preview;
+  }
+  thumb.hidden = !image;
+  box.querySelector(".attach__icon").toggleAttribute("hidden", image); // an SVG has no .hidden
+}
+
+export function chooseFile(file) {
+  const box = panel();
+  if (!box || !file) {
+    return;
+  }
+  forget();
+  const table = limits();
+  const [kindName, kind] = kindOf(file, table);
+  describe(box, file, kindName);
+  const caption = box.querySelector(".attach__caption");
+  caption.hidden = Boolean(kind) && !kind.captioned;
+  if (!kind) {
+    show(box, "error", table.unsupported);
+  } else if (file.size > kind.max) {
+    show(box, "error", kind.too_large + " (" + sizeText(file.size) + ")");
+  } else {
+    pending = file;
+    show(box, "ready", "");
+    (caption.hidden ? box.querySelector("[data-attach-send]") : caption).focus();
+  }
+}
+
+function refusal(xhr) {
+  let body = {};
+  try {
+    body = JSON.parse(xhr.responseText || "{}");
+  } catch {
+    body = {};
+  }
+  const errors = body.errors || {};
+  const first = (errors.file || errors.caption || [])[0];
+  return first || body.detail || panel().dataset.failed || String(xhr.status);
+}
+
+function upload() {
+  const box = panel();
+  const form = byId("composer");
+  if (!box || !pending || !form || box.dataset.state === "uploading") {
+    return;
+  }
+  const data = new FormData();
+  data.append("file", pending, pending.name || "file");
+  const caption = box.querySelector(".attach__caption");
+  if (!caption.hidden) {
+    data.append("caption", caption.value);
+  }
+  const token = form.querySelector("input[name=csrfmiddlewaretoken]");
+  const bar = box.querySelector(".attach__progress");
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", box.dataset.url);
+  xhr.setRequestHeader("X-CSRFToken", token ? token.value : "");
+  xhr.upload.addEventListener("progress", (event) => {
+    if (event.lengthComputable) {
+      bar.value = Math.round((event.loaded / event.total) * 100);
+    }
+  });
+  xhr.addEventListener("load", () => {
+    if (xhr.status === 201) {
+      clear();
+      catchUp(true);
+      return;
+    }
+    show(box, "error", refusal(xhr));
+  });
+  xhr.addEventListener("error", () => {
+    show(box, "error", box.dataset.failed);
+  });
+  bar.value = 0;
+  show(box, "uploading", "");
+  xhr.send(data);
+}
+
+function filesOf(transfer) {
+  return transfer && transfer.files && transfer.files.length ? transfer.files : null;
+}
+
+function onClick(event) {
+  const target = event.target.closest
+    ? event.target.closest("[data-attach-pick], [data-attach-cancel], [data-attach-send]")
+    : null;
+  if (!target) {
+    return;
+  }
+  if (target.matches("[data-attach-pick]")) {
+    const input = byId("attach-input");
+    if (input) {
+      input.click();
+    }
+  } else if (target.matches("[data-attach-cancel]")) {
+    clear();
+  } else {
+    upload();
+  }
+}
+
+function onDrop(event) {
+  const pane = byId("chat-pane");
+  if (!pane || !pane.contains(event.target) || !byId("attach")) {
+    return;
+  }
+  const types = event.dataTransfer ? Array.from(event.dataTransfer.types || []) : [];
+  if (!types.includes("Files")) {
+    return;
+  }
+  event.preventDefault(); // a dropped file is attached, not opened by the browser
+  pane.classList.toggle("is-dropping", event.type === "dragover");
+  if (event.type === "drop") {
+    const files = filesOf(event.dataTransfer);
+    if (files) {
+      chooseFile(files[0]);
+    }
+  }
+}
+
+export function wireAttachments() {
+  document.addEventListener("click", onClick);
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches("[data-attach-input]")) {
+      chooseFile(event.target.files[0]);
+      event.target.value = "";
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.id === "attach-caption" && !event.isComposing) {
+      event.preventDefault(); // not the text composer's form
+      upload();
+    }
+  });
+  document.addEventListener("paste", (event) => {
+    const files = filesOf(event.clipboardData);
+    if (files && event.target.closest && event.target.closest("#composer")) {
+      event.preventDefault();
+      chooseFile(files[0]);
+    }
+  });
+  document.addEventListener("dragover", onDrop);
+  document.addEventListener("drop", onDrop);
+  document.addEventListener("dragleave", (event) => {
+    const pane = byId("chat-pane");
+    if (pane && event.target === pane) {
+      pane.classList.remove("is-dropping");
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    // another conversation (or a fresh composer) leaves a chosen file behind
+    const swapped = event.detail.target;
+    if (swapped && swapped.contains && swapped.contains(panel())) {
+      forget();
+    }
+  });
+}

@@ -1,0 +1,24 @@
+"""`{% attachment_limits %}`: WhatsApp's limits per kind of file, as the JSON the composer's
+chat/attachments.js checks before uploading (the server checks them again)."""
+
+from django import template
+from django.utils.html import json_script
+
+from ventanilla.conversations.attachments import limits_for_browser
+
+register = template.Library()
+
+
+@register.simple_tag
+def attachment_limits() -> str:
+    return json_script(limits_for_browser(), "attachment-limits")
+
+
+@register.simple_tag
+def attachment_accept() -> str:
+    """The file picker's `accept`: every extension and mime type WhatsApp takes."""
+    limits = limits_for_browser()
+    kinds = [value for value in limits.values() if isinstance(value, dict)]
+    return ",".join(
+        [e for k in kinds for e in k["extensions"]] + [m for k in kinds for m in k["mimes"]]
+    )
