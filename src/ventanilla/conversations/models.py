@@ -134,6 +134,9 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Falló")
 
 
+# whose reaction a bubble shows: the customer's, and the desk's (every agent shares the account)
+REACTION_SIDES = ("contact", "desk")
+
 # Statuses only move forward along this order; "failed" may follow anything but "read".
 STATUS_RANK = {
     DeliveryStatus.RECEIVED: 0,
@@ -173,6 +176,10 @@ class Message(models.Model):
     media_size = models.PositiveBigIntegerField(null=True, blank=True)
     provider_id = models.CharField(max_length=200, null=True, blank=True)
     reply_to_provider_id = models.CharField(max_length=200, blank=True, default="")
+    # the reactions shown on this bubble, one per side as WhatsApp keeps them:
+    # {"contact": "👍", "desk": "❤️"} (REACTION_SIDES); the reaction messages themselves are kept
+    # too, and left out of the thread
+    reactions = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
     status_history = models.JSONField(default=list, blank=True)
     error_code = models.CharField(max_length=20, blank=True, default="")

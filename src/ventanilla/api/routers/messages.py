@@ -1,9 +1,12 @@
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from ninja import Schema, Status
 
-from ventanilla.api.schemas import READ, answers
+from ventanilla.api.routers.conversations import MessageOut
+from ventanilla.api.schemas import READ, WRITE, answers
 from ventanilla.api.security import Router, requires
-from ventanilla.conversations import selectors
+from ventanilla.conversations import selectors, services
+from ventanilla.conversations.serializers import message_item
 from ventanilla.core.errors import NotFound
 from ventanilla.core.permissions import SIGNED_IN
 
@@ -45,3 +48,18 @@ def media(request, message_id: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+class ReactionIn(Schema):
+    emoji: str  # "" takes the desk's reaction away
+
+
+@router.post("/{message_id}/reaction", response=answers({201: MessageOut}, *WRITE, 404, 409))
+@requires(SIGNED_IN)
+def react(request, message_id: int, payload: ReactionIn):
+    """The desk reacts to a customer's message (WhatsApp keeps one reaction per side: a new one
+    replaces it). Answers the reaction message queued to go out; the reacted message shows it in
+    `reactions`."""
+    message = selectors.message_get_visible(user=request.auth, message_id=message_id)
+    reaction = services.message_react(message=message, by=request.auth, emoji=payload.emoji)
+    return Status(201, message_item(reaction))

@@ -30,3 +30,9 @@ def may(user, code: str) -> bool:
 def whatsapp(text: str | None):
     """A message's text as WhatsApp shows it: links and formatting, escaped first (safe)."""
     return whatsapp_text.to_html(text or "")
+
+
+@register.filter
+def whatsapp_plain(text: str | None) -> str:
+    """A message's text without WhatsApp's formatting markers (previews, quotes)."""
+    return whatsapp_text.to_plain(text or "")

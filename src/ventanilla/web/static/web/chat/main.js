@@ -16,6 +16,7 @@
 import { alertPerson, askToNotify, showNotifyButton, wakeSound } from "./alerts.js";
 import { focusComposer, wireComposer } from "./composer.js";
 import { byId, openId, text } from "./dom.js";
+import { wireEmoji } from "./emoji.js";
 import { wireKeys } from "./keys.js";
 import {
   attentionOf,
@@ -39,6 +40,7 @@ import {
   paneSwapped,
   refreshHead,
 } from "./pane.js";
+import { wireReply } from "./reply.js";
 import { state } from "./state.js";
 import {
   catchUp,
@@ -82,6 +84,7 @@ function handle(frame) {
       onMessageNew(data);
       break;
     case "message:status":
+    case "message:reaction": // the bubble again, with its reactions
       showStatus(data);
       break;
     case "resume:done":
@@ -212,6 +215,8 @@ function afterSwap(event) {
 function wire() {
   wireKeys();
   wireComposer();
+  wireEmoji();
+  wireReply();
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", wakeSound);
   document.addEventListener(
