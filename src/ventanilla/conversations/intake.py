@@ -211,7 +211,7 @@ def _reactions_apply(arrived: list[tuple[Conversation, Message]]) -> list[tuple]
             changed[target.pk] = (conversation, target)
     if not changed:
         return []
-    _save_fields([target for _, target in changed.values()], ["reactions"])
+    _save_fields([target for _, target in changed.values()], ["payload"])
     return [reaction_event(target, conversation) for conversation, target in changed.values()]
 
 

@@ -498,6 +498,6 @@ def message_react(*, message: Message, by: User, emoji: str) -> Message:
             payload={"emoji": emoji, "message_id": target.provider_id},
         )
         target.reactions = reactions_with(target.reactions, "desk", emoji)
-        target.save(update_fields=["reactions"])
+        target.save(update_fields=["payload"])
         publish_reaction(target, conversation)
     return reaction
