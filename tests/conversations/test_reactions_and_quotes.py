@@ -1,4 +1,4 @@
-"""Reactions and quoted replies, both ways, on the fake Cloud API: a customer's reaction is shown
+"""Reactions and quoted replies, both ways, on the fake Cloud API and the fake WPPConnect Server: a customer's reaction is shown
 on the bubble it reacts to (live), the desk's reaction and quoted answer go out as Graph
 expects them, and quotes are shown over the bubble."""
 
@@ -7,9 +7,11 @@ import re
 import pytest
 
 from tests.inbound.cloud_posts import cloud_webhook, customer_writes, post_signed
-from ventanilla.conversations.models import Message
-from ventanilla.conversations.services import agent_reply
+from ventanilla.conversations.models import Conversation, Message
+from ventanilla.conversations.services import agent_reply, message_react
 from ventanilla.core.models import LiveEvent
+from ventanilla.inbound import pipeline
+from ventanilla.providers.base import InboundMessage, ParsedWebhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,3 +211,42 @@ def test_a_customer_reply_shows_the_quoted_message_over_the_bubble(chat, admin, 
     quote = re.search(r'<a class="bubble__quote" href="#m-(\d+)".*?</a>', bubble)
     assert quote and int(quote.group(1)) == ours.pk
     assert "La Jefa" in quote.group(0) and "¿Mañana a las 10?" in quote.group(0)
+
+
+# --- WPPConnect -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def wpp_chat(wppconnect_line, fake_wppconnect):
+    fake_wppconnect.connect()
+    inbound = InboundMessage(
+        provider_message_id="false_5493515551111@c.us_3EB0CUSTOMER",
+        from_phone="5493515551111",
+        from_user_id="",
+        profile_name="Ana",
+        type="text",
+        text="hola",
+        line_key=wppconnect_line.wpp_session,
+    )
+    pipeline.receive(line_for=lambda key: wppconnect_line, parsed=ParsedWebhook(messages=[inbound]))
+    return Conversation.objects.get(line=wppconnect_line)
+
+
+def test_wppconnect_reactions_and_quotes(wpp_chat, admin, fake_wppconnect):
+    target = wpp_chat.messages.get()
+
+    reaction = message_react(message=target, by=admin, emoji="👍")
+    answer = agent_reply(conversation=wpp_chat, by=admin, text="Claro", reply_to=target.pk)
+
+    sent = fake_wppconnect.sent_messages()
+    assert sent[0]["endpoint"] == "react-message"
+    assert {k: sent[0][k] for k in ("msgId", "reaction")} == {
+        "msgId": "false_5493515551111@c.us_3EB0CUSTOMER",
+        "reaction": "👍",
+    }
+    assert sent[1]["endpoint"] == "send-message"
+    assert sent[1]["options"] == {"quotedMsg": "false_5493515551111@c.us_3EB0CUSTOMER"}
+    reaction.refresh_from_db()
+    answer.refresh_from_db()
+    assert reaction.status == "sent" and reaction.provider_id.startswith("reaction.")
+    assert answer.status == "sent"

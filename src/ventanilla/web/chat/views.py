@@ -1,6 +1,5 @@
 """The Chat screen's views: the page and its parts, then the actions."""
 
-from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -211,14 +210,8 @@ def _after_action(request: HttpRequest, conversation_id: int, done: str):
 # --- Views: the page and its parts -----------------------------------------------------------
 
 
-# The composer's emoji picker (chat/emoji.js) positions parts of itself with style attributes;
-# the Chat screen's pages allow those, and nothing else inline (docs/security.md, ADR 0022).
-PICKER_STYLES = {"style-src-attr": ["'unsafe-inline'"]}
-
-
 @requires(SIGNED_IN)
 @require_GET
-@csp_update(PICKER_STYLES)
 def chat_home(request: HttpRequest):
     return _page(request, None)
 
@@ -248,7 +241,6 @@ def chat_item(request: HttpRequest, conversation_id: int):
 
 @requires(SIGNED_IN)
 @require_GET
-@csp_update(PICKER_STYLES)
 def chat_open(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
     _mark_read(conversation, request.user)
