@@ -1,6 +1,6 @@
-"""Reactions and quoted replies, both ways, on the fake Cloud API and the fake WPPConnect Server: a customer's reaction is shown
-on the bubble it reacts to (live), the desk's reaction and quoted answer go out as Graph
-expects them, and quotes are shown over the bubble."""
+"""Reactions and quoted replies, both ways, on the fake Cloud API and the fake WPPConnect
+Server: a customer's reaction is shown on the bubble it reacts to (live), the desk's reaction and
+quoted answer go out as each provider expects them, and quotes are shown over the bubble."""
 
 import re
 
