@@ -16,6 +16,7 @@ It speaks the parts of wppconnect-server's REST API Ventanilla uses, with its an
 - GET status-session, GET qrcode-session (PNG bytes while there is a QR).
 - POST close-session -> {"status": true, ...}, then posts status-find "browserClose";
   POST logout-session -> the same, then posts "logoutsession".
+- POST react-message ({msgId, reaction}; answers no message id)
 - POST send-message / send-image / send-file-base64 / send-voice-base64 / send-voice /
   send-location: 404 {"status": "Disconnected"} unless connected; a number in `unknown_numbers`
   is 400 "O número ... não existe."; else 201 {"status": "success", "response": [{"id": ...}]}
@@ -340,6 +341,10 @@ class FakeWppConnect(FakeServer):
             "send-location",
             "send-seen",
         )
+        if method == "POST" and endpoint == "react-message" and self.status == "CONNECTED":
+            with self._lock:  # WhatsApp Web names no message for a reaction
+                self._sent.append({**body, "endpoint": endpoint, "to": "", "id": ""})
+            return 201, {}, {"status": "success", "response": {"sendMsgResult": {}}}
         if method == "POST" and endpoint in sends:
             if self.status != "CONNECTED":
                 return (

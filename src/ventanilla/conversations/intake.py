@@ -20,6 +20,7 @@ from ventanilla.conversations.models import (
     DeliveryStatus,
     Direction,
     Message,
+    MessageType,
     SenderType,
 )
 from ventanilla.conversations.serializers import conversation_item, message_item
@@ -27,6 +28,8 @@ from ventanilla.conversations.services import (
     locked,
     open_key_of,
     open_locked,
+    reaction_event,
+    reactions_with,
     status_advanced,
 )
 from ventanilla.conversations.visibility import audience_of
@@ -157,6 +160,7 @@ class InboundBatch:
         _save_fields(list(changed.values()), COUNTERS)
         events.publish_many(
             [event for row in pending for event in _events_of_a_customer_message(*row)]
+            + _reactions_apply([(conversation, message) for conversation, message, _ in pending])
         )
 
 
@@ -177,6 +181,38 @@ def _save_fields(rows: list, names: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
+
+
+def _reactions_apply(arrived: list[tuple[Conversation, Message]]) -> list[tuple]:
+    """The customers' reactions among `arrived`, shown on the messages they react to: those
+    read at once (locked), changed in memory in order (the latest reaction wins) and saved by
+    one statement; a `message:reaction` event each. Nothing is read when no reaction came."""
+    reactions = [
+        (conversation, message)
+        for conversation, message in arrived
+        if message.type == MessageType.REACTION
+        and isinstance(message.payload, dict)
+        and message.payload.get("message_id")
+    ]
+    if not reactions:
+        return []
+    targets: dict[tuple[int, str], Message] = {}
+    for line_id in {message.line_id for _, message in reactions}:
+        ids = {m.payload["message_id"] for _, m in reactions if m.line_id == line_id}
+        rows = Message.objects.filter(provider_id__in=ids, line_id=line_id).order_by("pk")
+        for target in locked(rows):
+            targets[(line_id, target.provider_id)] = target
+    changed: dict[int, tuple[Conversation, Message]] = {}
+    for conversation, message in reactions:
+        target = targets.get((message.line_id, message.payload["message_id"]))
+        if target is not None:
+            emoji = str(message.payload.get("emoji") or "")
+            target.reactions = reactions_with(target.reactions, "contact", emoji)
+            changed[target.pk] = (conversation, target)
+    if not changed:
+        return []
+    _save_fields([target for _, target in changed.values()], ["payload"])
+    return [reaction_event(target, conversation) for conversation, target in changed.values()]
 
 
 STATUS_FIELDS = ["status", "status_history", "error_code", "error"]

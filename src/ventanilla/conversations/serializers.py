@@ -36,6 +36,8 @@ def message_item(message) -> dict:
         "status": message.status,
         "error": message.error,
         "provider_id": message.provider_id,
+        "reply_to_provider_id": message.reply_to_provider_id,
+        "reactions": message.reactions,
         "created_at": _iso(message.created_at),
     }
 

@@ -12,6 +12,7 @@ from ventanilla.contacts.models import Contact
 from ventanilla.conversations import attachments, permissions
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
+    REACTION_SIDES,
     STATUS_RANK,
     Conversation,
     ConversationEvent,
@@ -27,6 +28,7 @@ from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
+from ventanilla.core.fields import MAX_ID
 from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.providers import capabilities
 from ventanilla.providers.models import Line, Provider
@@ -71,6 +73,28 @@ def publish_message(name: str, message: Message) -> None:
         pk=message.conversation_id
     )
     events.publish(name, message_item(message), audience=audience_of(conversation))
+
+
+def reaction_event(target: Message, conversation: Conversation) -> tuple[str, dict, dict]:
+    """`message:reaction`: the bubble of `target` shows other reactions now; `conversation` is
+    the open one the reaction came in (or went out) on, whose thread shows the bubble."""
+    data = {"id": target.pk, "conversation_id": conversation.pk, "reactions": target.reactions}
+    return "message:reaction", data, audience_of(conversation)
+
+
+def publish_reaction(target: Message, conversation: Conversation) -> None:
+    name, data, audience = reaction_event(target, conversation)
+    events.publish(name, data, audience=audience)
+
+
+def reactions_with(reactions, side: str, emoji: str) -> dict:
+    """`reactions` with `side`'s reaction set to `emoji` ("" takes it away)."""
+    if side not in REACTION_SIDES:
+        raise ValueError(f"unknown reaction side {side!r}")
+    changed = {k: v for k, v in (reactions or {}).items() if k in REACTION_SIDES and k != side}
+    if emoji:
+        changed[side] = emoji
+    return changed
 
 
 def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -> None:
@@ -204,6 +228,7 @@ def message_queue_outbound(
     payload: dict | None = None,
     check_window: bool = True,
     attachment: attachments.Attachment | None = None,
+    reply_to_provider_id: str = "",
 ) -> Message:
     """Writes an outgoing message as `queued`; the send job is enqueued when this commits. With
     an `attachment` (checked by `attachments.checked`) the message is of its kind, `text` its
@@ -237,6 +262,7 @@ def message_queue_outbound(
         type=type,
         text=text,
         payload=payload or {},
+        reply_to_provider_id=reply_to_provider_id,
         status=DeliveryStatus.QUEUED,
         status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
         created_at=now,
@@ -426,18 +452,38 @@ def agent_attach(*, conversation: Conversation, by: User, file, caption: str = "
     return agent_reply(conversation=conversation, by=by, text=caption, attachment=attachment)
 
 
+def _quoted(conversation: Conversation, reply_to: int | None) -> str:
+    """The provider id of the message of `conversation` an answer quotes ("" for none)."""
+    if reply_to is None:
+        return ""
+    quoted = (
+        conversation.messages.filter(pk=reply_to if 1 <= reply_to <= MAX_ID else 0)
+        .exclude(type=MessageType.REACTION)
+        .values_list("provider_id", flat=True)
+        .first()
+    )
+    if not quoted:
+        raise InvalidInput.field(
+            "reply_to", _("Solo se puede citar un mensaje enviado de esta conversación.")
+        )
+    return quoted
+
+
 def agent_reply(
     *,
     conversation: Conversation,
     by: User,
     text: str,
     attachment: attachments.Attachment | None = None,
+    reply_to: int | None = None,
 ) -> Message:
-    """A person answers: an unassigned conversation becomes theirs, the bot steps back."""
+    """A person answers, quoting the message `reply_to` of the conversation when given: an
+    unassigned conversation becomes theirs, the bot steps back."""
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status == Status.CLOSED:
             raise Conflict(_("La conversación está cerrada; reabrila antes."))
+        quoted = _quoted(conversation, reply_to)
         if conversation.assigned_to_id is None:
             conversation_assign(conversation=conversation, user=by, by=by, via="reply")
             conversation.refresh_from_db()
@@ -447,4 +493,41 @@ def agent_reply(
             sender_user=by,
             text=text,
             attachment=attachment,
+            reply_to_provider_id=quoted,
         )
+
+
+MAX_EMOJI_LENGTH = 16  # characters: a family with skin tones is long
+
+
+def _emoji(emoji: str) -> str:
+    emoji = (emoji or "").strip()
+    if len(emoji) > MAX_EMOJI_LENGTH or any(ch.isalnum() or ch.isspace() for ch in emoji):
+        raise InvalidInput.field("emoji", _("Elegí un emoji."))
+    return emoji
+
+
+def message_react(*, message: Message, by: User, emoji: str) -> Message:
+    """The desk reacts to a customer's message with `emoji` ("" takes the reaction away): the
+    bubble shows it at once, and a reaction message goes out through the outbox. Returns the
+    reaction message."""
+    emoji = _emoji(emoji)
+    if message.direction != Direction.IN or message.type == MessageType.REACTION:
+        raise InvalidInput.field("message_id", _("Solo se reacciona a mensajes del cliente."))
+    with transaction.atomic():
+        conversation = _locked(message.conversation)
+        if conversation.status == Status.CLOSED:
+            raise Conflict(_("La conversación está cerrada; reabrila antes."))
+        target = Message.objects.select_for_update().get(pk=message.pk)
+        reaction = message_queue_outbound(
+            conversation=conversation,
+            sender_type=SenderType.AGENT,
+            sender_user=by,
+            type=MessageType.REACTION,
+            text=emoji,
+            payload={"emoji": emoji, "message_id": target.provider_id},
+        )
+        target.reactions = reactions_with(target.reactions, "desk", emoji)
+        target.save(update_fields=["payload"])
+        publish_reaction(target, conversation)
+    return reaction

@@ -10,7 +10,7 @@ from ventanilla.contacts.services import Sender, contact_for_sender, inbound_sen
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations import tasks
 from ventanilla.conversations.intake import InboundBatch, statuses_apply
-from ventanilla.conversations.models import EarlyStatus, EventKind
+from ventanilla.conversations.models import EarlyStatus, EventKind, MessageType
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import InvalidInput
@@ -146,6 +146,8 @@ def receive_message(
     if message.media_provider_id:
         enqueue_after_commit(lambda: tasks.fetch_media(message.pk), what="fetching media")
     conversation.line = line
+    if message.type == MessageType.REACTION:
+        return True  # shown on the bubble it reacts to; nothing for the bot to answer
     bot.on_customer_message(
         conversation, message, new_conversation=conversation_created, before_writing=batch.flush
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ventanilla.contacts.phones import canonical_phone
-from ventanilla.conversations.models import Direction, Message
+from ventanilla.conversations.models import Direction, Message, MessageType
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.files import stored_file_response
 from ventanilla.inbound.permissions import DRIVE_SANDBOX
@@ -47,6 +47,7 @@ class Bubble:
     options: tuple[str, ...]  # the menu's option titles, in order
     day: str  # "Hoy", "Ayer" or the date, on the first message of each day; else ""
     tail: bool  # first of a run from the same side: the bubble gets its tail
+    quoted: Message | None = None  # the message it answers, when the thread has it
 
 
 def _menu(payload: object) -> tuple[str, tuple[str, ...]]:
@@ -78,7 +79,9 @@ def sandbox_thread(*, phone: str, limit: int = THREAD_SIZE) -> list[Bubble]:
     ).order_by("-id")[:limit]
     today = timezone.localdate()
     bubbles: list[Bubble] = []
-    for message in reversed(list(newest_first)):
+    shown = [m for m in reversed(list(newest_first)) if m.type != MessageType.REACTION]
+    by_provider_id = {message.provider_id: message for message in shown if message.provider_id}
+    for message in shown:
         mine = message.direction == Direction.IN
         kind, options = ("", ()) if mine else _menu(message.payload)
         date = timezone.localdate(message.created_at)
@@ -92,6 +95,7 @@ def sandbox_thread(*, phone: str, limit: int = THREAD_SIZE) -> list[Bubble]:
                 options=options,
                 day=day_label(date, today) if new_day else "",
                 tail=new_day or previous.mine != mine or bool(previous.options),
+                quoted=by_provider_id.get(message.reply_to_provider_id or None),
             )
         )
     return bubbles
@@ -219,7 +223,8 @@ def sandbox_thread_part(request: HttpRequest):
         customer_sees(phone=phone)
     else:
         phone = request.GET.get("phone", "")[:40]
-    return render(request, "web/sandbox/_thread.html", {"thread": sandbox_thread(phone=phone)})
+    context = {"thread": sandbox_thread(phone=phone), "line": sandbox_line()}
+    return render(request, "web/sandbox/_thread.html", context)
 
 
 @requires(DRIVE_SANDBOX)

@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path("chats/<int:conversation_id>/send/", chat_views.chat_send, name="chat_send"),
     path("chats/<int:conversation_id>/attach/", chat_attach, name="chat_attach"),
+    path(
+        "chats/<int:conversation_id>/messages/<int:message_id>/react/",
+        chat_views.chat_react,
+        name="chat_react",
+    ),
     path("chats/<int:conversation_id>/contact/", chat_views.chat_contact, name="chat_contact"),
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),

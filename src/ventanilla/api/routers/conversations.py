@@ -47,6 +47,8 @@ class MessageOut(Schema):
     status: str
     error: str
     provider_id: str | None
+    reply_to_provider_id: str
+    reactions: dict[str, str]
     created_at: datetime
 
 
@@ -86,6 +88,7 @@ class ConversationFilters(Schema):
 
 class SendIn(Schema):
     text: str
+    reply_to: int | None = None  # the id of a message of the conversation the answer quotes
 
 
 class CloseIn(Schema):
@@ -137,7 +140,9 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
 @requires(SIGNED_IN)
 def send_message(request, conversation_id: int, payload: SendIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
-    message = services.agent_reply(conversation=conversation, by=request.auth, text=payload.text)
+    message = services.agent_reply(
+        conversation=conversation, by=request.auth, text=payload.text, reply_to=payload.reply_to
+    )
     return Status(201, message_item(message))
 
 

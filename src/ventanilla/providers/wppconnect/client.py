@@ -12,6 +12,7 @@ timeouts, connection errors, a session that is not running) or to record the fai
 
 import base64
 import binascii
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -97,8 +98,14 @@ def build_send_request(message: OutboundMessage) -> tuple[str, dict]:
 
     Raises a non-retryable SendError when the message cannot be expressed.
     """
-    body: dict[str, Any] = _recipient(message)
     kind = message.type
+    if kind == "reaction":  # on the message, not to a phone; False takes the reaction away
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        target = payload.get("message_id") or message.reply_to_provider_id
+        if not target:
+            raise _invalid("reaction without the message it reacts to")
+        return "react-message", {"msgId": target, "reaction": payload.get("emoji") or False}
+    body: dict[str, Any] = _recipient(message)
     if kind in ("text", "interactive"):
         text = message.text if kind == "text" else _menu_text(message)
         if not (text or "").strip():
@@ -251,6 +258,8 @@ class WppConnectClient(HttpClientOwner):
     def send(self, message: OutboundMessage) -> SendResult:
         endpoint, body = build_send_request(message)
         answer = self._call("POST", endpoint, body)
+        if endpoint == "react-message":  # WhatsApp Web gives a reaction no id of its own
+            return SendResult(provider_message_id=f"reaction.{uuid.uuid4().hex}")
         message_id = _first_id(answer)
         if not message_id:
             # Accepted but unnamed: retrying could send it twice, so it is not retryable.

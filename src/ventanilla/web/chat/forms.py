@@ -25,6 +25,9 @@ class ComposerForm(ConsoleForm):
         ),
     )
 
+    # the message the answer quotes (chat/reply.js sets it from a bubble's "Responder")
+    reply_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "composer-%s")
         super().__init__(*args, **kwargs)

@@ -26,6 +26,7 @@ from ventanilla.conversations.models import (
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.web import whatsapp_text
 
 LIST_SIZE = 50
 ATTENTION_SIZE = 500
@@ -154,7 +155,7 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Ro
     last = conversation.last_message
     preview, prefix = "", ""
     if last is not None:
-        text = " ".join(last.text.split())
+        text = " ".join(whatsapp_text.to_plain(last.text).split())
         if last.type in (MessageType.TEXT, MessageType.INTERACTIVE, MessageType.SYSTEM) and text:
             preview = text
         else:

@@ -14,6 +14,8 @@ from ventanilla.accounts.models import User
 from ventanilla.accounts.selectors import area_names, display_names
 from ventanilla.conversations import selectors
 from ventanilla.conversations.models import (
+    OPEN_STATUSES,
+    REACTION_SIDES,
     Conversation,
     ConversationEvent,
     Direction,
@@ -59,6 +61,12 @@ class Entry:
     menu: tuple[str, ...] = ()
     map_url: str = ""
     place: str = ""
+    reactions: tuple[tuple[str, str, str], ...] = ()  # (side, emoji, whose): customer first
+    quoted: Message | None = None  # the message this one answers, when the thread has it
+    quoted_author: str = ""
+    may_react: bool = False  # a customer's message: the desk may react to it
+    may_quote: bool = False  # it reached WhatsApp: an answer may quote it
+    problem: str = ""  # why a reaction to it was refused
 
     @property
     def day_date(self) -> str:
@@ -91,6 +99,16 @@ def _location(payload) -> tuple[str, str]:
     return url, place
 
 
+def _reactions(message: Message) -> tuple[tuple[str, str, str], ...]:
+    reactions = message.reactions if isinstance(message.reactions, dict) else {}
+    whose = {"contact": _("Cliente"), "desk": _("Nosotros")}
+    return tuple(
+        (side, str(reactions[side]), str(whose[side]))
+        for side in REACTION_SIDES
+        if reactions.get(side)
+    )
+
+
 def _message_entry(message: Message, today: datetime.date) -> Entry:
     date = timezone.localdate(message.created_at)
     author = ""
@@ -117,7 +135,39 @@ def _message_entry(message: Message, today: datetime.date) -> Entry:
         menu=_menu(message.payload) if message.direction == Direction.OUT else (),
         map_url=map_url,
         place=place,
+        reactions=_reactions(message),
+        may_react=message.direction == Direction.IN and bool(message.provider_id),
+        may_quote=bool(message.provider_id),
     )
+
+
+def _quote(entries: list[Entry], timeline) -> list[Entry]:
+    """The quoted messages of `entries` that the viewer may see (`timeline`): one query, only
+    when a message of them answers another."""
+    wanted = {e.message.reply_to_provider_id for e in entries if e.message is not None} - {""}
+    if not wanted:
+        return entries
+    quoted = {
+        (message.line_id, message.provider_id): message
+        for message in timeline.filter(provider_id__in=wanted).select_related(
+            "conversation__contact"
+        )
+    }
+    for entry in entries:
+        message = entry.message
+        if message is not None and message.reply_to_provider_id:
+            entry.quoted = quoted.get((message.line_id, message.reply_to_provider_id))
+            if entry.quoted is not None:
+                entry.quoted_author = _quoted_author(entry.quoted)
+    return entries
+
+
+def _quoted_author(message: Message) -> str:
+    if message.direction == Direction.IN:
+        return message.conversation.contact.name or _("Cliente")
+    if message.sender_type == SenderType.BOT:
+        return _("Bot")
+    return message.sender_user.display_name if message.sender_user else _("Nosotros")
 
 
 def _note_text(event: ConversationEvent, users: dict, areas: dict) -> str:
@@ -203,8 +253,11 @@ def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
     """Oldest first; day chips, conversation separators and bubble tails as the page shows them.
     The chat scripts apply the same rule again where pages and live bubbles meet."""
     entries.sort(key=lambda entry: (entry.at, entry.kind == "note", int(entry.dom_id[2:])))
+    acting = conversation.status in OPEN_STATUSES  # answers and reactions go on the open one
     previous = None
     for entry in entries:
+        here = acting and entry.conversation_id == conversation.pk
+        entry.may_quote, entry.may_react = here and entry.may_quote, here and entry.may_react
         entry.separator = _separator(entry, conversation)
         new_day = previous is None or previous.day != entry.day
         new_conversation = previous is None or previous.conversation_id != entry.conversation_id
@@ -238,14 +291,16 @@ def thread_page(
     fall in it; and the URL of the older page ("" when this is the oldest)."""
     try:
         page, next_cursor = keyset_page(
-            selectors.timeline_messages(user=user, conversation=conversation),
+            _bubbles(user, conversation),
             ordering=("-id",),
             page=PageQuery(THREAD_SIZE, cursor),
         )
     except InvalidInput as error:
         raise Http404(_("Página inexistente.")) from error
     today = timezone.localdate(clock.now())
-    entries = [_message_entry(message, today) for message in page]
+    entries = _quote(
+        [_message_entry(message, today) for message in page], _bubbles(user, conversation)
+    )
     events = selectors.timeline_events(user=user, conversation=conversation, kinds=NOTE_KINDS)
     if next_cursor and page:
         events = events.filter(created_at__gte=page[-1].created_at)
@@ -261,11 +316,12 @@ def thread_page(
 
 def thread_after(conversation: Conversation, user: User, after: int) -> list[Entry]:
     """What happened since message `after`: new bubbles and notes, oldest first."""
-    timeline = selectors.timeline_messages(user=user, conversation=conversation)
+    timeline = _bubbles(user, conversation)
     rows = list(timeline.filter(id__gte=after).order_by("id")[:AFTER_SIZE])
     anchor = rows[0] if rows and rows[0].pk == after else None
     today = timezone.localdate(clock.now())
     entries = [_message_entry(message, today) for message in rows if message.pk != after]
+    entries = _quote(entries, timeline)
     events = selectors.timeline_events(user=user, conversation=conversation, kinds=NOTE_KINDS)
     if anchor is not None:
         events = events.filter(created_at__gte=anchor.created_at)
@@ -275,8 +331,17 @@ def thread_after(conversation: Conversation, user: User, after: int) -> list[Ent
 
 def thread_message(conversation: Conversation, user: User, message_id: int) -> list[Entry]:
     """The one bubble of message `message_id`, or nothing when `user` may not see it."""
-    timeline = selectors.timeline_messages(user=user, conversation=conversation)
+    timeline = _bubbles(user, conversation)
     message = timeline.filter(pk=message_id).first()
     if message is None:
         return []
-    return _arrange([_message_entry(message, timezone.localdate(clock.now()))], conversation)
+    entries = _quote([_message_entry(message, timezone.localdate(clock.now()))], timeline)
+    return _arrange(entries, conversation)
+
+
+def _bubbles(user: User, conversation: Conversation):
+    """The messages the thread shows as bubbles: all but reactions, which it shows on the
+    bubbles they react to."""
+    return selectors.timeline_messages(user=user, conversation=conversation).exclude(
+        type=MessageType.REACTION
+    )

@@ -324,7 +324,10 @@ def chat_send(request: HttpRequest, conversation_id: int):
     if form.is_valid():
         try:
             message = services.agent_reply(
-                conversation=conversation, by=request.user, text=form.cleaned_data["text"]
+                conversation=conversation,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                reply_to=form.cleaned_data.get("reply_to"),
             )
         except InvalidInput as error:
             add_service_errors(form, error)
@@ -348,6 +351,31 @@ def chat_send(request: HttpRequest, conversation_id: int):
         }
         return render(request, "web/chat/_composer.html", context, status=status)
     return _page(request, conversation, status=status, composer=form)
+
+
+@requires(SIGNED_IN)
+@require_POST
+def chat_react(request: HttpRequest, conversation_id: int, message_id: int):
+    """The desk reacts to a customer's message; the bubble again, with the reaction (or with why
+    not: 422, 409)."""
+    conversation = _visible(request.user, conversation_id)
+    message = selectors.timeline_messages(user=request.user, conversation=conversation)
+    message = message.filter(pk=message_id).first()
+    if message is None:
+        raise Http404(_("Mensaje inexistente."))
+    status, problem = 200, ""
+    try:
+        services.message_react(
+            message=message, by=request.user, emoji=request.POST.get("emoji", "")
+        )
+    except (InvalidInput, Conflict) as error:
+        status, problem = error.status, error.detail
+    if not request.htmx:
+        return redirect(reverse("chat", args=[conversation_id]))
+    entries = thread_message(conversation, request.user, message_id)
+    for entry in entries:
+        entry.problem = problem
+    return render(request, "web/chat/_entries.html", {"entries": entries}, status=status)
 
 
 @requires(SIGNED_IN)

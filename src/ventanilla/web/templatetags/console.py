@@ -5,6 +5,7 @@ from django import template
 from ventanilla.contacts.phones import readable_phone
 from ventanilla.core.errors import NotFound
 from ventanilla.core.permissions import declared
+from ventanilla.web import whatsapp_text
 
 register = template.Library()
 
@@ -23,3 +24,15 @@ def may(user, code: str) -> bool:
         return declared(code).grants(user)
     except NotFound:
         return False
+
+
+@register.filter
+def whatsapp(text: str | None):
+    """A message's text as WhatsApp shows it: links and formatting, escaped first (safe)."""
+    return whatsapp_text.to_html(text or "")
+
+
+@register.filter
+def whatsapp_plain(text: str | None) -> str:
+    """A message's text without WhatsApp's formatting markers (previews, quotes)."""
+    return whatsapp_text.to_plain(text or "")

@@ -17,6 +17,7 @@ import { alertPerson, askToNotify, showNotifyButton, wakeSound } from "./alerts.
 import { wireAttachments } from "./attachments.js";
 import { focusComposer, wireComposer } from "./composer.js";
 import { byId, openId, text } from "./dom.js";
+import { wireEmoji } from "./emoji.js";
 import { wireKeys } from "./keys.js";
 import {
   attentionOf,
@@ -40,6 +41,7 @@ import {
   paneSwapped,
   refreshHead,
 } from "./pane.js";
+import { wireReply } from "./reply.js";
 import { state } from "./state.js";
 import {
   catchUp,
@@ -84,6 +86,7 @@ function handle(frame) {
       onMessageNew(data);
       break;
     case "message:status":
+    case "message:reaction": // the bubble again, with its reactions
       showStatus(data);
       break;
     case "resume:done":
@@ -231,6 +234,8 @@ function wire() {
   wireKeys();
   wireComposer();
   wireAttachments();
+  wireEmoji();
+  wireReply();
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", wakeSound);
   document.addEventListener(
