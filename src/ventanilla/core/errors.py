@@ -42,6 +42,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class BadGateway(DomainError):
+    """A service the desk depends on (WhatsApp's) could not answer what was asked."""
+
+    status = 502
+
+
 class TooManyRequests(DomainError):
     status = 429
 

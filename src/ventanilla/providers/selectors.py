@@ -1,10 +1,11 @@
-"""Reads on lines."""
+"""Reads on lines and their message templates."""
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ventanilla.core.errors import NotFound
-from ventanilla.providers.models import Line
+from ventanilla.providers.models import Line, MessageTemplate, TemplateStatus
+from ventanilla.providers.templates import unsupported_reason
 
 
 def line_list() -> QuerySet[Line]:
@@ -16,3 +17,20 @@ def line_get(*, line_id: int) -> Line:
     if line is None:
         raise NotFound(_("Línea inexistente."))
     return line
+
+
+def template_list(*, line: Line, sendable: bool = False) -> list[MessageTemplate]:
+    """The line's synced message templates by name; `sendable`: only the approved ones the desk
+    can send (providers/templates.py)."""
+    templates = list(MessageTemplate.objects.filter(line=line).order_by("name", "language"))
+    if sendable:
+        templates = [
+            t
+            for t in templates
+            if t.status == TemplateStatus.APPROVED and not unsupported_reason(t.components)
+        ]
+    return templates
+
+
+def template_find(*, line: Line, name: str, language: str) -> MessageTemplate | None:
+    return MessageTemplate.objects.filter(line=line, name=name, language=language).first()
