@@ -10,6 +10,7 @@ from ventanilla.web import (
     settings_views,
     views,
 )
+from ventanilla.web.chat import start_views, template_views
 from ventanilla.web.chat import views as chat_views
 
 urlpatterns = [
@@ -33,6 +34,17 @@ urlpatterns = [
         name="chat_message",
     ),
     path("chats/<int:conversation_id>/send/", chat_views.chat_send, name="chat_send"),
+    path(
+        "chats/<int:conversation_id>/templates/",
+        template_views.chat_templates,
+        name="chat_templates",
+    ),
+    path(
+        "chats/<int:conversation_id>/templates/send/",
+        template_views.chat_send_template,
+        name="chat_send_template",
+    ),
+    path("chats/new/", start_views.chat_start, name="chat_start"),
     path("chats/<int:conversation_id>/contact/", chat_views.chat_contact, name="chat_contact"),
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
