@@ -266,3 +266,17 @@ def test_the_hourly_job_syncs_every_cloud_line_and_survives_a_failing_one(cloud_
 
     assert MessageTemplate.objects.filter(line=cloud_line).count() == 3
     assert MessageTemplate.objects.filter(line=other).count() == 0  # 401 from Meta, logged
+
+
+def test_the_lines_card_syncs_the_templates_on_demand(cloud_line, templates, admin, client):
+    client.force_login(admin)
+
+    page = client.get("/settings/").content.decode()
+    synced = client.post(f"/settings/lines/{cloud_line.pk}/templates/", follow=True)
+
+    assert "Sincronizar plantillas" in page
+    assert f"Plantillas de la cuenta {DEFAULT_WABA_ID}: 0" in page
+    assert "3 plantillas leídas de WhatsApp" in synced.content.decode()
+    assert f"Plantillas de la cuenta {DEFAULT_WABA_ID}: 3 (2 para enviar)" in (
+        synced.content.decode()
+    )

@@ -101,6 +101,8 @@ def _checked(by, *, contact_id, phone, line_id, area_id, text, template):
         contact = _contact_by_phone(by, phone, line)
     if contact is not None and contact.sandbox != (line.provider == Provider.SANDBOX):
         errors.add("line_id", _("La línea sandbox y los clientes reales no se mezclan."))
+    elif contact is not None:
+        _check_none_open(line, contact)  # said first: the message would go to that one
     area = _area(errors, by, area_id, contact)
     if by.role not in TAKES_CONVERSATIONS and area is None:
         errors.add("area_id", _("Elegí el área que atenderá la conversación."))
@@ -155,11 +157,16 @@ def conversation_start(
     return conversation
 
 
-def _create(by: User, line: Line, contact: Contact, area: Area | None) -> Conversation:
+def _check_none_open(line: Line, contact: Contact) -> None:
     key = open_key_of(line.pk, contact.pk)
     existing = Conversation.objects.filter(open_key=key).values_list("pk", flat=True).first()
     if existing is not None:
         raise _already_open(existing)
+
+
+def _create(by: User, line: Line, contact: Contact, area: Area | None) -> Conversation:
+    key = open_key_of(line.pk, contact.pk)
+    _check_none_open(line, contact)
     now = clock.now()
     assigned = by if by.role in TAKES_CONVERSATIONS else None
     try:

@@ -34,3 +34,11 @@ def template_list(*, line: Line, sendable: bool = False) -> list[MessageTemplate
 
 def template_find(*, line: Line, name: str, language: str) -> MessageTemplate | None:
     return MessageTemplate.objects.filter(line=line, name=name, language=language).first()
+
+
+def template_summary(*, line: Line) -> dict:
+    """How many templates the line has, how many the desk can send, and when they were read."""
+    templates = template_list(line=line)
+    sendable = template_list(line=line, sendable=True)
+    last = max((t.synced_at for t in templates), default=None)
+    return {"count": len(templates), "sendable": len(sendable), "synced_at": last}

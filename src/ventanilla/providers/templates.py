@@ -63,11 +63,13 @@ def unsupported_reason(components: Any) -> str:
 
 
 def render(components: Any, parameters: list[str]) -> str:
-    """The body as the customer reads it: each `{{n}}` replaced by the n-th parameter."""
+    """The body as the customer reads it: each `{{n}}` replaced by the n-th parameter (a blank
+    or missing one stays `{{n}}`, as the picker's preview shows it)."""
 
     def fill(match: re.Match) -> str:
         index = int(match.group(1)) - 1
-        return parameters[index] if 0 <= index < len(parameters) else match.group(0)
+        given = parameters[index] if 0 <= index < len(parameters) else ""
+        return given or match.group(0)
 
     return PARAMETER.sub(fill, body_text(components))
 

@@ -85,6 +85,11 @@ urlpatterns = [
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/lines/<int:line_id>/", settings_views.settings_line, name="settings_line"),
     path(
+        "settings/lines/<int:line_id>/templates/",
+        settings_views.settings_line_templates,
+        name="settings_line_templates",
+    ),
+    path(
         "settings/lines/<int:line_id>/pause/",
         settings_views.settings_line_pause,
         name="settings_line_pause",
