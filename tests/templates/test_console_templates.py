@@ -13,6 +13,7 @@ from ventanilla.providers.models import MessageTemplate
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+QUERY_BUDGET = 9  # the pane of a Cloud API chat, whatever the number of templates
 
 
 @pytest.fixture
@@ -122,3 +123,19 @@ def test_an_agent_cannot_pick_a_contact_they_do_not_see(cloud_line, agent, sopor
     assert "Oculta" not in form
     assert refused.status_code == 422
     assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_panes_queries_do_not_grow_with_the_templates(
+    chat, agent, fake_cloud_api, cloud_line, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        fake_cloud_api.add_template(f"plantilla_{n}", f"Texto {n} para {{{{1}}}}")
+    services.templates_sync(line=cloud_line)
+    client = _as(agent)
+    client.get(f"/chats/{chat.pk}/")  # marks it read once
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        pane = client.get(f"/chats/{chat.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="chat-pane")
+
+    assert pane.content.decode().count("<option") >= count + 1

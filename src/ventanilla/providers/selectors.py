@@ -23,13 +23,13 @@ def template_list(*, line: Line, sendable: bool = False) -> list[MessageTemplate
     """The line's synced message templates by name; `sendable`: only the approved ones the desk
     can send (providers/templates.py)."""
     templates = list(MessageTemplate.objects.filter(line=line).order_by("name", "language"))
-    if sendable:
-        templates = [
-            t
-            for t in templates
-            if t.status == TemplateStatus.APPROVED and not unsupported_reason(t.components)
-        ]
-    return templates
+    return [t for t in templates if is_sendable(t)] if sendable else templates
+
+
+def is_sendable(template: MessageTemplate) -> bool:
+    return template.status == TemplateStatus.APPROVED and not unsupported_reason(
+        template.components
+    )
 
 
 def template_find(*, line: Line, name: str, language: str) -> MessageTemplate | None:
@@ -39,6 +39,6 @@ def template_find(*, line: Line, name: str, language: str) -> MessageTemplate | 
 def template_summary(*, line: Line) -> dict:
     """How many templates the line has, how many the desk can send, and when they were read."""
     templates = template_list(line=line)
-    sendable = template_list(line=line, sendable=True)
     last = max((t.synced_at for t in templates), default=None)
-    return {"count": len(templates), "sendable": len(sendable), "synced_at": last}
+    sendable = sum(1 for t in templates if is_sendable(t))
+    return {"count": len(templates), "sendable": sendable, "synced_at": last}

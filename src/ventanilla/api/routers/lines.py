@@ -8,7 +8,7 @@ from ventanilla.api.security import Router, requires
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers import selectors, services
 from ventanilla.providers.permissions import MANAGE_LINES, SYNC_TEMPLATES
-from ventanilla.providers.templates import body_text, parameter_count, unsupported_reason
+from ventanilla.providers.templates import body_text, parameter_count
 
 router = Router(tags=["lines"])
 
@@ -135,7 +135,7 @@ class TemplateOut(Schema):
 
     @staticmethod
     def resolve_sendable(template) -> bool:
-        return template.status == "APPROVED" and not unsupported_reason(template.components)
+        return selectors.is_sendable(template)
 
 
 class TemplateList(Schema):
