@@ -20,9 +20,9 @@ from ventanilla.conversations.permissions import START
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import id_from_text
 from ventanilla.providers import capabilities
-from ventanilla.providers.models import Line, MessageTemplate
+from ventanilla.providers.models import Line
 from ventanilla.web.access import requires
-from ventanilla.web.chat.templates import picker
+from ventanilla.web.chat.templates import picker, posted_template
 from ventanilla.web.forms import ConsoleForm, add_service_errors
 
 MATCHES = 8
@@ -74,15 +74,6 @@ def _contact(request: HttpRequest, raw) -> object | None:
         return None
 
 
-def _template(request: HttpRequest, line_id) -> dict | None:
-    chosen = id_from_text(request.POST.get("template", ""))
-    template = MessageTemplate.objects.filter(pk=chosen, line_id=line_id).first()
-    if template is None:
-        return None
-    values = request.POST.getlist("parameter")
-    return {"name": template.name, "language": template.language, "parameters": values}
-
-
 def _page(request, form, contact, *, status=200, errors=None):
     lines = _lines()
     q = request.GET.get("q", "").strip()
@@ -128,7 +119,7 @@ def chat_start(request: HttpRequest):
     if not form.is_valid():
         return _page(request, form, contact, status=422)
     data = form.cleaned_data
-    template = _template(request, data["line_id"])
+    _chosen, template = posted_template(request.POST, data["line_id"])
     try:
         conversation = starting.conversation_start(
             by=request.user,

@@ -8,11 +8,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ventanilla.conversations import services
 from ventanilla.conversations.models import Conversation
 from ventanilla.core.errors import Conflict, InvalidInput
-from ventanilla.core.fields import id_from_text
 from ventanilla.core.permissions import SIGNED_IN
-from ventanilla.providers.models import MessageTemplate
 from ventanilla.web.access import requires
-from ventanilla.web.chat.templates import picker_for
+from ventanilla.web.chat.templates import picker_for, posted_template
 from ventanilla.web.chat.views import _visible
 
 
@@ -39,14 +37,9 @@ def chat_send_template(request: HttpRequest, conversation_id: int):
     """Sends the template picked with its parameters; the picker again with the errors (422), or
     fresh with chat:sent (the thread catches up)."""
     conversation = _visible(request.user, conversation_id)
-    chosen_id = id_from_text(request.POST.get("template", ""))
+    chosen_id, given = posted_template(request.POST, conversation.line_id)
     values = request.POST.getlist("parameter")
-    template = MessageTemplate.objects.filter(pk=chosen_id, line_id=conversation.line_id).first()
-    given = {
-        "name": template.name if template else "",
-        "language": template.language if template else "",
-        "parameters": values,
-    }
+    given = given or {"name": "", "language": "", "parameters": values}
     try:
         message = services.agent_reply(conversation=conversation, by=request.user, template=given)
     except (InvalidInput, Conflict) as error:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ventanilla.conversations import services
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.core import clock
+from ventanilla.core.fields import id_from_text
 from ventanilla.providers import capabilities
 from ventanilla.providers.models import Line, MessageTemplate
 from ventanilla.providers.selectors import template_list
@@ -116,3 +117,14 @@ def window_closed_text(conversation: Conversation) -> str:
         "La ventana de 24 h cerró el %(when)s (hace %(ago)s): WhatsApp solo acepta plantillas "
         "hasta que el cliente vuelva a escribir."
     ) % {"when": dateformat.format(closed, "j/n H:i"), "ago": timesince(closed, clock.now())}
+
+
+def posted_template(post, line_id: int) -> tuple[int | None, dict | None]:
+    """The picker's fields as the services take a template: (the chosen id, {"name",
+    "language", "parameters"}), or a None template when the id names none of the line's."""
+    chosen_id = id_from_text(post.get("template", ""))
+    template = MessageTemplate.objects.filter(pk=chosen_id, line_id=line_id).first()
+    if template is None:
+        return chosen_id, None
+    values = post.getlist("parameter")
+    return chosen_id, {"name": template.name, "language": template.language, "parameters": values}
