@@ -17,6 +17,9 @@ It speaks the parts of the Graph API Ventanilla uses:
 - GET /{media_id} ->
   {"url": "<fake.url>/media-bytes/<id>", "mime_type", "sha256", "file_size", "id"}.
 - GET /media-bytes/{media_id} -> the bytes.
+- GET /{waba_id}/message_templates?limit=N[&after=cursor] -> {"data": [...], "paging":
+  {"cursors": {"before", "after"}, "next"}} (`next` only while more pages follow), the templates
+  added with `add_template`, `limit` (or `template_page_size`) per page.
 
 All of them need `Authorization: Bearer <fake.access_token>`, else 401 with Graph error code 190.
 A wrong phone number id is 400 (code 100); an unknown media id 404 (code 100).
@@ -31,6 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -38,6 +42,7 @@ from tests.fakes.server import FakeServer, Script, default_line
 
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"  # the fixtures' metadata.phone_number_id
 DEFAULT_ACCESS_TOKEN = "fake-cloud-api-token"
+DEFAULT_WABA_ID = "102290129340398"
 CLOUD_APP_SECRET = "app-secret-for-tests"  # cloud_line's: what signs the webhooks it receives
 CLOUD_VERIFY_TOKEN = "verify-token-for-tests"
 
@@ -81,6 +86,9 @@ class FakeCloudApi(FakeServer):
         self._media: dict[str, tuple[bytes, str]] = {}
         self._uploads: list[dict] = []
         self._raw = threading.local()  # the body of the request this thread is answering
+        self.waba_id = DEFAULT_WABA_ID
+        self._templates: list[dict] = []
+        self.template_page_size: int | None = None  # None: the client's `limit`
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -115,6 +123,29 @@ class FakeCloudApi(FakeServer):
     def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
         with self._lock:
             self._media[media_id] = (content, mime_type)
+
+    def add_template(
+        self,
+        name: str,
+        body: str,
+        *,
+        language: str = "es_AR",
+        status: str = "APPROVED",
+        category: str = "UTILITY",
+        components: list[dict] | None = None,
+    ) -> dict:
+        """A template of the business account, as Meta lists it; returns it (with its id)."""
+        template = {
+            "id": str(900000 + len(self._templates) + 1),
+            "name": name,
+            "language": language,
+            "status": status,
+            "category": category,
+            "components": components or [{"type": "BODY", "text": body}],
+        }
+        with self._lock:
+            self._templates.append(template)
+        return template
 
     def reset(self) -> None:
         super().reset()
@@ -175,6 +206,8 @@ class FakeCloudApi(FakeServer):
             if media is None:
                 return 404, {}, _graph_error(100, "Unknown media")
             return 200, {"Content-Type": media[1]}, media[0]
+        if method == "GET" and len(parts) == 2 and parts[1] == "message_templates":
+            return self._message_templates(parts[0], path)
         if method == "GET" and parts == [self.phone_number_id]:
             # the phone number's details, as Ventanilla's "start" reads them to check credentials
             return (
@@ -205,6 +238,20 @@ class FakeCloudApi(FakeServer):
                 },
             )
         return 404, {}, _graph_error(100, f"Unsupported {method.lower()} request")
+
+    def _message_templates(self, waba_id: str, path: str):
+        if waba_id != self.waba_id:
+            return 400, {}, _graph_error(100, f"Unknown WhatsApp Business Account {waba_id}")
+        query = parse_qs(urlsplit(path).query)
+        size = self.template_page_size or int(query.get("limit", ["25"])[0])
+        start = int(query.get("after", ["0"])[0])
+        with self._lock:
+            page = [json.loads(json.dumps(t)) for t in self._templates[start : start + size]]
+            more = start + size < len(self._templates)
+        paging = {"cursors": {"before": str(start), "after": str(start + len(page))}}
+        if more:
+            paging["next"] = f"{self.url}/{waba_id}/message_templates?after={start + len(page)}"
+        return 200, {}, {"data": page, "paging": paging}
 
     def _messages(self, phone_number_id: str, body):
         if phone_number_id != self.phone_number_id:
@@ -284,4 +331,5 @@ def cloud_line(db, fake_cloud_api):
         cloud_app_secret=CLOUD_APP_SECRET,
         cloud_verify_token=CLOUD_VERIFY_TOKEN,
         cloud_api_url=fake_cloud_api.url,
+        cloud_waba_id=DEFAULT_WABA_ID,
     )

@@ -570,12 +570,16 @@ def test_closed_window_locks_the_composer_with_its_reason(make_conversation, age
     long_ago = clock.now() - datetime.timedelta(hours=25)
     Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=long_ago)
     client = _signed_in(agent)
-    reason = "Pasaron más de 24 horas desde el último mensaje del cliente"
+    reason = "La ventana de 24 h cerró el"
     # when the agent opens it
     pane = client.get(f"/chats/{conversation.pk}/", **_pane_request()).content.decode()
-    # then the composer is locked with the reason and the header shows the window closed
+    # then the composer is locked with the reason (and since when), the header shows the window
+    # closed, and the template picker is open (the line has none approved yet: it says so)
     assert 'class="composer composer--locked" id="composer" data-locked="1"' in pane
     assert reason in pane
+    assert "(hace 1\xa0hora)" in pane
+    assert 'id="composer-templates"' in pane
+    assert "La línea no tiene plantillas aprobadas" in pane
     assert "Ventana de 24 h cerrada" in pane
     assert 'name="text"' not in pane
     # and a send that raced the lock answers 409 with the same reason, writing nothing

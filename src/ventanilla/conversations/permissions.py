@@ -6,7 +6,7 @@ the same rule.
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import Role, User
+from ventanilla.accounts.models import AGENT_ROLES, Role, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_lead
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.permissions import Permission
@@ -15,6 +15,10 @@ from ventanilla.core.permissions import Permission
 REOPEN = Permission("conversations.reopen", allows=is_lead)
 TRANSFER_TO_PERSON = Permission("conversations.transfer-to-person", allows=is_lead)  # else areas
 SEE_EVERY_OPEN = Permission("conversations.see-every-open", allows=is_lead)  # the "all" tab
+# writing first (conversations.starting): leads to anyone, agents to contacts they may see
+START = Permission(
+    "conversations.start", allows=lambda user: is_lead(user) or user.role in AGENT_ROLES
+)
 
 
 def transfer_targets(*, by: User, conversation) -> QuerySet[User]:

@@ -28,10 +28,18 @@ from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
-from ventanilla.core.fields import MAX_ID
+from ventanilla.core.fields import MAX_ID, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.providers import capabilities
-from ventanilla.providers.models import Line, Provider
+from ventanilla.providers.models import Line, Provider, TemplateStatus
+from ventanilla.providers.selectors import template_find
+from ventanilla.providers.templates import (
+    body_component,
+    parameter_count,
+    parameter_problem,
+    render,
+    unsupported_reason,
+)
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
@@ -469,16 +477,94 @@ def _quoted(conversation: Conversation, reply_to: int | None) -> str:
     return quoted
 
 
+def _template_problems(line: Line, template: dict, errors: FieldErrors) -> tuple[str, dict]:
+    """The rendered text and the payload of a template send, after every check WhatsApp would
+    make (docs/whatsapp.md#templates); problems go to `errors`, named `template.<field>`."""
+    if not capabilities.of(line).message_templates:
+        errors.add("template", _("Esta línea no usa plantillas: escribí el mensaje."))
+        return "", {}
+    name, language = template.get("name"), template.get("language")
+    parameters = template.get("parameters")
+    parameters = [] if parameters is None else parameters
+    if not isinstance(name, str) or not name.strip():
+        errors.add("template.name", _("Elegí una plantilla."))
+    if not isinstance(language, str) or not language.strip():
+        errors.add("template.language", _("Indicá el idioma de la plantilla."))
+    if not isinstance(parameters, list):
+        errors.add("template.parameters", _("Los parámetros van en una lista de textos."))
+    if errors.errors:
+        return "", {}
+    found = template_find(line=line, name=name.strip(), language=language.strip())
+    if found is None:
+        errors.add(
+            "template.name",
+            _("La línea no tiene la plantilla «%(name)s» en %(language)s.")
+            % {"name": name, "language": language},
+        )
+        return "", {}
+    if found.status != TemplateStatus.APPROVED:
+        errors.add(
+            "template.name",
+            _("La plantilla no está aprobada (%(status)s).") % {"status": found.status},
+        )
+    elif unsupported_reason(found.components):
+        errors.add("template.name", unsupported_reason(found.components))
+    expected = parameter_count(found.components)
+    if len(parameters) != expected:
+        errors.add(
+            "template.parameters",
+            _("La plantilla lleva %(expected)d parámetros y llegaron %(given)d.")
+            % {"expected": expected, "given": len(parameters)},
+        )
+    for index, value in enumerate(parameters):
+        problem = parameter_problem(value)
+        if problem:
+            errors.add(f"template.parameters.{index}", problem)
+    if errors.errors:
+        return "", {}
+    payload = {
+        "name": found.name,
+        "language": found.language,
+        "category": found.category,
+        "parameters": parameters,
+        "components": body_component(parameters),
+    }
+    return render(found.components, parameters), payload
+
+
+def outbound_content(*, line: Line, text: str | None, template: dict | None) -> dict:
+    """What a person sends, checked whole: free text, or a template with its parameters, as
+    `message_queue_outbound`'s keywords. One of the two, never both."""
+    errors = FieldErrors()
+    if template is not None and text:
+        errors.add("text", _("Mandá un texto o una plantilla, no los dos."))
+    elif template is not None:
+        rendered, payload = _template_problems(line, template, errors)
+        errors.raise_if_any()
+        if len(rendered) > MAX_TEXT_LENGTH:
+            raise InvalidInput.field(
+                "template.parameters",
+                _("WhatsApp acepta hasta %(limit_value)d caracteres.")
+                % {"limit_value": MAX_TEXT_LENGTH},
+            )
+        return {"type": MessageType.TEMPLATE, "text": rendered, "payload": payload}
+    errors.raise_if_any()
+    return {"type": MessageType.TEXT, "text": text or ""}
+
+
 def agent_reply(
     *,
     conversation: Conversation,
     by: User,
-    text: str,
+    text: str = "",
+    template: dict | None = None,
     attachment: attachments.Attachment | None = None,
     reply_to: int | None = None,
 ) -> Message:
-    """A person answers, quoting the message `reply_to` of the conversation when given: an
-    unassigned conversation becomes theirs, the bot steps back."""
+    """A person answers (free text, or a template: outside the 24-hour window only those),
+    quoting the message `reply_to` of the conversation when given: an unassigned conversation
+    becomes theirs, the bot steps back."""
+    content = outbound_content(line=conversation.line, text=text, template=template)
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status == Status.CLOSED:
@@ -491,9 +577,9 @@ def agent_reply(
             conversation=conversation,
             sender_type=SenderType.AGENT,
             sender_user=by,
-            text=text,
             attachment=attachment,
             reply_to_provider_id=quoted,
+            **content,
         )
 
 

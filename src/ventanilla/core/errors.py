@@ -52,6 +52,12 @@ class TooLarge(DomainError):
         return cls(message, {name: [message]})
 
 
+class BadGateway(DomainError):
+    """A service the desk depends on (WhatsApp's) could not answer what was asked."""
+
+    status = 502
+
+
 class TooManyRequests(DomainError):
     status = 429
 

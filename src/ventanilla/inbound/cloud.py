@@ -5,9 +5,10 @@ import hmac
 from ventanilla.core.cache import ProcessCache
 from ventanilla.inbound import pipeline
 from ventanilla.providers.base import ParsedWebhook
-from ventanilla.providers.cloud_api.parser import parse_webhook
+from ventanilla.providers.cloud_api.parser import parse_webhook, template_status_updates
 from ventanilla.providers.cloud_api.signature import verify_signature
 from ventanilla.providers.models import Line, Provider
+from ventanilla.providers.services import template_status_apply
 
 
 def verification_challenge(*, mode: str, token: str, challenge: str) -> str | None:
@@ -53,5 +54,17 @@ def webhook_for(body, lines: list[Line]) -> tuple[pipeline.LineFor, ParsedWebhoo
 
 
 def receive_many(webhooks: list[tuple[object, list[Line]]]) -> list[dict | Exception]:
-    """Verified bodies with their lines, stored together (see pipeline.receive_many)."""
-    return pipeline.receive_many([webhook_for(body, lines) for body, lines in webhooks])
+    """Verified bodies with their lines, stored together (see pipeline.receive_many); a
+    template's new review status is applied to the signing lines' stored templates."""
+    results = pipeline.receive_many([webhook_for(body, lines) for body, lines in webhooks])
+    for index, (body, lines) in enumerate(webhooks):
+        updates = template_status_updates(body)
+        if not updates or isinstance(results[index], Exception):
+            continue
+        try:
+            changed = sum(template_status_apply(lines=lines, **update) for update in updates)
+        except Exception as error:  # e.g. the database is unreachable: Meta retries
+            results[index] = error
+        else:
+            results[index] = {**results[index], "templates_updated": changed}
+    return results

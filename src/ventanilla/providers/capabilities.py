@@ -11,11 +11,15 @@ class Capabilities:
     interactive_menus: bool  # buttons and lists; without them a menu goes as numbered text
     customer_service_window: bool  # free text for 24 h after the customer wrote; then templates
     echoes_send_reference: bool  # a send's reference comes back in its statuses (ADR 0017)
+    message_templates: bool  # approved templates synced from the business account, sendable
     uploads_media: bool = False  # a file is uploaded first and sent by its media id (ADR 0023)
 
 
 NOTHING_SPECIAL = Capabilities(
-    interactive_menus=False, customer_service_window=False, echoes_send_reference=False
+    interactive_menus=False,
+    customer_service_window=False,
+    echoes_send_reference=False,
+    message_templates=False,
 )
 
 BY_PROVIDER = {
@@ -23,6 +27,7 @@ BY_PROVIDER = {
         interactive_menus=True,
         customer_service_window=True,
         echoes_send_reference=True,
+        message_templates=True,
         uploads_media=True,
     ),
     Provider.WPPCONNECT: NOTHING_SPECIAL,

@@ -38,6 +38,8 @@ class Line(TimeStamped):
     cloud_app_secret = models.CharField(max_length=128, blank=True, default="")
     cloud_verify_token = models.CharField(max_length=128, blank=True, default="")
     cloud_api_url = models.CharField(max_length=300, blank=True, default="")
+    # the WhatsApp Business Account the number belongs to: where its message templates live
+    cloud_waba_id = models.CharField(max_length=64, blank=True, default="")
 
     wpp_url = models.CharField(max_length=300, blank=True, default="")
     wpp_secret_key = models.CharField(max_length=300, blank=True, default="")
@@ -50,3 +52,45 @@ class Line(TimeStamped):
 
     def __str__(self) -> str:
         return self.display_name or f"{self.get_provider_display()} #{self.pk}"
+
+
+class TemplateStatus(models.TextChoices):
+    """Meta's review states of a message template; only APPROVED ones can be sent."""
+
+    APPROVED = "APPROVED", _("Aprobada")
+    PENDING = "PENDING", _("En revisión")
+    REJECTED = "REJECTED", _("Rechazada")
+    PAUSED = "PAUSED", _("Pausada")
+    DISABLED = "DISABLED", _("Desactivada")
+    IN_APPEAL = "IN_APPEAL", _("En apelación")
+    PENDING_DELETION = "PENDING_DELETION", _("Por borrarse")
+    DELETED = "DELETED", _("Borrada")
+    FLAGGED = "FLAGGED", _("Marcada")
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("Límite excedido")
+    ARCHIVED = "ARCHIVED", _("Archivada")
+    UNKNOWN = "UNKNOWN", _("Desconocida")
+
+
+class MessageTemplate(models.Model):
+    """A message template of a line's WhatsApp Business Account, as last synced from Meta
+    (providers/templates.py); what the desk may send outside the 24-hour window."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16)
+    category = models.CharField(max_length=32, blank=True, default="")
+    status = models.CharField(max_length=20, default=TemplateStatus.UNKNOWN)
+    provider_id = models.CharField(max_length=64, blank=True, default="")
+    components = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "name", "language"], name="one_template_per_line_name_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"

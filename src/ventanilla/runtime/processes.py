@@ -112,11 +112,17 @@ def start_scheduler_ticker() -> threading.Event:
 
 
 def reconnect_lines() -> None:
-    """Lines that were connected before a restart are started again (WPPConnect sessions), on a
-    thread of their own: a provider that is down must not hold up serving."""
+    """Lines that were connected before a restart are started again (WPPConnect sessions), and
+    the Cloud API lines' message templates are read again (a job), on a thread of their own: a
+    provider that is down must not hold up serving."""
     from ventanilla.providers.sessions import reconnect_lines as reconnect
+    from ventanilla.providers.tasks import sync_templates
 
     def run():
+        try:
+            sync_templates()
+        except Exception:  # the queue is down: the hourly sync catches up
+            log.exception("could not queue the templates' sync")
         try:
             started = reconnect()
         except Exception:  # the desk serves even when a provider is down; the dashboard shows it

@@ -11,12 +11,15 @@ from django.core.exceptions import BadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from ventanilla.core.errors import BadGateway, InvalidInput
+from ventanilla.providers import capabilities, sessions
 from ventanilla.providers import selectors as line_selectors
-from ventanilla.providers import sessions
+from ventanilla.providers import services as line_services
 from ventanilla.providers.models import Line
-from ventanilla.providers.permissions import MANAGE_LINES
+from ventanilla.providers.permissions import MANAGE_LINES, SYNC_TEMPLATES
 from ventanilla.schedules import selectors as schedule_selectors
 from ventanilla.schedules import services as schedule_services
 from ventanilla.schedules.permissions import MANAGE_AUTO_CLOSE
@@ -49,6 +52,9 @@ def _page(request, *, line_form: LineForm | None = None, auto_close_form=None, s
                 "line": line,
                 "name": _line_name(line),
                 "form": form or LineForm.for_line(line),
+                "templates": line_selectors.template_summary(line=line)
+                if capabilities.of(line).message_templates
+                else None,
             }
         )
     context = {
@@ -100,6 +106,28 @@ def settings_line_pause(request, line_id: int):
     else:
         text = _("Bot reanudado en «%(name)s».")
     messages.success(request, text % {"name": _line_name(line)})
+    return _back(f"line-{line.pk}")
+
+
+@requires(SYNC_TEMPLATES)
+@require_POST
+def settings_line_templates(request, line_id: int):
+    """Reads the line's message templates from its WhatsApp Business Account now."""
+    line = _found(line_selectors.line_get, line_id=line_id)
+    try:
+        count = line_services.templates_sync(line=line)
+    except (InvalidInput, BadGateway) as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "«%(name)s»: %(count)d plantilla leída de WhatsApp.",
+                "«%(name)s»: %(count)d plantillas leídas de WhatsApp.",
+                count,
+            )
+            % {"name": _line_name(line), "count": count},
+        )
     return _back(f"line-{line.pk}")
 
 

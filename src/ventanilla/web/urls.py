@@ -10,6 +10,7 @@ from ventanilla.web import (
     settings_views,
     views,
 )
+from ventanilla.web.chat import start_views, template_views
 from ventanilla.web.chat import views as chat_views
 from ventanilla.web.chat.attach import chat_attach
 
@@ -40,6 +41,17 @@ urlpatterns = [
         chat_views.chat_react,
         name="chat_react",
     ),
+    path(
+        "chats/<int:conversation_id>/templates/",
+        template_views.chat_templates,
+        name="chat_templates",
+    ),
+    path(
+        "chats/<int:conversation_id>/templates/send/",
+        template_views.chat_send_template,
+        name="chat_send_template",
+    ),
+    path("chats/new/", start_views.chat_start, name="chat_start"),
     path("chats/<int:conversation_id>/contact/", chat_views.chat_contact, name="chat_contact"),
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
@@ -80,6 +92,11 @@ urlpatterns = [
     path("hours/<int:working_hour_id>/delete/", hours_views.hours_delete, name="hours_delete"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/lines/<int:line_id>/", settings_views.settings_line, name="settings_line"),
+    path(
+        "settings/lines/<int:line_id>/templates/",
+        settings_views.settings_line_templates,
+        name="settings_line_templates",
+    ),
     path(
         "settings/lines/<int:line_id>/pause/",
         settings_views.settings_line_pause,

@@ -6,8 +6,8 @@ from ninja import File, Form, Query, Schema, Status, UploadedFile
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import Router, requires, takes_large_files
-from ventanilla.conversations import selectors, services
-from ventanilla.conversations.permissions import REOPEN
+from ventanilla.conversations import selectors, services, starting
+from ventanilla.conversations.permissions import REOPEN, START
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.routing import services as routing
@@ -86,9 +86,30 @@ class ConversationFilters(Schema):
     q: str = ""
 
 
+class TemplateIn(Schema):
+    name: str
+    language: str
+    parameters: list[str] = []
+
+
 class SendIn(Schema):
-    text: str
+    """Free text, or a template (the only thing WhatsApp takes outside the 24-hour window)."""
+
+    text: str | None = None
+    template: TemplateIn | None = None
+
+
+class ReplyIn(SendIn):
     reply_to: int | None = None  # the id of a message of the conversation the answer quotes
+
+
+class StartIn(SendIn):
+    """A contact (`contact_id`) or a phone; the line (default: the default line) and the area."""
+
+    contact_id: int | None = None
+    phone: str | None = None
+    line_id: int | None = None
+    area_id: int | None = None
 
 
 class CloseIn(Schema):
@@ -118,6 +139,25 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
     return {"items": [conversation_item(c) for c in items], "next": next_cursor}
 
 
+@router.post("", response=answers({201: ConversationOut}, *WRITE, 409))
+@requires(START)
+def start_conversation(request, payload: StartIn):
+    """Writes first: opens a conversation with a contact (or a typed phone) and queues its first
+    message, free text where the line allows it, else a template (docs/api.md). It is assigned to
+    whoever started it (an admin's goes to the area's queue); 409 when the contact already has
+    an open conversation on the line."""
+    conversation = starting.conversation_start(
+        by=request.auth,
+        contact_id=payload.contact_id,
+        phone=payload.phone,
+        line_id=payload.line_id,
+        area_id=payload.area_id,
+        text=payload.text,
+        template=payload.template.dict() if payload.template else None,
+    )
+    return Status(201, _after_change(request, conversation.pk))
+
+
 @router.get("/{conversation_id}", response=answers({200: ConversationOut}, *READ, 404))
 @requires(SIGNED_IN)
 def get_conversation(request, conversation_id: int):
@@ -138,10 +178,14 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
 
 @router.post("/{conversation_id}/messages", response=answers({201: MessageOut}, *WRITE, 404, 409))
 @requires(SIGNED_IN)
-def send_message(request, conversation_id: int, payload: SendIn):
+def send_message(request, conversation_id: int, payload: ReplyIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     message = services.agent_reply(
-        conversation=conversation, by=request.auth, text=payload.text, reply_to=payload.reply_to
+        conversation=conversation,
+        by=request.auth,
+        text=payload.text or "",
+        template=payload.template.dict() if payload.template else None,
+        reply_to=payload.reply_to,
     )
     return Status(201, message_item(message))
 

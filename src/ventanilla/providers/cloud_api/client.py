@@ -37,6 +37,10 @@ MEDIA_SEND_TYPES = ("image", "audio", "video", "document", "sticker")
 CAPTIONED = ("image", "video", "document")
 MEDIA_MAX_BYTES = 100 * 1024 * 1024  # the largest document the Cloud API accepts
 
+TEMPLATE_FIELDS = "id,name,language,category,status,components"
+TEMPLATE_PAGE_SIZE = 100
+TEMPLATE_MAX_PAGES = 100  # 10,000 templates; Meta allows 250 per account (6,000 when verified)
+
 _ELLIPSIS = "…"
 
 
@@ -345,6 +349,31 @@ class CloudApiClient(HttpClientOwner):
                 retryable=True,  # nothing was sent to the customer: uploading again is harmless
             )
         return media_id
+
+    def message_templates(self, waba_id: str) -> list[dict]:
+        """Every message template of the WhatsApp Business Account, page after page.
+
+        The next page is asked with `paging.cursors.after` on the same URL while Meta says there
+        is one (`paging.next`): the token never goes to an address a response named."""
+        url = f"{self.base_url}/{quote(str(waba_id).strip('/'), safe='')}/message_templates"
+        params = {"fields": TEMPLATE_FIELDS, "limit": TEMPLATE_PAGE_SIZE}
+        templates: list[dict] = []
+        for _page in range(TEMPLATE_MAX_PAGES):
+            answer = self._request("GET", url, params=params)
+            answer = answer if isinstance(answer, dict) else {}
+            data = answer.get("data")
+            templates += [t for t in data if isinstance(t, dict)] if isinstance(data, list) else []
+            paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
+            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            after = cursors.get("after")
+            if not paging.get("next") or not isinstance(after, str) or not after:
+                return templates
+            params = {**params, "after": after}
+        raise SendError(
+            "the WhatsApp Business Account has more template pages than the desk reads",
+            code="too_many_pages",
+            retryable=False,
+        )
 
     def media_url(self, media_id: str) -> str:
         return f"{self.base_url}/{quote(media_id, safe='')}"

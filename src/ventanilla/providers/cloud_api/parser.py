@@ -320,3 +320,32 @@ def _note(line_key: str, where: str, title: str) -> dict:
         "where": where,
         "line_key": line_key,
     }
+
+
+TEMPLATE_STATUS_FIELD = "message_template_status_update"
+
+
+def template_status_updates(body: Any) -> list[dict]:
+    """The `message_template_status_update` changes of a webhook body: for each, the account
+    (`entry[].id`, the WABA id), the template's id, name and language, and its new status
+    (`event`: APPROVED, REJECTED, PAUSED, DISABLED ...). Anything malformed is skipped."""
+    updates: list[dict] = []
+    entries = body.get("entry") if isinstance(body, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
+            if not isinstance(change, dict) or change.get("field") != TEMPLATE_STATUS_FIELD:
+                continue
+            value = change.get("value")
+            if not isinstance(value, dict) or not as_text(value.get("event")):
+                continue
+            updates.append(
+                {
+                    "waba_id": as_text(entry.get("id")),
+                    "provider_id": as_text(value.get("message_template_id")),
+                    "name": as_text(value.get("message_template_name")),
+                    "language": as_text(value.get("message_template_language")),
+                    "status": as_text(value.get("event")),
+                }
+            )
+    return updates

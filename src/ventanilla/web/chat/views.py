@@ -30,6 +30,7 @@ from ventanilla.web.chat.forms import (
     ContactForm,
 )
 from ventanilla.web.chat.rows import attention, current_tab, list_context, list_row, search_query
+from ventanilla.web.chat.templates import picker_for, window_closed_text
 from ventanilla.web.chat.thread import thread_after, thread_message, thread_page
 from ventanilla.web.forms import add_service_errors, write_form
 
@@ -58,10 +59,7 @@ def _lock_reason(conversation: Conversation, line) -> str:
     if conversation.status == Status.CLOSED:
         return _("La conversación está cerrada.")
     if not services.window_open(conversation, line):
-        return _(
-            "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo acepta "
-            "plantillas hasta que vuelva a escribir."
-        )
+        return window_closed_text(conversation)
     return ""
 
 
@@ -145,6 +143,7 @@ def _pane_context(
         "entries": entries,
         "older_url": older_url,
         "composer": composer or ComposerForm(),
+        "picker": picker_for(conversation),
     }
 
 

@@ -53,6 +53,7 @@ import {
   wireThread,
 } from "./thread.js";
 import { closeViewer, openViewer } from "./viewer.js";
+import "./templates.js"; // the template picker wires itself (templates.js)
 
 // --- The socket's events ----------------------------------------------------------------------
 
