@@ -37,6 +37,7 @@ urlpatterns = [
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
     path("chats/<int:conversation_id>/reopen/", chat_views.chat_reopen, name="chat_reopen"),
+    path("chats/<int:conversation_id>/labels/", chat_views.chat_labels, name="chat_labels"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/lines/<int:line_id>/", dashboard_views.dashboard_line, name="dashboard_line"),
     path(

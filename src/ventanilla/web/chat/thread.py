@@ -20,6 +20,7 @@ from ventanilla.conversations.models import (
     EventKind,
     Message,
     MessageType,
+    Note,
     SenderType,
 )
 from ventanilla.core import clock
@@ -42,13 +43,13 @@ NOTE_KINDS = (
 class Entry:
     """One line of the thread: a message bubble, or a centred note (assignment, close...)."""
 
-    kind: str  # "message" or "note"
+    kind: str  # "message", "note" (what happened: assigned, closed...) or "private" (a person's)
     dom_id: str
     at: datetime.datetime
     conversation_id: int
     day: str  # ISO date, for the day chip
     day_label: str
-    side: str  # "in", "out" or "note"
+    side: str  # "in", "out", "note" or "private"
     message: Message | None = None
     note: str = ""
     author: str = ""  # the agent's name over an outgoing bubble, "Bot" for the bot
@@ -59,6 +60,7 @@ class Entry:
     menu: tuple[str, ...] = ()
     map_url: str = ""
     place: str = ""
+    private: Note | None = None  # a private note (kind "private")
 
     @property
     def day_date(self) -> str:
@@ -199,10 +201,30 @@ def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list
     return entries
 
 
+def _private_entries(notes: list[Note], today: datetime.date) -> list[Entry]:
+    entries = []
+    for note in notes:
+        date = timezone.localdate(note.created_at)
+        entries.append(
+            Entry(
+                kind="private",
+                dom_id=f"n-{note.pk}",
+                at=note.created_at,
+                conversation_id=note.conversation_id,
+                day=date.isoformat(),
+                day_label=day_label(date, today),
+                side="private",
+                author=note.author.display_name,
+                private=note,
+            )
+        )
+    return entries
+
+
 def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
     """Oldest first; day chips, conversation separators and bubble tails as the page shows them.
     The chat scripts apply the same rule again where pages and live bubbles meet."""
-    entries.sort(key=lambda entry: (entry.at, entry.kind == "note", int(entry.dom_id[2:])))
+    entries.sort(key=lambda entry: (entry.at, entry.kind != "message", int(entry.dom_id[2:])))
     previous = None
     for entry in entries:
         entry.separator = _separator(entry, conversation)
@@ -252,6 +274,12 @@ def thread_page(
     if until is not None:
         events = events.filter(created_at__lt=until)
     entries += _note_entries(list(events[:200]), today)
+    notes = selectors.timeline_notes(user=user, conversation=conversation)
+    if next_cursor and page:
+        notes = notes.filter(created_at__gte=page[-1].created_at)
+    if until is not None:
+        notes = notes.filter(created_at__lt=until)
+    entries += _private_entries(list(notes.order_by("-created_at", "-id")[:200]), today)
     older_url = ""
     if next_cursor and page:
         query = urlencode({"cursor": next_cursor, "until": page[-1].created_at.isoformat()})
@@ -270,6 +298,10 @@ def thread_after(conversation: Conversation, user: User, after: int) -> list[Ent
     if anchor is not None:
         events = events.filter(created_at__gte=anchor.created_at)
     entries += _note_entries(list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
+    notes = selectors.timeline_notes(user=user, conversation=conversation)
+    if anchor is not None:
+        notes = notes.filter(created_at__gte=anchor.created_at)
+    entries += _private_entries(list(notes.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
     return _arrange(entries, conversation)
 
 

@@ -29,6 +29,7 @@ import {
   track,
   updateCounts,
 } from "./list.js";
+import { onNote, wireNotes } from "./notes.js";
 import {
   closeDropdowns,
   dropdownToggled,
@@ -39,6 +40,7 @@ import {
   paneSwapped,
   refreshHead,
 } from "./pane.js";
+import { wireQuickReplies } from "./quickreplies.js";
 import { state } from "./state.js";
 import {
   catchUp,
@@ -83,6 +85,9 @@ function handle(frame) {
       break;
     case "message:status":
       showStatus(data);
+      break;
+    case "note:new":
+      onNote(data);
       break;
     case "resume:done":
       byId("chat-banner").hidden = true;
@@ -210,8 +215,10 @@ function afterSwap(event) {
 }
 
 function wire() {
+  wireQuickReplies(); // before wireKeys: its keys go first while its list is open
   wireKeys();
   wireComposer();
+  wireNotes();
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", wakeSound);
   document.addEventListener(
