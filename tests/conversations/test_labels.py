@@ -100,7 +100,9 @@ def test_rows_show_labels_and_the_console_filters(api, admin, people, make_conve
 
 
 def test_the_console_labels_from_the_header(admin_client, admin, make_conversation):
-    vip = Label.objects.create(name="VIP", name_key="vip", color="red", created_at=admin.date_joined)
+    vip = Label.objects.create(
+        name="VIP", name_key="vip", color="red", created_at=admin.date_joined
+    )
     chat = make_conversation("active", assigned_to=admin)
 
     answer = admin_client.post(f"/chats/{chat.pk}/labels/", {"label_ids": [vip.pk]})
@@ -113,7 +115,9 @@ def test_analytics_counts_conversations_per_label(api, admin, people, make_conve
     vip = _label(api, admin, "VIP")
     _label(api, admin, "Nadie")
     for _ in range(2):
-        _set(api, admin, make_conversation("active", area=soporte, assigned_to=people["agent"]), vip)
+        _set(
+            api, admin, make_conversation("active", area=soporte, assigned_to=people["agent"]), vip
+        )
     closed = make_conversation("closed", area=soporte, assigned_to=people["agent"])
     _set(api, admin, closed, vip)
 

@@ -148,7 +148,7 @@ def test_a_transfer_with_a_note_arrives_unread_with_the_note_on_top(
     assert pinned.text == "Quiere la baja; ya le ofrecí el descuento"
     browser = Client()
     browser.force_login(receiver)
-    page = browser.get(f"/?tab=mine").content.decode()
+    page = browser.get("/?tab=mine").content.decode()
     assert 'data-unread="1"' in page
     pane = browser.get(f"/chats/{chat.pk}/").content.decode()
     top = pane.index('id="pinned-note"')
