@@ -108,7 +108,10 @@ class AgentTransferForm(ConsoleForm):
 
 class LabelsForm(ConsoleForm):
     label_ids = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Etiquetas"), coerce=int, required=False
+        label=gettext_lazy("Etiquetas"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, labels=(), **kwargs):
