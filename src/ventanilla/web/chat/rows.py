@@ -193,10 +193,13 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str, label
     )
 
 
-def list_rows(conversations, viewer: User, tab: Tab) -> list[Row]:
+def list_rows(conversations, viewer: User, tab: Tab, *, any_labels: bool = True) -> list[Row]:
+    """The rows; `any_labels` False (no label defined) spares the labels' query."""
     when = _When()
     href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
-    labelled = selectors.labels_of(conversation.pk for conversation in conversations)
+    ids = [conversation.pk for conversation in conversations] if any_labels else []
+    labelled = selectors.labels_of(ids)
+    labelled.update({c.pk: [] for c in conversations if c.pk not in labelled})
     return [
         _row(conversation, viewer, when, href, labelled[conversation.pk])
         for conversation in conversations
@@ -217,6 +220,7 @@ def list_row(
 
 def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
     label_id = label_filter(request)
+    all_labels = list(selectors.label_list())
     try:
         page, next_cursor = keyset_page(
             selectors.conversation_rows(
@@ -248,8 +252,8 @@ def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
         "tabs": tabs_for(request.user),
         "q": q,
         "label_id": label_id,
-        "all_labels": list(selectors.label_list()),
-        "rows": list_rows(page, request.user, tab),
+        "all_labels": all_labels,
+        "rows": list_rows(page, request.user, tab, any_labels=bool(all_labels)),
         "more_url": more_url,
     }
 
