@@ -183,42 +183,32 @@ def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list
     user_ids = {e.data.get("user_id") for e in events if isinstance(e.data, dict)} - {None}
     area_ids = {e.data.get("area_id") for e in events if isinstance(e.data, dict)} - {None}
     users, areas = display_names(user_ids), area_names(area_ids)
-    entries = []
-    for event in events:
-        date = timezone.localdate(event.created_at)
-        entries.append(
-            Entry(
-                kind="note",
-                dom_id=f"e-{event.pk}",
-                at=event.created_at,
-                conversation_id=event.conversation_id,
-                day=date.isoformat(),
-                day_label=day_label(date, today),
-                side="note",
-                note=_note_text(event, users, areas),
-            )
-        )
-    return entries
+    return [
+        _centred("note", f"e-{event.pk}", event, today, note=_note_text(event, users, areas))
+        for event in events
+    ]
+
+
+def _centred(side: str, dom_id: str, row, today: datetime.date, **fields) -> Entry:
+    """A centred line of the thread for `row` (an event's note, or a private note)."""
+    date = timezone.localdate(row.created_at)
+    return Entry(
+        kind=side,
+        dom_id=dom_id,
+        at=row.created_at,
+        conversation_id=row.conversation_id,
+        day=date.isoformat(),
+        day_label=day_label(date, today),
+        side=side,
+        **fields,
+    )
 
 
 def _private_entries(notes: list[Note], today: datetime.date) -> list[Entry]:
-    entries = []
-    for note in notes:
-        date = timezone.localdate(note.created_at)
-        entries.append(
-            Entry(
-                kind="private",
-                dom_id=f"n-{note.pk}",
-                at=note.created_at,
-                conversation_id=note.conversation_id,
-                day=date.isoformat(),
-                day_label=day_label(date, today),
-                side="private",
-                author=note.author.display_name,
-                private=note,
-            )
-        )
-    return entries
+    return [
+        _centred("private", f"n-{n.pk}", n, today, author=n.author.display_name, private=n)
+        for n in notes
+    ]
 
 
 def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
