@@ -39,6 +39,7 @@ from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
     Direction,
+    Label,
     Message,
     SenderType,
     Status,
@@ -307,4 +308,47 @@ def _by_group(values: dict, areas: dict, agents: dict) -> dict:
         "overall": stats(values["all"]),
         "by_area": _grouped_stats(values["area"], areas, "area_id"),
         "by_agent": _grouped_stats(values["agent"], agents, "user_id"),
+    }
+
+
+def label_counts(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
+    """Per label, the conversations `user` may see that carry it: open now, and opened in the
+    last `days` local days (docs/analytics.md#labels). One query; every label listed, even at
+    zero."""
+    win = window(days=days, now=now)
+    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+    counted = (
+        Label.objects.annotate(
+            open=Count(
+                "conversations",
+                filter=Q(conversations__in=visible, conversations__status__in=OPEN_STATUSES),
+                distinct=True,
+            ),
+            opened=Count(
+                "conversations",
+                filter=Q(
+                    conversations__in=visible,
+                    conversations__created_at__gte=win.start,
+                    conversations__created_at__lt=win.end,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("name_key", "pk")
+        .values("pk", "name", "color", "open", "opened")
+    )
+    return {
+        "days": days,
+        "from": win.days[0].isoformat(),
+        "to": win.days[-1].isoformat(),
+        "labels": [
+            {
+                "label_id": row["pk"],
+                "name": row["name"],
+                "color": row["color"],
+                "open": row["open"],
+                "opened": row["opened"],
+            }
+            for row in counted
+        ],
     }

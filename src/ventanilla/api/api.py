@@ -18,8 +18,10 @@ from ventanilla.api.routers import (
     conversations,
     desk_settings,
     flows,
+    labels,
     lines,
     messages,
+    quick_replies,
     sandbox,
     users,
     working_hours,
@@ -199,3 +201,5 @@ api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/settings", desk_settings.router)
+api.add_router("/labels", labels.router)
+api.add_router("/quick-replies", quick_replies.router)

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "ventanilla.accounts",
     "ventanilla.contacts",
     "ventanilla.providers",
+    "ventanilla.quickreplies",
     "ventanilla.conversations",
     "ventanilla.schedules",
     "ventanilla.routing",

@@ -74,6 +74,7 @@ class Conversation(models.Model):
         db_index=False,
     )
     closed_reason = models.CharField(max_length=200, blank=True, default="")
+    labels = models.ManyToManyField("Label", related_name="conversations", blank=True)
 
     class Meta:
         constraints = [  # a constraint, not unique=True: no second LIKE index on PostgreSQL
@@ -250,6 +251,56 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.conversation_id}"
+
+
+class LabelColor(models.TextChoices):
+    """A fixed palette (ADR 0026): each colour a CSS class with enough contrast, no inline
+    styles for the Content-Security-Policy to refuse."""
+
+    GRAY = "gray", _("Gris")
+    RED = "red", _("Rojo")
+    ORANGE = "orange", _("Naranja")
+    YELLOW = "yellow", _("Amarillo")
+    GREEN = "green", _("Verde")
+    TEAL = "teal", _("Turquesa")
+    BLUE = "blue", _("Azul")
+    PURPLE = "purple", _("Violeta")
+    PINK = "pink", _("Rosa")
+
+
+class Label(models.Model):
+    """A label admins define; anyone who may see a conversation puts it on or takes it off."""
+
+    name = models.CharField(max_length=40)
+    name_key = models.CharField(max_length=40, unique=True, editable=False)  # core.text.fold
+    color = models.CharField(max_length=10, choices=LabelColor.choices, default=LabelColor.GRAY)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name_key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Note(models.Model):
+    """A private note in a conversation's thread: for the desk's people, never sent to WhatsApp
+    (it is not a Message, so the outbox never sees it). ADR 0026."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    mentioned_ids = models.JSONField(default=list, blank=True)  # users told of it, by id
+    transfer = models.BooleanField(default=False)  # written with a transfer, for the receiver
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.conversation_id}"
 
 
 class EarlyStatus(models.Model):

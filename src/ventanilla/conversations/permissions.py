@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import AGENT_ROLES, Role, User
-from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_lead
+from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_admin, is_lead
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.permissions import Permission
 
@@ -55,3 +55,6 @@ def check_transfer_to_person(*, by: User, conversation, user: User) -> None:
     raise InvalidInput.field(
         "user_id", _("%(name)s no comparte ninguna de tus áreas.") % {"name": name}
     )
+
+
+MANAGE_LABELS = Permission("conversations.manage-labels", allows=is_admin)  # define them

@@ -10,7 +10,10 @@ from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
     ConversationEvent,
+    EventKind,
+    Label,
     Message,
+    Note,
     Status,
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
@@ -33,8 +36,11 @@ def conversation_list(
     area_id: int | None = None,
     assigned: str | None = None,
     q: str = "",
+    label_id: int | None = None,
 ) -> QuerySet[Conversation]:
     conversations = _base().filter(visible_filter(Viewer.of(user)))
+    if label_id is not None:
+        conversations = conversations.filter(labels=label_id)
     if statuses:
         unknown = sorted(set(statuses) - STATUS_VALUES)
         if unknown:
@@ -80,10 +86,13 @@ ROW_FIELDS = (
 
 
 def conversation_rows(
-    *, user: User, statuses: list[str], assigned: str | None, q: str = ""
+    *, user: User, statuses: list[str], assigned: str | None, q: str = "", label_id=None
 ) -> QuerySet[Conversation]:
     """`conversation_list` with only the columns a row of the console's list shows."""
-    return conversation_list(user=user, statuses=statuses, assigned=assigned, q=q).only(*ROW_FIELDS)
+    rows = conversation_list(
+        user=user, statuses=statuses, assigned=assigned, q=q, label_id=label_id
+    )
+    return rows.only(*ROW_FIELDS)
 
 
 def attention_list(*, user: User, limit: int) -> list[tuple]:
@@ -175,3 +184,60 @@ def message_get_visible(*, user: User, message_id: int) -> Message:
 def conversation_after_action(*, conversation_id: int) -> Conversation:
     """The state right after an action its actor was allowed to take (they may no longer see it)."""
     return _base().get(pk=conversation_id)
+
+
+# --- labels and notes --------------------------------------------------------------------------
+
+
+def label_list() -> QuerySet[Label]:
+    return Label.objects.order_by("name_key", "pk")
+
+
+def label_get(*, label_id: int) -> Label:
+    label = Label.objects.filter(pk=label_id).first()
+    if label is None:
+        raise NotFound(_("Etiqueta inexistente."))
+    return label
+
+
+def labels_of(conversation_ids) -> dict[int, list[Label]]:
+    """{conversation id: its labels by name} for a page of conversations, in one query."""
+    ids = list(conversation_ids)
+    labelled: dict[int, list[Label]] = {pk: [] for pk in ids}
+    if not ids:
+        return labelled
+    through = Conversation.labels.through.objects.filter(conversation_id__in=ids)
+    for row in through.select_related("label").order_by("label__name_key", "label_id"):
+        labelled[row.conversation_id].append(row.label)
+    return labelled
+
+
+def timeline_notes(*, user: User, conversation: Conversation) -> QuerySet[Note]:
+    """The private notes of `conversation` and of the contact's earlier ones `user` may see."""
+    history = contact_history(user=user, conversation=conversation)
+    return Note.objects.filter(conversation__in=history).select_related("author")
+
+
+def note_list(*, conversation: Conversation) -> QuerySet[Note]:
+    """The notes of one conversation (its viewer asked the visibility rule), newest first."""
+    notes = Note.objects.filter(conversation=conversation).select_related("author")
+    return notes.order_by("-created_at", "-id")
+
+
+def pinned_transfer_note(*, conversation: Conversation) -> Note | None:
+    """The note of the conversation's latest transfer, shown above its thread until it moves on
+    again (closed, or transferred once more without a note)."""
+    if conversation.status == Status.CLOSED:
+        return None
+    note = (
+        Note.objects.filter(conversation=conversation, transfer=True)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if note is None:
+        return None
+    later = ConversationEvent.objects.filter(
+        conversation=conversation, kind=EventKind.TRANSFERRED, created_at__gt=note.created_at
+    )
+    return None if later.exists() else note

@@ -67,3 +67,22 @@ def conversation_item(conversation) -> dict:
         "closed_at": _iso(conversation.closed_at),
         "closed_reason": conversation.closed_reason,
     }
+
+
+def note_item(note, names: dict[int, str]) -> dict:
+    """A private note (docs/events.md#payloads); `names`: {user id: name} of those it mentions."""
+    return {
+        "id": note.pk,
+        "conversation_id": note.conversation_id,
+        "author": _person(note.author),
+        "text": note.text,
+        "mentions": [
+            {"id": user_id, "name": names.get(user_id, "")} for user_id in note.mentioned_ids
+        ],
+        "transfer": note.transfer,
+        "created_at": _iso(note.created_at),
+    }
+
+
+def label_item(label) -> dict:
+    return {"id": label.pk, "name": label.name, "color": label.color}

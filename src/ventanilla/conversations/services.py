@@ -353,6 +353,12 @@ def conversation_transfer(
         return conversation_queue(conversation=conversation, area=area, by=by)
 
 
+def mark_unread_for_transfer(conversation: Conversation) -> None:
+    """A transferred conversation arrives unread for whoever gets it, even when the one who
+    passed it on had read everything (ADR 0026); the transfer's own event carries the count."""
+    Conversation.objects.filter(pk=conversation.pk, unread_count=0).update(unread_count=1)
+
+
 def conversation_close(
     *,
     conversation: Conversation,

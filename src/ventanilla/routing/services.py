@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Area, Availability, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS
 from ventanilla.accounts.services import user_set_availability
-from ventanilla.conversations import permissions
+from ventanilla.conversations import notes, permissions
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
 from ventanilla.conversations.visibility import audience_of
@@ -240,13 +240,28 @@ class Transfer:
 
 
 def transfer(
-    *, conversation: Conversation, by: User, area_id: int | None = None, user_id: int | None = None
+    *,
+    conversation: Conversation,
+    by: User,
+    area_id: int | None = None,
+    user_id: int | None = None,
+    note: str = "",
 ) -> Transfer:
     """A person hands the conversation on, the one way the API and the console do it: to an
     area (routing picks who gets it there) or to a person (`conversations.permissions` says
-    whom `by` may choose)."""
+    whom `by` may choose). It arrives unread, with `note` (a private note) on top for whoever
+    gets it (ADR 0026)."""
     if (area_id is None) == (user_id is None):
         raise InvalidInput.field("area_id", _("Indicá un área o un usuario al que transferir."))
+    with transaction.atomic():
+        conversations.mark_unread_for_transfer(conversation)
+        done = _transfer(conversation=conversation, by=by, area_id=area_id, user_id=user_id)
+        if note.strip():
+            notes.note_create(conversation=conversation, by=by, text=note, transfer=True)
+    return done
+
+
+def _transfer(*, conversation: Conversation, by: User, area_id, user_id) -> Transfer:
     if user_id is not None:
         permissions.TRANSFER_TO_PERSON.check(by)
         user = User.objects.filter(pk=user_id).first() if 0 < user_id <= MAX_ID else None

@@ -3,6 +3,7 @@ from django.urls import path
 from ventanilla.web import (
     contact_views,
     dashboard_views,
+    desk_tools_views,
     flow_views,
     health,
     hours_views,
@@ -56,6 +57,21 @@ urlpatterns = [
     path("chats/<int:conversation_id>/close/", chat_views.chat_close, name="chat_close"),
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
     path("chats/<int:conversation_id>/reopen/", chat_views.chat_reopen, name="chat_reopen"),
+    path("chats/<int:conversation_id>/labels/", chat_views.chat_labels, name="chat_labels"),
+    path("quick-replies/", desk_tools_views.quick_replies, name="quick_replies"),
+    path(
+        "quick-replies/<int:quick_reply_id>/",
+        desk_tools_views.quick_reply_edit,
+        name="quick_reply_edit",
+    ),
+    path(
+        "quick-replies/<int:quick_reply_id>/delete/",
+        desk_tools_views.quick_reply_delete,
+        name="quick_reply_delete",
+    ),
+    path("labels/", desk_tools_views.label_list, name="labels"),
+    path("labels/<int:label_id>/", desk_tools_views.label_edit, name="label_edit"),
+    path("labels/<int:label_id>/delete/", desk_tools_views.label_delete, name="label_delete"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/lines/<int:line_id>/", dashboard_views.dashboard_line, name="dashboard_line"),
     path(

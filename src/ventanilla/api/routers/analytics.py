@@ -87,3 +87,25 @@ class SummaryOut(Schema):
 def summary(request, query: Query[SummaryQuery]):
     """The dashboard's figures (docs/analytics.md), scoped to what the viewer may see."""
     return selectors.summary(user=request.auth, days=query.days)
+
+
+class LabelCount(Schema):
+    label_id: int
+    name: str
+    color: str
+    open: int  # open now
+    opened: int  # opened in the range
+
+
+class LabelCountsOut(Schema):
+    days: int
+    from_: str = Field(alias="from")
+    to: str
+    labels: list[LabelCount]
+
+
+@router.get("/labels", response=answers({200: LabelCountsOut}, *LIST, 403), by_alias=True)
+@requires(SEE_ANALYTICS)
+def label_counts(request, query: Query[SummaryQuery]):
+    """Conversations per label, scoped to what the viewer may see (docs/analytics.md#labels)."""
+    return selectors.label_counts(user=request.auth, days=query.days)

@@ -9,13 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.routers.conversations import ConversationPage
+from ventanilla.api.routers.conversations import ConversationPage, labelled_items
 from ventanilla.api.schemas import LIST, READ, WRITE, AreaRef, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.contacts import exporting, importing, services
 from ventanilla.contacts.permissions import MANAGE_CONTACTS, check_contact_changes
 from ventanilla.conversations import contact_merge, contact_selectors, selectors
-from ventanilla.conversations.serializers import conversation_item
 from ventanilla.core import clock
 from ventanilla.core.errors import DomainError, InvalidInput
 from ventanilla.core.permissions import SIGNED_IN
@@ -289,4 +288,4 @@ def list_contact_conversations(request, contact_id: int, page: Query[PageQuery])
     contact = contact_selectors.contact_get_for(viewer_user=request.auth, contact_id=contact_id)
     conversations = selectors.contact_conversation_list(user=request.auth, contact_id=contact.pk)
     items, next_cursor = keyset_page(conversations, ordering=("-created_at", "-id"), page=page)
-    return {"items": [conversation_item(c) for c in items], "next": next_cursor}
+    return {"items": labelled_items(items), "next": next_cursor}

@@ -1,14 +1,21 @@
 from datetime import datetime
 from typing import Any
 
-from ninja import File, Form, Query, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
 
+from ventanilla.accounts.selectors import display_names
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import Router, requires, takes_large_files
-from ventanilla.conversations import selectors, services, starting
+from ventanilla.conversations import labels, notes, selectors, services, starting
 from ventanilla.conversations.permissions import REOPEN, START
-from ventanilla.conversations.serializers import conversation_item, message_item
+from ventanilla.conversations.serializers import (
+    conversation_item,
+    label_item,
+    message_item,
+    note_item,
+)
+from ventanilla.core.fields import MAX_ID
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.routing import services as routing
 
@@ -52,6 +59,12 @@ class MessageOut(Schema):
     created_at: datetime
 
 
+class LabelOut(Schema):
+    id: int
+    name: str
+    color: str
+
+
 class ConversationOut(Schema):
     id: int
     status: str
@@ -67,6 +80,7 @@ class ConversationOut(Schema):
     created_at: datetime
     closed_at: datetime | None
     closed_reason: str
+    labels: list[LabelOut]
 
 
 class ConversationPage(Schema):
@@ -84,6 +98,7 @@ class ConversationFilters(Schema):
     area: int | None = None
     assigned: str | None = None
     q: str = ""
+    label: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class TemplateIn(Schema):
@@ -112,6 +127,29 @@ class StartIn(SendIn):
     area_id: int | None = None
 
 
+class NoteIn(Schema):
+    text: str
+
+
+class NoteOut(Schema):
+    id: int
+    conversation_id: int
+    author: Ref
+    text: str
+    mentions: list[Ref]
+    transfer: bool
+    created_at: datetime
+
+
+class NotePage(Schema):
+    items: list[NoteOut]
+    next: str | None
+
+
+class LabelsIn(Schema):
+    label_ids: list[int]
+
+
 class CloseIn(Schema):
     reason: str = ""
     message: str | None = None
@@ -120,6 +158,7 @@ class CloseIn(Schema):
 class TransferIn(Schema):
     area_id: int | None = None
     user_id: int | None = None
+    note: str = ""  # a private note for whoever gets it, shown on top (docs/chat.md)
 
 
 @router.get("", response=answers({200: ConversationPage}, *LIST))
@@ -132,11 +171,21 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
         area_id=filters.area,
         assigned=filters.assigned,
         q=filters.q,
+        label_id=filters.label,
     )
     items, next_cursor = keyset_page(
         conversations, ordering=("-last_activity_at", "-id"), page=page
     )
-    return {"items": [conversation_item(c) for c in items], "next": next_cursor}
+    return {"items": labelled_items(items), "next": next_cursor}
+
+
+def labelled_items(conversations) -> list[dict]:
+    """Conversation items with their labels (one query for the page)."""
+    labelled = selectors.labels_of(c.pk for c in conversations)
+    return [
+        {**conversation_item(c), "labels": [label_item(label) for label in labelled[c.pk]]}
+        for c in conversations
+    ]
 
 
 @router.post("", response=answers({201: ConversationOut}, *WRITE, 409))
@@ -162,7 +211,7 @@ def start_conversation(request, payload: StartIn):
 @requires(SIGNED_IN)
 def get_conversation(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
-    return conversation_item(conversation)
+    return labelled_items([conversation])[0]
 
 
 @router.get("/{conversation_id}/messages", response=answers({200: MessagePage}, *LIST, 404))
@@ -240,6 +289,7 @@ def transfer(request, conversation_id: int, payload: TransferIn):
         by=request.auth,
         area_id=payload.area_id,
         user_id=payload.user_id,
+        note=payload.note,
     )
     return _after_change(request, conversation_id)
 
@@ -252,12 +302,44 @@ def mark_read(request, conversation_id: int):
     return _fresh(request, conversation_id)
 
 
-def _fresh(request, conversation_id: int) -> dict:
-    return conversation_item(
-        selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+@router.put("/{conversation_id}/labels", response=answers({200: ConversationOut}, *WRITE, 404))
+@requires(SIGNED_IN)
+def set_labels(request, conversation_id: int, payload: LabelsIn):
+    """The conversation's labels become these (anyone who may see it labels it)."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    labels.conversation_set_labels(
+        conversation=conversation, by=request.auth, label_ids=payload.label_ids
     )
+    return _fresh(request, conversation_id)
+
+
+@router.get("/{conversation_id}/notes", response=answers({200: NotePage}, *LIST, 404))
+@requires(SIGNED_IN)
+def list_notes(request, conversation_id: int, page: Query[PageQuery]):
+    """The conversation's private notes, newest first."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    items, next_cursor = keyset_page(
+        selectors.note_list(conversation=conversation), ordering=("-created_at", "-id"), page=page
+    )
+    names = display_names({pk for note in items for pk in note.mentioned_ids})
+    return {"items": [note_item(note, names) for note in items], "next": next_cursor}
+
+
+@router.post("/{conversation_id}/notes", response=answers({201: NoteOut}, *WRITE, 404))
+@requires(SIGNED_IN)
+def create_note(request, conversation_id: int, payload: NoteIn):
+    """A private note: never sent to WhatsApp; `@username` tells a colleague who may see the
+    conversation (422 naming those who may not)."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    note = notes.note_create(conversation=conversation, by=request.auth, text=payload.text)
+    return Status(201, note_item(note, display_names(note.mentioned_ids)))
+
+
+def _fresh(request, conversation_id: int) -> dict:
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    return labelled_items([conversation])[0]
 
 
 def _after_change(request, conversation_id: int) -> dict:
     """After a transfer the actor may no longer see the conversation; answer with what it is now."""
-    return conversation_item(selectors.conversation_after_action(conversation_id=conversation_id))
+    return labelled_items([selectors.conversation_after_action(conversation_id=conversation_id)])[0]

@@ -27,6 +27,7 @@ class ComposerForm(ConsoleForm):
 
     # the message the answer quotes (chat/reply.js sets it from a bubble's "Responder")
     reply_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    note = forms.BooleanField(label=gettext_lazy("Nota privada"), required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "composer-%s")
@@ -74,21 +75,48 @@ class CloseForm(ConsoleForm):
         super().__init__(*args, **kwargs)
 
 
+def _transfer_note():
+    return forms.CharField(
+        label=gettext_lazy("Nota para quien la recibe (opcional)"),
+        max_length=4096,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+    )
+
+
 class AreaTransferForm(ConsoleForm):
     area_id = forms.TypedChoiceField(label=gettext_lazy("Área"), coerce=int)
+    note = _transfer_note()
 
     def __init__(self, *args, areas=(), **kwargs):
         kwargs.setdefault("auto_id", "transfer-%s")
         super().__init__(*args, **kwargs)
+        self.fields["note"].widget.attrs["id"] = "transfer-area-note"
         self.fields["area_id"].choices = [(area.pk, area.name) for area in areas]
 
 
 class AgentTransferForm(ConsoleForm):
     user_id = forms.TypedChoiceField(label=gettext_lazy("Agente"), coerce=int)
+    note = _transfer_note()
 
     def __init__(self, *args, agents=(), **kwargs):
         kwargs.setdefault("auto_id", "transfer-%s")
         super().__init__(*args, **kwargs)
+        self.fields["note"].widget.attrs["id"] = "transfer-user-note"
         self.fields["user_id"].choices = [
             (user.pk, f"{user.display_name} · {user.get_role_display()}") for user in agents
         ]
+
+
+class LabelsForm(ConsoleForm):
+    label_ids = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Etiquetas"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, labels=(), **kwargs):
+        kwargs.setdefault("auto_id", "labels-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["label_ids"].choices = [(label.pk, label.name) for label in labels]

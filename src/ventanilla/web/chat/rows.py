@@ -25,6 +25,7 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
+from ventanilla.core.fields import id_from_text
 from ventanilla.core.pagination import PageQuery, keyset_page
 from ventanilla.web import whatsapp_text
 
@@ -66,6 +67,11 @@ def search_query(request: HttpRequest) -> str:
     return (request.GET.get("q") or "").strip()[:100]
 
 
+def label_filter(request: HttpRequest) -> int | None:
+    """The label the list is filtered by (?label=<id>), or None."""
+    return id_from_text((request.GET.get("label") or "").strip())
+
+
 # --- List rows -------------------------------------------------------------------------------
 
 
@@ -91,6 +97,7 @@ class Row(TypedDict):
     prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
     preview: str
     href: str  # the conversation in this tab
+    labels: list[dict]  # {"name", "color"} of each label, by name
 
 
 class _When:
@@ -151,7 +158,7 @@ def _prefix(message: Message, viewer: User) -> str:
     return ""
 
 
-def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Row:
+def _row(conversation: Conversation, viewer: User, when: _When, href: str, labels: list) -> Row:
     last = conversation.last_message
     preview, prefix = "", ""
     if last is not None:
@@ -183,29 +190,46 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Ro
         prefix=prefix,
         preview=preview[:160],
         href=href.format(id=conversation.pk),
+        labels=[{"name": label.name, "color": label.color} for label in labels],
     )
 
 
-def list_rows(conversations, viewer: User, tab: Tab) -> list[Row]:
+def list_rows(conversations, viewer: User, tab: Tab, *, any_labels: bool = True) -> list[Row]:
+    """The rows; `any_labels` False (no label defined) spares the labels' query."""
     when = _When()
     href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
-    return [_row(conversation, viewer, when, href) for conversation in conversations]
+    ids = [conversation.pk for conversation in conversations] if any_labels else []
+    labelled = selectors.labels_of(ids)
+    labelled.update({c.pk: [] for c in conversations if c.pk not in labelled})
+    return [
+        _row(conversation, viewer, when, href, labelled[conversation.pk])
+        for conversation in conversations
+    ]
 
 
-def list_row(user: User, tab: Tab, q: str, conversation_id: int) -> Row | None:
-    """The row of one conversation as `tab` and the search `q` show it; None when not in them."""
+def list_row(
+    user: User, tab: Tab, q: str, conversation_id: int, label_id: int | None = None
+) -> Row | None:
+    """The row of one conversation as `tab`, the search `q` and the label filter show it; None
+    when not in them."""
     rows = selectors.conversation_rows(
-        user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
+        user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q, label_id=label_id
     )
     conversation = rows.filter(pk=conversation_id).first()
     return None if conversation is None else list_rows([conversation], user, tab)[0]
 
 
 def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
+    label_id = label_filter(request)
+    all_labels = list(selectors.label_list())
     try:
         page, next_cursor = keyset_page(
             selectors.conversation_rows(
-                user=request.user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
+                user=request.user,
+                statuses=list(tab.statuses),
+                assigned=tab.assigned,
+                q=q,
+                label_id=label_id,
             ),
             ordering=("-last_activity_at", "-id"),
             page=PageQuery(LIST_SIZE, request.GET.get("cursor") or None),
@@ -214,13 +238,23 @@ def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
         raise Http404(_("Página inexistente.")) from error
     more_url = ""
     if next_cursor:
-        query = urlencode({"tab": tab.key, "q": q, "cursor": next_cursor, "part": "items"})
+        query = urlencode(
+            {
+                "tab": tab.key,
+                "q": q,
+                "label": label_id or "",
+                "cursor": next_cursor,
+                "part": "items",
+            }
+        )
         more_url = f"{reverse('chat_list')}?{query}"
     return {
         "tab": tab,
         "tabs": tabs_for(request.user),
         "q": q,
-        "rows": list_rows(page, request.user, tab),
+        "label_id": label_id,
+        "all_labels": all_labels,
+        "rows": list_rows(page, request.user, tab, any_labels=bool(all_labels)),
         "more_url": more_url,
     }
 

@@ -22,6 +22,7 @@ from ventanilla.conversations.models import (
     EventKind,
     Message,
     MessageType,
+    Note,
     SenderType,
 )
 from ventanilla.core import clock
@@ -44,13 +45,13 @@ NOTE_KINDS = (
 class Entry:
     """One line of the thread: a message bubble, or a centred note (assignment, close...)."""
 
-    kind: str  # "message" or "note"
+    kind: str  # "message", "note" (what happened: assigned, closed...) or "private" (a person's)
     dom_id: str
     at: datetime.datetime
     conversation_id: int
     day: str  # ISO date, for the day chip
     day_label: str
-    side: str  # "in", "out" or "note"
+    side: str  # "in", "out", "note" or "private"
     message: Message | None = None
     note: str = ""
     author: str = ""  # the agent's name over an outgoing bubble, "Bot" for the bot
@@ -67,6 +68,7 @@ class Entry:
     may_react: bool = False  # a customer's message: the desk may react to it
     may_quote: bool = False  # it reached WhatsApp: an answer may quote it
     problem: str = ""  # why a reaction to it was refused
+    private: Note | None = None  # a private note (kind "private")
 
     @property
     def day_date(self) -> str:
@@ -231,28 +233,38 @@ def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list
     user_ids = {e.data.get("user_id") for e in events if isinstance(e.data, dict)} - {None}
     area_ids = {e.data.get("area_id") for e in events if isinstance(e.data, dict)} - {None}
     users, areas = display_names(user_ids), area_names(area_ids)
-    entries = []
-    for event in events:
-        date = timezone.localdate(event.created_at)
-        entries.append(
-            Entry(
-                kind="note",
-                dom_id=f"e-{event.pk}",
-                at=event.created_at,
-                conversation_id=event.conversation_id,
-                day=date.isoformat(),
-                day_label=day_label(date, today),
-                side="note",
-                note=_note_text(event, users, areas),
-            )
-        )
-    return entries
+    return [
+        _centred("note", f"e-{event.pk}", event, today, note=_note_text(event, users, areas))
+        for event in events
+    ]
+
+
+def _centred(side: str, dom_id: str, row, today: datetime.date, **fields) -> Entry:
+    """A centred line of the thread for `row` (an event's note, or a private note)."""
+    date = timezone.localdate(row.created_at)
+    return Entry(
+        kind=side,
+        dom_id=dom_id,
+        at=row.created_at,
+        conversation_id=row.conversation_id,
+        day=date.isoformat(),
+        day_label=day_label(date, today),
+        side=side,
+        **fields,
+    )
+
+
+def _private_entries(notes: list[Note], today: datetime.date) -> list[Entry]:
+    return [
+        _centred("private", f"n-{n.pk}", n, today, author=n.author.display_name, private=n)
+        for n in notes
+    ]
 
 
 def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
     """Oldest first; day chips, conversation separators and bubble tails as the page shows them.
     The chat scripts apply the same rule again where pages and live bubbles meet."""
-    entries.sort(key=lambda entry: (entry.at, entry.kind == "note", int(entry.dom_id[2:])))
+    entries.sort(key=lambda entry: (entry.at, entry.kind != "message", int(entry.dom_id[2:])))
     acting = conversation.status in OPEN_STATUSES  # answers and reactions go on the open one
     previous = None
     for entry in entries:
@@ -307,6 +319,12 @@ def thread_page(
     if until is not None:
         events = events.filter(created_at__lt=until)
     entries += _note_entries(list(events[:200]), today)
+    notes = selectors.timeline_notes(user=user, conversation=conversation)
+    if next_cursor and page:
+        notes = notes.filter(created_at__gte=page[-1].created_at)
+    if until is not None:
+        notes = notes.filter(created_at__lt=until)
+    entries += _private_entries(list(notes.order_by("-created_at", "-id")[:200]), today)
     older_url = ""
     if next_cursor and page:
         query = urlencode({"cursor": next_cursor, "until": page[-1].created_at.isoformat()})
@@ -326,6 +344,10 @@ def thread_after(conversation: Conversation, user: User, after: int) -> list[Ent
     if anchor is not None:
         events = events.filter(created_at__gte=anchor.created_at)
     entries += _note_entries(list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
+    notes = selectors.timeline_notes(user=user, conversation=conversation)
+    if anchor is not None:
+        notes = notes.filter(created_at__gte=anchor.created_at)
+    entries += _private_entries(list(notes.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
     return _arrange(entries, conversation)
 
 

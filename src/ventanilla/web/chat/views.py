@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ventanilla.accounts.models import User
 from ventanilla.accounts.selectors import area_list
 from ventanilla.contacts.services import contact_update
-from ventanilla.conversations import permissions, selectors, services
+from ventanilla.conversations import labels, notes, permissions, selectors, services
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.core import clock
@@ -28,8 +28,16 @@ from ventanilla.web.chat.forms import (
     CloseForm,
     ComposerForm,
     ContactForm,
+    LabelsForm,
 )
-from ventanilla.web.chat.rows import attention, current_tab, list_context, list_row, search_query
+from ventanilla.web.chat.rows import (
+    attention,
+    current_tab,
+    label_filter,
+    list_context,
+    list_row,
+    search_query,
+)
 from ventanilla.web.chat.templates import picker_for, window_closed_text
 from ventanilla.web.chat.thread import thread_after, thread_message, thread_page
 from ventanilla.web.forms import add_service_errors, write_form
@@ -127,6 +135,18 @@ def _head_context(
         "may_reopen": permissions.REOPEN.grants(user) and is_closed,
         "action_error": action_error,
         "tab": current_tab(request),
+        **_labels_context(conversation),
+    }
+
+
+def _labels_context(conversation: Conversation) -> dict:
+    """The conversation's labels, and the form that changes them (none defined: no form)."""
+    every = list(selectors.label_list())
+    mine = selectors.labels_of([conversation.pk])[conversation.pk]
+    initial = {"label_ids": [label.pk for label in mine]}
+    return {
+        "labels": mine,
+        "labels_form": LabelsForm(initial=initial, labels=every) if every else None,
     }
 
 
@@ -140,6 +160,7 @@ def _pane_context(
     entries, older_url = thread_page(conversation, request.user, None, None)
     return {
         **_head_context(request, conversation, **head),
+        "pinned_note": selectors.pinned_transfer_note(conversation=conversation),
         "entries": entries,
         "older_url": older_url,
         "composer": composer or ComposerForm(),
@@ -232,7 +253,7 @@ def chat_list(request: HttpRequest):
 def chat_item(request: HttpRequest, conversation_id: int):
     """One row of the list, as the current tab and search show it; 404 when it is not in them."""
     tab, q = current_tab(request), search_query(request)
-    row = list_row(request.user, tab, q, conversation_id)
+    row = list_row(request.user, tab, q, conversation_id, label_filter(request))
     if row is None:
         raise Http404(_("Conversación inexistente."))
     return render(request, "web/chat/_item.html", {"row": row, "tab": tab, "q": q})
@@ -322,12 +343,7 @@ def chat_send(request: HttpRequest, conversation_id: int):
     status = 422
     if form.is_valid():
         try:
-            message = services.agent_reply(
-                conversation=conversation,
-                by=request.user,
-                text=form.cleaned_data["text"],
-                reply_to=form.cleaned_data.get("reply_to"),
-            )
+            message = _send(request, conversation, form.cleaned_data)
         except InvalidInput as error:
             add_service_errors(form, error)
         except Conflict as error:
@@ -338,7 +354,7 @@ def chat_send(request: HttpRequest, conversation_id: int):
         else:
             if request.htmx:
                 response = HttpResponse(status=204)
-                response["HX-Trigger"] = f'{{"chat:sent": {{"id": {message.pk}}}}}'
+                response["HX-Trigger"] = f'{{"chat:sent": {{"id": {message}}}}}'
                 return response
             return redirect(reverse("chat", args=[conversation_id]))
     if request.htmx:
@@ -350,6 +366,37 @@ def chat_send(request: HttpRequest, conversation_id: int):
         }
         return render(request, "web/chat/_composer.html", context, status=status)
     return _page(request, conversation, status=status, composer=form)
+
+
+def _send(request: HttpRequest, conversation: Conversation, data: dict) -> int:
+    """The composer's text as a message to the customer, or as a private note; the id of the
+    message (0 for a note, which never leaves the desk)."""
+    if data.get("note"):
+        notes.note_create(conversation=conversation, by=request.user, text=data["text"])
+        return 0
+    return services.agent_reply(
+        conversation=conversation,
+        by=request.user,
+        text=data["text"],
+        reply_to=data.get("reply_to"),
+    ).pk
+
+
+@requires(SIGNED_IN)
+@require_POST
+def chat_labels(request: HttpRequest, conversation_id: int):
+    """The labels of the conversation, set from the header's menu; the header again."""
+    conversation = _visible(request.user, conversation_id)
+    form = LabelsForm(request.POST, labels=list(selectors.label_list()))
+    if not form.is_valid():
+        problem = _("Elegí etiquetas de la lista.")
+        return _respond(request, conversation, status=422, action_error=problem)
+    labels.conversation_set_labels(
+        conversation=conversation, by=request.user, label_ids=form.cleaned_data["label_ids"]
+    )
+    if request.htmx:
+        return render(request, "web/chat/_head.html", _head_context(request, conversation))
+    return redirect(reverse("chat", args=[conversation_id]))
 
 
 @requires(SIGNED_IN)
@@ -435,6 +482,7 @@ def chat_transfer(request: HttpRequest, conversation_id: int):
             by=request.user,
             area_id=form.cleaned_data.get("area_id"),
             user_id=form.cleaned_data.get("user_id"),
+            note=form.cleaned_data.get("note") or "",
         )
     except Conflict:
         problem = _("La conversación está cerrada; reabrila para transferirla.")

@@ -21,9 +21,11 @@ export function openId() {
 export function listQuery() {
   const tab = byId("chat-tab");
   const query = byId("chat-q");
+  const label = byId("chat-label");
   return new URLSearchParams({
     tab: tab ? tab.value : "",
     q: query ? query.value.trim() : "",
+    label: label ? label.value : "",
   }).toString();
 }
 

@@ -31,6 +31,7 @@ import {
   track,
   updateCounts,
 } from "./list.js";
+import { onNote, wireNotes } from "./notes.js";
 import {
   closeDropdowns,
   dropdownToggled,
@@ -42,6 +43,7 @@ import {
   refreshHead,
 } from "./pane.js";
 import { wireReply } from "./reply.js";
+import { wireQuickReplies } from "./quickreplies.js";
 import { state } from "./state.js";
 import {
   catchUp,
@@ -89,6 +91,9 @@ function handle(frame) {
     case "message:status":
     case "message:reaction": // the bubble again, with its reactions
       showStatus(data);
+      break;
+    case "note:new":
+      onNote(data);
       break;
     case "resume:done":
       byId("chat-banner").hidden = true;
@@ -232,11 +237,13 @@ function afterSwap(event) {
 }
 
 function wire() {
+  wireQuickReplies(); // before wireKeys: its keys go first while its list is open
   wireKeys();
   wireComposer();
   wireAttachments();
   wireEmoji();
   wireReply();
+  wireNotes();
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", wakeSound);
   document.addEventListener(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QuickRepliesConfig(AppConfig):
+    name = "ventanilla.quickreplies"
+    label = "quickreplies"

@@ -1,0 +1,113 @@
+"""Writes of quick replies. Every field is checked before anything is written."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from ventanilla.accounts.models import Area
+from ventanilla.core.errors import (
+    InvalidInput,
+    blank_text,
+    control_characters_text,
+    max_length_text,
+    unknown_area_text,
+)
+from ventanilla.core.fields import UNSET, FieldErrors
+from ventanilla.core.text import fold, has_control_characters
+from ventanilla.quickreplies.models import QuickReply, Scope, shelf_of
+from ventanilla.quickreplies.permissions import check_manage
+
+CODE_LIMIT, TITLE_LIMIT, TEXT_LIMIT = 30, 80, 4096
+CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _check_code(errors: FieldErrors, code: str) -> str:
+    code = code.strip().lstrip("/")
+    if not code:
+        errors.add("code", blank_text())
+    elif len(code) > CODE_LIMIT:
+        errors.add("code", max_length_text(CODE_LIMIT))
+    elif not set(fold(code)) <= CODE_CHARS:
+        errors.add("code", _("Usá letras, números, guiones o guiones bajos, sin espacios."))
+    return code
+
+
+def _check_text(errors: FieldErrors, field: str, value: str, limit: int) -> str:
+    value = value.strip()
+    if not value:
+        errors.add(field, blank_text())
+    elif has_control_characters(value):
+        errors.add(field, control_characters_text())
+    elif len(value) > limit:
+        errors.add(field, max_length_text(limit))
+    return value
+
+
+def _check_scope(errors: FieldErrors, scope: str, area_id: int | None) -> Area | None:
+    if scope not in Scope.values:
+        errors.add("scope", _("Usá desk, area o personal."))
+        return None
+    if scope != Scope.AREA:
+        if area_id is not None:
+            errors.add("area_id", _("Solo las respuestas de un área llevan área."))
+        return None
+    if area_id is None:
+        errors.add("area_id", _("Elegí el área."))
+        return None
+    area = Area.objects.filter(pk=area_id).first()
+    if area is None:
+        errors.add("area_id", unknown_area_text(area_id))
+    return area
+
+
+def _taken_text(code: str) -> str:
+    return _("Ya hay una respuesta «/%(code)s» en el mismo lugar.") % {"code": code}
+
+
+def _save(reply: QuickReply) -> QuickReply:
+    reply.code_key = fold(reply.code)
+    reply.shelf = shelf_of(reply.scope, reply.area_id, reply.owner_id)
+    clash = QuickReply.objects.filter(shelf=reply.shelf, code_key=reply.code_key)
+    if reply.pk is not None:
+        clash = clash.exclude(pk=reply.pk)
+    if clash.exists():
+        raise InvalidInput.field("code", _taken_text(reply.code))
+    try:
+        with transaction.atomic():
+            reply.save()
+    except IntegrityError as error:  # a concurrent request took the code first
+        raise InvalidInput.field("code", _taken_text(reply.code)) from error
+    return reply
+
+
+def quick_reply_create(
+    *, by, code: str, title: str, text: str, scope: str, area_id: int | None = None
+) -> QuickReply:
+    errors = FieldErrors()
+    code = _check_code(errors, code)
+    title = _check_text(errors, "title", title, TITLE_LIMIT)
+    text = _check_text(errors, "text", text, TEXT_LIMIT)
+    area = _check_scope(errors, scope, area_id)
+    errors.raise_if_any()
+    owner = by if scope == Scope.PERSONAL else None
+    check_manage(by, scope=scope, area_id=area_id, owner_id=owner.pk if owner else None)
+    reply = QuickReply(code=code, title=title, text=text, scope=scope, area=area, owner=owner)
+    return _save(reply)
+
+
+def quick_reply_update(*, by, reply: QuickReply, code=UNSET, title=UNSET, text=UNSET) -> QuickReply:
+    """Code, title and text; where a reply lives (its scope) does not change."""
+    check_manage(by, scope=reply.scope, area_id=reply.area_id, owner_id=reply.owner_id)
+    errors = FieldErrors()
+    if code is not UNSET:
+        reply.code = _check_code(errors, code)
+    if title is not UNSET:
+        reply.title = _check_text(errors, "title", title, TITLE_LIMIT)
+    if text is not UNSET:
+        reply.text = _check_text(errors, "text", text, TEXT_LIMIT)
+    errors.raise_if_any()
+    return _save(reply)
+
+
+def quick_reply_delete(*, by, reply: QuickReply) -> None:
+    check_manage(by, scope=reply.scope, area_id=reply.area_id, owner_id=reply.owner_id)
+    reply.delete()

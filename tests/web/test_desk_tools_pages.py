@@ -1,0 +1,76 @@
+"""The Quick replies and Labels screens."""
+
+from django.test import Client
+
+from ventanilla.accounts.models import Role
+from ventanilla.conversations.models import Label
+from ventanilla.quickreplies.models import QuickReply
+
+
+def _browser(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def test_an_agent_keeps_personal_replies_and_reads_shared_ones(make_user, admin, soporte):
+    agent = make_user(Role.SUPPORT, areas=[soporte])
+    browser = _browser(agent)
+    shared = QuickReply.objects.create(
+        code="desk", code_key="desk", title="Del equipo", text="x", scope="desk", shelf="desk"
+    )
+
+    page = browser.get("/quick-replies/").content.decode()
+    made = browser.post(
+        "/quick-replies/",
+        {"code": "gracias", "title": "Gracias", "text": "Gracias {nombre}", "scope": "personal"},
+    )
+    refused = browser.post(
+        "/quick-replies/", {"code": "d", "title": "D", "text": "d", "scope": "desk"}
+    )
+
+    assert "/desk" in page and f"/quick-replies/{shared.pk}/" not in page
+    assert made.status_code == 302
+    assert refused.status_code == 422  # not a choice the form offers an agent
+    mine = QuickReply.objects.get(code="gracias")
+    assert mine.owner_id == agent.pk
+    edited = browser.post(
+        f"/quick-replies/{mine.pk}/", {"code": "gracias", "title": "G", "text": "Chau"}
+    )
+    assert edited.status_code == 302
+    assert QuickReply.objects.get(pk=mine.pk).text == "Chau"
+    assert browser.post(f"/quick-replies/{mine.pk}/delete/").status_code == 302
+    assert not QuickReply.objects.filter(pk=mine.pk).exists()
+
+
+def test_a_supervisor_adds_one_for_their_area(make_user, soporte, ventas):
+    lead = make_user(Role.SUPERVISOR, areas=[soporte])
+
+    answer = _browser(lead).post(
+        "/quick-replies/",
+        {"code": "hola", "title": "Hola", "text": "Hola", "scope": "area", "area_id": soporte.pk},
+    )
+    other = _browser(lead).post(
+        "/quick-replies/",
+        {"code": "hola", "title": "Hola", "text": "Hola", "scope": "area", "area_id": ventas.pk},
+    )
+
+    assert answer.status_code == 302
+    assert QuickReply.objects.get().area_id == soporte.pk
+    assert other.status_code == 422
+
+
+def test_admins_define_labels_on_their_screen(admin_client):
+    made = admin_client.post("/labels/", {"name": "VIP", "color": "purple"})
+    clash = admin_client.post("/labels/", {"name": "vip", "color": "red"})
+    label = Label.objects.get()
+    renamed = admin_client.post(f"/labels/{label.pk}/", {"name": "Cliente VIP", "color": "red"})
+    page = admin_client.get("/labels/").content.decode()
+    deleted = admin_client.post(f"/labels/{label.pk}/delete/")
+
+    assert made.status_code == 302
+    assert clash.status_code == 422
+    assert renamed.status_code == 302
+    assert '<span class="tag tag--label tag--label-red">Cliente VIP</span>' in page
+    assert deleted.status_code == 302
+    assert not Label.objects.exists()
