@@ -56,6 +56,7 @@ def test_a_customer_reaction_is_shown_on_the_bubble_it_reacts_to(chat, admin, ad
     bubble = _bubble(page, reply.pk)
     assert re.search(r'class="bubble__reaction" data-side="contact"[^>]*>👍<', bubble)
     assert "<strong>martes</strong>" in bubble
+    assert "Reaccionó con 👍" in admin_client.get(f"/chats/item/{chat.pk}/").content.decode()
     # the live path: the one bubble the event makes the screen ask for
     part = admin_client.get(f"/chats/{chat.pk}/messages/{reply.pk}/").content.decode()
     assert "👍" in part
