@@ -57,6 +57,7 @@ ENDPOINTS = [
     ("POST", "/api/conversations/{conversation}/messages"),
     ("POST", "/api/conversations/{conversation}/close"),
     ("POST", "/api/conversations/{conversation}/transfer"),
+    ("POST", "/api/messages/{message}/reaction"),
 ]
 
 
@@ -69,7 +70,11 @@ def test_random_json_never_gets_a_server_error(
     conversation = make_conversation("active", area=area, assigned_to=admin)
     client = api(admin)
     url = path.format(
-        area=area.pk, user=user.pk, line=sandbox_line.pk, conversation=conversation.pk
+        area=area.pk,
+        user=user.pk,
+        line=sandbox_line.pk,
+        conversation=conversation.pk,
+        message=conversation.messages.first().pk,
     )
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

@@ -5,13 +5,13 @@ quoted answer go out as each provider expects them, and quotes are shown over th
 import re
 
 import pytest
+from django.test import Client
 
+from tests.fakes.wppconnect import DEFAULT_SESSION, WEBHOOK_TOKEN
 from tests.inbound.cloud_posts import cloud_webhook, customer_writes, post_signed
-from ventanilla.conversations.models import Conversation, Message
+from ventanilla.conversations.models import Message
 from ventanilla.conversations.services import agent_reply, message_react
 from ventanilla.core.models import LiveEvent
-from ventanilla.inbound import pipeline
-from ventanilla.providers.base import InboundMessage, ParsedWebhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +56,7 @@ def test_a_customer_reaction_is_shown_on_the_bubble_it_reacts_to(chat, admin, ad
     bubble = _bubble(page, reply.pk)
     assert re.search(r'class="bubble__reaction" data-side="contact"[^>]*>👍<', bubble)
     assert "<strong>martes</strong>" in bubble
+    assert "Reaccionó con 👍" in admin_client.get(f"/chats/item/{chat.pk}/").content.decode()
     # the live path: the one bubble the event makes the screen ask for
     part = admin_client.get(f"/chats/{chat.pk}/messages/{reply.pk}/").content.decode()
     assert "👍" in part
@@ -219,17 +220,7 @@ def test_a_customer_reply_shows_the_quoted_message_over_the_bubble(chat, admin, 
 @pytest.fixture
 def wpp_chat(wppconnect_line, fake_wppconnect):
     fake_wppconnect.connect()
-    inbound = InboundMessage(
-        provider_message_id="false_5493515551111@c.us_3EB0CUSTOMER",
-        from_phone="5493515551111",
-        from_user_id="",
-        profile_name="Ana",
-        type="text",
-        text="hola",
-        line_key=wppconnect_line.wpp_session,
-    )
-    pipeline.receive(line_for=lambda key: wppconnect_line, parsed=ParsedWebhook(messages=[inbound]))
-    return Conversation.objects.get(line=wppconnect_line)
+    return customer_writes(wppconnect_line, message_id="false_5493515551111@c.us_3EB0CUSTOMER")
 
 
 def test_wppconnect_reactions_and_quotes(wpp_chat, admin, fake_wppconnect):
@@ -250,3 +241,24 @@ def test_wppconnect_reactions_and_quotes(wpp_chat, admin, fake_wppconnect):
     answer.refresh_from_db()
     assert reaction.status == "sent" and reaction.provider_id.startswith("reaction.")
     assert answer.status == "sent"
+
+
+def test_a_wppconnect_customer_reaction_is_shown_on_our_message(wpp_chat, admin):
+    ours = agent_reply(conversation=wpp_chat, by=admin, text="¿Le sirve?")
+    ours.refresh_from_db()
+    event = {
+        "event": "onreactionmessage",
+        "session": DEFAULT_SESSION,
+        "id": {"_serialized": "false_5493515551111@c.us_3EB0REACTION"},
+        "msgId": {"_serialized": ours.provider_id},
+        "reactionText": "🙏",
+        "timestamp": 1750030500,
+    }
+
+    answer = Client().post(
+        f"/webhooks/whatsapp/wppconnect/{WEBHOOK_TOKEN}", event, content_type="application/json"
+    )
+
+    assert answer.status_code == 200
+    ours.refresh_from_db()
+    assert ours.reactions == {"contact": "🙏"}

@@ -32,11 +32,11 @@ def post_signed(body: dict):
     )
 
 
-def customer_writes(line, *, user_id: str = "") -> Conversation:
-    """Ana (5493515551111, and `user_id` when given) writes "hola" on the Cloud line `line`: her
-    conversation, as the pipeline stored it."""
+def customer_writes(line, *, user_id: str = "", message_id: str = "wamid.IN1") -> Conversation:
+    """Ana (5493515551111, and `user_id` when given) writes "hola" on `line` (a Cloud line, or any
+    line: the pipeline is handed it): her conversation, as the pipeline stored it."""
     inbound = InboundMessage(
-        provider_message_id="wamid.IN1",
+        provider_message_id=message_id,
         from_phone="5493515551111",
         from_user_id=user_id,
         profile_name="Ana",

@@ -541,9 +541,7 @@ def test_incoming_call():
     }
 
 
-@pytest.mark.parametrize(
-    "event_name", ["onpresencechanged", "onparticipantschanged", "onreactionmessage", "x", ""]
-)
+@pytest.mark.parametrize("event_name", ["onpresencechanged", "onparticipantschanged", "x", ""])
 def test_other_events_are_ignored_on_purpose(event_name):
     event = parse_event({"event": event_name, "session": SESSION})
 
@@ -614,3 +612,38 @@ def test_a_voice_note_whose_duration_is_no_number_is_kept_without_one(duration):
     # when parsed, then it is the voice note, with no duration rather than a crash
     (message,) = parse_event(body).parsed.messages
     assert (message.type, message.payload) == ("voice", {})
+
+
+def test_a_customers_reaction():
+    event = parse_event(
+        {
+            "event": "onreactionmessage",
+            "session": SESSION,
+            "id": {"_serialized": f"false_{PHONE}@c.us_3EB0REACTION"},
+            "msgId": {"_serialized": f"true_{PHONE}@c.us_3EB0OURS"},
+            "reactionText": "👍",
+            "read": False,
+            "orphan": 0,
+            "timestamp": 1750030500,
+        }
+    )
+
+    assert event.ignored == ""
+    (message,) = event.parsed.messages
+    assert (message.type, message.text, message.from_phone) == ("reaction", "👍", PHONE)
+    assert message.payload == {"emoji": "👍", "message_id": f"true_{PHONE}@c.us_3EB0OURS"}
+    assert message.provider_message_id == f"false_{PHONE}@c.us_3EB0REACTION.1750030500"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ({"id": f"true_{PHONE}@c.us_3EB0R", "msgId": f"false_{PHONE}@c.us_3EB0X"}, "from_me"),
+        ({"id": "false_120363@g.us_3EB0R", "msgId": "false_120363@g.us_3EB0X"}, "group"),
+        ({"msgId": f"false_{PHONE}@c.us_3EB0X"}, "no_id"),
+    ],
+)
+def test_reactions_that_are_not_a_customers(body, why):
+    event = parse_event({"event": "onreactionmessage", "session": SESSION, **body})
+
+    assert (event.parsed, event.ignored) == (ParsedWebhook(), why)

@@ -14,6 +14,7 @@ why (`WppEvent.ignored`) so the caller can count it.
   image is missing or not base64.
 - `status-find`, `closesession`, `logoutsession` -> `SessionEvent(state=...)`.
 - `incomingcall` -> `WppEvent.call`.
+- `onreactionmessage` -> one `InboundMessage` of type "reaction" (a customer's; ours are ignored).
 - everything else is ignored on purpose.
 
 Ids: `NUMBER@c.us` (and `@s.whatsapp.net`) are phones, given as digits; `NUMBER@lid` are WhatsApp
@@ -162,6 +163,10 @@ def _parse(event: str, session: str, body: dict) -> WppEvent:
         message, ignored = _message(body)
         parsed = ParsedWebhook(messages=[message] if message else [])
         return WppEvent(event=event, session=session, parsed=parsed, ignored=ignored)
+    if event == "onreactionmessage":
+        message, ignored = _reaction(body)
+        parsed = ParsedWebhook(messages=[message] if message else [])
+        return WppEvent(event=event, session=session, parsed=parsed, ignored=ignored)
     if event == "onack":
         update, ignored = _ack(body)
         parsed = ParsedWebhook(statuses=[update] if update else [])
@@ -273,6 +278,40 @@ def _message(body: dict) -> tuple[InboundMessage | None, str]:
             payload=payload,
             reply_to_provider_id=serialized(body.get("quotedMsgId")),
             timestamp=as_unix_time(body.get("t") or body.get("timestamp")),
+            line_key=as_text(body.get("session")),
+        ),
+        "",
+    )
+
+
+def _reaction(body: dict) -> tuple[InboundMessage | None, str]:
+    """A customer's reaction (wppconnect's `onReactionMessage`: `id` of the reaction, `msgId` of
+    the message it reacts to, `reactionText`, "" when taken away, `timestamp`). Its id is made
+    of the reaction's and its time: WhatsApp Web keeps one reaction id per person and message,
+    and a changed reaction must not look like a repeated delivery."""
+    reaction_id, target = serialized(body.get("id")), serialized(body.get("msgId"))
+    if not reaction_id or not target:
+        return None, "no_id"
+    if reaction_id.startswith("true_"):
+        return None, "from_me"
+    chat = chat_of_message_id(reaction_id) or chat_of_message_id(target)
+    if chat_kind(chat):
+        return None, chat_kind(chat)
+    phone, user_id = phone_of(chat), lid_of(chat)
+    if not phone and not user_id:
+        return None, "no_sender"
+    emoji = as_text(body.get("reactionText"))
+    moment = as_text(body.get("timestamp"))
+    return (
+        InboundMessage(
+            provider_message_id=f"{reaction_id}.{moment}" if moment else reaction_id,
+            from_phone=phone,
+            from_user_id=user_id,
+            profile_name="",
+            type="reaction",
+            text=emoji,
+            payload={"emoji": emoji, "message_id": target},
+            timestamp=as_unix_time(body.get("timestamp")),
             line_key=as_text(body.get("session")),
         ),
         "",

@@ -163,7 +163,11 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str, label
     preview, prefix = "", ""
     if last is not None:
         text = " ".join(whatsapp_text.to_plain(last.text).split())
-        if last.type in (MessageType.TEXT, MessageType.INTERACTIVE, MessageType.SYSTEM) and text:
+        if last.type == MessageType.REACTION:
+            preview = (
+                _("Reaccionó con %(emoji)s") % {"emoji": text} if text else _("Quitó una reacción")
+            )
+        elif last.type in (MessageType.TEXT, MessageType.INTERACTIVE, MessageType.SYSTEM) and text:
             preview = text
         else:
             preview = f"{_type_label(last)} {text}".strip() if text else _type_label(last)
