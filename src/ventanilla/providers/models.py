@@ -39,7 +39,8 @@ class Line(TimeStamped):
     cloud_verify_token = models.CharField(max_length=128, blank=True, default="")
     cloud_api_url = models.CharField(max_length=300, blank=True, default="")
     # the WhatsApp Business Account the number belongs to: where its message templates live
-    cloud_waba_id = models.CharField(max_length=64, blank=True, default="")
+    # (a database default too: migrations of other apps write lines with older model states)
+    cloud_waba_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     wpp_url = models.CharField(max_length=300, blank=True, default="")
     wpp_secret_key = models.CharField(max_length=300, blank=True, default="")
