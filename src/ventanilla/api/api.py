@@ -21,6 +21,7 @@ from ventanilla.api.routers import (
     lines,
     messages,
     sandbox,
+    tokens,
     users,
     working_hours,
 )
@@ -186,6 +187,8 @@ def on_not_found(request, exc):
 api.add_router("/auth", auth.router)
 api.add_router("/areas", areas.router)
 api.add_router("/users", users.router)
+api.add_router("/users", tokens.users_router)
+api.add_router("/tokens", tokens.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/flows", flows.router)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ventanilla.web import (
+    account_views,
     contact_views,
     dashboard_views,
     flow_views,
@@ -60,6 +61,18 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
     path("users/<int:user_id>/active/", views.user_set_active, name="user_active"),
+    path("users/<int:user_id>/tokens/", account_views.user_tokens, name="user_tokens"),
+    path(
+        "users/<int:user_id>/tokens/<int:token_id>/revoke/",
+        account_views.user_token_revoke,
+        name="user_token_revoke",
+    ),
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/tokens/<int:token_id>/revoke/",
+        account_views.account_token_revoke,
+        name="account_token_revoke",
+    ),
     path("contacts/", contact_views.contact_list, name="contacts"),
     path("contacts/new/", contact_views.contact_create, name="contact_create"),
     path("contacts/import/", contact_views.contact_import, name="contact_import"),
