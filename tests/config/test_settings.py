@@ -19,6 +19,7 @@ PROBE = (
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
     "'job_threads': s.HUEY['consumer']['workers'],"
     "'token_rate': [s.API_TOKEN_RATE_LIMIT, s.API_TOKEN_RATE_WINDOW_SECONDS],"
+    "'audit_days': s.AUDIT_RETENTION_DAYS,"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
     "'data_dir': str(s.DATA_DIR)}))"
 )
@@ -58,6 +59,7 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["public_url"] == "http://127.0.0.1:8000"
     assert values["debug"] is False
     assert values["token_rate"] == [120, 60]
+    assert values["audit_days"] == 365
     assert values["data_dir"] == str(tmp_path / "var")
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
 
@@ -161,7 +163,13 @@ def test_finding_11_the_data_dir_and_every_file_in_it_are_private(tmp_path):
     }
 
 
-def test_the_token_rate_limit_is_a_setting(tmp_path):
-    values = _settings(tmp_path, API_TOKEN_RATE_LIMIT="30", API_TOKEN_RATE_WINDOW_SECONDS="10")
+def test_the_token_rate_limit_and_the_audit_retention_are_settings(tmp_path):
+    values = _settings(
+        tmp_path,
+        API_TOKEN_RATE_LIMIT="30",
+        API_TOKEN_RATE_WINDOW_SECONDS="10",
+        AUDIT_RETENTION_DAYS="90",
+    )
 
     assert values["token_rate"] == [30, 10]
+    assert values["audit_days"] == 90

@@ -37,3 +37,5 @@ MANAGE_OWN_TOKENS = Permission(
 MANAGE_USERS_TOKENS = Permission(
     "accounts.users-tokens", allows=lambda user: is_admin(user) and signed_in_by_session(user)
 )
+
+SEE_AUDIT = Permission("accounts.see-audit", allows=is_admin)

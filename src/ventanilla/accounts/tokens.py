@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import ApiToken, TokenScope, User
+from ventanilla.core import audit
 from ventanilla.core.errors import (
     NotFound,
     TooManyRequests,
@@ -72,6 +74,12 @@ def token_create(
     expires_at = _check_expiry(errors, expires_in_days)
     errors.raise_if_any()
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = _token_save(user, name, scope, secret, expires_at)
+    return NewToken(token=token, secret=secret)
+
+
+def _token_save(user: User, name: str, scope: str, secret: str, expires_at) -> ApiToken:
     token = ApiToken.objects.create(
         user=user,
         name=name,
@@ -80,7 +88,12 @@ def token_create(
         prefix=secret[:12],
         expires_at=expires_at,
     )
-    return NewToken(token=token, secret=secret)
+    audit.record_object(
+        "token.created",
+        token,
+        changes={"user_id": [None, user.pk], "scope": [None, scope]},
+    )
+    return token
 
 
 def token_revoke(*, user_id: int, token_id: int) -> ApiToken:
@@ -90,7 +103,9 @@ def token_revoke(*, user_id: int, token_id: int) -> ApiToken:
         raise NotFound(_("Token inexistente."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=token.revoked_at)
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(revoked_at=token.revoked_at)
+            audit.record_object("token.revoked", token, changes={"user_id": [user_id, user_id]})
     return token
 
 

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ventanilla.api.routers import (
     analytics,
     areas,
+    audit,
     auth,
     bot,
     contacts,
@@ -199,3 +200,4 @@ api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/settings", desk_settings.router)
+api.add_router("/audit", audit.router)

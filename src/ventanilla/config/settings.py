@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ventanilla.core.middleware.AuditContextMiddleware",  # who and from where, for the audit trail
     # Django's LocaleMiddleware plus the user's own language (accounts.User.language)
     "ventanilla.accounts.middleware.UserLocaleMiddleware",
     "ventanilla.api.nul_guard.RejectNulInJson",  # a 422, in the user's language
@@ -300,6 +301,8 @@ LOGIN_THROTTLE_WINDOW_SECONDS = int(env_number("LOGIN_THROTTLE_WINDOW_SECONDS", 
 # API tokens: calls per token in a fixed window (docs/integrations.md)
 API_TOKEN_RATE_LIMIT = max(1, int(env_number("API_TOKEN_RATE_LIMIT", 120)))
 API_TOKEN_RATE_WINDOW_SECONDS = max(1, int(env_number("API_TOKEN_RATE_WINDOW_SECONDS", 60)))
+# the audit trail keeps this many days (the scheduler's purge deletes older entries)
+AUDIT_RETENTION_DAYS = max(1, int(env_number("AUDIT_RETENTION_DAYS", 365)))
 
 VENTANILLA_ADMIN_USERNAME = env_str("VENTANILLA_ADMIN_USERNAME", "admin")
 VENTANILLA_ADMIN_PASSWORD = env_str("VENTANILLA_ADMIN_PASSWORD")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from ventanilla.web import (
     account_views,
+    audit_views,
     contact_views,
     dashboard_views,
     flow_views,
@@ -68,6 +69,7 @@ urlpatterns = [
         name="user_token_revoke",
     ),
     path("account/", account_views.account, name="account"),
+    path("audit/", audit_views.audit_list, name="audit"),
     path(
         "account/tokens/<int:token_id>/revoke/",
         account_views.account_token_revoke,

@@ -130,7 +130,7 @@ def sign_in(request):
             services.login_failure_record(identifier=identifier, ip_address=address)
             form.add_error(None, _("Usuario, correo o contraseña incorrectos."))
             return render(request, "web/login.html", context)
-        services.login_failures_clear(identifier=identifier)
+        services.sign_in_succeeded(user=user, identifier=identifier)
         login(request, user)
         return redirect(next_url or "home")
     return render(request, "web/login.html", context)
@@ -152,6 +152,8 @@ def django_admin_sign_in(request):
 @requires(PUBLIC)
 @require_POST
 def sign_out(request):
+    if request.user.is_authenticated:
+        services.signed_out(user=request.user)
     logout(request)
     return redirect("login")
 

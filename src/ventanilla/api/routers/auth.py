@@ -71,7 +71,7 @@ def sign_in(request, payload: LoginIn):
     if user is None:
         services.login_failure_record(identifier=payload.who, ip_address=address)
         raise HttpError(401, _("Usuario, correo o contraseña incorrectos."))
-    services.login_failures_clear(identifier=payload.who)
+    services.sign_in_succeeded(user=user, identifier=payload.who)
     login(request, user)
     return {"user": selectors.user_get(user_id=user.pk)}
 
@@ -79,6 +79,7 @@ def sign_in(request, payload: LoginIn):
 @router.post("/logout", response=answers({204: None}, *WRITE))
 @requires(SIGNED_IN)
 def sign_out(request):
+    services.signed_out(user=request.auth)
     logout(request)
     return Status(204, None)
 
