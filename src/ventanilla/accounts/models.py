@@ -148,3 +148,22 @@ class ApiToken(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SignedInSession(models.Model):
+    """A signed-in console or API session, as its person sees it on the account screen: the
+    device it signed in from, its address and when it was last seen. Django's session row holds
+    the sign-in itself; this one is deleted with it (sign-out, ended, expired)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    ip_address = models.CharField(max_length=45, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ip_address} {self.last_seen_at:%Y-%m-%d %H:%M}"

@@ -22,6 +22,7 @@ from ventanilla.api.routers import (
     lines,
     messages,
     sandbox,
+    sessions,
     tokens,
     users,
     working_hours,
@@ -190,6 +191,8 @@ api.add_router("/areas", areas.router)
 api.add_router("/users", users.router)
 api.add_router("/users", tokens.users_router)
 api.add_router("/tokens", tokens.router)
+api.add_router("/users", sessions.users_router)
+api.add_router("/sessions", sessions.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/flows", flows.router)

@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ventanilla.core.middleware.AuditContextMiddleware",  # who and from where, for the audit trail
+    "ventanilla.accounts.middleware.SessionSeenMiddleware",  # the account screen's "last seen"
     # Django's LocaleMiddleware plus the user's own language (accounts.User.language)
     "ventanilla.accounts.middleware.UserLocaleMiddleware",
     "ventanilla.api.nul_guard.RejectNulInJson",  # a 422, in the user's language

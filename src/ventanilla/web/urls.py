@@ -69,6 +69,16 @@ urlpatterns = [
         name="user_token_revoke",
     ),
     path("account/", account_views.account, name="account"),
+    path(
+        "account/sessions/<int:session_id>/end/",
+        account_views.account_session_end,
+        name="account_session_end",
+    ),
+    path(
+        "users/<int:user_id>/sessions/end/",
+        account_views.user_sessions_end,
+        name="user_sessions_end",
+    ),
     path("audit/", audit_views.audit_list, name="audit"),
     path(
         "account/tokens/<int:token_id>/revoke/",
