@@ -103,6 +103,7 @@ def test_every_audited_change_writes_its_entry(make_user, make_area, admin, sett
         "working_hour.updated", "working_hour.deleted", "settings.auto_close",
         "line.created", "line.updated",
     }  # fmt: skip
+    assert only("area.created").changes == {"name": [None, "Soporte"], "is_active": [None, True]}
     assert only("area.updated").changes == {"name": ["Soporte", "Soporte técnico"]}
     assert only("flow.updated").changes["name"] == ["Corto", "Largo"]
     assert only("working_hour.updated").changes == {"end_time": ["18:00:00", "17:00:00"]}
@@ -223,10 +224,12 @@ def test_the_audit_screen_lists_and_filters(admin_client, make_user, admin):
     accounts.user_update(user=agent, name="Sofía Pérez")
     admin_client.post("/areas/new/", {"name": "Cobranzas", "description": "", "is_active": "on"})
 
+    users = admin_client.get("/users/").content.decode()
     page = admin_client.get("/audit/").content.decode()
     narrowed = admin_client.get("/audit/?action=area.created").content.decode()
     by_actor = admin_client.get(f"/audit/?actor_id={admin.pk}").content.decode()
 
+    assert 'href="/audit/"' in users
     assert "Usuario cambiado" in page and "Sofía Pérez" in page and "Cobranzas" in page
     assert "Cobranzas" in narrowed and "Sofía Pérez" not in narrowed
     assert "Cobranzas" in by_actor and "Sofía Pérez" not in by_actor

@@ -107,7 +107,10 @@ def record_object(action: str, target, *, changes: dict | None = None, actor=Non
 
 
 def _plain(value):
-    if value is None or isinstance(value, bool | int | float | str):
+    """A JSON value for the entry; empty (None, "", []) is None, so it is no change."""
+    if value in (None, "") or (isinstance(value, list | tuple | set | frozenset) and not value):
+        return None
+    if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(_plain(each) for each in value)
@@ -117,8 +120,8 @@ def _plain(value):
 def diff(before: dict, after: dict, *, secret: tuple[str, ...] = ()) -> dict:
     """{field: [before, after]} of the fields that changed; a secret field's values hidden."""
     changed = {}
-    for field, old in before.items():
-        new = after.get(field)
+    for field in dict.fromkeys([*before, *after]):
+        old, new = before.get(field), after.get(field)
         if _plain(old) != _plain(new):
             hidden = field in secret
             changed[field] = [REDACTED, REDACTED] if hidden else [_plain(old), _plain(new)]

@@ -73,7 +73,7 @@ def audit_list(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
-        "section": "audit",
+        "section": "users",
         "form": form,
         "entries": entries,
         "next_cursor": next_cursor,
