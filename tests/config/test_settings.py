@@ -19,7 +19,7 @@ PROBE = (
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
     "'job_threads': s.HUEY['consumer']['workers'],"
     "'token_rate': [s.API_TOKEN_RATE_LIMIT, s.API_TOKEN_RATE_WINDOW_SECONDS],"
-    "'audit_days': s.AUDIT_RETENTION_DAYS,"
+    "'audit_days': s.AUDIT_RETENTION_DAYS, 'two_factor': s.TWO_FACTOR_REQUIRED_FOR_ADMINS,"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
     "'data_dir': str(s.DATA_DIR)}))"
 )
@@ -60,6 +60,7 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["debug"] is False
     assert values["token_rate"] == [120, 60]
     assert values["audit_days"] == 365
+    assert values["two_factor"] is False
     assert values["data_dir"] == str(tmp_path / "var")
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
 
@@ -169,7 +170,9 @@ def test_the_token_rate_limit_and_the_audit_retention_are_settings(tmp_path):
         API_TOKEN_RATE_LIMIT="30",
         API_TOKEN_RATE_WINDOW_SECONDS="10",
         AUDIT_RETENTION_DAYS="90",
+        TWO_FACTOR_REQUIRED_FOR_ADMINS="true",
     )
 
     assert values["token_rate"] == [30, 10]
     assert values["audit_days"] == 90
+    assert values["two_factor"] is True

@@ -437,6 +437,13 @@ def login_failure_record(*, identifier: str, ip_address: str) -> None:
     audit.record("signin.failed", target_type="user", target_id=known or "", target_label=name)
 
 
+@transaction.atomic
+def second_factor_failure_record(*, user: User, ip_address: str) -> None:
+    """A wrong second-factor code: a failed sign-in of the account, throttled like a password."""
+    LoginFailure.objects.create(identifier=user.username, ip_address=ip_address)
+    audit.record_object("signin.second_factor_failed", user, actor=user)
+
+
 def login_failures_clear(*, identifier: str) -> None:
     LoginFailure.objects.filter(identifier=_throttled_name(identifier)).delete()
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ventanilla.accounts import selectors, sessions, tokens
+from ventanilla.accounts import selectors, sessions, tokens, two_factor
 from ventanilla.accounts.permissions import MANAGE_OWN_TOKENS, MANAGE_USERS, MANAGE_USERS_TOKENS
 from ventanilla.core.errors import NotFound
 from ventanilla.core.permissions import SIGNED_IN
@@ -52,7 +52,7 @@ def account(request):
         person=request.user,
         template="web/account/page.html",
         section="account",
-        extra={"sessions": rows},
+        extra={"sessions": rows, "two_factor_enabled": two_factor.enabled(request.user)},
     )
 
 

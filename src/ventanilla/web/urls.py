@@ -10,6 +10,7 @@ from ventanilla.web import (
     hours_views,
     sandbox_views,
     settings_views,
+    two_factor_views,
     views,
 )
 from ventanilla.web.chat import views as chat_views
@@ -19,6 +20,13 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("login/code/", two_factor_views.login_code, name="login_code"),
+    path("account/two-factor/", two_factor_views.account_two_factor, name="account_two_factor"),
+    path(
+        "users/<int:user_id>/two-factor/reset/",
+        two_factor_views.user_two_factor_reset,
+        name="user_two_factor_reset",
+    ),
     path("availability/", views.availability, name="availability"),
     path("language/", views.language, name="language"),
     path("", chat_views.chat_home, name="home"),

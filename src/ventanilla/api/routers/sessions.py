@@ -5,7 +5,7 @@ from datetime import datetime
 
 from ninja import Schema, Status
 
-from ventanilla.accounts import selectors, sessions
+from ventanilla.accounts import selectors, sessions, two_factor
 from ventanilla.accounts.permissions import MANAGE_USERS
 from ventanilla.api.schemas import LIST, WRITE, answers
 from ventanilla.api.security import Router, requires
@@ -57,6 +57,14 @@ def list_own_sessions(request):
 @requires(SIGNED_IN)
 def end_own_session(request, session_id: int):
     sessions.session_end(user_id=request.auth.pk, session_id=session_id)
+    return Status(204, None)
+
+
+@users_router.delete("/{user_id}/two-factor", response=answers({204: None}, *WRITE, 404))
+@requires(MANAGE_USERS)
+def reset_user_two_factor(request, user_id: int):
+    """Takes the person's second factor off (a lost phone); they set it up again."""
+    two_factor.reset(user=selectors.user_get(user_id=user_id))
     return Status(204, None)
 
 
