@@ -3,7 +3,7 @@ all of someone's. Ending a session deletes Django's session row, so its cookie s
 and closes the consoles (sockets) opened with it once the change commits."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
@@ -69,8 +69,11 @@ def session_seen(*, session, ip_address: str) -> None:
     """A request of this session: its row's last_seen_at and address, at most once a minute (the
     time of the last write is kept in the session, so other requests cost no query)."""
     now = timezone.now()
-    seen = session.get(SEEN_KEY)
-    if seen and now - timezone.datetime.fromisoformat(seen) < SEEN_EVERY:
+    try:
+        seen = datetime.fromisoformat(session.get(SEEN_KEY) or "")
+    except (TypeError, ValueError):
+        seen = None
+    if seen is not None and timezone.is_aware(seen) and now - seen < SEEN_EVERY:
         return
     SignedInSession.objects.filter(session_key=session.session_key).update(
         last_seen_at=now, ip_address=ip_address
