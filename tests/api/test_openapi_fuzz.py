@@ -46,7 +46,13 @@ SESSION_COOKIE = "ventanilla_session"
 LOGIN = "POST /api/auth/login"
 # after these, the signed-in account may be signed out, renamed, demoted, deactivated or have a
 # new password: it is put back as seeded and signed in again (Desk.repair)
-ENDS_SESSIONS = {"POST /api/auth/logout", "PUT /api/users/{user_id}", "PATCH /api/users/{user_id}"}
+ENDS_SESSIONS = {
+    "POST /api/auth/logout",
+    "PUT /api/users/{user_id}",
+    "PATCH /api/users/{user_id}",
+    "DELETE /api/sessions/{session_id}",
+    "DELETE /api/users/{user_id}/sessions",
+}
 
 _phones = itertools.count(1)
 

@@ -18,6 +18,8 @@ PROBE = (
     "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
     "'job_threads': s.HUEY['consumer']['workers'],"
+    "'token_rate': [s.API_TOKEN_RATE_LIMIT, s.API_TOKEN_RATE_WINDOW_SECONDS],"
+    "'audit_days': s.AUDIT_RETENTION_DAYS, 'two_factor': s.TWO_FACTOR_REQUIRED_FOR_ADMINS,"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
     "'data_dir': str(s.DATA_DIR)}))"
 )
@@ -56,6 +58,9 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["interval"] == 60
     assert values["public_url"] == "http://127.0.0.1:8000"
     assert values["debug"] is False
+    assert values["token_rate"] == [120, 60]
+    assert values["audit_days"] == 365
+    assert values["two_factor"] is False
     assert values["data_dir"] == str(tmp_path / "var")
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
 
@@ -157,3 +162,17 @@ def test_finding_11_the_data_dir_and_every_file_in_it_are_private(tmp_path):
     assert modes == {
         str(path.relative_to(data)): oct(0o700 if path.is_dir() else 0o600) for path in paths
     }
+
+
+def test_the_token_rate_limit_and_the_audit_retention_are_settings(tmp_path):
+    values = _settings(
+        tmp_path,
+        API_TOKEN_RATE_LIMIT="30",
+        API_TOKEN_RATE_WINDOW_SECONDS="10",
+        AUDIT_RETENTION_DAYS="90",
+        TWO_FACTOR_REQUIRED_FOR_ADMINS="true",
+    )
+
+    assert values["token_rate"] == [30, 10]
+    assert values["audit_days"] == 90
+    assert values["two_factor"] is True

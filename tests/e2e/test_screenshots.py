@@ -31,6 +31,8 @@ EXPECTED_SCREENS = {
     "hours",
     "settings",
     "sandbox",
+    "audit",
+    "account",
 }
 
 # (phone, name, what the customer says in order, after the demo flow's DNI question and menu)
@@ -105,6 +107,18 @@ def screen_of(path: str) -> str:
     return path.strip("/").split("/")[0] or "chats"
 
 
+def shoot_the_account(page) -> None:
+    """The account screen (the top bar's name): open sessions and API tokens, a new token's
+    secret shown once."""
+    page.locator("a.who").click()
+    expect(page.get_by_role("heading", name="Mi cuenta")).to_be_visible()
+    page.get_by_label("Nombre").fill("Integración CRM")
+    page.get_by_label("Alcance").select_option("write")
+    page.get_by_role("button", name="Crear token").click()
+    expect(page.locator(".token-secret")).to_contain_text("Copialo ahora")
+    shoot(page, "account")
+
+
 def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
     server: Server = serve(demo=True)
 
@@ -146,7 +160,14 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
         shot.add(name)
 
     composer_with_an_attachment(sofia)
+    shoot_the_account(page)
+    page.goto("/users/")
+    page.get_by_role("link", name="Auditoría").click()
+    expect(page.locator(".audit-table")).to_contain_text("Integración CRM")
+    shoot(page, "audit")
+    shot |= {"account", "audit"}
+
     assert shot >= EXPECTED_SCREENS
-    assert len(shot) == len(screens) + 1  # no two links share a name
+    assert len(shot) == len(screens) + 3  # no two links share a name
     for person in (visitor, sofia, valentin, admin):
         assert person.errors == []

@@ -116,3 +116,54 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Solo lectura")
+    WRITE = "write", _("Lectura y escritura")
+
+
+class ApiToken(models.Model):
+    """A personal API token: it acts as its user (role, areas, the visibility rule), within its
+    scope. Only a SHA-256 digest of the secret is kept; the secret is shown once, when made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
+    digest = models.CharField(max_length=64, unique=True)  # sha256 of the whole secret, hex
+    prefix = models.CharField(max_length=16)  # the secret's first characters, to recognise it
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)  # none: until revoked
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # the rate limit's fixed window: calls counted since window_started_at
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    window_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SignedInSession(models.Model):
+    """A signed-in console or API session, as its person sees it on the account screen: the
+    device it signed in from, its address and when it was last seen. Django's session row holds
+    the sign-in itself; this one is deleted with it (sign-out, ended, expired)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    ip_address = models.CharField(max_length=45, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ip_address} {self.last_seen_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import Area, User
+from ventanilla.accounts.models import ApiToken, Area, User
 from ventanilla.core.errors import NotFound
 
 
@@ -70,3 +70,8 @@ def area_names(area_ids) -> dict[int, str]:
     if not area_ids:
         return {}
     return dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name"))
+
+
+def token_list(*, user_id: int) -> QuerySet[ApiToken]:
+    """A person's tokens, newest first (revoked and expired ones too, marked as such)."""
+    return ApiToken.objects.filter(user_id=user_id).order_by("-created_at", "-id")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, Availability, LoginFailure, Role, User
-from ventanilla.core import events
+from ventanilla.core import audit, events
 from ventanilla.core.errors import (
     InvalidInput,
     blank_text,
@@ -69,15 +69,27 @@ def _save_area(area: Area) -> Area:
     return area
 
 
+AREA_AUDITED = ("name", "description", "is_active")
+
+
+def _area_values(area: Area) -> dict:
+    return {field: getattr(area, field) for field in AREA_AUDITED}
+
+
+@transaction.atomic
 def area_create(*, name: str, description: str = "", is_active: bool = True) -> Area:
     errors = FieldErrors()
     name = _check_area_name(errors, name)
     description = _check_plain_text(errors, "description", description.strip(), limit=500)
     errors.raise_if_any()
-    return _save_area(Area(name=name, description=description, is_active=is_active))
+    area = _save_area(Area(name=name, description=description, is_active=is_active))
+    audit.record_object("area.created", area, changes=audit.diff({}, _area_values(area)))
+    return area
 
 
+@transaction.atomic
 def area_update(*, area: Area, name=UNSET, description=UNSET, is_active=UNSET) -> Area:
+    before = _area_values(area)
     errors = FieldErrors()
     if name is not UNSET:
         area.name = _check_area_name(errors, name, exclude_id=area.pk)
@@ -86,7 +98,11 @@ def area_update(*, area: Area, name=UNSET, description=UNSET, is_active=UNSET) -
     if is_active is not UNSET:
         area.is_active = is_active
     errors.raise_if_any()
-    return _save_area(area)
+    _save_area(area)
+    changes = audit.diff(before, _area_values(area))
+    if changes:
+        audit.record_object("area.updated", area, changes=changes)
+    return area
 
 
 # --- Users -----------------------------------------------------------------------------------
@@ -237,7 +253,32 @@ def user_create(
     user.set_password(password)
     _save_user(user)
     user.areas.set(areas)
+    audit.record_object("user.created", user, changes=audit.diff({}, _user_values(user, area_ids)))
     return user
+
+
+USER_AUDITED = (
+    "username",
+    "name",
+    "email",
+    "role",
+    "is_active",
+    "max_open_conversations",
+    "language",
+    "default_area_id",
+)
+
+
+def _user_values(user: User, area_ids) -> dict:
+    return {**{field: getattr(user, field) for field in USER_AUDITED}, "area_ids": area_ids}
+
+
+def _audit_user_update(user: User, before: dict, area_ids, password) -> None:
+    changes = audit.diff(before, _user_values(user, area_ids))
+    if password is not UNSET:
+        changes["password"] = [audit.REDACTED, audit.REDACTED]
+    if changes:
+        audit.record_object("user.updated", user, changes=changes)
 
 
 def _save_user(user: User) -> None:
@@ -268,6 +309,8 @@ def user_update(
 ) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     signed_in_as = (user.role, user.is_active)
+    current_area_ids = list(user.areas.values_list("pk", flat=True))
+    before = _user_values(user, current_area_ids)
     errors = FieldErrors()
     if username is not UNSET:
         user.username = _check_username(errors, username, exclude_id=user.pk)
@@ -285,7 +328,6 @@ def user_update(
         user.max_open_conversations = _check_capacity(errors, max_open_conversations)
     if language is not UNSET:
         user.language = _check_language(errors, language)
-    current_area_ids = list(user.areas.values_list("pk", flat=True))
     new_area_ids = list(dict.fromkeys(area_ids)) if area_ids is not UNSET else current_area_ids
     areas = _check_areas(errors, new_area_ids) if area_ids is not UNSET else None
     if default_area_id is not UNSET:
@@ -300,6 +342,7 @@ def user_update(
     _save_user(user)
     if areas is not None:
         user.areas.set(areas)
+    _audit_user_update(user, before, new_area_ids, password)
     if password is not UNSET or (user.role, user.is_active) != signed_in_as:
         user_sockets_close(user_id=user.pk)
     else:
@@ -386,12 +429,34 @@ def login_retry_after(*, identifier: str, ip_address: str) -> int | None:
     return None
 
 
+@transaction.atomic
 def login_failure_record(*, identifier: str, ip_address: str) -> None:
-    LoginFailure.objects.create(identifier=_throttled_name(identifier), ip_address=ip_address)
+    name = _throttled_name(identifier)
+    LoginFailure.objects.create(identifier=name, ip_address=ip_address)
+    known = User.objects.filter(username=name).values_list("pk", flat=True).first()
+    audit.record("signin.failed", target_type="user", target_id=known or "", target_label=name)
+
+
+@transaction.atomic
+def second_factor_failure_record(*, user: User, ip_address: str) -> None:
+    """A wrong second-factor code: a failed sign-in of the account, throttled like a password."""
+    LoginFailure.objects.create(identifier=user.username, ip_address=ip_address)
+    audit.record_object("signin.second_factor_failed", user, actor=user)
 
 
 def login_failures_clear(*, identifier: str) -> None:
     LoginFailure.objects.filter(identifier=_throttled_name(identifier)).delete()
+
+
+@transaction.atomic
+def sign_in_succeeded(*, user: User, identifier: str) -> None:
+    """A sign-in went through: the account's failures are forgotten, and the trail notes it."""
+    login_failures_clear(identifier=identifier)
+    audit.record_object("signin.succeeded", user, actor=user)
+
+
+def signed_out(*, user: User) -> None:
+    audit.record_object("signout", user, actor=user)
 
 
 def login_failures_purge() -> int:

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ventanilla.api.routers import (
     analytics,
     areas,
+    audit,
     auth,
     bot,
     contacts,
@@ -23,6 +24,8 @@ from ventanilla.api.routers import (
     messages,
     quick_replies,
     sandbox,
+    sessions,
+    tokens,
     users,
     working_hours,
 )
@@ -191,6 +194,10 @@ def on_not_found(request, exc):
 api.add_router("/auth", auth.router)
 api.add_router("/areas", areas.router)
 api.add_router("/users", users.router)
+api.add_router("/users", tokens.users_router)
+api.add_router("/tokens", tokens.router)
+api.add_router("/users", sessions.users_router)
+api.add_router("/sessions", sessions.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/flows", flows.router)
@@ -203,3 +210,4 @@ api.add_router("/analytics", analytics.router)
 api.add_router("/settings", desk_settings.router)
 api.add_router("/labels", labels.router)
 api.add_router("/quick-replies", quick_replies.router)
+api.add_router("/audit", audit.router)

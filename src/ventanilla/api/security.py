@@ -4,12 +4,17 @@ import ninja
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.utils.translation import gettext as _
-from ninja.errors import HttpError
-from ninja.security import SessionAuth
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from ventanilla.accounts import tokens
+from ventanilla.accounts.models import TokenScope
 from ventanilla.api.schemas import ErrorOut
+from ventanilla.core.errors import Forbidden
 from ventanilla.core.permissions import SIGNED_IN, Permission
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def require_csrf(request, *, large_files: bool = False) -> None:
@@ -57,6 +62,32 @@ class ActiveSessionAuth(SessionAuth):
         return user
 
 
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`: a personal API token acts as its user, with the same
+    permission and visibility, and needs no CSRF token (no cookie rides along). An unknown,
+    revoked or expired token is 401 (no fall back to the session); a read-scope token is 403 on
+    anything but a read; each call counts against the token's rate limit (429)."""
+
+    def __init__(self, permission: Permission = SIGNED_IN):
+        super().__init__()
+        self.permission = permission
+
+    def authenticate(self, request, token):
+        found = tokens.token_authenticate(secret=token.strip())
+        if found is None:
+            raise AuthenticationError
+        if found.scope == TokenScope.READ and request.method not in SAFE_METHODS:
+            raise Forbidden(
+                _("Este token tiene alcance «%(scope)s»: solo puede leer.") % {"scope": found.scope}
+            )
+        user = found.user
+        user.api_token = found  # permissions may ask how the call signed in (accounts.permissions)
+        self.permission.check(user)
+        tokens.token_count_call(token=found)
+        request.user = user
+        return user
+
+
 session_auth = ActiveSessionAuth()
 
 
@@ -88,16 +119,22 @@ class Router(ninja.Router):
                 f"{view_func.__module__}.{view_func.__name__} declares no permission (@requires)"
             )
         large_files = getattr(view_func, "takes_large_files", False)
-        options["auth"] = (
-            None if permission.anonymous else ActiveSessionAuth(permission, large_files=large_files)
-        )
-        options["response"] = _with_refusals(options.get("response"), permission)
+        if permission.anonymous:
+            options["auth"] = None
+        else:
+            options["auth"] = [
+                TokenAuth(permission),
+                ActiveSessionAuth(permission, large_files=large_files),
+            ]
+        options["response"] = _with_refusals(options.get("response"), permission, methods)
         return super().add_api_operation(path, methods, view_func, **options)
 
 
-def _with_refusals(response, permission: Permission):
-    """The declared answers, plus the refusals the permission itself gives (documented)."""
+def _with_refusals(response, permission: Permission, methods):
+    """The declared answers, plus the refusals the permission itself gives (documented): 401,
+    403 (a role refused, or a read-only token on a write), 429 (a token's rate limit)."""
     if not isinstance(response, dict) or permission.anonymous:
         return response
-    refusals = (401,) if permission is SIGNED_IN else (401, 403)
+    writes = not set(methods) <= SAFE_METHODS
+    refusals = (401, 429) if permission is SIGNED_IN and not writes else (401, 403, 429)
     return {**response, **{status: ErrorOut for status in refusals if status not in response}}

@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ventanilla.core",
     "ventanilla.accounts",
     "ventanilla.contacts",
@@ -114,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ventanilla.core.middleware.AuditContextMiddleware",  # who and from where, for the audit trail
+    "ventanilla.accounts.middleware.SessionSeenMiddleware",  # the account screen's "last seen"
     # Django's LocaleMiddleware plus the user's own language (accounts.User.language)
     "ventanilla.accounts.middleware.UserLocaleMiddleware",
     "ventanilla.api.nul_guard.RejectNulInJson",  # a 422, in the user's language
@@ -301,6 +306,17 @@ CSRF_COOKIE_NAME = "ventanilla_csrftoken"
 
 LOGIN_THROTTLE_MAX_FAILURES = int(env_number("LOGIN_THROTTLE_MAX_FAILURES", 5))
 LOGIN_THROTTLE_WINDOW_SECONDS = int(env_number("LOGIN_THROTTLE_WINDOW_SECONDS", 900))
+# API tokens: calls per token in a fixed window (docs/integrations.md)
+API_TOKEN_RATE_LIMIT = max(1, int(env_number("API_TOKEN_RATE_LIMIT", 120)))
+API_TOKEN_RATE_WINDOW_SECONDS = max(1, int(env_number("API_TOKEN_RATE_WINDOW_SECONDS", 60)))
+# two-factor sign-in (TOTP, recovery codes): required of admins when true
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env_bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = "Ventanilla"
+# one throttle for codes, the sign-in's own (ADR 0004): django-otp's per-device back-off is off
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# the audit trail keeps this many days (the scheduler's purge deletes older entries)
+AUDIT_RETENTION_DAYS = max(1, int(env_number("AUDIT_RETENTION_DAYS", 365)))
 
 VENTANILLA_ADMIN_USERNAME = env_str("VENTANILLA_ADMIN_USERNAME", "admin")
 VENTANILLA_ADMIN_PASSWORD = env_str("VENTANILLA_ADMIN_PASSWORD")

@@ -30,6 +30,12 @@ class InvalidInput(DomainError):
         return cls(message, {name: [message]})
 
 
+class Unauthorized(DomainError):
+    """Not signed in (yet): a sign-in that still lacks something, such as its second factor."""
+
+    status = 401
+
+
 class NotFound(DomainError):
     status = 404
 

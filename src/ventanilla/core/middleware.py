@@ -2,6 +2,8 @@
 
 from django.utils.cache import patch_cache_control
 
+from ventanilla.core import audit
+
 
 class NoStoreMiddleware:
     """Console pages, API answers and media carry customers' personal data: no browser or proxy
@@ -15,3 +17,17 @@ class NoStoreMiddleware:
         if "Cache-Control" not in response:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class AuditContextMiddleware:
+    """Audit entries written while a request is served name its user, token and address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bound = audit.bind(request)
+        try:
+            return self.get_response(request)
+        finally:
+            audit.unbind(bound)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import Area
+from ventanilla.core import audit
 from ventanilla.core.errors import (
     Conflict,
     blank_text,
@@ -405,18 +406,34 @@ def _save(flow: Flow, values: dict, planned: list[_Planned]) -> Flow:
     return flow
 
 
+FLOW_AUDITED = ("name", "is_default", "is_active", "triggers", "invalid_option_text")
+
+
+def _flow_values(flow: Flow, nodes: int) -> dict:
+    values = {field: getattr(flow, field) for field in FLOW_AUDITED}
+    return {**values, "fallback_area_id": flow.fallback_area_id, "nodes": nodes}
+
+
 @transaction.atomic
 def flow_create(*, data: dict) -> Flow:
     values, planned = _check_flow(data, flow_id=None, existing_keys=set())
-    return _save(Flow(), values, planned)
+    flow = _save(Flow(), values, planned)
+    audit.record_object(
+        "flow.created", flow, changes=audit.diff({}, _flow_values(flow, len(planned)))
+    )
+    return flow
 
 
 @transaction.atomic
 def flow_replace(*, flow: Flow, data: dict) -> Flow:
     flow = Flow.objects.select_for_update().get(pk=flow.pk)
     existing_keys = set(Node.objects.filter(flow=flow).values_list("key", flat=True))
+    before = _flow_values(flow, len(existing_keys))
     values, planned = _check_flow(data, flow_id=flow.pk, existing_keys=existing_keys)
-    return _save(flow, values, planned)
+    flow = _save(flow, values, planned)
+    changes = audit.diff(before, _flow_values(flow, len(planned)))
+    audit.record_object("flow.updated", flow, changes=changes or {"nodes": ["…", "…"]})
+    return flow
 
 
 @transaction.atomic
@@ -426,6 +443,7 @@ def flow_delete(*, flow: Flow) -> None:
         raise Conflict(
             _("El flujo por defecto no se puede borrar: elegí antes otro flujo por defecto.")
         )
+    audit.record_object("flow.deleted", flow)
     flow.delete()
     _forget_cached_trees()
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ventanilla.core import clock
+from ventanilla.core import audit, clock
 from ventanilla.core.errors import BadGateway, InvalidInput
 from ventanilla.providers import capabilities
 from ventanilla.providers.base import SendError
@@ -126,14 +126,31 @@ def line_create(*, provider: str, **fields) -> Line:
         raise InvalidInput.field(
             "provider", _("Usá uno de %(values)s.") % {"values": ", ".join(Provider.values)}
         )
-    line = Line(provider=provider, **_clean(fields))
-    return _save(line)
+    cleaned = _clean(fields)
+    with transaction.atomic():
+        line = _save(Line(provider=provider, **cleaned))
+        values = {"provider": provider, **cleaned}
+        audit.record_object("line.created", line, changes=_line_diff({}, values))
+    return line
+
+
+def _line_diff(before: dict, after: dict) -> dict:
+    """What changed on a line, its credentials (tokens, secrets) never written out."""
+    secret = tuple(field for field in after if "token" in field or "secret" in field)
+    return audit.diff(before, after, secret=secret)
 
 
 def line_update(*, line: Line, **changes) -> Line:
-    for field, value in _clean(changes).items():
+    cleaned = _clean(changes)
+    before = {field: getattr(line, field) for field in cleaned}
+    for field, value in cleaned.items():
         setattr(line, field, value)
-    return _save(line)
+    with transaction.atomic():
+        _save(line)
+        changed = _line_diff(before, cleaned)
+        if changed:
+            audit.record_object("line.updated", line, changes=changed)
+    return line
 
 
 def _save(line: Line) -> Line:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import transaction
 
-from ventanilla.core import clock, events
+from ventanilla.core import audit, clock, events
 from ventanilla.core.errors import InvalidInput, max_length_text
 from ventanilla.core.fields import UNSET
 from ventanilla.providers.base import SendError
@@ -156,7 +156,11 @@ def _claim_start(line_id: int) -> bool:
 def session_start(*, line: Line) -> Line:
     """Starts the line's session; returns at once with the line as it is now. Progress (QR,
     connected, error) is published as `session:status` / `session:qr`."""
-    if _claim_start(line.pk):
+    with transaction.atomic():
+        claimed = _claim_start(line.pk)
+        if claimed:
+            audit.record_object("line.started", line)
+    if claimed:
         line_id = line.pk
         transaction.on_commit(lambda: _start_with_provider(line_id))
     return Line.objects.get(pk=line.pk)
@@ -178,7 +182,9 @@ def _failed(line: Line, reason: str) -> None:
 
 def session_stop(*, line: Line, logout: bool = False) -> Line:
     """Stops the session (WPPConnect: close-session, or logout-session with `logout`)."""
-    _transition(line.pk, state=LineState.DISCONNECTED, detail="logout" if logout else "stopped")
+    with transaction.atomic():
+        _transition(line.pk, state=LineState.DISCONNECTED, detail="logout" if logout else "stopped")
+        audit.record_object("line.stopped", line, changes={"logout": [None, logout]})
     session_of(line).stop(line, logout=logout)
     return Line.objects.get(pk=line.pk)
 
@@ -343,6 +349,7 @@ def session_pause(*, line: Line, paused: bool) -> Line:
         if line.paused != paused:
             line.paused = paused
             line.save(update_fields=["paused", "updated_at"])
+            audit.record_object("line.paused", line, changes={"paused": [not paused, paused]})
             events.publish_many([_status_event(line)])
     return line
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
+from ventanilla.core import audit
 from ventanilla.core.errors import (
     blank_text,
     control_characters_text,
@@ -112,7 +113,15 @@ def working_hour_create(
     _check_span(errors, row.start_time, row.end_time)
     errors.raise_if_any()
     row.save()
+    audit.record_object("working_hour.created", row, changes=audit.diff({}, _hour_values(row)))
     return row
+
+
+HOUR_AUDITED = ("area_id", "days", "start_time", "end_time", "message")
+
+
+def _hour_values(row: WorkingHour) -> dict:
+    return {field: getattr(row, field) for field in HOUR_AUDITED}
 
 
 @transaction.atomic
@@ -126,6 +135,7 @@ def working_hour_update(
     message=UNSET,
 ) -> WorkingHour:
     row = WorkingHour.objects.select_for_update().get(pk=working_hour.pk)
+    before = _hour_values(row)
     errors = FieldErrors()
     if area_id is not UNSET:
         row.area_id = _check_area(errors, area_id)
@@ -140,11 +150,17 @@ def working_hour_update(
     _check_span(errors, row.start_time, row.end_time)
     errors.raise_if_any()
     row.save()
+    changes = audit.diff(before, _hour_values(row))
+    if changes:
+        audit.record_object("working_hour.updated", row, changes=changes)
     return row
 
 
+@transaction.atomic
 def working_hour_delete(*, working_hour: WorkingHour) -> None:
-    WorkingHour.objects.filter(pk=working_hour.pk).delete()
+    deleted, _count = WorkingHour.objects.filter(pk=working_hour.pk).delete()
+    if deleted:
+        audit.record_object("working_hour.deleted", working_hour)
 
 
 # --- Auto-close ------------------------------------------------------------------------------
@@ -221,8 +237,17 @@ def auto_close_update(*, by: User | None, minutes=UNSET, message=UNSET) -> AutoC
     with transaction.atomic():
         AutoCloseSetting.objects.get_or_create(pk=AUTO_CLOSE_SINGLETON_ID)
         row = AutoCloseSetting.objects.select_for_update().get(pk=AUTO_CLOSE_SINGLETON_ID)
+        before = {field: getattr(row, field) for field in changes}
         for field, value in changes.items():
             setattr(row, field, value)
         row.updated_by = by
         row.save()
+        audit.record(
+            "settings.auto_close",
+            target_type="setting",
+            target_id="auto-close",
+            target_label="auto-close",
+            changes=audit.diff(before, changes),
+            actor=by,
+        )
     return row

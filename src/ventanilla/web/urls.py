@@ -1,6 +1,8 @@
 from django.urls import path
 
 from ventanilla.web import (
+    account_views,
+    audit_views,
     contact_views,
     dashboard_views,
     desk_tools_views,
@@ -9,6 +11,7 @@ from ventanilla.web import (
     hours_views,
     sandbox_views,
     settings_views,
+    two_factor_views,
     views,
 )
 from ventanilla.web.chat import start_views, template_views
@@ -20,6 +23,13 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("login/code/", two_factor_views.login_code, name="login_code"),
+    path("account/two-factor/", two_factor_views.account_two_factor, name="account_two_factor"),
+    path(
+        "users/<int:user_id>/two-factor/reset/",
+        two_factor_views.user_two_factor_reset,
+        name="user_two_factor_reset",
+    ),
     path("availability/", views.availability, name="availability"),
     path("language/", views.language, name="language"),
     path("", chat_views.chat_home, name="home"),
@@ -96,6 +106,29 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
     path("users/<int:user_id>/active/", views.user_set_active, name="user_active"),
+    path("users/<int:user_id>/tokens/", account_views.user_tokens, name="user_tokens"),
+    path(
+        "users/<int:user_id>/tokens/<int:token_id>/revoke/",
+        account_views.user_token_revoke,
+        name="user_token_revoke",
+    ),
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/sessions/<int:session_id>/end/",
+        account_views.account_session_end,
+        name="account_session_end",
+    ),
+    path(
+        "users/<int:user_id>/sessions/end/",
+        account_views.user_sessions_end,
+        name="user_sessions_end",
+    ),
+    path("audit/", audit_views.audit_list, name="audit"),
+    path(
+        "account/tokens/<int:token_id>/revoke/",
+        account_views.account_token_revoke,
+        name="account_token_revoke",
+    ),
     path("contacts/", contact_views.contact_list, name="contacts"),
     path("contacts/new/", contact_views.contact_create, name="contact_create"),
     path("contacts/import/", contact_views.contact_import, name="contact_import"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ventanilla.accounts import selectors, services
+from ventanilla.accounts import selectors, services, two_factor
 from ventanilla.accounts.permissions import MANAGE_AREAS, MANAGE_USERS
 from ventanilla.core.addresses import client_address
 from ventanilla.core.errors import InvalidInput, NotFound
@@ -40,6 +40,7 @@ from ventanilla.web.forms import (
     form_status,
     write_form,
 )
+from ventanilla.web.two_factor_views import start_second_factor
 
 PAGE_SIZE = 50
 
@@ -130,7 +131,11 @@ def sign_in(request):
             services.login_failure_record(identifier=identifier, ip_address=address)
             form.add_error(None, _("Usuario, correo o contraseña incorrectos."))
             return render(request, "web/login.html", context)
-        services.login_failures_clear(identifier=identifier)
+        if two_factor.enabled(user) or two_factor.required(user):
+            return start_second_factor(
+                request, user=user, identifier=identifier, next_url=next_url or ""
+            )
+        services.sign_in_succeeded(user=user, identifier=identifier)
         login(request, user)
         return redirect(next_url or "home")
     return render(request, "web/login.html", context)
@@ -152,6 +157,8 @@ def django_admin_sign_in(request):
 @requires(PUBLIC)
 @require_POST
 def sign_out(request):
+    if request.user.is_authenticated:
+        services.signed_out(user=request.user)
     logout(request)
     return redirect("login")
 

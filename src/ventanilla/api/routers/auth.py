@@ -5,11 +5,11 @@ from ninja import Schema, Status
 from ninja.errors import HttpError
 from pydantic import model_validator
 
-from ventanilla.accounts import selectors, services
+from ventanilla.accounts import selectors, services, two_factor
 from ventanilla.api.schemas import WRITE, UserOut, answers
 from ventanilla.api.security import Router, require_csrf, requires
 from ventanilla.core.addresses import client_address
-from ventanilla.core.errors import TooManyRequests
+from ventanilla.core.errors import Forbidden, TooManyRequests, Unauthorized
 from ventanilla.core.permissions import PUBLIC, SIGNED_IN
 from ventanilla.routing.services import agent_set_availability
 
@@ -25,6 +25,7 @@ class LoginIn(Schema):
     email: str | None = None
     identifier: str | None = None
     password: str
+    code: str | None = None  # the second factor's: the app's 6 digits or a recovery code
 
     @model_validator(mode="after")
     def one_identifier(self):
@@ -71,14 +72,35 @@ def sign_in(request, payload: LoginIn):
     if user is None:
         services.login_failure_record(identifier=payload.who, ip_address=address)
         raise HttpError(401, _("Usuario, correo o contraseña incorrectos."))
-    services.login_failures_clear(identifier=payload.who)
+    _second_factor(user, payload.code, address)
+    services.sign_in_succeeded(user=user, identifier=payload.who)
     login(request, user)
     return {"user": selectors.user_get(user_id=user.pk)}
+
+
+def _second_factor(user, code: str | None, address: str) -> None:
+    """The account's second factor, when it has one (or must: set it up on the console)."""
+    if two_factor.enabled(user):
+        if not code:
+            raise Unauthorized(
+                _("Falta el código del segundo factor."),
+                {"code": [_("Este campo es obligatorio.")]},
+            )
+        if not two_factor.verify(user=user, code=code):
+            services.second_factor_failure_record(user=user, ip_address=address)
+            raise Unauthorized(
+                _("El código no es correcto."), {"code": [_("El código no es correcto.")]}
+            )
+    elif two_factor.required(user):
+        raise Forbidden(
+            _("Tu cuenta necesita un segundo factor: configuralo al iniciar sesión en la consola.")
+        )
 
 
 @router.post("/logout", response=answers({204: None}, *WRITE))
 @requires(SIGNED_IN)
 def sign_out(request):
+    services.signed_out(user=request.auth)
     logout(request)
     return Status(204, None)
 
