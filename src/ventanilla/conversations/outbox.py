@@ -10,10 +10,16 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
-from ventanilla.conversations.services import enqueue_send, publish_message, status_advance
+from ventanilla.conversations.services import (
+    enqueue_send,
+    failed_now,
+    publish_message,
+    status_advance,
+)
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
 from ventanilla.core.fields import id_from_text
+from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers import capabilities
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
 from ventanilla.providers.registry import client_for
@@ -161,7 +167,11 @@ def _sent(message_id: int, provider_id: str) -> None:
         message.save(update_fields=fields)
         status_advance(message, DeliveryStatus.SENT)
         _apply_early(message)
-        publish_message("message:status", message)
+        publish_message(
+            "message:status",
+            message,
+            webhooks_of=(WebhookEvent.MESSAGE_SENT, *failed_now(DeliveryStatus.SENT, message)),
+        )
 
 
 def _apply_early(message: Message) -> None:
@@ -193,8 +203,9 @@ def apply_overtaken_statuses(limit: int = 500) -> int:
             ).first()
             if message is None:
                 continue
+            before = message.status
             _apply_early(message)
-            publish_message("message:status", message)
+            publish_message("message:status", message, webhooks_of=failed_now(before, message))
             moved += 1
     return moved
 
@@ -219,7 +230,7 @@ def _failed(message_id: int, error: SendError) -> float | None:
         message.status = DeliveryStatus.QUEUED
         message.save(update_fields=["claimed_until", "status"])
         status_advance(message, DeliveryStatus.FAILED, error_code=error.code, error=error.reason)
-        publish_message("message:status", message)
+        publish_message("message:status", message, webhooks_of=failed_now("", message))
     return None
 
 
@@ -281,7 +292,7 @@ def settle_lapsed_claims() -> int:
                     error="Send outcome unknown (the worker stopped while sending); not retried "
                     "to avoid a duplicate.",
                 )
-                publish_message("message:status", message)
+                publish_message("message:status", message, webhooks_of=failed_now("", message))
         settled += 1
     return settled
 
