@@ -18,6 +18,7 @@ from ventanilla.api.routers import (
     conversations,
     desk_settings,
     flows,
+    integrations,
     lines,
     messages,
     sandbox,
@@ -196,3 +197,4 @@ api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/settings", desk_settings.router)
+api.add_router("/webhooks", integrations.router)

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ventanilla.core.errors import NotFound
+from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID
 from ventanilla.integrations.models import Delivery, DeliveryStatus, Subscription
 
@@ -18,7 +18,7 @@ def subscription_list() -> QuerySet[Subscription]:
 
 def subscription_get(*, subscription_id: int) -> Subscription:
     subscription = (
-        Subscription.objects.filter(pk=subscription_id).first()
+        subscription_list().filter(pk=subscription_id).first()
         if 1 <= subscription_id <= MAX_ID
         else None
     )
@@ -28,7 +28,11 @@ def subscription_get(*, subscription_id: int) -> Subscription:
 
 
 def delivery_list(*, subscription: Subscription, status: str = "") -> QuerySet[Delivery]:
-    """Newest first."""
+    """Newest first; `status` one of DeliveryStatus, or "" for all."""
+    if status and status not in DeliveryStatus.values:
+        raise InvalidInput.field(
+            "status", _("Usá %(values)s.") % {"values": ", ".join(DeliveryStatus.values)}
+        )
     rows = Delivery.objects.filter(subscription=subscription)
     if status:
         rows = rows.filter(status=status)
