@@ -157,8 +157,8 @@ def _check_secret(errors: FieldErrors, secret) -> str:
         )
     elif len(secret) > SECRET_MAX_LENGTH:
         errors.add("secret", max_length_text(SECRET_MAX_LENGTH))
-    elif not secret.isascii() or not secret.isprintable():
-        errors.add("secret", _("Usá solo caracteres ASCII visibles."))
+    elif not (secret.isascii() and secret.isprintable()) or " " in secret:
+        errors.add("secret", _("Usá solo caracteres ASCII visibles, sin espacios."))
     return secret
 
 
