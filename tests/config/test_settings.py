@@ -19,7 +19,8 @@ PROBE = (
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
     "'job_threads': s.HUEY['consumer']['workers'],"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
-    "'data_dir': str(s.DATA_DIR)}))"
+    "'data_dir': str(s.DATA_DIR), 'webhooks': [s.WEBHOOKS_TIMEOUT_SECONDS,"
+    " s.WEBHOOKS_RETRY_HOURS, s.WEBHOOKS_ALLOW_PRIVATE_TARGETS]}))"
 )
 
 
@@ -57,6 +58,7 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["public_url"] == "http://127.0.0.1:8000"
     assert values["debug"] is False
     assert values["data_dir"] == str(tmp_path / "var")
+    assert values["webhooks"] == [10, 24, False]  # private webhook targets refused
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
@@ -157,3 +159,14 @@ def test_finding_11_the_data_dir_and_every_file_in_it_are_private(tmp_path):
     assert modes == {
         str(path.relative_to(data)): oct(0o700 if path.is_dir() else 0o600) for path in paths
     }
+
+
+def test_webhook_settings_come_from_the_environment(tmp_path):
+    values = _settings(
+        tmp_path,
+        WEBHOOKS_TIMEOUT_SECONDS="2.5",
+        WEBHOOKS_RETRY_HOURS="48",
+        WEBHOOKS_ALLOW_PRIVATE_TARGETS="true",
+    )
+
+    assert values["webhooks"] == [2.5, 48, True]
