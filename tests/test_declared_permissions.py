@@ -169,7 +169,7 @@ def test_the_declared_permission_is_what_refuses(role, people):
     assert wrong == []
 
 
-NAVIGATION = ["users", "areas", "flows", "contacts", "hours", "settings", "webhooks", "sandbox"]
+NAVIGATION = ["users", "areas", "flows", "contacts", "hours", "settings", "sandbox"]
 
 
 @pytest.mark.parametrize("role", ROLES)

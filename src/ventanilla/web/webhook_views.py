@@ -17,7 +17,7 @@ from ventanilla.web.forms import form_status, write_form
 from ventanilla.web.views import _found, _keyset_page
 from ventanilla.web.webhook_forms import WebhookForm
 
-SECTION = "webhooks"
+SECTION = "settings"  # reached from the Settings screen (its "Integraciones" section)
 
 
 def _subscription(subscription_id: int):
