@@ -132,7 +132,9 @@ def _claim(delivery_id: int) -> bool:
 def _record(delivery_id: int, answer: Answer) -> float | None:
     """Stores the attempt's outcome; returns the delay before the next try when one is due."""
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:  # its subscription was deleted meanwhile
+            return None
         now = clock.now()
         delivery.claimed_until = None
         delivery.last_status_code = answer.status_code
@@ -155,7 +157,9 @@ def send_one(delivery_id: int) -> float | None:
     the delay before its next try, None when none is due (or someone else has it)."""
     if not _claim(delivery_id):
         return None
-    delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
     try:
         answer = post(delivery)
     except Exception as error:  # a bug here must not leave the row claimed
