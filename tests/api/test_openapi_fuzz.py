@@ -30,6 +30,7 @@ from schemathesis.checks import (
 from schemathesis.core.failures import Failure, FailureGroup
 
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server, own_database
+from tests.fakes.webhook_receiver import FakeReceiver
 
 # per operation, generation mode and signed-in role; more for a deeper run by hand
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -187,16 +188,18 @@ def desk(tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("openapi-fuzz"), demo=True, database=database)
     # browsers send Secure cookies to http://127.0.0.1, requests does not: plain HTTP it is
     server.env["SESSION_COOKIE_SECURE"] = "false"
+    receiver = FakeReceiver().start()  # the seeded webhook's (WEBHOOKS_ALLOW_PRIVATE_TARGETS)
     try:
         server.start()
-        yield seed(Desk(server))
+        yield seed(Desk(server), webhook_url=f"{receiver.url}/hook")
     finally:
         server.stop()
+        receiver.stop()
         if database is not None:
             database.drop()
 
 
-def seed(desk: Desk) -> Desk:
+def seed(desk: Desk, *, webhook_url: str) -> Desk:
     """The demo desk (areas Soporte and Ventas, a menu flow, working hours) plus, through the API,
     one user of every role, contacts, and conversations with messages in every state."""
     first = Account(ADMIN_USERNAME, "ADMIN", [])
@@ -204,6 +207,8 @@ def seed(desk: Desk) -> Desk:
     areas = {a["name"]: a["id"] for a in desk.ok(first, "GET", "/api/areas")["items"]}
     soporte, ventas = areas["Soporte"], areas["Ventas"]
     desk.ok(first, "POST", "/api/areas", {"name": "Cobranzas", "description": "Pagos"}, 201)
+    events = ["conversation.created", "message.received", "conversation.closed"]
+    webhook = desk.ok(first, "POST", "/api/webhooks", {"url": webhook_url, "events": events}, 201)
     desk.guardian = Account("guardian", "ADMIN", [])
     accounts = [
         desk.guardian,
@@ -275,6 +280,8 @@ def seed(desk: Desk) -> Desk:
         "flow_id": ids("/api/flows"),
         "line_id": ids("/api/lines"),
         "working_hour_id": ids("/api/working-hours"),
+        "subscription_id": [webhook["id"]],
+        "delivery_id": ids(f"/api/webhooks/{webhook['id']}/deliveries"),
     }
     return desk
 

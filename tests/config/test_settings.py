@@ -21,7 +21,8 @@ PROBE = (
     "'token_rate': [s.API_TOKEN_RATE_LIMIT, s.API_TOKEN_RATE_WINDOW_SECONDS],"
     "'audit_days': s.AUDIT_RETENTION_DAYS, 'two_factor': s.TWO_FACTOR_REQUIRED_FOR_ADMINS,"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
-    "'data_dir': str(s.DATA_DIR)}))"
+    "'data_dir': str(s.DATA_DIR), 'webhooks': [s.WEBHOOKS_TIMEOUT_SECONDS,"
+    " s.WEBHOOKS_RETRY_HOURS, s.WEBHOOKS_ALLOW_PRIVATE_TARGETS]}))"
 )
 
 
@@ -62,6 +63,7 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["audit_days"] == 365
     assert values["two_factor"] is False
     assert values["data_dir"] == str(tmp_path / "var")
+    assert values["webhooks"] == [10, 24, False]  # private webhook targets refused
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
@@ -176,3 +178,14 @@ def test_the_token_rate_limit_and_the_audit_retention_are_settings(tmp_path):
     assert values["token_rate"] == [30, 10]
     assert values["audit_days"] == 90
     assert values["two_factor"] is True
+
+
+def test_webhook_settings_come_from_the_environment(tmp_path):
+    values = _settings(
+        tmp_path,
+        WEBHOOKS_TIMEOUT_SECONDS="2.5",
+        WEBHOOKS_RETRY_HOURS="48",
+        WEBHOOKS_ALLOW_PRIVATE_TARGETS="true",
+    )
+
+    assert values["webhooks"] == [2.5, 48, True]

@@ -6,17 +6,20 @@ from django.db import transaction
 
 from ventanilla.conversations.services import SEND_MESSAGE, SEND_READ_RECEIPT
 from ventanilla.core import jobs
+from ventanilla.integrations.services import DELIVER
 from ventanilla.routing.services import DRAIN_QUEUES
 
 
 def test_every_job_the_services_queue_by_name_is_registered():
     from ventanilla.conversations import tasks as conversation_tasks
+    from ventanilla.integrations import tasks as integration_tasks
     from ventanilla.routing import tasks as routing_tasks
 
     assert {
         SEND_MESSAGE: conversation_tasks.send_message,
         SEND_READ_RECEIPT: conversation_tasks.send_read_receipt,
         DRAIN_QUEUES: routing_tasks.drain,
+        DELIVER: integration_tasks.deliver_sequence,
     } == jobs._NAMED
 
 

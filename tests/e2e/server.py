@@ -109,6 +109,7 @@ class Server:
             WHATSAPP_PROVIDER="sandbox",
             LANGUAGE_CODE="es",
             PYTHONUNBUFFERED="1",
+            WEBHOOKS_ALLOW_PRIVATE_TARGETS="true",  # receivers in tests listen on 127.0.0.1
         )
         if database is not None:
             self.env["DATABASE_URL"] = database.url

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.e2e.console import Console
 from tests.e2e.files import png
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
+from tests.fakes.webhook_receiver import FakeReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -95,6 +96,30 @@ def composer_with_an_attachment(agent: Console) -> None:
     shoot(page, "chat-attachment")
 
 
+def a_crm_listening(admin: Console, receiver: FakeReceiver) -> int:
+    """A CRM subscribed to every event (its first delivery answered 500, then retried), and an
+    ERP's subscription switched off: the Webhooks screen and a log with each outcome."""
+    receiver.fail_next(500, body=b"CRM en mantenimiento")
+    events = ["conversation.created", "conversation.assigned", "conversation.transferred"]
+    events += ["conversation.closed", "message.received", "message.sent", "contact.created"]
+    crm = admin.api(
+        "POST",
+        "/api/webhooks",
+        {"url": f"{receiver.url}/ventanilla/eventos", "events": events, "description": "CRM"},
+    )
+    admin.api(
+        "POST",
+        "/api/webhooks",
+        {
+            "url": "https://erp.example.com/hooks/ventanilla",
+            "events": ["contact.created", "contact.updated"],
+            "description": "ERP (en pruebas)",
+            "is_active": False,
+        },
+    )
+    return crm["id"]
+
+
 def shoot(page, name: str) -> None:
     page.wait_for_load_state("networkidle")
     page.evaluate("document.fonts.ready")
@@ -136,6 +161,8 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
     valentin.sign_in("valentin", DEMO_PASSWORD)
     admin = console(server)
     admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+    receiver = FakeReceiver().start()
+    crm = a_crm_listening(admin, receiver)
     a_morning_at_the_desk(admin, sofia, valentin)
 
     page = admin.page
@@ -169,5 +196,15 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
 
     assert shot >= EXPECTED_SCREENS
     assert len(shot) == len(screens) + 3  # no two links share a name
+
+    # reached from Settings, not the navigation
+    page.goto("/settings/")
+    page.get_by_role("link", name="Webhooks", exact=True).click()
+    expect(page.get_by_role("heading", name="Webhooks")).to_be_visible()
+    shoot(page, "webhooks")
+    page.goto(f"/webhooks/{crm}/deliveries/")
+    expect(page.locator("[data-role=status]").first).to_be_visible()
+    shoot(page, "webhook-deliveries")
+    receiver.stop()
     for person in (visitor, sofia, valentin, admin):
         assert person.errors == []

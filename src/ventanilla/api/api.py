@@ -19,6 +19,7 @@ from ventanilla.api.routers import (
     conversations,
     desk_settings,
     flows,
+    integrations,
     labels,
     lines,
     messages,
@@ -211,3 +212,4 @@ api.add_router("/settings", desk_settings.router)
 api.add_router("/labels", labels.router)
 api.add_router("/quick-replies", quick_replies.router)
 api.add_router("/audit", audit.router)
+api.add_router("/webhooks", integrations.router)

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "ventanilla.contacts",
     "ventanilla.providers",
     "ventanilla.quickreplies",
+    "ventanilla.integrations",
     "ventanilla.conversations",
     "ventanilla.schedules",
     "ventanilla.routing",
@@ -248,6 +249,13 @@ SCHEDULER_INTERVAL_SECONDS = env_number("SCHEDULER_INTERVAL_SECONDS", 60)
 OUTBOX_CLAIM_SECONDS = env_number("OUTBOX_CLAIM_SECONDS", 120)
 OUTBOX_UNKNOWN_OUTCOME_SECONDS = env_number("OUTBOX_UNKNOWN_OUTCOME_SECONDS", 300)
 OUTBOX_REQUEUE_SECONDS = env_number("OUTBOX_REQUEUE_SECONDS", 30)
+
+# Outgoing webhooks (docs/integrations.md#outgoing-webhooks, docs/adr/0028): how long one request
+# may take, for how long a delivery is retried, and whether a subscription may point at a
+# private, loopback or link-local address (off: such targets are refused, SSRF).
+WEBHOOKS_TIMEOUT_SECONDS = env_number("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_RETRY_HOURS = env_number("WEBHOOKS_RETRY_HOURS", 24)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
 
 if REDIS_URL:
     HUEY = {

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Area
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.phones import canonical_phone, canonical_wa_phone, normalise_dni
+from ventanilla.contacts.serializers import contact_item
 from ventanilla.core.db import is_transient
 from ventanilla.core.errors import (
     Conflict,
@@ -21,6 +22,8 @@ from ventanilla.core.errors import (
 )
 from ventanilla.core.fields import UNSET, FieldErrors
 from ventanilla.core.text import has_control_characters
+from ventanilla.integrations import services as webhooks
+from ventanilla.integrations.models import WebhookEvent
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 WA_USER_ID_MAX = Contact._meta.get_field("wa_user_id").max_length
@@ -127,11 +130,19 @@ def _check_reachable(errors: FieldErrors, contact: Contact) -> None:
         errors.add("phone", _("Un contacto necesita un teléfono o un id de usuario de WhatsApp."))
 
 
+def record_webhook(event: str, contact: Contact) -> None:
+    """An outgoing webhook event about the contact (its API shape built only when someone
+    subscribed), in the current transaction."""
+    webhooks.record(event, key=webhooks.contact_key(contact.pk), data=lambda: contact_item(contact))
+
+
 def _save(contact: Contact) -> Contact:
     """Saves `contact`; a concurrent writer that took its phone or user id first is a 422."""
+    event = WebhookEvent.CONTACT_UPDATED if contact.pk else WebhookEvent.CONTACT_CREATED
     try:
         with transaction.atomic():
             contact.save()
+            record_webhook(event, contact)
     except IntegrityError as error:
         errors = FieldErrors()
         if contact.phone is not None:
@@ -258,6 +269,7 @@ def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
             wa_user_id=wa_user_id,
             sandbox=sender.sandbox,
         )
+        record_webhook(WebhookEvent.CONTACT_CREATED, contact)
         return contact, True
     changed = []
     if found_by_user_id:
@@ -275,6 +287,7 @@ def _find_or_create(sender: Sender) -> tuple[Contact, bool]:
         changed.append("name")
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
+        record_webhook(WebhookEvent.CONTACT_UPDATED, contact)
     return contact, False
 
 

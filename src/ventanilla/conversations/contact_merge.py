@@ -28,11 +28,13 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import User
 from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.phones import canonical_phone
+from ventanilla.contacts.services import record_webhook
 from ventanilla.conversations.models import Conversation, ConversationEvent, EventKind
 from ventanilla.conversations.services import publish_conversation
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+from ventanilla.integrations.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,7 @@ def _merge(keep_id: int, other_id: int, by: User | None) -> tuple[Contact, int]:
     # `other` goes first, so that the phone and user id it gives `keep` are free (unique)
     other.delete()
     keep.save(update_fields=[*changed, "updated_at"])
+    record_webhook(WebhookEvent.CONTACT_UPDATED, keep)
     for conversation in open_rows:
         publish_conversation("conversation:update", conversation)
     return keep, len(moved_ids)

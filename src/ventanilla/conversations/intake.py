@@ -34,6 +34,8 @@ from ventanilla.conversations.services import (
 )
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
+from ventanilla.integrations import services as webhooks
+from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers.base import InboundMessage, StatusUpdate
 from ventanilla.providers.models import Line, Provider
 
@@ -158,9 +160,15 @@ class InboundBatch:
             conversation.last_message = message
             changed[conversation.pk] = conversation
         _save_fields(list(changed.values()), COUNTERS)
-        events.publish_many(
-            [event for row in pending for event in _events_of_a_customer_message(*row)]
-            + _reactions_apply([(conversation, message) for conversation, message, _ in pending])
+        live = [_events_of_a_customer_message(*row) for row in pending]
+        reactions = _reactions_apply(
+            [(conversation, message) for conversation, message, _ in pending]
+        )
+        events.publish_many([event for row in live for event in row] + reactions)
+        webhooks.record_many(
+            item
+            for row, row_live in zip(pending, live, strict=True)
+            for item in _webhooks_of_a_customer_message(row, row_live)
         )
 
 
@@ -263,10 +271,12 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
             found[(message.line_id, message.provider_id)] = message
     changed: dict[int, Message] = {}
     unknown = []
+    before = {message.pk: message.status for message in found.values()}
     by_reference = _unsettled_by_reference(updates, found)
     for line, update in updates:
         message = found.get((line.pk, update.provider_message_id))
         if message is None and (message := by_reference.get((line.pk, update.reference))):
+            before[message.pk] = ""  # settled: our send was accepted after all
             _settle(message, update.provider_message_id)
             found[(line.pk, update.provider_message_id)] = message
             changed[message.pk] = message
@@ -296,7 +306,33 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
                 for message in messages
             ]
         )
+        webhooks.record_many(_webhooks_of_statuses(messages, before))
     return unknown
+
+
+def _webhooks_of_statuses(messages: list[Message], before: dict[int, str]) -> list[tuple]:
+    """`message.sent` for the sends a status settled, `message.failed` for messages that failed."""
+    items = []
+    for message in messages:
+        key = webhooks.conversation_key(message.conversation_id)
+        if before.get(message.pk) == "":
+            items.append((WebhookEvent.MESSAGE_SENT, key, lambda m=message: message_item(m)))
+        if message.status == DeliveryStatus.FAILED and before.get(message.pk) != message.status:
+            items.append((WebhookEvent.MESSAGE_FAILED, key, lambda m=message: message_item(m)))
+    return items
+
+
+def _webhooks_of_a_customer_message(row: tuple, live: list[tuple]) -> list[tuple]:
+    """`conversation.created` (a new conversation) and `message.received`, with the payloads of
+    their live events."""
+    conversation, _message, new_conversation = row
+    key = webhooks.conversation_key(conversation.pk)
+    by_name = {name: data for name, data, _audience in live}
+    items = []
+    if new_conversation:
+        items.append((WebhookEvent.CONVERSATION_CREATED, key, by_name["conversation:incoming"]))
+    items.append((WebhookEvent.MESSAGE_RECEIVED, key, by_name["message:new"]))
+    return items
 
 
 def _events_of_a_customer_message(conversation, message, new_conversation) -> list[tuple]:

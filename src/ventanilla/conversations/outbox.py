@@ -13,6 +13,7 @@ from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
 from ventanilla.conversations.services import (
     enqueue_send,
+    failed_now,
     publish_message,
     status_advance,
     status_advanced,
@@ -20,6 +21,7 @@ from ventanilla.conversations.services import (
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
 from ventanilla.core.fields import id_from_text
+from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers import capabilities
 from ventanilla.providers.base import MediaRef, OutboundMessage, SendError
 from ventanilla.providers.registry import client_for
@@ -183,7 +185,11 @@ def _sent(message_id: int, provider_id: str) -> None:
         moved = status_advanced(message, DeliveryStatus.SENT)
         message.save(update_fields=["provider_id", "claimed_until", "status", *moved])
         _apply_early(message)
-        publish_message("message:status", message)
+        publish_message(
+            "message:status",
+            message,
+            webhooks_of=(WebhookEvent.MESSAGE_SENT, *failed_now(DeliveryStatus.SENT, message)),
+        )
 
 
 def _apply_early(message: Message) -> None:
@@ -215,8 +221,9 @@ def apply_overtaken_statuses(limit: int = 500) -> int:
             ).first()
             if message is None:
                 continue
+            before = message.status
             _apply_early(message)
-            publish_message("message:status", message)
+            publish_message("message:status", message, webhooks_of=failed_now(before, message))
             moved += 1
     return moved
 
@@ -241,7 +248,7 @@ def _failed(message_id: int, error: SendError) -> float | None:
         message.status = DeliveryStatus.QUEUED
         message.save(update_fields=["claimed_until", "status"])
         status_advance(message, DeliveryStatus.FAILED, error_code=error.code, error=error.reason)
-        publish_message("message:status", message)
+        publish_message("message:status", message, webhooks_of=failed_now("", message))
     return None
 
 
@@ -303,7 +310,7 @@ def settle_lapsed_claims() -> int:
                     error="Send outcome unknown (the worker stopped while sending); not retried "
                     "to avoid a duplicate.",
                 )
-                publish_message("message:status", message)
+                publish_message("message:status", message, webhooks_of=failed_now("", message))
         settled += 1
     return settled
 

@@ -30,6 +30,8 @@ from ventanilla.core import clock, events
 from ventanilla.core.errors import Conflict, InvalidInput
 from ventanilla.core.fields import MAX_ID, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit
+from ventanilla.integrations import services as webhooks
+from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers import capabilities
 from ventanilla.providers.models import Line, Provider, TemplateStatus
 from ventanilla.providers.selectors import template_find
@@ -66,21 +68,46 @@ def _with_relations(conversation_id: int) -> Conversation:
     ).get(pk=conversation_id)
 
 
-def publish_conversation(name: str, conversation: Conversation, *, previous_audience=None) -> None:
+def publish_conversation(
+    name: str, conversation: Conversation, *, previous_audience=None, webhooks_of=()
+) -> None:
     """`conversation:*` event to everyone who may see the conversation now; those who could only
-    see it before the change are told it left their view (see realtime.consumers)."""
+    see it before the change are told it left their view (see realtime.consumers). The outgoing
+    webhook events `webhooks_of` are recorded with the same conversation item."""
     fresh = _with_relations(conversation.pk)
     audience = audience_of(fresh)
     if previous_audience and previous_audience != audience:
         audience["previous"] = previous_audience
-    events.publish(name, conversation_item(fresh), audience=audience)
+    item = conversation_item(fresh)
+    events.publish(name, item, audience=audience)
+    key = webhooks.conversation_key(conversation.pk)
+    webhooks.record_many([(event, key, item) for event in webhooks_of])
 
 
-def publish_message(name: str, message: Message) -> None:
+def record_conversation_webhook(event: str, conversation_id: int) -> None:
+    """An outgoing webhook event about the conversation as it is now (read only when someone
+    subscribed to `event`)."""
+    webhooks.record(
+        event,
+        key=webhooks.conversation_key(conversation_id),
+        data=lambda: conversation_item(_with_relations(conversation_id)),
+    )
+
+
+def publish_message(name: str, message: Message, *, webhooks_of=()) -> None:
     conversation = Conversation.objects.only("pk", "status", "area_id", "assigned_to_id").get(
         pk=message.conversation_id
     )
-    events.publish(name, message_item(message), audience=audience_of(conversation))
+    item = message_item(message)
+    events.publish(name, item, audience=audience_of(conversation))
+    key = webhooks.conversation_key(message.conversation_id)
+    webhooks.record_many([(event, key, item) for event in webhooks_of])
+
+
+def failed_now(before: str, message: Message) -> tuple[str, ...]:
+    """The `message.failed` webhook event when the message's status just became failed."""
+    failed = message.status == DeliveryStatus.FAILED and before != DeliveryStatus.FAILED
+    return (WebhookEvent.MESSAGE_FAILED,) if failed else ()
 
 
 def reaction_event(target: Message, conversation: Conversation) -> tuple[str, dict, dict]:
@@ -304,7 +331,12 @@ def conversation_assign(
     conversation.assigned_at = now
     conversation.save(update_fields=["assigned_to", "status", "bot_active", "assigned_at"])
     record_event(conversation, EventKind.ASSIGNED, actor=by, user_id=user.pk, **why)
-    publish_conversation("conversation:update", conversation, previous_audience=before)
+    publish_conversation(
+        "conversation:update",
+        conversation,
+        previous_audience=before,
+        webhooks_of=(WebhookEvent.CONVERSATION_ASSIGNED,),
+    )
     return conversation
 
 
@@ -349,8 +381,11 @@ def conversation_transfer(
             user_id=user.pk if user else None,
         )
         if user is not None:
-            return conversation_assign(conversation=conversation, user=user, by=by)
-        return conversation_queue(conversation=conversation, area=area, by=by)
+            conversation = conversation_assign(conversation=conversation, user=user, by=by)
+        else:
+            conversation = conversation_queue(conversation=conversation, area=area, by=by)
+        record_conversation_webhook(WebhookEvent.CONVERSATION_TRANSFERRED, conversation.pk)
+        return conversation
 
 
 def mark_unread_for_transfer(conversation: Conversation) -> None:
@@ -397,7 +432,11 @@ def conversation_close(
             ]
         )
         record_event(conversation, EventKind.CLOSED, actor=by, reason=conversation.closed_reason)
-        publish_conversation("conversation:closed", conversation)
+        publish_conversation(
+            "conversation:closed",
+            conversation,
+            webhooks_of=(WebhookEvent.CONVERSATION_CLOSED,),
+        )
     return conversation
 
 

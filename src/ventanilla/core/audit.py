@@ -46,6 +46,9 @@ ACTIONS = {
     "line.paused": gettext_lazy("Bot de la línea pausado o reanudado"),
     "line.started": gettext_lazy("Sesión de la línea iniciada"),
     "line.stopped": gettext_lazy("Sesión de la línea detenida"),
+    "webhook.created": gettext_lazy("Webhook creado"),
+    "webhook.updated": gettext_lazy("Webhook cambiado"),
+    "webhook.deleted": gettext_lazy("Webhook borrado"),
 }
 _request: ContextVar = ContextVar("ventanilla_audit_request", default=None)
 

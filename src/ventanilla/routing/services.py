@@ -26,6 +26,7 @@ from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, InvalidInput, unknown_area_text
 from ventanilla.core.fields import MAX_ID
 from ventanilla.core.jobs import enqueue_named_after_commit
+from ventanilla.integrations.models import WebhookEvent
 from ventanilla.schedules import selectors as schedules
 
 ROUTABLE_ROLES = TAKES_CONVERSATIONS
@@ -230,7 +231,9 @@ def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str
         conversations.record_event(
             locked, EventKind.TRANSFERRED, actor=by, area_id=area.pk, user_id=None
         )
-        return _route_locked(conversation=locked, area=area, by=by)
+        outcome = _route_locked(conversation=locked, area=area, by=by)
+        conversations.record_conversation_webhook(WebhookEvent.CONVERSATION_TRANSFERRED, locked.pk)
+        return outcome
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.db import close_old_connections
 from ventanilla.accounts import services
 from ventanilla.conversations import tasks as conversation_tasks
 from ventanilla.core import addresses
+from ventanilla.integrations import tasks as integration_tasks
 from ventanilla.providers.models import Provider
 from ventanilla.providers.services import line_sandbox, line_sync_default_from_settings
 from ventanilla.routing import tasks as routing_tasks
@@ -19,7 +20,12 @@ from ventanilla.schedules import tasks as schedule_tasks
 log = logging.getLogger(__name__)
 
 # Enqueued every SCHEDULER_INTERVAL_SECONDS; each must be harmless when runs overlap.
-PERIODIC_JOBS = [conversation_tasks.sweep_outbox, routing_tasks.drain, schedule_tasks.auto_close]
+PERIODIC_JOBS = [
+    conversation_tasks.sweep_outbox,
+    routing_tasks.drain,
+    schedule_tasks.auto_close,
+    integration_tasks.sweep_webhooks,
+]
 
 
 def _password_file() -> Path:

@@ -13,6 +13,7 @@ from ventanilla.web import (
     settings_views,
     two_factor_views,
     views,
+    webhook_views,
 )
 from ventanilla.web.chat import start_views, template_views
 from ventanilla.web.chat import views as chat_views
@@ -156,6 +157,25 @@ urlpatterns = [
         "settings/auto-close/reset/",
         settings_views.settings_auto_close_reset,
         name="settings_auto_close_reset",
+    ),
+    path("webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("webhooks/new/", webhook_views.webhook_create, name="webhook_create"),
+    path("webhooks/<int:subscription_id>/", webhook_views.webhook_edit, name="webhook_edit"),
+    path(
+        "webhooks/<int:subscription_id>/delete/",
+        webhook_views.webhook_delete,
+        name="webhook_delete",
+    ),
+    path("webhooks/<int:subscription_id>/ping/", webhook_views.webhook_ping, name="webhook_ping"),
+    path(
+        "webhooks/<int:subscription_id>/deliveries/",
+        webhook_views.webhook_deliveries,
+        name="webhook_deliveries",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/resend/",
+        webhook_views.webhook_resend,
+        name="webhook_resend",
     ),
     path("flows/", flow_views.flow_list, name="flows"),
     path("flows/new/", flow_views.flow_create, name="flow_create"),
