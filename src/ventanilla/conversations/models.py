@@ -63,6 +63,8 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     queued_at = models.DateTimeField(null=True, blank=True)
+    # why it waits while queued (routing.reasons.Rule: after_hours, nobody_available...)
+    queue_reason = models.CharField(max_length=20, blank=True, default="")
     assigned_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(

@@ -15,6 +15,8 @@ from ventanilla.core.permissions import Permission
 REOPEN = Permission("conversations.reopen", allows=is_lead)
 TRANSFER_TO_PERSON = Permission("conversations.transfer-to-person", allows=is_lead)  # else areas
 SEE_EVERY_OPEN = Permission("conversations.see-every-open", allows=is_lead)  # the "all" tab
+# the audit trail with routing's reasons: who was considered, with their loads and presence
+SEE_AUDIT = Permission("conversations.see-audit", allows=is_lead)
 
 
 def transfer_targets(*, by: User, conversation) -> QuerySet[User]:

@@ -22,9 +22,11 @@ from ventanilla.conversations.models import (
     MessageType,
     SenderType,
 )
+from ventanilla.conversations.permissions import SEE_AUDIT
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.routing import reasons
 from ventanilla.web.days import day_label
 
 THREAD_SIZE = 50
@@ -120,16 +122,22 @@ def _message_entry(message: Message, today: datetime.date) -> Entry:
     )
 
 
-def _note_text(event: ConversationEvent, users: dict, areas: dict) -> str:
+def _note_text(event: ConversationEvent, users: dict, areas: dict, explain: bool) -> str:
     actor = event.actor.display_name if event.actor is not None else ""
     data = event.data if isinstance(event.data, dict) else {}
     user = users.get(data.get("user_id"), "")
     area = areas.get(data.get("area_id"), "")
+    routed = reasons.explanation(event.kind, data, user=user, area=area) if explain else ""
+    if routed:
+        return routed
     if event.kind == EventKind.ASSIGNED:
         if actor and actor != user:
             return _("%(actor)s asignó la conversación a %(user)s") % {"actor": actor, "user": user}
         return _("Conversación asignada a %(user)s") % {"user": user}
     if event.kind == EventKind.QUEUED:
+        why = reasons.queue_reason_text(str(data.get("reason") or ""))
+        if why:
+            return _("En cola en %(area)s: %(why)s") % {"area": area, "why": why}
         return _("En cola en %(area)s") % {"area": area}
     if event.kind == EventKind.TRANSFERRED:
         target = user or area
@@ -174,8 +182,11 @@ def _echoes(events: list[ConversationEvent]) -> set[int]:
     return echoes
 
 
-def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list[Entry]:
-    """Notes for `events`: two more queries at most (the users and areas they name)."""
+def _note_entries(
+    events: list[ConversationEvent], today: datetime.date, explain: bool = False
+) -> list[Entry]:
+    """Notes for `events`: two more queries at most (the users and areas they name); `explain`:
+    with routing's reasons."""
     echoes = _echoes(events)
     events = [event for event in events if event.pk not in echoes]
     user_ids = {e.data.get("user_id") for e in events if isinstance(e.data, dict)} - {None}
@@ -193,7 +204,7 @@ def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list
                 day=date.isoformat(),
                 day_label=day_label(date, today),
                 side="note",
-                note=_note_text(event, users, areas),
+                note=_note_text(event, users, areas, explain),
             )
         )
     return entries
@@ -251,7 +262,7 @@ def thread_page(
         events = events.filter(created_at__gte=page[-1].created_at)
     if until is not None:
         events = events.filter(created_at__lt=until)
-    entries += _note_entries(list(events[:200]), today)
+    entries += _note_entries(list(events[:200]), today, SEE_AUDIT.grants(user))
     older_url = ""
     if next_cursor and page:
         query = urlencode({"cursor": next_cursor, "until": page[-1].created_at.isoformat()})
@@ -269,7 +280,8 @@ def thread_after(conversation: Conversation, user: User, after: int) -> list[Ent
     events = selectors.timeline_events(user=user, conversation=conversation, kinds=NOTE_KINDS)
     if anchor is not None:
         events = events.filter(created_at__gte=anchor.created_at)
-    entries += _note_entries(list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
+    notes = list(events.order_by("-created_at", "-id")[:AFTER_SIZE])
+    entries += _note_entries(notes, today, SEE_AUDIT.grants(user))
     return _arrange(entries, conversation)
 
 
