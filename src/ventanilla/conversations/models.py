@@ -50,6 +50,9 @@ class Conversation(models.Model):
     bot_flow_id = models.PositiveBigIntegerField(null=True, blank=True)
     bot_node_id = models.PositiveBigIntegerField(null=True, blank=True)
     bot_misses = models.PositiveSmallIntegerField(default=0)
+    # how and where the flow let it go (flows.engine EXIT_*: redirect, end, fallback, closed)
+    bot_exit = models.CharField(max_length=10, blank=True, default="")
+    bot_exit_node_id = models.PositiveBigIntegerField(null=True, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
     last_message = models.ForeignKey(
         "Message",

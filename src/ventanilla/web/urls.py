@@ -38,6 +38,11 @@ urlpatterns = [
     path("chats/<int:conversation_id>/transfer/", chat_views.chat_transfer, name="chat_transfer"),
     path("chats/<int:conversation_id>/reopen/", chat_views.chat_reopen, name="chat_reopen"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path(
+        "dashboard/export/<str:table>.csv",
+        dashboard_views.dashboard_export,
+        name="dashboard_export",
+    ),
     path("dashboard/lines/<int:line_id>/", dashboard_views.dashboard_line, name="dashboard_line"),
     path(
         "dashboard/lines/<int:line_id>/start/",
