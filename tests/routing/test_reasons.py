@@ -139,7 +139,7 @@ def test_nobody_available(frozen_clock, soporte, make_agent, make_conversation):
 
     why = _why(conversation, "queued")
     assert (why["reason"], why["candidates"]) == ("nobody_available", [])
-    assert [other["excluded"] for other in why["others"]] == ["offline"]
+    assert [(o["user_id"], o["excluded"]) for o in why["others"]] == [(offline.pk, "offline")]
     assert conversation.queue_reason == "nobody_available"
 
 
