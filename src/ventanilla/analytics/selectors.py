@@ -9,6 +9,7 @@ Medians and p90s are computed in Python from the durations of the range (one num
 conversation): SQLite and MariaDB have no percentile function.
 """
 
+import itertools
 import math
 import zoneinfo
 from collections import Counter, defaultdict
@@ -23,6 +24,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     ExpressionWrapper,
+    F,
     FloatField,
     Func,
     IntegerField,
@@ -141,8 +143,41 @@ def period_window(
     return dates_window(start, end)
 
 
-def day_index(field: str, win: Window) -> Case:
-    """The index of the local day `field` falls on (rows are already filtered to the window)."""
+class WholeDays(Func):
+    """Whole days (86,400 s) from `start` to the column, for rows at or after `start`; exact
+    integer arithmetic on each database (no floating point at midnight)."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def __init__(self, column: str, start: datetime):
+        super().__init__(F(column))
+        self.start = start
+
+    def as_sql(self, compiler, connection, **extra):
+        (column,) = self.source_expressions
+        column_sql, params = compiler.compile(column)
+        start = connection.ops.adapt_datetimefield_value(self.start)
+        if connection.vendor == "postgresql":
+            sql = f"FLOOR(EXTRACT(EPOCH FROM ({column_sql} - %s)) / 86400)::int"
+        elif connection.vendor == "sqlite":
+            # whole seconds of the text, fraction cut (SQLite would round .9995 up)
+            seconds = "CAST(strftime('%%s', substr({}, 1, 19)) AS INTEGER)"
+            sql = f"(({seconds.format(column_sql)} - {seconds.format('%s')}) / 86400)"
+        elif connection.vendor == "mysql":
+            return f"(TIMESTAMPDIFF(SECOND, %s, {column_sql}) DIV 86400)", (start, *params)
+        else:
+            raise NotImplementedError(connection.vendor)
+        return sql, (*params, start)
+
+
+def day_index(field: str, win: Window) -> Func | Case:
+    """The index of the local day `field` falls on (rows are already filtered to the window).
+    When every day of the window is 24 hours long (no DST change in it), arithmetic on the
+    seconds since the window's start; else a CASE over the local midnights."""
+    # timestamps: subtracting two datetimes of one zone would ignore a change of offset
+    if all(b.timestamp() - a.timestamp() == 86400 for a, b in itertools.pairwise(win.bounds)):
+        return WholeDays(field, win.start)
     whens = [
         When(**{f"{field}__lt": bound}, then=Value(index))
         for index, bound in enumerate(win.bounds[1:-1])
