@@ -91,6 +91,29 @@ def screen_of(path: str) -> str:
     return path.strip("/").split("/")[0] or "chats"
 
 
+def shoot_reports_and_routing(admin: Console) -> None:
+    """The Tablero with a period picked, and a thread with routing's note (issue 18): a customer
+    handed to Soporte now that the agents' consoles are open."""
+    for text in ("Hola, el módem parpadea en rojo", "29.876.543", "1"):
+        admin.api(
+            "POST",
+            "/api/sandbox/messages",
+            {"from": "+5493515550107", "name": "Pedro Ruiz", "text": text},
+        )
+    page = admin.page
+    page.goto("/dashboard/?period=30d")
+    expect(page.locator('.dash__pick:has(input[value="30d"]:checked)')).to_be_visible()
+    expect(page.locator('table[data-table="agents"]')).to_contain_text("Sofía")
+    page.evaluate("document.querySelector('.dash__period').scrollIntoView()")
+    shoot(page, "dashboard-period")
+    page.goto("/")
+    page.locator(".chat-item", has_text="Pedro Ruiz").click()
+    expect(page.locator("#chat-thread .note", has_text="Asignada a Sofía:")).to_contain_text(
+        "disponible"
+    )
+    shoot(page, "chat-routing-note")
+
+
 def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
     server: Server = serve(demo=True)
 
@@ -133,5 +156,6 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
 
     assert shot >= EXPECTED_SCREENS
     assert len(shot) == len(screens) + 1  # no two links share a name
+    shoot_reports_and_routing(admin)
     for person in (visitor, sofia, valentin, admin):
         assert person.errors == []

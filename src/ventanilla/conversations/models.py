@@ -200,7 +200,15 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "-id"]),
             models.Index(fields=["status", "next_attempt_at"]),
-            models.Index(fields=["created_at"]),
+            # the reports' messages per day: read from the index alone (no table rows)
+            models.Index(fields=["created_at", "direction"], name="message_created_direction_idx"),
+            # the reports' first response: a conversation's first agent message after a time in
+            # one probe (PostgreSQL, SQLite; MariaDB has no partial indexes: (conversation, -id))
+            models.Index(
+                fields=["conversation", "created_at"],
+                condition=models.Q(sender_type="agent"),
+                name="message_agent_reply_idx",
+            ),
         ]
 
     def __str__(self) -> str:

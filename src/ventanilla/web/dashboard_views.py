@@ -28,8 +28,9 @@ from ventanilla.providers.permissions import PAUSE_LINES, RUN_SESSIONS
 from ventanilla.web.access import requires
 
 BOT_ACTIVITY = 10
-# The per-day charts: one slot per day, two bars per slot, drawn in a fixed viewBox.
-SLOT, BAR, GAP, PLOT_TOP, PLOT_HEIGHT = 60, 18, 4, 14, 110
+# The per-day charts: one slot per day, two bars per slot, drawn in a viewBox 420 wide (a week's
+# slots of 60) however many days: the slots narrow beyond a week.
+SLOT, BAR, GAP, PLOT_TOP, PLOT_HEIGHT, PLOT_WIDTH = 60, 18, 4, 14, 110, 420
 
 
 def _card(line: Line) -> dict:
@@ -61,21 +62,25 @@ def _chart(per_day: list[dict], first: str, second: str) -> dict:
     top = max([1, *(day[first] for day in per_day), *(day[second] for day in per_day)])
     baseline = PLOT_TOP + PLOT_HEIGHT
     every = 1 if len(per_day) <= 14 else (len(per_day) + 9) // 10
+    scale = min(1, PLOT_WIDTH / (SLOT * len(per_day)))
+    slot, bar_width, gap = SLOT * scale, BAR * scale, GAP * scale
     days = []
     for index, day in enumerate(per_day):
-        left = index * SLOT + (SLOT - 2 * BAR - GAP) / 2
+        left = index * slot + (slot - 2 * bar_width - gap) / 2
         bars = []
-        for offset, key in ((0, first), (BAR + GAP, second)):
+        for offset, key in ((0, first), (bar_width + gap, second)):
             value = day[key]
             height = round(value / top * PLOT_HEIGHT, 1)
             bars.append(
                 {
                     "key": key,
                     "value": value,
-                    "x": left + offset,
+                    "x": round(left + offset, 2),
+                    "width": round(bar_width, 2),
+                    "labelled": len(per_day) <= 14,
                     "y": baseline - height,
                     "height": height,
-                    "label_x": left + offset + BAR / 2,
+                    "label_x": round(left + offset + bar_width / 2, 2),
                     "label_y": baseline - height - 3,
                 }
             )
@@ -83,13 +88,13 @@ def _chart(per_day: list[dict], first: str, second: str) -> dict:
             {
                 "date": parse_date(day["date"]),
                 "bars": bars,
-                "label_x": index * SLOT + SLOT / 2,
+                "label_x": round(index * slot + slot / 2, 2),
                 "labelled": (len(per_day) - 1 - index) % every == 0,
             }
         )
     return {
         "days": days,
-        "width": SLOT * len(per_day),
+        "width": round(slot * len(per_day), 2),
         "baseline": baseline,
         "label_y": baseline + 16,
         "height": baseline + 22,
