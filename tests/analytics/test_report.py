@@ -188,7 +188,7 @@ def test_every_table_exports_as_csv(api, admin, desk, exits):
     assert lines["areas"].splitlines()[1] == ",Sin área,0,0,,,2,345.0,549.0,0,,"
     assert lines["now"].splitlines()[0] == "\ufeffarea_id,name,bot,queued,active,closed_today"
     assert lines["flow_exits"].splitlines()[1].endswith(",Ventas → Ventas,redirect,2")
-    assert client.get(f"/api/analytics/report/nope.csv?{query}").status_code == 422
+    assert client.get(f"/api/analytics/report/nope.csv?{query}").status_code == 404
 
 
 def test_a_name_a_spreadsheet_would_run_is_guarded(api, admin, desk):

@@ -1,12 +1,12 @@
-from typing import Literal
-
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
 from ventanilla.analytics import selectors, tables
 from ventanilla.analytics.permissions import SEE_ANALYTICS
 from ventanilla.api.schemas import LIST, answers
 from ventanilla.api.security import Router, requires
+from ventanilla.core.errors import NotFound
 
 router = Router(tags=["analytics"])
 
@@ -166,15 +166,15 @@ def report(request, query: Query[ReportQuery]):
 
 
 @router.get(
-    "/report/{table}.csv", response=answers({200: None}, *LIST, 403), openapi_extra=CSV_ANSWER
+    "/report/{table}.csv",
+    response=answers({200: None}, *LIST, 403, 404),
+    openapi_extra=CSV_ANSWER,
 )
 @requires(SEE_ANALYTICS)
-def report_csv(
-    request,
-    table: Literal["per_day", "agents", "areas", "now", "flow_exits"],
-    query: Query[ReportQuery],
-):
-    """One table of the report as CSV: per_day, agents, areas, now, flow_exits."""
+def report_csv(request, table: str, query: Query[ReportQuery]):
+    """One table of the report as CSV: per_day, agents, areas, now, flow_exits (else 404)."""
+    if table not in tables.TABLES:
+        raise NotFound(_("No hay una tabla «%(table)s».") % {"table": table[:50]})
     data = _report(request, query)
     response = HttpResponse(tables.csv_text(data, table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{tables.csv_filename(data, table)}"'
