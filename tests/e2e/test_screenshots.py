@@ -91,11 +91,15 @@ def screen_of(path: str) -> str:
     return path.strip("/").split("/")[0] or "chats"
 
 
-def shoot_reports_and_routing(admin: Console) -> None:
+def shoot_reports_and_routing(admin: Console, sofia: Console) -> None:
     """The Tablero with a period picked, and a thread with routing's note (issue 18): a customer
-    handed to Soporte now that the agents' consoles are open."""
+    handed to Soporte right after Sofía's console connects again (her presence fresh)."""
+    opened = sofia.sockets
+    sofia.page.reload()
+    sofia.wait_until(lambda: sofia.sockets > opened)
+    sofia.page.wait_for_timeout(1000)
     for text in ("Hola, el módem parpadea en rojo", "29.876.543", "1"):
-        admin.api(
+        written = admin.api(
             "POST",
             "/api/sandbox/messages",
             {"from": "+5493515550107", "name": "Pedro Ruiz", "text": text},
@@ -104,13 +108,19 @@ def shoot_reports_and_routing(admin: Console) -> None:
     page.goto("/dashboard/?period=30d")
     expect(page.locator('.dash__pick:has(input[value="30d"]:checked)')).to_be_visible()
     expect(page.locator('table[data-table="agents"]')).to_contain_text("Sofía")
-    page.evaluate("document.querySelector('.dash__period').scrollIntoView()")
+    page.evaluate("document.querySelector('.dash__counts').scrollIntoView()")
     shoot(page, "dashboard-period")
+    # Soporte may be closed at this hour (the note says so); an area without hours is always open
+    guardia = admin.api("POST", "/api/areas", {"name": "Guardia"})
+    me = sofia.api("GET", "/api/auth/me")["user"]
+    area_ids = [area["id"] for area in me["areas"]] + [guardia["id"]]
+    admin.api("PATCH", f"/api/users/{me['id']}", {"area_ids": area_ids})
+    conversation_id = written["conversation_id"]
+    admin.api("POST", f"/api/conversations/{conversation_id}/transfer", {"area_id": guardia["id"]})
     page.goto("/")
     page.locator(".chat-item", has_text="Pedro Ruiz").click()
-    expect(page.locator("#chat-thread .note", has_text="Asignada a Sofía:")).to_contain_text(
-        "disponible"
-    )
+    note = page.locator("#chat-thread .note", has_text="Asignada a Sofía Soporte: ")
+    expect(note).to_contain_text("disponible")
     shoot(page, "chat-routing-note")
 
 
@@ -156,6 +166,6 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
 
     assert shot >= EXPECTED_SCREENS
     assert len(shot) == len(screens) + 1  # no two links share a name
-    shoot_reports_and_routing(admin)
+    shoot_reports_and_routing(admin, sofia)
     for person in (visitor, sofia, valentin, admin):
         assert person.errors == []
