@@ -144,6 +144,39 @@ def shoot_the_account(page) -> None:
     shoot(page, "account")
 
 
+def shoot_reports_and_routing(admin: Console, sofia: Console) -> None:
+    """The Tablero with a period picked, and a thread with routing's note (issue 18): a customer
+    handed to Soporte right after Sofía's console connects again (her presence fresh)."""
+    opened = sofia.sockets
+    sofia.page.reload()
+    sofia.wait_until(lambda: sofia.sockets > opened)
+    sofia.page.wait_for_timeout(1000)
+    for text in ("Hola, el módem parpadea en rojo", "29.876.543", "1"):
+        written = admin.api(
+            "POST",
+            "/api/sandbox/messages",
+            {"from": "+5493515550107", "name": "Pedro Ruiz", "text": text},
+        )
+    page = admin.page
+    page.goto("/dashboard/?period=30d")
+    expect(page.locator('.dash__pick:has(input[value="30d"]:checked)')).to_be_visible()
+    expect(page.locator('table[data-table="agents"]')).to_contain_text("Sofía")
+    page.evaluate("document.querySelector('.dash__counts').scrollIntoView()")
+    shoot(page, "dashboard-period")
+    # Soporte may be closed at this hour (the note says so); an area without hours is always open
+    guardia = admin.api("POST", "/api/areas", {"name": "Guardia"})
+    me = sofia.api("GET", "/api/auth/me")["user"]
+    area_ids = [area["id"] for area in me["areas"]] + [guardia["id"]]
+    admin.api("PATCH", f"/api/users/{me['id']}", {"area_ids": area_ids})
+    conversation_id = written["conversation_id"]
+    admin.api("POST", f"/api/conversations/{conversation_id}/transfer", {"area_id": guardia["id"]})
+    page.goto("/")
+    page.locator(".chat-item", has_text="Pedro Ruiz").click()
+    note = page.locator("#chat-thread .note", has_text="Asignada a Sofía Soporte: ")
+    expect(note).to_contain_text("disponible")
+    shoot(page, "chat-routing-note")
+
+
 def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
     server: Server = serve(demo=True)
 
@@ -206,5 +239,6 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
     expect(page.locator("[data-role=status]").first).to_be_visible()
     shoot(page, "webhook-deliveries")
     receiver.stop()
+    shoot_reports_and_routing(admin, sofia)
     for person in (visitor, sofia, valentin, admin):
         assert person.errors == []

@@ -12,9 +12,12 @@ from tests.flows.samples import (
     MENU_TEXT,
     NOMBRE_END,
     OPT_NOMBRE,
+    OPT_SALIR,
+    OPT_SOPORTE,
     OPT_VENTAS,
     SOPORTE,
     VENTAS,
+    VENTAS_REDIRECT,
     build_tree,
     demo_root,
 )
@@ -326,3 +329,35 @@ def test_start_always_answers(tree):
 
     assert len(result.actions) >= 1
     assert restart_trigger_matches(tree, "") is False
+
+
+# --- where the bot lets go (the reports' flow exits) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tree,state,text,expected",
+    [
+        (TREE, AT_MENU, "1", ("redirect", OPT_SOPORTE)),
+        (TREE, BotState(OPT_VENTAS), "12345678", ("redirect", VENTAS_REDIRECT)),
+        (TREE, AT_MENU, "chau", ("end", OPT_SALIR)),
+        (TREE, BotState(OPT_NOMBRE), "Ana", ("end", NOMBRE_END)),
+        (WITH_FALLBACK, BotState(MENU, 2), "???", ("fallback", MENU)),
+        (TREE, AT_MENU, "nada", ("", None)),
+    ],
+    ids=["redirect", "redirect-after-question", "end", "end-after-question", "misses", "waits"],
+)
+def test_the_exit_says_how_and_where_the_bot_let_go(tree, state, text, expected):
+    result = step(tree, state, text)
+
+    assert (result.exit, result.exit_node_id) == expected
+
+
+def test_a_path_with_nobody_next_exits_to_the_fallback_or_closed():
+    message = {"type": "message", "text": "Estamos de vacaciones."}
+
+    assert (start(build_tree(message)).exit, start(build_tree(message)).exit_node_id) == (
+        "closed",
+        1,
+    )
+    with_fallback = start(build_tree(message, fallback_area_id=FALLBACK))
+    assert (with_fallback.exit, with_fallback.exit_node_id) == ("fallback", 1)

@@ -59,8 +59,12 @@ def test_drain_assigns_oldest_first_when_the_window_opens(
         {
             "user_id": ana.pk,
             "area_id": soporte.pk,
-            "candidates": [{"user_id": ana.pk, "load": 0}, {"user_id": beto.pk, "load": 0}],
-            "reason": "least_loaded",
+            "candidates": [
+                {"user_id": ana.pk, "presence": "available", "load": 0, "capacity": 1},
+                {"user_id": beto.pk, "presence": "available", "load": 0, "capacity": 1},
+            ],
+            "others": [],
+            "reason": "lowest_id",
             "via": "queue",
         },
     )
@@ -115,7 +119,10 @@ def test_a_newcomer_does_not_jump_the_queue(frozen_clock, soporte, make_agent, m
     assert outcome == "queued"
     assert _state(waiting) == ("active", ana.pk)
     assert _state(newcomer) == ("queued", None)
-    assert _last_event(newcomer) == ("queued", {"area_id": soporte.pk, "reason": "behind_queue"})
+    assert _last_event(newcomer) == (
+        "queued",
+        {"area_id": soporte.pk, "reason": "behind_queue", "ahead": 1},
+    )
 
     # and the next agent to come online takes the newcomer
     beto = make_agent(soporte)

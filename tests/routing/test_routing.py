@@ -63,10 +63,11 @@ def test_least_loaded_agent_gets_it_counting_every_area(
                 "user_id": beto.pk,
                 "area_id": soporte.pk,
                 "candidates": [
-                    {"user_id": beto.pk, "load": 1},
-                    {"user_id": ana.pk, "load": 2},
-                    {"user_id": carla.pk, "load": 2},
+                    {"user_id": beto.pk, "presence": "available", "load": 1, "capacity": None},
+                    {"user_id": ana.pk, "presence": "available", "load": 2, "capacity": None},
+                    {"user_id": carla.pk, "presence": "available", "load": 2, "capacity": None},
                 ],
+                "others": [],
                 "reason": "least_loaded",
             },
         )
@@ -117,7 +118,20 @@ def test_capacity_is_respected(frozen_clock, soporte, make_agent, make_conversat
 
     assert outcome == "assigned"
     assert _state(conversation) == ("active", soporte.pk, beto.pk)
-    assert _events(conversation)[-1][1]["candidates"] == [{"user_id": beto.pk, "load": 3}]
+    why = _events(conversation)[-1][1]
+    assert why["candidates"] == [
+        {"user_id": beto.pk, "presence": "available", "load": 3, "capacity": None}
+    ]
+    assert why["others"] == [
+        {
+            "user_id": ana.pk,
+            "presence": "available",
+            "load": 1,
+            "capacity": 1,
+            "excluded": "at_capacity",
+        }
+    ]
+    assert why["reason"] == "only_candidate"
     assert [(u.pk, u.load) for u in routing.eligible_agents(area_id=soporte.pk)] == [(beto.pk, 4)]
 
 
@@ -192,7 +206,7 @@ def test_agents_and_supervisors_are_eligible(
 def test_nobody_available_queues_without_a_message(
     frozen_clock, soporte, make_agent, make_conversation
 ):
-    make_agent(soporte, availability="away")
+    away = make_agent(soporte, availability="away")
     conversation = make_conversation("bot")
     outbound_before = Message.objects.filter(direction="out").count()
 
@@ -203,8 +217,25 @@ def test_nobody_available_queues_without_a_message(
     assert conversation.queued_at == MONDAY_9
     assert conversation.bot_active is False
     assert _events(conversation) == [
-        ("queued", {"area_id": soporte.pk, "reason": "nobody_available"})
+        (
+            "queued",
+            {
+                "area_id": soporte.pk,
+                "reason": "nobody_available",
+                "candidates": [],
+                "others": [
+                    {
+                        "user_id": away.pk,
+                        "presence": "away",
+                        "load": 0,
+                        "capacity": None,
+                        "excluded": "away",
+                    }
+                ],
+            },
+        )
     ]
+    assert conversation.queue_reason == "nobody_available"
     assert Message.objects.filter(direction="out").count() == outbound_before
 
 

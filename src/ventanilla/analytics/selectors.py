@@ -9,10 +9,12 @@ Medians and p90s are computed in Python from the durations of the range (one num
 conversation): SQLite and MariaDB have no percentile function.
 """
 
+import itertools
 import math
 import zoneinfo
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     ExpressionWrapper,
+    F,
     FloatField,
     Func,
     IntegerField,
@@ -31,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import User
@@ -46,19 +50,25 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core import clock
+from ventanilla.core.errors import InvalidInput
+from ventanilla.flows.models import Node
 
 MIN_DAYS = 1
 MAX_DAYS = 90
+PERIODS = {"today": 1, "7d": 7, "30d": 30}
+DEFAULT_PERIOD = "7d"
 NO_AREA_NAME = gettext_lazy("Sin área")
+GONE = gettext_lazy("(borrado)")
 
 
 @dataclass(frozen=True)
 class Window:
-    """The last `days` local days, today included: [start, end) as aware UTC instants."""
+    """Whole local days: [start, end) as aware UTC instants."""
 
     tz: zoneinfo.ZoneInfo
     days: list[date]
     bounds: list[datetime]  # len(days) + 1 local midnights, ascending
+    period: str = "days"  # "today", "7d", "30d", "custom" or "days" (the last N days)
 
     @property
     def start(self) -> datetime:
@@ -77,17 +87,99 @@ def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def window(*, days: int, now: datetime | None = None) -> Window:
+def today(now: datetime | None = None) -> date:
+    return (now or clock.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def dates_window(first: date, last: date, *, period: str = "custom") -> Window:
+    """The local days `first` to `last`, both included."""
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    today = (now or clock.now()).astimezone(tz).date()
-    local_days = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    local_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     bounds = [local_midnight(day, tz) for day in local_days]
-    bounds.append(local_midnight(today + timedelta(days=1), tz))
-    return Window(tz=tz, days=local_days, bounds=bounds)
+    bounds.append(local_midnight(last + timedelta(days=1), tz))
+    return Window(tz=tz, days=local_days, bounds=bounds, period=period)
 
 
-def day_index(field: str, win: Window) -> Case:
-    """The index of the local day `field` falls on (rows are already filtered to the window)."""
+def window(*, days: int, now: datetime | None = None, period: str = "days") -> Window:
+    """The last `days` local days, today included."""
+    last = today(now)
+    return dates_window(last - timedelta(days=days - 1), last, period=period)
+
+
+def _date_in(name: str, text: str | None) -> date:
+    value = None
+    if text:
+        try:
+            value = date.fromisoformat(text.strip())
+        except ValueError:
+            value = None
+    if value is None:
+        raise InvalidInput.field(name, _("Indicá una fecha AAAA-MM-DD."))
+    return value
+
+
+def period_window(
+    period: str | None = None,
+    first: str | None = None,
+    last: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> Window:
+    """The report's period: "today", "7d" (default), "30d", or "custom" from `first` to `last`
+    (local dates, at most MAX_DAYS days, not after today). InvalidInput names the field."""
+    period = period or DEFAULT_PERIOD
+    if period in PERIODS:
+        return window(days=PERIODS[period], now=now, period=period)
+    if period != "custom":
+        raise InvalidInput.field("period", _("Elegí today, 7d, 30d o custom."))
+    start, end = _date_in("from", first), _date_in("to", last)
+    if end < start:
+        raise InvalidInput.field("to", _("La fecha final es anterior a la inicial."))
+    if end > today(now):
+        raise InvalidInput.field("to", _("La fecha final es posterior a hoy."))
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InvalidInput.field(
+            "from", _("El período tiene como máximo %(days)d días.") % {"days": MAX_DAYS}
+        )
+    return dates_window(start, end)
+
+
+class WholeDays(Func):
+    """Whole days (86,400 s) from `start` to the column, for rows at or after `start`; exact
+    integer arithmetic on each database (no floating point at midnight)."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def __init__(self, column: str, start: datetime):
+        super().__init__(F(column))
+        self.start = start
+
+    def as_sql(self, compiler, connection, **extra):
+        (column,) = self.source_expressions
+        column_sql, params = compiler.compile(column)
+        start = connection.ops.adapt_datetimefield_value(self.start)
+        if connection.vendor == "postgresql":
+            # a float of at most 13 digits (90 days in µs): exact enough to floor
+            sql = f"FLOOR(date_part('epoch', {column_sql} - %s) / 86400)::int"
+        elif connection.vendor == "sqlite":
+            # whole seconds of the text, fraction cut (SQLite would round .9995 up)
+            seconds = "CAST(strftime('%%s', substr({}, 1, 19)) AS INTEGER)"
+            sql = f"(({seconds.format(column_sql)} - {seconds.format('%s')}) / 86400)"
+        elif connection.vendor == "mysql":
+            return f"(TIMESTAMPDIFF(SECOND, %s, {column_sql}) DIV 86400)", (start, *params)
+        else:
+            raise NotImplementedError(connection.vendor)
+        return sql, (*params, start)
+
+
+def day_index(field: str, win: Window) -> Func | Case:
+    """The index of the local day `field` falls on (rows are already filtered to the window).
+    When every day of the window is 24 hours long (no DST change in it), arithmetic on the
+    seconds since the window's start; else a CASE over the local midnights."""
+    # timestamps: subtracting two datetimes of one zone would ignore a change of offset
+    if all(b.timestamp() - a.timestamp() == 86400 for a, b in itertools.pairwise(win.bounds)):
+        return WholeDays(field, win.start)
     whens = [
         When(**{f"{field}__lt": bound}, then=Value(index))
         for index, bound in enumerate(win.bounds[1:-1])
@@ -144,10 +236,15 @@ class SecondsBetween(Func):
         raise NotImplementedError(connection.vendor)
 
 
+def _visible(user: User):
+    return Conversation.objects.filter(visible_filter(Viewer.of(user)))
+
+
 def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
     """The whole dashboard for `user` in a fixed, small number of queries."""
     win = window(days=days, now=now)
-    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+    visible = _visible(user)
+    collected = _collect(visible, win)
     return {
         "days": days,
         "time_zone": settings.TIME_ZONE,
@@ -155,7 +252,29 @@ def summary(*, user: User, days: int = 7, now: datetime | None = None) -> dict:
         "to": win.days[-1].isoformat(),
         "now": _now(visible, win),
         "per_day": _per_day(visible, win),
-        **_durations(visible, win),
+        **_durations(collected),
+    }
+
+
+def report(*, user: User, win: Window) -> dict:
+    """The reports of the period (docs/analytics.md#reports): the summary's figures, per agent,
+    per area, queue wait and flow exits; a fixed number of queries whatever the volume."""
+    visible = _visible(user)
+    collected = _collect(visible, win)
+    durations = _durations(collected)
+    return {
+        "period": win.period,
+        "days": len(win.days),
+        "time_zone": settings.TIME_ZONE,
+        "from": win.days[0].isoformat(),
+        "to": win.days[-1].isoformat(),
+        "now": _now(visible, win),
+        "per_day": _per_day(visible, win),
+        **durations,
+        "agents": _agents(collected, visible, win),
+        "areas": _areas(collected, visible, win),
+        "flow_exits": _flow_exits(visible, win),
+        **report_extras(visible, win),
     }
 
 
@@ -212,13 +331,13 @@ def _per_day(visible, win: Window) -> list[dict]:
             per_day[row["day"]][key] = row["n"]
     # A message created at t leaves its conversation's last_activity_at >= t: the conversation side
     # is narrowed by its (indexed) last_activity_at, the message side by created_at.
-    messages = (
-        Message.objects.filter(
-            created_at__gte=win.start,
-            created_at__lt=win.end,
-            conversation__in=visible.filter(last_activity_at__gte=win.start).values("pk"),
+    messages = Message.objects.filter(created_at__gte=win.start, created_at__lt=win.end)
+    if visible.query.where:  # someone who sees only part of the desk: their conversations' messages
+        messages = messages.filter(
+            conversation__in=visible.filter(last_activity_at__gte=win.start).values("pk")
         )
-        .annotate(day=day_index("created_at", win))
+    messages = (
+        messages.annotate(day=day_index("created_at", win))
         .values("day", "direction")
         .annotate(n=Count("id"))
         .order_by()
@@ -264,43 +383,171 @@ def _duration_rows(visible, win: Window):
     return assigned, closed
 
 
-def _durations(visible, win: Window) -> dict:
-    """First response, resolution (overall, by area, by agent), the bot's share, queue wait."""
+@dataclass
+class _Collected:
+    """One pass over the duration rows of the window, grouped every way the reports need."""
+
+    first_response: dict = dc_field(default_factory=lambda: _groups())
+    resolution: dict = dc_field(default_factory=lambda: _groups())
+    queue_wait: dict = dc_field(default_factory=lambda: _groups())
+    assigned: dict = dc_field(default_factory=lambda: {"area": Counter(), "agent": Counter()})
+    closed_total: int = 0
+    closed_by_bot: int = 0
+    areas: dict = dc_field(default_factory=dict)  # id -> name, of every area named
+    agents: dict = dc_field(default_factory=dict)  # id -> name, of every agent named
+
+
+def _groups() -> dict:
+    return {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
+
+
+def _add(groups: dict, value, area_id, agent_id) -> None:
+    if value is None or value < 0:
+        return
+    groups["all"].append(value)
+    groups["area"][area_id].append(value)
+    if agent_id is not None:
+        groups["agent"][agent_id].append(value)
+
+
+def _collect(visible, win: Window) -> _Collected:
+    """First response, queue wait and assignments (conversations assigned in the window), and
+    resolution and the bot's share (closed in it); then the names of the areas and agents."""
     assigned, closed = _duration_rows(visible, win)
-    first_response: dict = {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
-    resolution: dict = {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
-    queue_wait: list[float] = []
+    got = _Collected()
     for area_id, agent_id, response, wait in assigned:
-        if response is not None and response >= 0:
-            first_response["all"].append(response)
-            first_response["area"][area_id].append(response)
-            if agent_id is not None:
-                first_response["agent"][agent_id].append(response)
-        if wait is not None and wait >= 0:
-            queue_wait.append(wait)
-    closed_total = closed_by_bot = 0
+        _add(got.first_response, response, area_id, agent_id)
+        _add(got.queue_wait, wait, area_id, agent_id)
+        got.assigned["area"][area_id] += 1
+        if agent_id is not None:
+            got.assigned["agent"][agent_id] += 1
     for area_id, agent_id, by_bot, took in closed:
-        closed_total += 1
-        closed_by_bot += 1 if by_bot else 0
-        if took is not None and took >= 0:
-            resolution["all"].append(took)
-            resolution["area"][area_id].append(took)
-            if not by_bot and agent_id is not None:
-                resolution["agent"][agent_id].append(took)
-    areas = area_names(
-        {key for key in (*first_response["area"], *resolution["area"]) if key is not None}
-    )
-    agents = display_names(set(first_response["agent"]) | set(resolution["agent"]))
+        got.closed_total += 1
+        got.closed_by_bot += 1 if by_bot else 0
+        _add(got.resolution, took, area_id, None if by_bot else agent_id)
+    area_ids = {*got.assigned["area"], *got.resolution["area"]} - {None}
+    agent_ids = {*got.assigned["agent"], *got.resolution["agent"]}
+    got.areas, got.agents = area_names(area_ids), display_names(agent_ids)
+    return got
+
+
+def _durations(got: _Collected) -> dict:
+    """First response, resolution (overall, by area, by agent), the bot's share, queue wait."""
+    closed_total, closed_by_bot = got.closed_total, got.closed_by_bot
     return {
-        "first_response": _by_group(first_response, areas, agents),
-        "resolution": _by_group(resolution, areas, agents),
+        "first_response": _by_group(got.first_response, got.areas, got.agents),
+        "resolution": _by_group(got.resolution, got.areas, got.agents),
         "bot_only": {
             "closed": closed_total,
             "by_bot": closed_by_bot,
             "share": round(closed_by_bot / closed_total, 4) if closed_total else None,
         },
-        "queue_wait": stats(queue_wait),
+        "queue_wait": stats(got.queue_wait["all"]),
     }
+
+
+def _agents(got: _Collected, visible, win: Window) -> list[dict]:
+    """Per agent (the conversation's current assignee): conversations assigned in the period,
+    first response and resolution; by name."""
+    ids = {*got.assigned["agent"], *got.first_response["agent"], *got.resolution["agent"]}
+    extras = agent_extras(visible, win, ids)
+    rows = [
+        {
+            "user_id": user_id,
+            "name": got.agents.get(user_id, str(user_id)),
+            "conversations": got.assigned["agent"].get(user_id, 0),
+            "first_response": stats(got.first_response["agent"].get(user_id, [])),
+            "resolution": stats(got.resolution["agent"].get(user_id, [])),
+        }
+        | extras.get(user_id, {})
+        for user_id in ids
+    ]
+    return sorted(rows, key=lambda row: (row["name"].casefold(), row["user_id"]))
+
+
+def _areas(got: _Collected, visible, win: Window) -> list[dict]:
+    """Per area: conversations assigned in the period, first response, resolution, queue wait."""
+    ids = {*got.assigned["area"], *got.first_response["area"], *got.resolution["area"]}
+    extras = area_extras(visible, win, ids)
+    rows = [
+        {
+            "area_id": area_id,
+            "name": got.areas.get(area_id, str(NO_AREA_NAME) if area_id is None else str(area_id)),
+            "conversations": got.assigned["area"].get(area_id, 0),
+            "first_response": stats(got.first_response["area"].get(area_id, [])),
+            "resolution": stats(got.resolution["area"].get(area_id, [])),
+            "queue_wait": stats(got.queue_wait["area"].get(area_id, [])),
+        }
+        | extras.get(area_id, {})
+        for area_id in ids
+    ]
+    return sorted(rows, key=lambda row: (row["name"].casefold(), row["area_id"] or 0))
+
+
+def _flow_exits(visible, win: Window) -> list[dict]:
+    """Conversations opened in the period, by where the flow let them go (flows.engine EXIT_*:
+    a redirect or end node, the fallback area, closed with nobody next); most first."""
+    rows = list(
+        visible.filter(created_at__gte=win.start, created_at__lt=win.end)
+        .exclude(bot_exit="")
+        .values("bot_flow_id", "bot_exit_node_id", "bot_exit")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    nodes = {  # a node belongs to its flow: one query names both
+        node.pk: node
+        for node in Node.objects.filter(pk__in={row["bot_exit_node_id"] for row in rows})
+        .select_related("flow", "area")
+        .only("pk", "type", "label", "trigger", "text", "flow__name", "area__name")
+    }
+    exits = [
+        {
+            "flow_id": row["bot_flow_id"],
+            "flow": _flow_name(nodes.get(row["bot_exit_node_id"])),
+            "node_id": row["bot_exit_node_id"],
+            "node": _node_name(nodes.get(row["bot_exit_node_id"])),
+            "exit": row["bot_exit"],
+            "conversations": row["n"],
+        }
+        for row in rows
+    ]
+    return sorted(exits, key=lambda row: (-row["conversations"], row["flow"], row["node_id"] or 0))
+
+
+def _flow_name(node: Node | None) -> str:
+    return node.flow.name if node is not None else str(GONE)
+
+
+def _node_name(node: Node | None) -> str:
+    """The option's title, else its first trigger, else the start of its text."""
+    if node is None:
+        return str(GONE)
+    name = node.label or node.trigger.split(",")[0].strip() or " ".join(node.text.split())[:40]
+    if node.type == "redirect" and node.area is not None:
+        return f"{name} → {node.area.name}" if name else node.area.name
+    return name or node.get_type_display()
+
+
+# --- hooks: figures later features add (issue 18) -------------------------------------------------
+# Satisfaction surveys, response-time targets and labels add their figures here, each in its own
+# query, without touching the rest: per agent and per area they return {id: {"key": value}},
+# merged into that row (and so into the API, the console's tables and their CSV); `report_extras`
+# returns top-level sections, e.g. {"labels": [{"label_id", "name", "conversations"}]}.
+
+
+def agent_extras(visible, win: Window, agent_ids: set) -> dict[int, dict]:
+    """Per-agent figures of later features (satisfaction, targets met). None yet."""
+    return {}
+
+
+def area_extras(visible, win: Window, area_ids: set) -> dict[int | None, dict]:
+    """Per-area figures of later features (satisfaction, targets met). None yet."""
+    return {}
+
+
+def report_extras(visible, win: Window) -> dict:
+    """Top-level sections of later features (conversations per label). None yet."""
+    return {}
 
 
 def _by_group(values: dict, areas: dict, agents: dict) -> dict:

@@ -25,7 +25,8 @@ LINES_PER_PIECE = 500  # rows per piece handed to the response (about 25 KB)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-def _guarded(cell: str) -> str:
+def guarded(cell: str) -> str:
+    """`cell` safe to open in a spreadsheet (see the module's docstring)."""
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
@@ -38,7 +39,7 @@ def export_rows() -> Iterator[tuple[str, str, str, str]]:
         .values_list("name", "phone", "dni", "area__name")
     )
     for name, phone, dni, area in contacts.iterator(chunk_size=FETCH_CHUNK):
-        yield _guarded(name), phone, dni, _guarded(area or "")
+        yield guarded(name), phone, dni, guarded(area or "")
 
 
 def export_csv() -> Iterator[bytes]:

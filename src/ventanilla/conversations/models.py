@@ -50,6 +50,9 @@ class Conversation(models.Model):
     bot_flow_id = models.PositiveBigIntegerField(null=True, blank=True)
     bot_node_id = models.PositiveBigIntegerField(null=True, blank=True)
     bot_misses = models.PositiveSmallIntegerField(default=0)
+    # how and where the flow let it go (flows.engine EXIT_*: redirect, end, fallback, closed)
+    bot_exit = models.CharField(max_length=10, blank=True, default="")
+    bot_exit_node_id = models.PositiveBigIntegerField(null=True, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
     last_message = models.ForeignKey(
         "Message",
@@ -63,6 +66,8 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     queued_at = models.DateTimeField(null=True, blank=True)
+    # why it waits while queued (routing.reasons.Rule: after_hours, nobody_available...)
+    queue_reason = models.CharField(max_length=20, blank=True, default="")
     assigned_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -200,7 +205,15 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "-id"]),
             models.Index(fields=["status", "next_attempt_at"]),
-            models.Index(fields=["created_at"]),
+            # the reports' messages per day: read from the index alone (no table rows)
+            models.Index(fields=["created_at", "direction"], name="message_created_direction_idx"),
+            # the reports' first response: a conversation's first agent message after a time in
+            # one probe (PostgreSQL, SQLite; MariaDB has no partial indexes: (conversation, -id))
+            models.Index(
+                fields=["conversation", "created_at"],
+                condition=models.Q(sender_type="agent"),
+                name="message_agent_reply_idx",
+            ),
         ]
 
     def __str__(self) -> str:

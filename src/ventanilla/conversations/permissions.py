@@ -20,6 +20,9 @@ START = Permission(
     "conversations.start", allows=lambda user: is_lead(user) or user.role in AGENT_ROLES
 )
 
+# the audit trail with routing's reasons: who was considered, with their loads and presence
+SEE_AUDIT = Permission("conversations.see-audit", allows=is_lead)
+
 
 def transfer_targets(*, by: User, conversation) -> QuerySet[User]:
     """Whom `by` may hand the conversation to: active agents and supervisors of its area; while

@@ -68,6 +68,7 @@ def conversation_list(
 # rows of five tables
 ROW_FIELDS = (
     "status",
+    "queue_reason",
     "unread_count",
     "last_activity_at",
     "contact__name",
@@ -160,6 +161,11 @@ def timeline_events(
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def event_list(*, conversation: Conversation) -> QuerySet[ConversationEvent]:
+    """Every event of `conversation` (its audit trail), with the actor."""
+    return ConversationEvent.objects.filter(conversation=conversation).select_related("actor")
 
 
 def transfer_candidates(*, by: User, conversation: Conversation, limit: int) -> list[User]:

@@ -66,6 +66,7 @@ def conversation_item(conversation) -> dict:
         "created_at": _iso(conversation.created_at),
         "closed_at": _iso(conversation.closed_at),
         "closed_reason": conversation.closed_reason,
+        "queue_reason": conversation.queue_reason if conversation.status == "queued" else "",
     }
 
 

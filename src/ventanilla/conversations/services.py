@@ -329,7 +329,10 @@ def conversation_assign(
     conversation.status = Status.ACTIVE
     conversation.bot_active = False
     conversation.assigned_at = now
-    conversation.save(update_fields=["assigned_to", "status", "bot_active", "assigned_at"])
+    conversation.queue_reason = ""
+    conversation.save(
+        update_fields=["assigned_to", "status", "bot_active", "assigned_at", "queue_reason"]
+    )
     record_event(conversation, EventKind.ASSIGNED, actor=by, user_id=user.pk, **why)
     publish_conversation(
         "conversation:update",
@@ -351,10 +354,24 @@ def conversation_queue(
     conversation.status = Status.QUEUED
     conversation.bot_active = False
     conversation.queued_at = clock.now()
-    conversation.save(update_fields=["area", "assigned_to", "status", "bot_active", "queued_at"])
+    conversation.queue_reason = str(why.get("reason") or "")[:20]
+    conversation.save(
+        update_fields=["area", "assigned_to", "status", "bot_active", "queued_at", "queue_reason"]
+    )
     record_event(conversation, EventKind.QUEUED, actor=by, area_id=area.pk, **why)
     publish_conversation("conversation:update", conversation, previous_audience=before)
     return conversation
+
+
+def conversation_requeue_reason(*, conversation: Conversation, reason: str) -> None:
+    """A queued conversation still waits, now for `reason` (the area opened, but nobody is
+    available): its row says so. No event: the wait goes on."""
+    reason = str(reason)[:20]
+    Conversation.objects.filter(pk=conversation.pk, status=Status.QUEUED).update(
+        queue_reason=reason
+    )
+    conversation.queue_reason = reason
+    publish_conversation("conversation:update", conversation)
 
 
 def conversation_transfer(

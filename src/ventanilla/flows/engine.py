@@ -21,6 +21,11 @@ END = "end"
 MESSAGE, MENU, QUESTION, REDIRECT_NODE, END_NODE = "message", "menu", "question", "redirect", "end"
 WAITING_TYPES = frozenset({MENU, QUESTION})
 
+# how the bot let a conversation go (StepResult.exit): a redirect node's area, an end node's close,
+# the flow's fallback area (too many wrong answers, or a path with no next step), or closed with
+# nobody next and no fallback area
+EXIT_REDIRECT, EXIT_END, EXIT_FALLBACK, EXIT_CLOSED = "redirect", "end", "fallback", "closed"
+
 MISS_LIMIT = 3  # wrong answers in a row before the fallback area takes over
 NAME_MAX = 150  # Contact.name
 HINTS = {
@@ -88,6 +93,10 @@ class StepResult:
     actions: list[Action]
     state: BotState
     bot_active: bool
+    # when the bot lets go, how (EXIT_*) and at which node (None: a flow without a root); for the
+    # reports, not part of what the step does (left out of comparisons)
+    exit: str = field(default="", compare=False)
+    exit_node_id: int | None = field(default=None, compare=False)
 
     def texts(self) -> list[str]:
         """What the customer reads, in order (menus in their text form)."""
@@ -101,7 +110,7 @@ def start(tree: FlowTree, *, contact_fields: Mapping[str, str] | None = None) ->
     """Runs the flow from its root until it waits for an answer or hands over."""
     root = tree.nodes.get(tree.root_id) if tree.root_id is not None else None
     if root is None:
-        return _nobody_next(tree, [])
+        return _nobody_next(tree, [], None)
     return _run(tree, root, [], dict(contact_fields or {}))
 
 
@@ -216,42 +225,52 @@ def _run(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) ->
             return StepResult(actions, BotState(node.id), bot_active=True)
         _say(actions, node.text, fields)
         if node.type == REDIRECT_NODE and node.area_id is not None:
-            return _finished(actions, Action(REDIRECT, area_id=node.area_id))
+            return _finished(actions, Action(REDIRECT, area_id=node.area_id), EXIT_REDIRECT, node)
         if node.type == END_NODE and node.close:
-            return _finished(actions, Action(END, close=True))
+            return _finished(actions, Action(END, close=True), EXIT_END, node)
         children = tree.children_of(node.id) if node.type == MESSAGE else []
         if not children:
-            return _nobody_next(tree, actions)
+            return _nobody_next(tree, actions, node)
         node = children[0]
-    return _nobody_next(tree, actions)
+    return _nobody_next(tree, actions, node)
 
 
 def _continue(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) -> StepResult:
     children = tree.children_of(node.id)
     if not children:
-        return _nobody_next(tree, actions)
+        return _nobody_next(tree, actions, node)
     return _run(tree, children[0], actions, fields)
 
 
-def _nobody_next(tree: FlowTree, actions: list[Action]) -> StepResult:
+def _nobody_next(tree: FlowTree, actions: list[Action], node: TreeNode | None) -> StepResult:
     """Where a flow stops with nobody to answer (an end that does not close, a message or
     question without a next step: saved before ADR 0019, or a draft in the simulator), its
     fallback area takes the conversation, else it is closed: the bot never leaves a customer
     alone."""
     if tree.fallback_area_id is not None:
-        return _finished(actions, Action(REDIRECT, area_id=tree.fallback_area_id))
-    return _finished(actions, Action(END, close=True))
+        fallback = Action(REDIRECT, area_id=tree.fallback_area_id)
+        return _finished(actions, fallback, EXIT_FALLBACK, node)
+    return _finished(actions, Action(END, close=True), EXIT_CLOSED, node)
 
 
 def _miss(tree: FlowTree, node: TreeNode, state: BotState, retry: list[Action]) -> StepResult:
     misses = state.misses + 1
     if misses >= MISS_LIMIT and tree.fallback_area_id is not None:
-        return _finished([], Action(REDIRECT, area_id=tree.fallback_area_id))
+        fallback = Action(REDIRECT, area_id=tree.fallback_area_id)
+        return _finished([], fallback, EXIT_FALLBACK, node)
     return StepResult(retry, BotState(node.id, min(misses, MISS_LIMIT)), bot_active=True)
 
 
-def _finished(actions: list[Action], last: Action) -> StepResult:
-    return StepResult([*actions, last], BotState(None), bot_active=False)
+def _finished(
+    actions: list[Action], last: Action, exit_kind: str, node: TreeNode | None
+) -> StepResult:
+    return StepResult(
+        [*actions, last],
+        BotState(None),
+        bot_active=False,
+        exit=exit_kind,
+        exit_node_id=node.id if node is not None else None,
+    )
 
 
 def _menu_action(tree: FlowTree, node: TreeNode, fields: Mapping[str, str]) -> Action:

@@ -85,11 +85,15 @@ def _current_tree(conversation: Conversation):
 
 
 def _remember(conversation: Conversation, tree, result) -> None:
+    exit_fields = {}
+    if result.exit:  # where the flow let the conversation go, for the reports (docs/analytics.md)
+        exit_fields = {"bot_exit": result.exit, "bot_exit_node_id": result.exit_node_id}
     Conversation.objects.filter(pk=conversation.pk).update(
         bot_flow_id=tree.id,
         bot_node_id=result.state.node_id,
         bot_misses=result.state.misses,
         bot_active=result.bot_active,
+        **exit_fields,
     )
     conversation.bot_flow_id, conversation.bot_node_id = tree.id, result.state.node_id
     conversation.bot_misses, conversation.bot_active = result.state.misses, result.bot_active

@@ -7,7 +7,7 @@ SQLite needs no row locks: its IMMEDIATE transactions already let one writer in 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from django.db import connection, transaction
@@ -27,12 +27,12 @@ from ventanilla.core.errors import Conflict, InvalidInput, unknown_area_text
 from ventanilla.core.fields import MAX_ID
 from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.integrations.models import WebhookEvent
+from ventanilla.routing import reasons
+from ventanilla.routing.reasons import Rule
 from ventanilla.schedules import selectors as schedules
 
 ROUTABLE_ROLES = TAKES_CONVERSATIONS
 DRAIN_QUEUES = "routing.drain-queues"  # the job of `tasks` (that module imports this one)
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class Outcome(StrEnum):
@@ -44,15 +44,14 @@ class Outcome(StrEnum):
 # --- who may get a conversation ----------------------------------------------------------------
 
 
+def _members(area_id: int) -> QuerySet[User]:
+    """Who could take the area's conversations at some moment: active agents and supervisors."""
+    return User.objects.filter(is_active=True, role__in=ROUTABLE_ROLES, areas=area_id)
+
+
 def _eligible_rows(*, area_id: int, now: datetime) -> QuerySet[User]:
     """Eligible but for capacity, which needs the loads."""
-    return User.objects.filter(
-        is_active=True,
-        role__in=ROUTABLE_ROLES,
-        areas=area_id,
-        availability=Availability.AVAILABLE,
-        console_seen_until__gt=now,
-    )
+    return _members(area_id).filter(availability=Availability.AVAILABLE, console_seen_until__gt=now)
 
 
 def _loads(user_ids: list[int], *, leaving: int | None = None) -> dict[int, int]:
@@ -65,12 +64,6 @@ def _loads(user_ids: list[int], *, leaving: int | None = None) -> dict[int, int]
     return {row["assigned_to_id"]: row["load"] for row in counted}
 
 
-def _pick_order(user: User) -> tuple:
-    # fewest open conversations, then longest since the last assignment (never first), then id
-    waited_since = user.last_assigned_at
-    return (user.load, waited_since is not None, waited_since or _NEVER, user.pk)
-
-
 def _ranked(users: list[User], loads: dict[int, int]) -> list[User]:
     """Users under their capacity, each with `.load`, best pick first."""
     ranked = []
@@ -79,7 +72,7 @@ def _ranked(users: list[User], loads: dict[int, int]) -> list[User]:
         cap = user.max_open_conversations
         if cap is None or user.load < cap:
             ranked.append(user)
-    return sorted(ranked, key=_pick_order)
+    return sorted(ranked, key=reasons.pick_order)
 
 
 def eligible_agents(*, area_id: int, now: datetime | None = None) -> list[User]:
@@ -90,32 +83,33 @@ def eligible_agents(*, area_id: int, now: datetime | None = None) -> list[User]:
     return _ranked(users, _loads([user.pk for user in users]))
 
 
-def _pick_locked(
-    *, area_id: int, now: datetime, leaving: int | None
-) -> tuple[User | None, list[dict]]:
-    """The agent to assign and the candidates considered, with their rows locked until commit."""
-    ids = list(_eligible_rows(area_id=area_id, now=now).values_list("pk", flat=True))
-    if not ids:
-        return None, []
-    # No join in the locking query: MariaDB cannot restrict FOR UPDATE to one table (`of=`).
-    # On PostgreSQL, FOR NO KEY UPDATE: routings still take turns, but rows referencing the user
-    # (an agent's message being sent) do not wait for us, nor we for them.
-    no_key = connection.features.has_select_for_no_key_update
-    locked = list(
-        User.objects.select_for_update(no_key=no_key)
-        .filter(
-            pk__in=ids,
-            is_active=True,
-            role__in=ROUTABLE_ROLES,
-            availability=Availability.AVAILABLE,
-            console_seen_until__gt=now,
+def _pick_locked(*, area_id: int, now: datetime, leaving: int | None) -> tuple[User | None, dict]:
+    """The agent to assign (None: nobody eligible) with the rows of the candidates locked until
+    commit, and why (`reasons.explain`: candidates, the members left out, the deciding rule)."""
+    members = list(_members(area_id).order_by("pk"))
+    present = [m.pk for m in members if reasons.presence(m, now) == reasons.Presence.AVAILABLE]
+    locked = []
+    if present:
+        # No join in the locking query: MariaDB cannot restrict FOR UPDATE to one table (`of=`).
+        # On PostgreSQL, FOR NO KEY UPDATE: routings still take turns, but rows referencing the
+        # user (an agent's message being sent) do not wait for us, nor we for them.
+        no_key = connection.features.has_select_for_no_key_update
+        locked = list(
+            User.objects.select_for_update(no_key=no_key)
+            .filter(
+                pk__in=present,
+                is_active=True,
+                role__in=ROUTABLE_ROLES,
+                availability=Availability.AVAILABLE,
+                console_seen_until__gt=now,
+            )
+            .order_by("pk")
         )
-        .order_by("pk")
-    )
     # counted after the locks are held: a routing that had them before us has committed
-    ranked = _ranked(locked, _loads([user.pk for user in locked], leaving=leaving))
-    candidates = [{"user_id": user.pk, "load": user.load} for user in ranked]
-    return (ranked[0] if ranked else None), candidates
+    loads = _loads([member.pk for member in members], leaving=leaving)
+    ranked = _ranked(locked, loads)
+    why = reasons.explain(ranked=ranked, members=members, loads=loads, now=now)
+    return (ranked[0] if ranked else None), why
 
 
 # --- writes ------------------------------------------------------------------------------------
@@ -130,10 +124,9 @@ def _assign(
     conversation: Conversation,
     area: Area,
     user: User,
-    candidates: list[dict],
+    why: dict,
     by: User | None,
     now: datetime,
-    **why,
 ) -> Conversation:
     original = audience_of(conversation)
     if conversation.area_id != area.pk:
@@ -143,8 +136,6 @@ def _assign(
         user=user,
         by=by,
         area_id=area.pk,
-        candidates=candidates,
-        reason="least_loaded",
         **why,
     )
     User.objects.filter(pk=user.pk).update(last_assigned_at=now)
@@ -157,23 +148,23 @@ def _assign(
 
 
 def _queue(
-    *, conversation: Conversation, area: Area, by: User | None, reason: str
+    *, conversation: Conversation, area: Area, by: User | None, **why
 ) -> tuple[Conversation, bool]:
-    """Queues the conversation in the area; one already waiting there keeps its place (no new
-    event). Returns it and whether it joined the queue now."""
+    """Queues the conversation in the area, `why` (a `reason` and its details) in the event; one
+    already waiting there keeps its place (no new event). Returns it and whether it joined the
+    queue now."""
     if conversation.status == Status.QUEUED and conversation.area_id == area.pk:
         return conversation, False
-    queued = conversations.conversation_queue(
-        conversation=conversation, area=area, by=by, reason=reason
-    )
+    queued = conversations.conversation_queue(conversation=conversation, area=area, by=by, **why)
     return queued, True
 
 
-def _queue_ahead(*, area_id: int, conversation: Conversation) -> bool:
+def _queue_ahead(*, area_id: int, conversation: Conversation) -> int:
+    """How many conversations wait in the area before this one."""
     return (
         Conversation.objects.filter(status=Status.QUEUED, area_id=area_id)
         .exclude(pk=conversation.pk)
-        .exists()
+        .count()
     )
 
 
@@ -181,7 +172,7 @@ def _route_locked(*, conversation: Conversation, area: Area, by: User | None) ->
     now = clock.now()
     if not schedules.area_is_open(area_id=area.pk, at=now):
         conversation, joined = _queue(
-            conversation=conversation, area=area, by=by, reason="after_hours"
+            conversation=conversation, area=area, by=by, reason=Rule.AFTER_HOURS.value
         )
         if joined and conversations.window_open(conversation, conversation.line):
             conversations.message_queue_outbound(
@@ -190,17 +181,24 @@ def _route_locked(*, conversation: Conversation, area: Area, by: User | None) ->
                 text=schedules.courtesy_text(area_id=area.pk, at=now),
             )
         return Outcome.CLOSED_HOURS
-    if _queue_ahead(area_id=area.pk, conversation=conversation):
+    ahead = _queue_ahead(area_id=area.pk, conversation=conversation)
+    if ahead:
         # customers already waiting here go first: join the line, then serve it in order
-        conversation, _ = _queue(conversation=conversation, area=area, by=by, reason="behind_queue")
+        conversation, _ = _queue(
+            conversation=conversation,
+            area=area,
+            by=by,
+            reason=Rule.BEHIND_QUEUE.value,
+            ahead=ahead,
+        )
         _drain_area(area=area, now=now)
         status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
         return Outcome.ASSIGNED if status == Status.ACTIVE else Outcome.QUEUED
-    user, candidates = _pick_locked(area_id=area.pk, now=now, leaving=conversation.pk)
+    user, why = _pick_locked(area_id=area.pk, now=now, leaving=conversation.pk)
     if user is None:
-        _queue(conversation=conversation, area=area, by=by, reason="nobody_available")
+        _queue(conversation=conversation, area=area, by=by, **why)
         return Outcome.QUEUED
-    _assign(conversation=conversation, area=area, user=user, candidates=candidates, by=by, now=now)
+    _assign(conversation=conversation, area=area, user=user, why=why, by=by, now=now)
     return Outcome.ASSIGNED
 
 
@@ -302,17 +300,21 @@ def _assign_next(*, area: Area, now: datetime) -> bool:
             return False
         if conversation.status != Status.QUEUED or conversation.area_id != area.pk:
             return False  # changed under us; the next run looks again
-        user, candidates = _pick_locked(area_id=area.pk, now=now, leaving=conversation.pk)
+        user, why = _pick_locked(area_id=area.pk, now=now, leaving=conversation.pk)
         if user is None:
+            if conversation.queue_reason != why["reason"]:
+                # still waiting, for a reason that may have changed (the area opened since)
+                conversations.conversation_requeue_reason(
+                    conversation=conversation, reason=why["reason"]
+                )
             return False
         _assign(
             conversation=conversation,
             area=area,
             user=user,
-            candidates=candidates,
+            why={**why, "via": "queue"},
             by=None,
             now=now,
-            via="queue",
         )
         return True
 

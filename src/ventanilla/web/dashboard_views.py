@@ -1,12 +1,15 @@
-"""The Tablero (dashboard): the lines and their sessions, the desk's figures and the bot's latest
-replies. Thin: read through the selectors, act through `providers.sessions`, render."""
+"""The Tablero (dashboard): the lines and their sessions, the desk's reports for a period and the
+bot's latest replies. Thin: read through the selectors, act through `providers.sessions`,
+render."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ventanilla.analytics import selectors as analytics
+from ventanilla.analytics import tables
 from ventanilla.analytics.permissions import SEE_ANALYTICS
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
@@ -16,7 +19,7 @@ from ventanilla.conversations.models import (
     SenderType,
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
-from ventanilla.core.errors import NotFound
+from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers import selectors as lines
 from ventanilla.providers import sessions
@@ -24,10 +27,10 @@ from ventanilla.providers.models import Line
 from ventanilla.providers.permissions import PAUSE_LINES, RUN_SESSIONS
 from ventanilla.web.access import requires
 
-DAYS = 7
 BOT_ACTIVITY = 10
-# The per-day charts: one slot per day, two bars per slot, drawn in a fixed viewBox.
-SLOT, BAR, GAP, PLOT_TOP, PLOT_HEIGHT = 60, 18, 4, 14, 110
+# The per-day charts: one slot per day, two bars per slot, drawn in a viewBox 420 wide (a week's
+# slots of 60) however many days: the slots narrow beyond a week.
+SLOT, BAR, GAP, PLOT_TOP, PLOT_HEIGHT, PLOT_WIDTH = 60, 18, 4, 14, 110, 420
 
 
 def _card(line: Line) -> dict:
@@ -54,33 +57,44 @@ def _duration(seconds: float | None) -> str:
 
 
 def _chart(per_day: list[dict], first: str, second: str) -> dict:
-    """Two bars a day, scaled to the largest value of the window (at least 1)."""
+    """Two bars a day, scaled to the largest value of the window (at least 1); over two weeks,
+    a date under every few days only."""
     top = max([1, *(day[first] for day in per_day), *(day[second] for day in per_day)])
     baseline = PLOT_TOP + PLOT_HEIGHT
+    every = 1 if len(per_day) <= 14 else (len(per_day) + 9) // 10
+    scale = min(1, PLOT_WIDTH / (SLOT * len(per_day)))
+    slot, bar_width, gap = SLOT * scale, BAR * scale, GAP * scale
     days = []
     for index, day in enumerate(per_day):
-        left = index * SLOT + (SLOT - 2 * BAR - GAP) / 2
+        left = index * slot + (slot - 2 * bar_width - gap) / 2
         bars = []
-        for offset, key in ((0, first), (BAR + GAP, second)):
+        for offset, key in ((0, first), (bar_width + gap, second)):
             value = day[key]
             height = round(value / top * PLOT_HEIGHT, 1)
             bars.append(
                 {
                     "key": key,
                     "value": value,
-                    "x": left + offset,
+                    "x": round(left + offset, 2),
+                    "width": round(bar_width, 2),
+                    "labelled": len(per_day) <= 14,
                     "y": baseline - height,
                     "height": height,
-                    "label_x": left + offset + BAR / 2,
+                    "label_x": round(left + offset + bar_width / 2, 2),
                     "label_y": baseline - height - 3,
                 }
             )
         days.append(
-            {"date": parse_date(day["date"]), "bars": bars, "label_x": index * SLOT + SLOT / 2}
+            {
+                "date": parse_date(day["date"]),
+                "bars": bars,
+                "label_x": round(index * slot + slot / 2, 2),
+                "labelled": (len(per_day) - 1 - index) % every == 0,
+            }
         )
     return {
         "days": days,
-        "width": SLOT * len(per_day),
+        "width": round(slot * len(per_day), 2),
         "baseline": baseline,
         "label_y": baseline + 16,
         "height": baseline + 22,
@@ -99,23 +113,65 @@ def _areas(by_area: list[dict]) -> list[dict]:
     return rows
 
 
-def _figures(user) -> dict:
-    summary = analytics.summary(user=user, days=DAYS)
+def _times(figures: dict) -> dict:
     return {
-        "now": summary["now"],
-        "areas": _areas(summary["now"]["by_area"]),
-        "conversations_chart": _chart(summary["per_day"], "opened", "closed"),
-        "messages_chart": _chart(summary["per_day"], "messages_in", "messages_out"),
-        "first_response": {
-            "count": summary["first_response"]["overall"]["count"],
-            "median": _duration(summary["first_response"]["overall"]["median"]),
-            "p90": _duration(summary["first_response"]["overall"]["p90"]),
-        },
-        "resolution": {
-            "count": summary["resolution"]["overall"]["count"],
-            "median": _duration(summary["resolution"]["overall"]["median"]),
-            "p90": _duration(summary["resolution"]["overall"]["p90"]),
-        },
+        "count": figures["count"],
+        "median": _duration(figures["median"]),
+        "p90": _duration(figures["p90"]),
+    }
+
+
+def _shares(rows: list[dict], key: str) -> list[dict]:
+    """Each row with `share`: its `key` as a percentage of the largest (for the bar)."""
+    top = max([1, *(row[key] for row in rows)])
+    return [{**row, "share": round(row[key] / top * 100)} for row in rows]
+
+
+def _figures(report: dict) -> dict:
+    timed = ("first_response", "resolution", "queue_wait")
+    return {
+        "now": report["now"],
+        "areas": _areas(report["now"]["by_area"]),
+        "conversations_chart": _chart(report["per_day"], "opened", "closed"),
+        "messages_chart": _chart(report["per_day"], "messages_in", "messages_out"),
+        "first_response": _times(report["first_response"]["overall"]),
+        "resolution": _times(report["resolution"]["overall"]),
+        "queue_wait": _times(report["queue_wait"]),
+        "agents": [
+            {**row, **{key: _times(row[key]) for key in timed if key in row}}
+            for row in _shares(report["agents"], "conversations")
+        ],
+        "area_times": [
+            {**row, **{key: _times(row[key]) for key in timed}}
+            for row in _shares(report["areas"], "conversations")
+        ],
+        "flow_exits": _shares(report["flow_exits"], "conversations"),
+    }
+
+
+def _period(request) -> tuple[analytics.Window, str]:
+    """The period asked for in the query string, else the default with the reason."""
+    query = request.GET
+    try:
+        return analytics.period_window(query.get("period"), query.get("from"), query.get("to")), ""
+    except InvalidInput as error:
+        return analytics.period_window(), error.detail
+
+
+def _period_context(win: analytics.Window, problem: str, request) -> dict:
+    query = {"period": win.period}
+    if win.period == "custom":
+        query |= {"from": win.days[0].isoformat(), "to": win.days[-1].isoformat()}
+    return {
+        "period": win.period,
+        "period_from": request.GET.get("from") or win.days[0].isoformat(),
+        "period_to": request.GET.get("to") or win.days[-1].isoformat(),
+        "period_first": win.days[0],
+        "period_last": win.days[-1],
+        "period_days": len(win.days),
+        "period_problem": problem,
+        "period_query": urlencode(query),
+        "time_zone": win.tz.key,
     }
 
 
@@ -142,16 +198,34 @@ def dashboard(request):
         "lines": [_card(line) for line in lines.line_list()],
         **_line_actions(user),
         "manager": manager,
-        "days": DAYS,
         "bot_activity": _bot_activity(viewer),
     }
     if manager:
-        context["figures"] = _figures(user)
+        win, problem = _period(request)
+        context |= _period_context(win, problem, request)
+        context["figures"] = _figures(analytics.report(user=user, win=win))
     else:
         context["mine_open"] = Conversation.objects.filter(
             assigned_to=user, status__in=OPEN_STATUSES
         ).count()
     return render(request, "web/dashboard.html", context)
+
+
+@requires(SEE_ANALYTICS)
+@require_GET
+def dashboard_export(request, table: str):
+    """One of the dashboard's tables as CSV, for the period of the query string."""
+    if table not in tables.TABLES:
+        raise Http404(table)
+    try:
+        query = request.GET
+        win = analytics.period_window(query.get("period"), query.get("from"), query.get("to"))
+    except InvalidInput as error:
+        return HttpResponse(error.detail, status=400, content_type="text/plain; charset=utf-8")
+    report = analytics.report(user=request.user, win=win)
+    response = HttpResponse(tables.csv_text(report, table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{tables.csv_filename(report, table)}"'
+    return response
 
 
 def _line_actions(user) -> dict:

@@ -84,6 +84,11 @@ urlpatterns = [
     path("labels/<int:label_id>/", desk_tools_views.label_edit, name="label_edit"),
     path("labels/<int:label_id>/delete/", desk_tools_views.label_delete, name="label_delete"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path(
+        "dashboard/export/<str:table>.csv",
+        dashboard_views.dashboard_export,
+        name="dashboard_export",
+    ),
     path("dashboard/lines/<int:line_id>/", dashboard_views.dashboard_line, name="dashboard_line"),
     path(
         "dashboard/lines/<int:line_id>/start/",

@@ -1,9 +1,12 @@
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from ventanilla.analytics import selectors
+from ventanilla.analytics import selectors, tables
 from ventanilla.analytics.permissions import SEE_ANALYTICS
 from ventanilla.api.schemas import LIST, answers
 from ventanilla.api.security import Router, requires
+from ventanilla.core.errors import NotFound
 
 router = Router(tags=["analytics"])
 
@@ -109,3 +112,92 @@ class LabelCountsOut(Schema):
 def label_counts(request, query: Query[SummaryQuery]):
     """Conversations per label, scoped to what the viewer may see (docs/analytics.md#labels)."""
     return selectors.label_counts(user=request.auth, days=query.days)
+
+
+class ReportQuery(Schema):
+    period: str = Field(selectors.DEFAULT_PERIOD, description="today, 7d, 30d or custom")
+    from_: str | None = Field(None, alias="from", description="custom: first local day, YYYY-MM-DD")
+    to: str | None = Field(None, description="custom: last local day, YYYY-MM-DD (not after today)")
+
+
+class AgentRow(Schema):
+    user_id: int
+    name: str
+    conversations: int
+    first_response: Durations
+    resolution: Durations
+
+
+class AreaRow(Schema):
+    area_id: int | None
+    name: str
+    conversations: int
+    first_response: Durations
+    resolution: Durations
+    queue_wait: Durations
+
+
+class FlowExit(Schema):
+    flow_id: int | None
+    flow: str
+    node_id: int | None
+    node: str
+    exit: str
+    conversations: int
+
+
+class ReportOut(Schema):
+    """docs/analytics.md#reports defines every figure."""
+
+    period: str
+    days: int
+    time_zone: str
+    from_: str = Field(alias="from")
+    to: str
+    now: Now
+    per_day: list[Day]
+    first_response: DurationGroups
+    resolution: DurationGroups
+    bot_only: BotOnly
+    queue_wait: Durations
+    agents: list[AgentRow]
+    areas: list[AreaRow]
+    flow_exits: list[FlowExit]
+
+
+CSV_ANSWER = {
+    "responses": {
+        200: {
+            "description": "the table as CSV (docs/analytics.md#csv)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+def _report(request, query: ReportQuery) -> dict:
+    win = selectors.period_window(query.period, query.from_, query.to)
+    return selectors.report(user=request.auth, win=win)
+
+
+@router.get("/report", response=answers({200: ReportOut}, *LIST, 403), by_alias=True)
+@requires(SEE_ANALYTICS)
+def report(request, query: Query[ReportQuery]):
+    """The reports of a period (docs/analytics.md#reports), scoped to what the viewer may see."""
+    return _report(request, query)
+
+
+@router.get(
+    "/report/{table}.csv",
+    response=answers({200: None}, *LIST, 403, 404),
+    openapi_extra=CSV_ANSWER,
+)
+@requires(SEE_ANALYTICS)
+def report_csv(request, table: str, query: Query[ReportQuery]):
+    """One table of the report as CSV: per_day, agents, areas, now, flow_exits (else 404)."""
+    if table not in tables.TABLES:
+        raise NotFound(_("No hay una tabla «%(table)s».") % {"table": table[:50]})
+    data = _report(request, query)
+    response = HttpResponse(tables.csv_text(data, table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{tables.csv_filename(data, table)}"'
+    return response

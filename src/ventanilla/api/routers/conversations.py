@@ -3,12 +3,12 @@ from typing import Any
 
 from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
 
-from ventanilla.accounts.selectors import display_names
+from ventanilla.accounts.selectors import area_names, display_names
 from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import LIST, READ, WRITE, answers
 from ventanilla.api.security import Router, requires, takes_large_files
 from ventanilla.conversations import labels, notes, selectors, services, starting
-from ventanilla.conversations.permissions import REOPEN, START
+from ventanilla.conversations.permissions import REOPEN, SEE_AUDIT, START
 from ventanilla.conversations.serializers import (
     conversation_item,
     label_item,
@@ -17,6 +17,7 @@ from ventanilla.conversations.serializers import (
 )
 from ventanilla.core.fields import MAX_ID
 from ventanilla.core.permissions import SIGNED_IN
+from ventanilla.routing import reasons
 from ventanilla.routing import services as routing
 
 router = Router(tags=["conversations"])
@@ -81,6 +82,7 @@ class ConversationOut(Schema):
     closed_at: datetime | None
     closed_reason: str
     labels: list[LabelOut]
+    queue_reason: str  # while queued: after_hours, behind_queue, nobody_available, at_capacity
 
 
 class ConversationPage(Schema):
@@ -90,6 +92,21 @@ class ConversationPage(Schema):
 
 class MessagePage(Schema):
     items: list[MessageOut]
+    next: str | None
+
+
+class EventOut(Schema):
+    id: int
+    conversation_id: int
+    kind: str
+    actor: Ref | None
+    data: dict[str, Any]  # docs/routing.md#why for `assigned` and `queued`
+    explanation: str  # routing's reason in words; "" for other events
+    created_at: datetime
+
+
+class EventPage(Schema):
+    items: list[EventOut]
     next: str | None
 
 
@@ -223,6 +240,42 @@ def list_messages(request, conversation_id: int, page: Query[PageQuery]):
         selectors.message_list(conversation=conversation), ordering=("-id",), page=page
     )
     return {"items": [message_item(m) for m in items], "next": next_cursor}
+
+
+@router.get("/{conversation_id}/events", response=answers({200: EventPage}, *LIST, 403, 404))
+@requires(SEE_AUDIT)
+def list_events(request, conversation_id: int, page: Query[PageQuery]):
+    """The conversation's audit trail, newest first; follow `next` for older events."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    items, next_cursor = keyset_page(
+        selectors.event_list(conversation=conversation), ordering=("-id",), page=page
+    )
+    return {"items": _event_items(items), "next": next_cursor}
+
+
+def _event_items(events) -> list[dict]:
+    data = [event.data if isinstance(event.data, dict) else {} for event in events]
+    users = display_names({d.get("user_id") for d in data if isinstance(d.get("user_id"), int)})
+    areas = area_names({d.get("area_id") for d in data if isinstance(d.get("area_id"), int)})
+    return [
+        {
+            "id": event.pk,
+            "conversation_id": event.conversation_id,
+            "kind": event.kind,
+            "actor": (
+                {"id": event.actor.pk, "name": event.actor.display_name} if event.actor else None
+            ),
+            "data": fields,
+            "explanation": reasons.explanation(
+                event.kind,
+                fields,
+                user=users.get(fields.get("user_id"), ""),
+                area=areas.get(fields.get("area_id"), ""),
+            ),
+            "created_at": event.created_at,
+        }
+        for event, fields in zip(events, data, strict=True)
+    ]
 
 
 @router.post("/{conversation_id}/messages", response=answers({201: MessageOut}, *WRITE, 404, 409))

@@ -27,6 +27,7 @@ from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.fields import id_from_text
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.routing import reasons
 from ventanilla.web import whatsapp_text
 
 LIST_SIZE = 50
@@ -83,6 +84,7 @@ class Row(TypedDict):
     id: int
     status: str
     status_label: str
+    waits_for: str  # while queued, why: "nadie disponible", "área fuera de horario"...
     unread: int
     unread_label: str  # "2 mensajes sin leer", for screen readers
     assigned: int | str  # the assignee's id, "" when nobody has it
@@ -180,6 +182,11 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str, label
         id=conversation.pk,
         status=conversation.status,
         status_label=str(STATUS_LABELS.get(conversation.status, conversation.status)),
+        waits_for=(
+            reasons.queue_reason_text(conversation.queue_reason)
+            if conversation.status == Status.QUEUED
+            else ""
+        ),
         unread=unread,
         unread_label=unread_label % {"count": unread},
         assigned=conversation.assigned_to_id or "",

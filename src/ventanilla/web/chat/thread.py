@@ -25,9 +25,11 @@ from ventanilla.conversations.models import (
     Note,
     SenderType,
 )
+from ventanilla.conversations.permissions import SEE_AUDIT
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.routing import reasons
 from ventanilla.web.days import day_label
 
 THREAD_SIZE = 50
@@ -172,16 +174,22 @@ def _quoted_author(message: Message) -> str:
     return message.sender_user.display_name if message.sender_user else _("Nosotros")
 
 
-def _note_text(event: ConversationEvent, users: dict, areas: dict) -> str:
+def _note_text(event: ConversationEvent, users: dict, areas: dict, explain: bool) -> str:
     actor = event.actor.display_name if event.actor is not None else ""
     data = event.data if isinstance(event.data, dict) else {}
     user = users.get(data.get("user_id"), "")
     area = areas.get(data.get("area_id"), "")
+    routed = reasons.explanation(event.kind, data, user=user, area=area) if explain else ""
+    if routed:
+        return routed
     if event.kind == EventKind.ASSIGNED:
         if actor and actor != user:
             return _("%(actor)s asignó la conversación a %(user)s") % {"actor": actor, "user": user}
         return _("Conversación asignada a %(user)s") % {"user": user}
     if event.kind == EventKind.QUEUED:
+        why = reasons.queue_reason_text(str(data.get("reason") or ""))
+        if why:
+            return _("En cola en %(area)s: %(why)s") % {"area": area, "why": why}
         return _("En cola en %(area)s") % {"area": area}
     if event.kind == EventKind.TRANSFERRED:
         target = user or area
@@ -226,15 +234,20 @@ def _echoes(events: list[ConversationEvent]) -> set[int]:
     return echoes
 
 
-def _note_entries(events: list[ConversationEvent], today: datetime.date) -> list[Entry]:
-    """Notes for `events`: two more queries at most (the users and areas they name)."""
+def _note_entries(
+    events: list[ConversationEvent], today: datetime.date, explain: bool = False
+) -> list[Entry]:
+    """Notes for `events`: two more queries at most (the users and areas they name); `explain`:
+    with routing's reasons."""
     echoes = _echoes(events)
     events = [event for event in events if event.pk not in echoes]
     user_ids = {e.data.get("user_id") for e in events if isinstance(e.data, dict)} - {None}
     area_ids = {e.data.get("area_id") for e in events if isinstance(e.data, dict)} - {None}
     users, areas = display_names(user_ids), area_names(area_ids)
     return [
-        _centred("note", f"e-{event.pk}", event, today, note=_note_text(event, users, areas))
+        _centred(
+            "note", f"e-{event.pk}", event, today, note=_note_text(event, users, areas, explain)
+        )
         for event in events
     ]
 
@@ -318,7 +331,7 @@ def thread_page(
         events = events.filter(created_at__gte=page[-1].created_at)
     if until is not None:
         events = events.filter(created_at__lt=until)
-    entries += _note_entries(list(events[:200]), today)
+    entries += _note_entries(list(events[:200]), today, SEE_AUDIT.grants(user))
     notes = selectors.timeline_notes(user=user, conversation=conversation)
     if next_cursor and page:
         notes = notes.filter(created_at__gte=page[-1].created_at)
@@ -343,7 +356,9 @@ def thread_after(conversation: Conversation, user: User, after: int) -> list[Ent
     events = selectors.timeline_events(user=user, conversation=conversation, kinds=NOTE_KINDS)
     if anchor is not None:
         events = events.filter(created_at__gte=anchor.created_at)
-    entries += _note_entries(list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
+    entries += _note_entries(
+        list(events.order_by("-created_at", "-id")[:AFTER_SIZE]), today, SEE_AUDIT.grants(user)
+    )
     notes = selectors.timeline_notes(user=user, conversation=conversation)
     if anchor is not None:
         notes = notes.filter(created_at__gte=anchor.created_at)
