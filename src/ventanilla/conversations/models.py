@@ -61,6 +61,10 @@ class Conversation(models.Model):
     )
     last_activity_at = models.DateTimeField()
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # since when the customer waits for a person's answer: their first message after an agent's
+    # last one (the bot's replies answer no one waiting for a person); null once an agent
+    # writes (docs/chat.md#who-is-waiting)
+    waiting_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     queued_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)

@@ -225,8 +225,9 @@ def message_queue_outbound(
         status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
         created_at=now,
     )
+    answered = {"waiting_since": None} if sender_type == SenderType.AGENT else {}
     Conversation.objects.filter(pk=conversation.pk).update(
-        last_message=message, last_activity_at=now
+        last_message=message, last_activity_at=now, **answered
     )
     publish_message("message:new", message)
     enqueue_send(message.pk)
@@ -297,9 +298,23 @@ def conversation_transfer(
             area_id=area.pk if area else None,
             user_id=user.pk if user else None,
         )
+        unread_again(conversation)
         if user is not None:
             return conversation_assign(conversation=conversation, user=user, by=by)
         return conversation_queue(conversation=conversation, area=area, by=by)
+
+
+def unread_again(conversation: Conversation) -> None:
+    """A transfer hands on the customer's unanswered messages unread: whoever read them before
+    did not answer, and the next person must see that someone waits."""
+    if conversation.waiting_since is None:
+        return
+    waiting = conversation.messages.filter(
+        direction=Direction.IN, created_at__gte=conversation.waiting_since
+    ).count()
+    if waiting > conversation.unread_count:
+        conversation.unread_count = waiting
+        conversation.save(update_fields=["unread_count"])
 
 
 def conversation_close(

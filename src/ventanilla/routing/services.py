@@ -230,6 +230,7 @@ def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str
         conversations.record_event(
             locked, EventKind.TRANSFERRED, actor=by, area_id=area.pk, user_id=None
         )
+        conversations.unread_again(locked)
         return _route_locked(conversation=locked, area=area, by=by)
 
 

@@ -50,6 +50,14 @@ class MessageOut(Schema):
     created_at: datetime
 
 
+class MatchOut(Schema):
+    """The newest message holding the words a list's `q` searched for."""
+
+    message_id: int
+    text: str  # the part of the message around the first word found
+    created_at: datetime
+
+
 class ConversationOut(Schema):
     id: int
     status: str
@@ -62,9 +70,11 @@ class ConversationOut(Schema):
     last_message: MessageOut | None
     last_activity_at: datetime
     last_inbound_at: datetime | None
+    waiting_since: datetime | None  # the customer waits for a person's answer since then
     created_at: datetime
     closed_at: datetime | None
     closed_reason: str
+    match: MatchOut | None = None  # lists searched with `q` only
 
 
 class ConversationPage(Schema):
@@ -81,7 +91,8 @@ class ConversationFilters(Schema):
     status: str | None = None
     area: int | None = None
     assigned: str | None = None
-    q: str = ""
+    q: str = ""  # a contact's name, phone or DNI, or words of a message (`match` shows it)
+    sort: str | None = None  # "activity" (default) or "waiting": longest waiting first
 
 
 class SendIn(Schema):
@@ -108,11 +119,24 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
         area_id=filters.area,
         assigned=filters.assigned,
         q=filters.q,
+        sort=filters.sort,
     )
     items, next_cursor = keyset_page(
-        conversations, ordering=("-last_activity_at", "-id"), page=page
+        conversations, ordering=selectors.list_ordering(filters.sort), page=page
     )
-    return {"items": [conversation_item(c) for c in items], "next": next_cursor}
+    found = selectors.search_matches(conversation_ids=[c.pk for c in items], q=filters.q)
+    return {"items": [_with_match(c, found.get(c.pk)) for c in items], "next": next_cursor}
+
+
+def _with_match(conversation, message) -> dict:
+    item = conversation_item(conversation)
+    if message is not None:
+        item["match"] = {
+            "message_id": message.pk,
+            "text": message.snippet,
+            "created_at": message.created_at,
+        }
+    return item
 
 
 @router.get("/{conversation_id}", response=answers({200: ConversationOut}, *READ, 404))

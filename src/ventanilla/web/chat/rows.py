@@ -31,6 +31,7 @@ LIST_SIZE = 50
 ATTENTION_SIZE = 500
 STATUS_LABELS = dict(Status.choices)
 OPEN = [str(status) for status in OPEN_STATUSES]
+WAITING = (Status.QUEUED, Status.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,22 @@ def search_query(request: HttpRequest) -> str:
     return (request.GET.get("q") or "").strip()[:100]
 
 
+def sort_query(request: HttpRequest) -> str:
+    """ "waiting" (longest waiting first) or "" (newest activity first, the default)."""
+    return "waiting" if request.GET.get("sort") == "waiting" else ""
+
+
+def waited(since: datetime.datetime, now: datetime.datetime) -> str:
+    """How long someone has waited: "1 min", "45 min", "2 h 05 min", "3 d" (chat/list.js
+    ticks the same labels on)."""
+    minutes = max(0, int((now - since).total_seconds()) // 60)
+    if minutes < 60:
+        return _("%(m)d min") % {"m": max(1, minutes)}
+    if minutes < 24 * 60:
+        return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(d)d d") % {"d": minutes // (24 * 60)}
+
+
 # --- List rows -------------------------------------------------------------------------------
 
 
@@ -89,14 +106,18 @@ class Row(TypedDict):
     activity_title: str  # last activity, long local date and time
     prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
     preview: str
-    href: str  # the conversation in this tab
+    href: str  # the conversation in this tab (at the matching message, after a search)
+    match: str  # the line of a message a search found in it, "" otherwise
+    waiting_since: str  # ISO 8601 while the customer waits for a person's answer, else ""
+    waiting: str  # how long, "12 min" (chat/list.js ticks it on)
 
 
 class _When:
     """The list's time labels, each day formatted once however many rows share it."""
 
     def __init__(self) -> None:
-        self.today = timezone.localdate(clock.now())
+        self.now = clock.now()
+        self.today = timezone.localdate(self.now)
         self._days: dict[datetime.date, tuple[str, str]] = {}
 
     def __call__(self, moment: datetime.datetime) -> tuple[str, str, str]:
@@ -150,7 +171,9 @@ def _prefix(message: Message, viewer: User) -> str:
     return ""
 
 
-def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Row:
+def _row(
+    conversation: Conversation, viewer: User, when: _When, href: str, found: Message | None
+) -> Row:
     last = conversation.last_message
     preview, prefix = "", ""
     if last is not None:
@@ -163,6 +186,7 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Ro
     relative, activity, title = when(conversation.last_activity_at)
     contact, area, assignee = conversation.contact, conversation.area, conversation.assigned_to
     unread = conversation.unread_count
+    since = conversation.waiting_since if conversation.status in WAITING else None
     unread_label = ngettext("%(count)d mensaje sin leer", "%(count)d mensajes sin leer", unread)
     return Row(
         id=conversation.pk,
@@ -181,45 +205,59 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str) -> Ro
         activity_title=title,
         prefix=prefix,
         preview=preview[:160],
-        href=href.format(id=conversation.pk),
+        href=href.format(id=conversation.pk) + (f"&m={found.pk}" if found else ""),
+        match=found.snippet if found else "",
+        waiting_since=since.isoformat() if since else "",
+        waiting=waited(since, when.now) if since else "",
     )
 
 
-def list_rows(conversations, viewer: User, tab: Tab) -> list[Row]:
+def list_rows(conversations, viewer: User, tab: Tab, q: str = "") -> list[Row]:
+    """The rows; with a search `q`, each shows the newest message holding its words."""
+    conversations = list(conversations)
+    found = selectors.search_matches(conversation_ids=[c.pk for c in conversations], q=q)
     when = _When()
     href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
-    return [_row(conversation, viewer, when, href) for conversation in conversations]
+    return [_row(c, viewer, when, href, found.get(c.pk)) for c in conversations]
 
 
-def list_row(user: User, tab: Tab, q: str, conversation_id: int) -> Row | None:
-    """The row of one conversation as `tab` and the search `q` show it; None when not in them."""
+def list_row(user: User, tab: Tab, q: str, conversation_id: int, sort: str = "") -> Row | None:
+    """The row of one conversation as `tab`, the search `q` and `sort` show it; None when not
+    in them."""
     rows = selectors.conversation_rows(
-        user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
+        user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q, sort=sort
     )
     conversation = rows.filter(pk=conversation_id).first()
-    return None if conversation is None else list_rows([conversation], user, tab)[0]
+    return None if conversation is None else list_rows([conversation], user, tab, q)[0]
 
 
 def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
+    sort = sort_query(request)
     try:
         page, next_cursor = keyset_page(
             selectors.conversation_rows(
-                user=request.user, statuses=list(tab.statuses), assigned=tab.assigned, q=q
+                user=request.user,
+                statuses=list(tab.statuses),
+                assigned=tab.assigned,
+                q=q,
+                sort=sort,
             ),
-            ordering=("-last_activity_at", "-id"),
+            ordering=selectors.list_ordering(sort),
             page=PageQuery(LIST_SIZE, request.GET.get("cursor") or None),
         )
     except InvalidInput as error:
         raise Http404(_("Página inexistente.")) from error
     more_url = ""
     if next_cursor:
-        query = urlencode({"tab": tab.key, "q": q, "cursor": next_cursor, "part": "items"})
+        query = {"tab": tab.key, "q": q, "sort": sort, "cursor": next_cursor, "part": "items"}
+        query = urlencode({key: value for key, value in query.items() if value})
         more_url = f"{reverse('chat_list')}?{query}"
     return {
         "tab": tab,
         "tabs": tabs_for(request.user),
         "q": q,
-        "rows": list_rows(page, request.user, tab),
+        "sort": sort,
+        "rows": list_rows(page, request.user, tab, q),
         "more_url": more_url,
     }
 

@@ -17,6 +17,7 @@ from ventanilla.conversations.models import Conversation, Status
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.core import clock
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+from ventanilla.core.fields import id_from_text
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers import capabilities
@@ -29,7 +30,14 @@ from ventanilla.web.chat.forms import (
     ComposerForm,
     ContactForm,
 )
-from ventanilla.web.chat.rows import attention, current_tab, list_context, list_row, search_query
+from ventanilla.web.chat.rows import (
+    attention,
+    current_tab,
+    list_context,
+    list_row,
+    search_query,
+    sort_query,
+)
 from ventanilla.web.chat.thread import thread_after, thread_message, thread_page
 from ventanilla.web.forms import add_service_errors, write_form
 
@@ -139,11 +147,13 @@ def _pane_context(
     composer: ComposerForm | None = None,
     **head,
 ) -> dict:
-    entries, older_url = thread_page(conversation, request.user, None, None)
+    anchor = id_from_text(request.GET.get("m") or "")
+    entries, older_url = thread_page(conversation, request.user, None, None, anchor)
     return {
         **_head_context(request, conversation, **head),
         "entries": entries,
         "older_url": older_url,
+        "focus": f"m-{anchor}" if anchor else "",
         "composer": composer or ComposerForm(),
     }
 
@@ -233,7 +243,7 @@ def chat_list(request: HttpRequest):
 def chat_item(request: HttpRequest, conversation_id: int):
     """One row of the list, as the current tab and search show it; 404 when it is not in them."""
     tab, q = current_tab(request), search_query(request)
-    row = list_row(request.user, tab, q, conversation_id)
+    row = list_row(request.user, tab, q, conversation_id, sort_query(request))
     if row is None:
         raise Http404(_("Conversación inexistente."))
     return render(request, "web/chat/_item.html", {"row": row, "tab": tab, "q": q})

@@ -26,6 +26,7 @@ import {
   removeItem,
   scheduleItem,
   showClicked,
+  tickWaiting,
   track,
   updateCounts,
 } from "./list.js";
@@ -251,6 +252,7 @@ function start() {
   showNotifyButton();
   opened();
   watchDay();
+  tickWaiting();
   const toast = state.root.querySelector(".chat-toast");
   if (toast) {
     window.setTimeout(() => {
