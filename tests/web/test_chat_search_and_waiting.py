@@ -83,6 +83,7 @@ def test_the_pane_opened_at_a_message_reaches_back_to_it_and_marks_it(
     assert f'data-focus="m-{first}"' in html
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_search_costs_the_same_few_queries_however_many_rows_match(
     make_user, make_conversation, soporte, supervisor, django_assert_max_num_queries
 ):

@@ -1,5 +1,9 @@
 """Reads on conversations and messages, always through the visibility rule."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -7,9 +11,11 @@ from ventanilla.accounts.models import User
 from ventanilla.contacts.selectors import contact_search_filter
 from ventanilla.conversations import permissions, search
 from ventanilla.conversations.models import (
+    FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
     Conversation,
     ConversationEvent,
+    FollowUpSetting,
     Message,
     Status,
 )
@@ -224,3 +230,34 @@ def message_get_visible(*, user: User, message_id: int) -> Message:
 def conversation_after_action(*, conversation_id: int) -> Conversation:
     """The state right after an action its actor was allowed to take (they may no longer see it)."""
     return _base().get(pk=conversation_id)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    reopen_hours: int  # 0: only supervisors and admins reopen
+    saved: bool  # False: REOPEN_WINDOW_HOURS applies
+    updated_at: datetime | None
+    updated_by: User | None
+
+
+def follow_up_default_hours() -> int:
+    return max(0, int(settings.REOPEN_WINDOW_HOURS))
+
+
+def follow_up_get() -> FollowUp:
+    """One query, read on every reopen (docs/adr/0013-desk-settings.md: never cached)."""
+    row = FollowUpSetting.objects.select_related("updated_by").filter(pk=FOLLOW_UP_SINGLETON_ID)
+    row = row.first()
+    hours = row.reopen_hours if row is not None else None
+    return FollowUp(
+        reopen_hours=hours if hours is not None else follow_up_default_hours(),
+        saved=hours is not None,
+        updated_at=row.updated_at if row is not None else None,
+        updated_by=row.updated_by if row is not None else None,
+    )
+
+
+def contact_latest_conversation(*, contact_id: int) -> Conversation | None:
+    """The contact's newest conversation on any line, whoever may see it (a follow-up from the
+    contact's card checks its own rule: `permissions.check_follow_up`)."""
+    return _base().filter(contact_id=contact_id).order_by("-created_at", "-id").first()

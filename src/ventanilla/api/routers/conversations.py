@@ -185,6 +185,19 @@ def reopen(request, conversation_id: int):
     return _fresh(request, conversation_id)
 
 
+@router.post("/{conversation_id}/follow-up", response=answers({201: MessageOut}, *WRITE, 404, 409))
+@requires(REOPEN)
+def follow_up(request, conversation_id: int, payload: SendIn):
+    """Writes to the customer of a closed conversation, reopening it (docs/chat.md#follow-up):
+    403 past the desk's follow-up window for agents; 409 outside WhatsApp's 24-hour window
+    (a template is needed then) or when the customer has a newer open conversation."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    message = services.conversation_follow_up(
+        conversation=conversation, by=request.auth, text=payload.text
+    )
+    return Status(201, message_item(message))
+
+
 @router.post(
     "/{conversation_id}/transfer", response=answers({200: ConversationOut}, *WRITE, 404, 409)
 )

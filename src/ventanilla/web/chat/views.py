@@ -16,7 +16,7 @@ from ventanilla.conversations import permissions, selectors, services
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.core import clock
-from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+from ventanilla.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ventanilla.core.fields import id_from_text
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.permissions import SIGNED_IN
@@ -61,9 +61,33 @@ def _transfer_agents(user: User, conversation: Conversation) -> list[User]:
     )
 
 
-def _lock_reason(conversation: Conversation, line) -> str:
-    """Why the composer is locked, or "" when the agent may write."""
+def _may_follow_up(user: User, conversation: Conversation) -> bool:
+    """Whether `user` may reopen the closed `conversation` or write to its customer now."""
+    if conversation.status != Status.CLOSED:
+        return False
+    try:
+        permissions.check_follow_up(
+            by=user,
+            conversation=conversation,
+            window_hours=selectors.follow_up_get().reopen_hours,
+            now=clock.now(),
+        )
+    except Forbidden:
+        return False
+    return True
+
+
+def _lock_reason(conversation: Conversation, line, follow_up: bool = False) -> str:
+    """Why the composer is locked, or "" when the agent may write (`follow_up`: to a closed
+    conversation `_may_follow_up` lets them reopen by writing)."""
     if conversation.status == Status.CLOSED:
+        if follow_up and services.window_open(conversation, line):
+            return ""
+        if follow_up:
+            return _(
+                "La conversación está cerrada y pasaron más de 24 horas desde el último mensaje "
+                "del cliente: para escribirle hace falta una plantilla."
+            )
         return _("La conversación está cerrada.")
     if not services.window_open(conversation, line):
         return _(
@@ -124,17 +148,19 @@ def _head_context(
         if permissions.TRANSFER_TO_PERSON.grants(user) and not is_closed
         else []
     )
+    follow_up = _may_follow_up(user, conversation)
     return {
         "conversation": conversation,
         "contact": conversation.contact,
-        "lock_reason": _lock_reason(conversation, line),
+        "lock_reason": _lock_reason(conversation, line, follow_up),
+        "follow_up": follow_up,
         "window_text": _window_text(conversation, line),
         "window_ends": _window_ends(conversation, line),
         "contact_form": contact_form,
         "close_form": close_form or CloseForm(),
         "area_form": AreaTransferForm(areas=areas) if areas else None,
         "agent_form": AgentTransferForm(agents=agents) if agents else None,
-        "may_reopen": permissions.REOPEN.grants(user) and is_closed,
+        "may_reopen": follow_up,
         "action_error": action_error,
         "tab": current_tab(request),
     }
@@ -273,12 +299,13 @@ def chat_head(request: HttpRequest, conversation_id: int):
 @require_GET
 def chat_composer(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
+    follow_up = _may_follow_up(request.user, conversation)
     context = {
         "conversation": conversation,
-        "lock_reason": _lock_reason(conversation, conversation.line),
+        "lock_reason": _lock_reason(conversation, conversation.line, follow_up),
         "composer": ComposerForm(),
-        "may_reopen": permissions.REOPEN.grants(request.user)
-        and conversation.status == Status.CLOSED,
+        "may_reopen": follow_up,
+        "follow_up": follow_up,
     }
     return render(request, "web/chat/_composer.html", context)
 
@@ -331,11 +358,17 @@ def chat_send(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
     form = ComposerForm(request.POST)
     status = 422
+    # a closed conversation its agent may follow up: writing reopens it; else a 409 says closed
+    follow_up = _may_follow_up(request.user, conversation)
+    write = services.conversation_follow_up if follow_up else services.agent_reply
     if form.is_valid():
         try:
-            message = services.agent_reply(
+            message = write(
                 conversation=conversation, by=request.user, text=form.cleaned_data["text"]
             )
+        except Forbidden as error:
+            form.add_error(None, error.detail)
+            status = 403
         except InvalidInput as error:
             add_service_errors(form, error)
         except Conflict as error:
@@ -353,7 +386,7 @@ def chat_send(request: HttpRequest, conversation_id: int):
         context = {
             "conversation": conversation,
             "composer": form,
-            "lock_reason": form.non_field_errors()[0] if status == 409 else "",
+            "lock_reason": form.non_field_errors()[0] if status in (403, 409) else "",
             "may_reopen": False,
         }
         return render(request, "web/chat/_composer.html", context, status=status)
@@ -436,6 +469,8 @@ def chat_reopen(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
     try:
         services.conversation_reopen(conversation=conversation, by=request.user)
+    except Forbidden as error:
+        return _respond(request, conversation, status=403, action_error=error.detail)
     except Conflict:
         problem = (
             _("El cliente ya tiene una conversación abierta más nueva.")

@@ -177,7 +177,7 @@ function beforeSwap(event) {
     window.location.reload();
     return;
   }
-  if ((status === 422 || status === 409) && state.root.contains(detail.target)) {
+  if ((status === 422 || status === 409 || status === 403) && state.root.contains(detail.target)) {
     detail.shouldSwap = true;
     detail.isError = false;
   } else if (status === 404 && detail.target.id === "chat-pane") {
