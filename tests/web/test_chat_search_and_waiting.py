@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from ventanilla.accounts.models import Role
+from ventanilla.accounts.models import Role, User
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation
 from ventanilla.core import clock
@@ -213,3 +213,32 @@ def test_supervisors_see_the_assignee_and_the_dni_gives_way_first(
     order = re.findall(r'class="tag tag--(\w+)"', tags.group(1))
     assert order == ["active", "waiting", "who", "area", "dni"]
     assert '<span class="chat-item__more"><span class="tag tag--dni">' in html
+
+
+# --- The supervisor's transfer to a person ------------------------------------------------------
+
+
+def test_transfer_candidates_show_presence_and_open_conversations(
+    make_user, make_conversation, supervisor, agent, soporte
+):
+    now = clock.now()
+    away = make_user(Role.SUPPORT, username="marta", name="Marta", areas=[soporte])
+    User.objects.filter(pk=agent.pk).update(console_seen_until=now + datetime.timedelta(minutes=5))
+    User.objects.filter(pk=away.pk).update(
+        console_seen_until=now + datetime.timedelta(minutes=5), availability="away"
+    )
+    for _ in range(2):
+        make_conversation("active", area=soporte, assigned_to=agent)
+    closed = make_conversation("closed", area=soporte, assigned_to=agent)  # not counted
+    waiting = make_conversation("queued", area=soporte)
+
+    pane = (
+        _signed_in(supervisor)
+        .get(f"/chats/{waiting.pk}/", **HTMX, HTTP_HX_TARGET="chat-pane")
+        .content.decode()
+    )
+
+    assert closed.status == "closed"
+    assert re.search(r"Sofía · [^·<]+ · Disponible · 2 abiertas", pane)
+    assert re.search(r"Marta · [^·<]+ · Ausente · 0 abiertas", pane)
+    assert re.search(r"Sara · [^·<]+ · Desconectado · 0 abiertas", pane)

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
@@ -209,8 +210,17 @@ def timeline_events(
 
 
 def transfer_candidates(*, by: User, conversation: Conversation, limit: int) -> list[User]:
-    """Whom `by` may hand the conversation to (`permissions.transfer_targets`), by name."""
+    """Whom `by` may hand the conversation to (`permissions.transfer_targets`), by name, each
+    with `open_count`: the conversations they have open (active) now. One query."""
     people = permissions.transfer_targets(by=by, conversation=conversation)
+    open_count = (
+        Conversation.objects.filter(assigned_to=OuterRef("pk"), status=Status.ACTIVE)
+        .order_by()
+        .values("assigned_to")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    people = people.annotate(open_count=Coalesce(Subquery(open_count), 0))
     return list(people.order_by("name", "username", "pk")[:limit])
 
 
