@@ -60,6 +60,7 @@ NODE_DEFAULTS = {  # what /api/flows gives for the node fields a flow leaves out
     "area_id": None,
     "field": "",
     "close": False,
+    "ask_only_when_unknown": True,
 }
 
 

@@ -211,7 +211,8 @@ def test_supervisors_see_the_assignee_and_the_dni_gives_way_first(
 
     tags = re.search(r'<span class="chat-item__tags">(.*?)</span>\s*</span>\s*</a>', html, re.S)
     order = re.findall(r'class="tag tag--(\w+)"', tags.group(1))
-    assert order == ["active", "waiting", "who", "area", "dni"]
+    assert order == ["active", "who", "area", "dni"]  # how long she waits: beside the preview
+    assert 'class="tag tag--waiting"' in html
     assert '<span class="chat-item__more"><span class="tag tag--dni">' in html
 
 
