@@ -16,6 +16,7 @@ PROBE = (
     "'cookie': [s.SESSION_COOKIE_NAME, s.SESSION_COOKIE_AGE, s.SESSION_COOKIE_SECURE,"
     " s.SESSION_COOKIE_SAMESITE], 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE,"
     "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
+    "'reopen_hours': s.REOPEN_WINDOW_HOURS,"
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
     "'job_threads': s.HUEY['consumer']['workers'],"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
@@ -53,6 +54,7 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["lang"] == "es"
     assert values["region"] == "AR"
     assert values["auto_close"] == 30
+    assert values["reopen_hours"] == 72
     assert values["interval"] == 60
     assert values["public_url"] == "http://127.0.0.1:8000"
     assert values["debug"] is False
@@ -157,3 +159,7 @@ def test_finding_11_the_data_dir_and_every_file_in_it_are_private(tmp_path):
     assert modes == {
         str(path.relative_to(data)): oct(0o700 if path.is_dir() else 0o600) for path in paths
     }
+
+
+def test_the_follow_up_window_comes_from_the_environment(tmp_path):
+    assert _settings(tmp_path, REOPEN_WINDOW_HOURS="24")["reopen_hours"] == 24
