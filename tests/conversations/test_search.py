@@ -162,9 +162,9 @@ def test_query_words_carry_no_syntax_of_any_database(desk, api):
     for hostile in ['"factura', "factura*)", "fact' | 'x", "-factura +", "NEAR(a b)", "%_%"]:
         answer = client.get(f"/api/conversations?q={hostile}")
         assert answer.status_code == 200, hostile
-    assert (
-        terms("  ¡Factúra,  N°-123!  ") == ["factura", "n", "123"] or connection.vendor == "mysql"
-    )
+    # InnoDB indexes no word under 3 characters: MariaDB's query leaves them out
+    short = [] if connection.vendor == "mysql" else ["n"]
+    assert terms("  ¡Factúra,  N°-123!  ") == ["factura", *short, "123"]
 
 
 def test_the_shown_line_is_cut_around_the_word():

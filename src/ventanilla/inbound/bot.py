@@ -127,6 +127,7 @@ def _hand_over(conversation: Conversation, area_id: int, hand_off: str = "") -> 
         flows = Flow.objects.filter(pk=conversation.bot_flow_id, fallback_area__is_active=True)
         area = Area.objects.filter(pk__in=flows.values("fallback_area_id")).first()
     if area is None:
+        _send(conversation, hand_off)  # as before ADR 0022: said, then closed (ADR 0019)
         _close(conversation)
         return
     if hand_off and area_is_open(area_id=area.pk, at=clock.now()):
