@@ -16,6 +16,7 @@ PROBE = (
     "'cookie': [s.SESSION_COOKIE_NAME, s.SESSION_COOKIE_AGE, s.SESSION_COOKIE_SECURE,"
     " s.SESSION_COOKIE_SAMESITE], 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE,"
     "'region': s.PHONE_DEFAULT_REGION, 'auto_close': s.AUTO_CLOSE_MINUTES,"
+    "'reopen_hours': s.REOPEN_WINDOW_HOURS,"
     "'interval': s.SCHEDULER_INTERVAL_SECONDS, 'public_url': s.PUBLIC_URL,"
     "'job_threads': s.HUEY['consumer']['workers'],"
     "'token_rate': [s.API_TOKEN_RATE_LIMIT, s.API_TOKEN_RATE_WINDOW_SECONDS],"
@@ -56,6 +57,7 @@ def test_defaults_are_the_embedded_mode(tmp_path):
     assert values["lang"] == "es"
     assert values["region"] == "AR"
     assert values["auto_close"] == 30
+    assert values["reopen_hours"] == 72
     assert values["interval"] == 60
     assert values["public_url"] == "http://127.0.0.1:8000"
     assert values["debug"] is False
@@ -189,3 +191,7 @@ def test_webhook_settings_come_from_the_environment(tmp_path):
     )
 
     assert values["webhooks"] == [2.5, 48, True]
+
+
+def test_the_follow_up_window_comes_from_the_environment(tmp_path):
+    assert _settings(tmp_path, REOPEN_WINDOW_HOURS="24")["reopen_hours"] == 24

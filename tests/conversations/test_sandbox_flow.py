@@ -1,10 +1,13 @@
 """A customer writes through the sandbox line and an agent answers: stored once, sent once."""
 
+from datetime import timedelta
+
 import pytest
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, ConversationEvent, Message
+from ventanilla.core import clock
 from ventanilla.core.models import LiveEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,13 +157,15 @@ def test_agent_cannot_transfer_to_a_colleague_but_can_to_an_area(
     assert to_area.json()["area"]["id"] == ventas.pk
 
 
-def test_supervisor_reopens_a_closed_conversation_agents_may_not(
-    api, make_user, make_area, make_conversation
+def test_supervisor_reopens_a_closed_conversation_agents_may_not_past_the_window(
+    api, make_user, make_area, make_conversation, monkeypatch
 ):
     soporte = make_area("Soporte")
     agent = make_user(Role.SUPPORT, areas=[soporte])
     supervisor = make_user(Role.SUPERVISOR, areas=[soporte])
     conversation = make_conversation("closed", area=soporte, assigned_to=agent)
+    later = clock.now() + timedelta(hours=73)  # the follow-up window is 72 hours
+    monkeypatch.setattr(clock, "now", lambda: later)
 
     refused = api(agent).post(f"/api/conversations/{conversation.pk}/reopen")
     reopened = api(supervisor).post(f"/api/conversations/{conversation.pk}/reopen")

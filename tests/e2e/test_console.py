@@ -60,6 +60,7 @@ NODE_DEFAULTS = {  # what /api/flows gives for the node fields a flow leaves out
     "area_id": None,
     "field": "",
     "close": False,
+    "ask_only_when_unknown": True,
 }
 
 
@@ -300,8 +301,11 @@ def test_agent_answers_live_and_an_agent_of_another_area_never_hears_of_it(serve
         sofia.page.wait_for_timeout(100)
     sofia.page.get_by_role("button", name="Cerrar conversación").click()
 
-    # then the composer locks and the customer reads the closing text
-    expect(sofia.page.locator("#composer")).to_contain_text("La conversación está cerrada.")
+    # then the composer says it is closed (writing would reopen it: she closed it, within the
+    # follow-up window) and the customer reads the closing text
+    expect(sofia.page.locator("#composer")).to_contain_text(
+        "La conversación está cerrada: al escribir, se reabre y queda a tu cargo."
+    )
     expect(maria.locator("#sandbox-thread")).to_contain_text(CLOSING_TEXT)
 
     # when another customer asks for Ventas

@@ -239,6 +239,18 @@ def test_every_screen_is_shot_at_1366x768_in_spanish(serve, console) -> None:
     expect(page.locator("[data-role=status]").first).to_be_visible()
     shoot(page, "webhook-deliveries")
     receiver.stop()
+
+    # the chat list's own views: who waits longest, and a word of a message found
+    page.goto("/?tab=all&sort=waiting")
+    expect(page.locator("#chat-items .tag--waiting").first).to_be_visible()
+    shoot(page, "chats-waiting")
+    page.goto("/?tab=all")
+    page.locator("#chat-q").fill("factura")
+    row = page.locator(".chat-item", has_text="Carlos Gómez")
+    expect(row.locator(".chat-item__match")).to_contain_text("problema con la factura")
+    row.click()
+    expect(page.locator("#chat-thread .entry--found")).to_be_in_viewport()
+    shoot(page, "chats-search")
     shoot_reports_and_routing(admin, sofia)
     for person in (visitor, sofia, valentin, admin):
         assert person.errors == []

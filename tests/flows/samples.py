@@ -90,6 +90,7 @@ def build_tree(root: dict, **flow) -> FlowTree:
             area_id=data.get("area_id"),
             field=data.get("field", ""),
             close=data.get("close", False),
+            ask_only_when_unknown=data.get("ask_only_when_unknown", True),
         )
         kids = [add(child, node_id, n) for n, child in enumerate(data.get("children", []))]
         if kids:

@@ -27,6 +27,7 @@ def _filled(node: dict) -> dict:
         "area_id": None,
         "field": "",
         "close": False,
+        "ask_only_when_unknown": True,
     }
     filled = {**defaults, **node}
     filled["children"] = [_filled(child) for child in node.get("children", [])]

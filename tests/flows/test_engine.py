@@ -60,13 +60,19 @@ def test_start_greets_and_waits_at_the_menu():
     [
         (
             "1",
-            [Action("send_text", text="Te paso con Soporte."), Action("redirect", area_id=SOPORTE)],
+            [
+                Action("send_text", text="Te paso con Soporte.", hand_off=True),
+                Action("redirect", area_id=SOPORTE),
+            ],
             BotState(None),
             False,
         ),
         (
             "SOPORTE!",
-            [Action("send_text", text="Te paso con Soporte."), Action("redirect", area_id=SOPORTE)],
+            [
+                Action("send_text", text="Te paso con Soporte.", hand_off=True),
+                Action("redirect", area_id=SOPORTE),
+            ],
             BotState(None),
             False,
         ),
@@ -107,7 +113,7 @@ def test_a_valid_dni_is_stored_and_the_flow_goes_on(answer, value):
     assert result == StepResult(
         actions=[
             Action("store_field", field="dni", value=value),
-            Action("send_text", text="Gracias, te atiende Ventas."),
+            Action("send_text", text="Gracias, te atiende Ventas.", hand_off=True),
             Action("redirect", area_id=VENTAS),
         ],
         state=BotState(None),

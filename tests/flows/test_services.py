@@ -49,6 +49,7 @@ def test_create_saves_the_whole_tree(flow_data, soporte, ventas):
         "area_id": soporte.pk,
         "field": "",
         "close": False,
+        "ask_only_when_unknown": True,
         "children": [],
     }
     assert menu["children"][1]["trigger"] == "ventas, comprar"  # alternatives tidied

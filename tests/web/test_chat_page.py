@@ -601,16 +601,16 @@ def test_close_with_a_reason_from_the_pane(make_conversation, agent, soporte):
         f"/chats/{conversation.pk}/close/", {"reason": "Resuelto"}, **_pane_request()
     )
     # then it is closed with that reason, the customer got the closing text, and the pane
-    # shows it closed with the composer locked
+    # shows it closed; she may still follow it up (reopen, or write and so reopen it)
     conversation.refresh_from_db()
     assert (conversation.status, conversation.closed_reason) == ("closed", "Resuelto")
     assert conversation.closed_by_id == agent.pk
     assert Message.objects.get(direction="out").text == "✅ Chat finalizado por el operador"
     html = response.content.decode()
     assert response.status_code == 200
-    assert "La conversación está cerrada." in html
+    assert "La conversación está cerrada: al escribir, se reabre y queda a tu cargo." in html
     assert "Sofía cerró la conversación · Resuelto" in html
-    assert ">Reabrir</button>" not in html
+    assert ">Reabrir</button>" in html
 
 
 def test_closing_twice_says_so(make_conversation, agent, soporte):
@@ -673,13 +673,18 @@ def test_supervisor_transfers_to_an_agent(make_conversation, supervisor, agent, 
     assert "Sara asignó la conversación a Sofía" not in response.content.decode()
 
 
-def test_supervisor_reopens_and_agent_may_not(make_conversation, supervisor, agent, soporte):
-    # given a closed conversation of Soporte
+def test_supervisor_reopens_and_agent_may_not_past_the_follow_up_window(
+    monkeypatch, make_conversation, supervisor, agent, soporte
+):
+    # given a closed conversation of Soporte, closed four days ago (the window is 72 hours)
     conversation = make_conversation("closed", area=soporte, assigned_to=agent)
+    later = clock.now() + datetime.timedelta(days=4)
+    monkeypatch.setattr(clock, "now", lambda: later)
     # when the agent tries to reopen it
     refused = _signed_in(agent).post(f"/chats/{conversation.pk}/reopen/", **_pane_request())
-    # then it is refused
+    # then it is refused, saying why
     assert refused.status_code == 403
+    assert "Pasaron más de 72 horas desde el cierre" in refused.content.decode()
     # and when the supervisor reopens it from the pane
     pane = _signed_in(supervisor).get(f"/chats/{conversation.pk}/", **_pane_request())
     assert ">Reabrir</button>" in pane.content.decode()

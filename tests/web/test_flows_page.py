@@ -686,3 +686,19 @@ def test_editor_query_count_does_not_grow(
         response = page.set("sim_text", "1").press("op", "sim-send")
     # then both take the same few queries, whatever the size
     assert response.status_code == 200
+
+
+def test_a_question_asks_only_when_unknown_unless_unticked(admin_client, demo):
+    # given the demo flow's DNI question in the editor, ticked by default
+    page = Page.open(admin_client, f"/flows/{demo.pk}/")
+    question = _key_of(demo, type="question", field="dni")
+    box = page.node_html(question)
+    assert "Preguntar solo si no lo sabemos" in box
+    assert page.get(f"node-{question}-ask_only_when_unknown") == "on"
+    # when the admin unticks it and saves, then the question asks every time
+    response = page.untick(f"node-{question}-ask_only_when_unknown").press("op", "save")
+    assert response.status_code == 302
+    assert Node.objects.get(flow=demo, key=question).ask_only_when_unknown is False
+    # and a message node keeps the default (it is not a question's setting)
+    greeting = Node.objects.get(flow=demo, parent__isnull=True)
+    assert greeting.ask_only_when_unknown is True

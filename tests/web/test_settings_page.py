@@ -305,6 +305,18 @@ def test_page_query_count_does_not_grow_with_lines(
     admin_client.post("/settings/auto-close/", _auto_close_post("20", "Antes"))
     admin_client.get("/settings/")  # warm the session
     # when the page is opened, then it takes the same few queries for 1 and 6 lines
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # the session, user, lines, auto-close, follow-up
         response = admin_client.get("/settings/")
     assert response.status_code == 200
+
+
+def test_the_follow_up_window_is_saved_from_the_screen(admin_client):
+    # when the admin saves 48 hours, then the API reads them back
+    response = admin_client.post("/settings/follow-up/", {"follow-up-reopen_hours": "48"})
+    assert response.status_code == 302
+    assert admin_client.get("/api/settings/follow-up").json()["reopen_hours"] == 48
+    # and a value past 30 days is refused next to its field, writing nothing
+    refused = admin_client.post("/settings/follow-up/", {"follow-up-reopen_hours": "9999"})
+    assert refused.status_code == 422
+    assert "720" in refused.content.decode()
+    assert admin_client.get("/api/settings/follow-up").json()["reopen_hours"] == 48

@@ -362,6 +362,10 @@ AUTO_CLOSE_MESSAGE = env_str(
     "Cerramos esta conversación por inactividad. Escribinos cuando quieras.",
 )
 
+# hours after a close during which its agent (or anyone who may see the contact) may reopen it
+# or write to the customer; admins change it on the Settings screen (conversations.FollowUpSetting)
+REOPEN_WINDOW_HOURS = env_number("REOPEN_WINDOW_HOURS", 72)
+
 WHATSAPP_PROVIDER = env_str("WHATSAPP_PROVIDER", "sandbox")
 WHATSAPP_CLOUD_PHONE_NUMBER_ID = env_str("WHATSAPP_CLOUD_PHONE_NUMBER_ID")
 WHATSAPP_CLOUD_ACCESS_TOKEN = env_str("WHATSAPP_CLOUD_ACCESS_TOKEN")

@@ -39,7 +39,13 @@ from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers.base import InboundMessage, StatusUpdate
 from ventanilla.providers.models import Line, Provider
 
-COUNTERS = ["last_message", "last_activity_at", "last_inbound_at", "unread_count"]
+COUNTERS = [
+    "last_message",
+    "last_activity_at",
+    "last_inbound_at",
+    "unread_count",
+    "waiting_since",
+]
 
 
 def _contact_keys(conversation: Conversation) -> list[tuple]:
@@ -139,6 +145,8 @@ class InboundBatch:
         conversation.last_activity_at = now
         conversation.last_inbound_at = now
         conversation.unread_count += 1
+        if conversation.waiting_since is None:
+            conversation.waiting_since = now
         self._stored.add((line.pk, inbound.provider_message_id))
         self._pending.append((conversation, message, new_conversation))
         return message

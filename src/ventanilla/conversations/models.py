@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ventanilla.accounts.models import Area
 from ventanilla.contacts.models import Contact
+from ventanilla.core.models import TimeStamped
 from ventanilla.providers.models import Line
 
 
@@ -64,6 +65,10 @@ class Conversation(models.Model):
     )
     last_activity_at = models.DateTimeField()
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # since when the customer waits for a person's answer: their first message after an agent's
+    # last one (the bot's replies answer no one waiting for a person); null once an agent
+    # writes (docs/chat.md#who-is-waiting)
+    waiting_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     queued_at = models.DateTimeField(null=True, blank=True)
     # why it waits while queued (routing.reasons.Rule: after_hours, nobody_available...)
@@ -331,3 +336,35 @@ class EarlyStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} for {self.provider_id}"
+
+
+FOLLOW_UP_SINGLETON_ID = 1
+REOPEN_WINDOW_MAX_HOURS = 720  # 30 days
+
+
+class FollowUpSetting(TimeStamped):
+    """How long after a close its agent, or anyone who may see the contact, may reopen it or
+    write to the customer (docs/chat.md#follow-up), as an admin set it on the Settings screen
+    (docs/adr/0013-desk-settings.md). At most one row (id 1); a null `reopen_hours`, or no row,
+    follows REOPEN_WINDOW_HOURS. 0: only supervisors and admins reopen. Read it through
+    selectors.follow_up_get, write it through services.follow_up_update."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=FOLLOW_UP_SINGLETON_ID)
+    reopen_hours = models.PositiveIntegerField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=FOLLOW_UP_SINGLETON_ID), name="follow_up_setting_single_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up: {self.reopen_hours} h"

@@ -3,16 +3,30 @@
 the same rule.
 """
 
+from datetime import datetime, timedelta
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ventanilla.accounts.models import AGENT_ROLES, Role, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_admin, is_lead
-from ventanilla.core.errors import InvalidInput
+from ventanilla.contacts.permissions import sees_every_contact
+from ventanilla.conversations.models import Conversation
+from ventanilla.conversations.visibility import Viewer, visible_filter
+from ventanilla.core.errors import Forbidden, InvalidInput
 from ventanilla.core.permissions import Permission
 
+
+def _attends_or_leads(user) -> bool:
+    return user.role in TAKES_CONVERSATIONS or is_lead(user)
+
+
 # What a conversation holds is for whoever `visibility` lets see it; these are what they may do.
-REOPEN = Permission("conversations.reopen", allows=is_lead)
+# Reopening, and writing to the customer after a close: leads always; the others within the
+# desk's follow-up window (`check_follow_up`).
+REOPEN = Permission("conversations.reopen", allows=_attends_or_leads)
+MANAGE_FOLLOW_UP = Permission("conversations.follow-up-settings", allows=is_admin)
 TRANSFER_TO_PERSON = Permission("conversations.transfer-to-person", allows=is_lead)  # else areas
 SEE_EVERY_OPEN = Permission("conversations.see-every-open", allows=is_lead)  # the "all" tab
 # writing first (conversations.starting): leads to anyone, agents to contacts they may see
@@ -61,3 +75,35 @@ def check_transfer_to_person(*, by: User, conversation, user: User) -> None:
 
 
 MANAGE_LABELS = Permission("conversations.manage-labels", allows=is_admin)  # define them
+
+
+def sees_contact(user: User, contact_id: int) -> bool:
+    """Whether `user` may see the contact: leads every one, the others those of a conversation
+    they may see (the rule of `contact_selectors`)."""
+    if sees_every_contact(user):
+        return True
+    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+    return visible.filter(contact_id=contact_id).exists()
+
+
+def check_follow_up(*, by: User, conversation, window_hours: int, now: datetime) -> None:
+    """Forbidden unless `by` may reopen the closed `conversation` (or write to its customer):
+    a lead always; the agent who closed it, or anyone who may see its contact, within
+    `window_hours` of the close (0: nobody but the leads)."""
+    REOPEN.check(by)
+    if is_lead(by):
+        return
+    closed_at = conversation.closed_at or now
+    if window_hours <= 0 or now - closed_at > timedelta(hours=window_hours):
+        raise Forbidden(
+            ngettext(
+                "Pasó más de %(hours)d hora desde el cierre: pedile a un supervisor que la reabra.",
+                "Pasaron más de %(hours)d horas desde el cierre: pedile a un supervisor que la "
+                "reabra.",
+                window_hours,
+            )
+            % {"hours": window_hours}
+        )
+    if conversation.closed_by_id == by.pk or sees_contact(by, conversation.contact_id):
+        return
+    raise Forbidden(_("Solo quien la cerró o quien puede ver al contacto puede reabrirla."))

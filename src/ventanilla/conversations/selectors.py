@@ -1,16 +1,23 @@
 """Reads on conversations and messages, always through the visibility rule."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
 from ventanilla.contacts.selectors import contact_search_filter
-from ventanilla.conversations import permissions
+from ventanilla.conversations import permissions, search
 from ventanilla.conversations.models import (
+    FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
     Conversation,
     ConversationEvent,
     EventKind,
+    FollowUpSetting,
     Label,
     Message,
     Note,
@@ -21,6 +28,22 @@ from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.fields import id_from_text
 
 STATUS_VALUES = set(Status.values)
+# how a list may be sorted, and the keyset ordering of each (ending with the unique id)
+ORDERINGS = {
+    "activity": ("-last_activity_at", "-id"),  # newest activity first, the default
+    "waiting": ("waiting_since", "id"),  # those waiting for a person, longest first
+}
+WAITING_STATUSES = (Status.QUEUED, Status.ACTIVE)
+
+
+def list_ordering(sort: str | None) -> tuple[str, ...]:
+    """The keyset ordering of a list sorted by `sort` (None or "" is by activity)."""
+    ordering = ORDERINGS.get(sort or "activity")
+    if ordering is None:
+        raise InvalidInput.field(
+            "sort", _("Usá %(sorts)s.") % {"sorts": " o ".join(sorted(ORDERINGS))}
+        )
+    return ordering
 
 
 def _base() -> QuerySet[Conversation]:
@@ -37,10 +60,17 @@ def conversation_list(
     assigned: str | None = None,
     q: str = "",
     label_id: int | None = None,
+    sort: str | None = None,
 ) -> QuerySet[Conversation]:
+    """Unordered: `list_ordering(sort)` orders it. Sorted by "waiting", only the conversations
+    whose customer waits for a person (docs/chat.md#who-is-waiting)."""
     conversations = _base().filter(visible_filter(Viewer.of(user)))
     if label_id is not None:
         conversations = conversations.filter(labels=label_id)
+    if list_ordering(sort) == ORDERINGS["waiting"]:
+        conversations = conversations.filter(
+            waiting_since__isnull=False, status__in=WAITING_STATUSES
+        )
     if statuses:
         unknown = sorted(set(statuses) - STATUS_VALUES)
         if unknown:
@@ -59,9 +89,33 @@ def conversation_list(
         if user_id is None:
             raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
         conversations = conversations.filter(assigned_to_id=user_id)
-    if q.strip():  # name, phone or DNI, as the Contacts screen searches
-        conversations = conversations.filter(contact_search_filter(q, prefix="contact__"))
+    if q.strip():  # name, phone or DNI, as the Contacts screen searches; or words of a message
+        condition = contact_search_filter(q, prefix="contact__")
+        words = search.terms(q)
+        if words:
+            condition |= Q(pk__in=search.conversations_matching(words))
+        conversations = conversations.filter(condition)
     return conversations
+
+
+def search_matches(*, conversation_ids: list[int], q: str) -> dict[int, Message]:
+    """The newest message of each of `conversation_ids` holding the words of `q` (the line a
+    search shows under a row), by conversation id; two queries. Only ids of conversations the
+    caller already read through the visibility rule."""
+    words = search.terms(q)
+    if not words or not conversation_ids:
+        return {}
+    matching = search.messages_matching(
+        Message.objects.filter(conversation_id__in=conversation_ids), words
+    )
+    newest = matching.values("conversation_id").annotate(newest=Max("id"))
+    messages = Message.objects.filter(pk__in=[row["newest"] for row in newest]).only(
+        "id", "conversation_id", "text", "created_at"
+    )
+    found = {message.conversation_id: message for message in messages}
+    for message in found.values():
+        message.snippet = search.snippet(message.text, words)
+    return found
 
 
 # what a row of the console's list shows: a list of 500 loads in a third of the time of whole
@@ -71,6 +125,7 @@ ROW_FIELDS = (
     "queue_reason",
     "unread_count",
     "last_activity_at",
+    "waiting_since",
     "contact__name",
     "contact__dni",
     "area__name",
@@ -87,11 +142,17 @@ ROW_FIELDS = (
 
 
 def conversation_rows(
-    *, user: User, statuses: list[str], assigned: str | None, q: str = "", label_id=None
+    *,
+    user: User,
+    statuses: list[str],
+    assigned: str | None,
+    q: str = "",
+    label_id=None,
+    sort: str | None = None,
 ) -> QuerySet[Conversation]:
     """`conversation_list` with only the columns a row of the console's list shows."""
     rows = conversation_list(
-        user=user, statuses=statuses, assigned=assigned, q=q, label_id=label_id
+        user=user, statuses=statuses, assigned=assigned, q=q, label_id=label_id, sort=sort
     )
     return rows.only(*ROW_FIELDS)
 
@@ -169,8 +230,17 @@ def event_list(*, conversation: Conversation) -> QuerySet[ConversationEvent]:
 
 
 def transfer_candidates(*, by: User, conversation: Conversation, limit: int) -> list[User]:
-    """Whom `by` may hand the conversation to (`permissions.transfer_targets`), by name."""
+    """Whom `by` may hand the conversation to (`permissions.transfer_targets`), by name, each
+    with `open_count`: the conversations they have open (active) now. One query."""
     people = permissions.transfer_targets(by=by, conversation=conversation)
+    open_count = (
+        Conversation.objects.filter(assigned_to=OuterRef("pk"), status=Status.ACTIVE)
+        .order_by()
+        .values("assigned_to")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    people = people.annotate(open_count=Coalesce(Subquery(open_count), 0))
     return list(people.order_by("name", "username", "pk")[:limit])
 
 
@@ -247,3 +317,34 @@ def pinned_transfer_note(*, conversation: Conversation) -> Note | None:
         conversation=conversation, kind=EventKind.TRANSFERRED, created_at__gt=note.created_at
     )
     return None if later.exists() else note
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    reopen_hours: int  # 0: only supervisors and admins reopen
+    saved: bool  # False: REOPEN_WINDOW_HOURS applies
+    updated_at: datetime | None
+    updated_by: User | None
+
+
+def follow_up_default_hours() -> int:
+    return max(0, int(settings.REOPEN_WINDOW_HOURS))
+
+
+def follow_up_get() -> FollowUp:
+    """One query, read on every reopen (docs/adr/0013-desk-settings.md: never cached)."""
+    row = FollowUpSetting.objects.select_related("updated_by").filter(pk=FOLLOW_UP_SINGLETON_ID)
+    row = row.first()
+    hours = row.reopen_hours if row is not None else None
+    return FollowUp(
+        reopen_hours=hours if hours is not None else follow_up_default_hours(),
+        saved=hours is not None,
+        updated_at=row.updated_at if row is not None else None,
+        updated_by=row.updated_by if row is not None else None,
+    )
+
+
+def contact_latest_conversation(*, contact_id: int) -> Conversation | None:
+    """The contact's newest conversation on any line, whoever may see it (a follow-up from the
+    contact's card checks its own rule: `permissions.check_follow_up`)."""
+    return _base().filter(contact_id=contact_id).order_by("-created_at", "-id").first()

@@ -63,6 +63,9 @@ def conversation_item(conversation) -> dict:
         "last_message": message_item(last) if last is not None else None,
         "last_activity_at": _iso(conversation.last_activity_at),
         "last_inbound_at": _iso(conversation.last_inbound_at),
+        "waiting_since": _iso(conversation.waiting_since)
+        if conversation.status in ("queued", "active")
+        else None,
         "created_at": _iso(conversation.created_at),
         "closed_at": _iso(conversation.closed_at),
         "closed_reason": conversation.closed_reason,

@@ -7,18 +7,21 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
-from ventanilla.accounts.permissions import is_admin
+from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_admin
 from ventanilla.contacts.models import Contact
-from ventanilla.conversations import attachments, permissions
+from ventanilla.conversations import attachments, permissions, selectors
 from ventanilla.conversations.models import (
+    FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
     REACTION_SIDES,
+    REOPEN_WINDOW_MAX_HOURS,
     STATUS_RANK,
     Conversation,
     ConversationEvent,
     DeliveryStatus,
     Direction,
     EventKind,
+    FollowUpSetting,
     Message,
     MessageType,
     SenderType,
@@ -27,8 +30,8 @@ from ventanilla.conversations.models import (
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock, events
-from ventanilla.core.errors import Conflict, InvalidInput
-from ventanilla.core.fields import MAX_ID, FieldErrors
+from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.integrations import services as webhooks
 from ventanilla.integrations.models import WebhookEvent
@@ -303,8 +306,9 @@ def message_queue_outbound(
         created_at=now,
         **_media_fields(attachment),
     )
+    answered = {"waiting_since": None} if sender_type == SenderType.AGENT else {}
     Conversation.objects.filter(pk=conversation.pk).update(
-        last_message=message, last_activity_at=now
+        last_message=message, last_activity_at=now, **answered
     )
     publish_message("message:new", message)
     enqueue_send(message.pk)
@@ -397,6 +401,7 @@ def conversation_transfer(
             area_id=area.pk if area else None,
             user_id=user.pk if user else None,
         )
+        unread_again(conversation)
         if user is not None:
             conversation = conversation_assign(conversation=conversation, user=user, by=by)
         else:
@@ -409,6 +414,19 @@ def mark_unread_for_transfer(conversation: Conversation) -> None:
     """A transferred conversation arrives unread for whoever gets it, even when the one who
     passed it on had read everything (ADR 0026); the transfer's own event carries the count."""
     Conversation.objects.filter(pk=conversation.pk, unread_count=0).update(unread_count=1)
+
+
+def unread_again(conversation: Conversation) -> None:
+    """A transfer hands on the customer's unanswered messages unread: whoever read them before
+    did not answer, and the next person must see that someone waits."""
+    if conversation.waiting_since is None:
+        return
+    waiting = conversation.messages.filter(
+        direction=Direction.IN, created_at__gte=conversation.waiting_since
+    ).count()
+    if waiting > conversation.unread_count:
+        conversation.unread_count = waiting
+        conversation.save(update_fields=["unread_count"])
 
 
 def conversation_close(
@@ -458,11 +476,19 @@ def conversation_close(
 
 
 def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation:
+    """Reopens a closed conversation: leads any time; its agent, or anyone who may see the
+    contact, within the desk's follow-up window (`permissions.check_follow_up`)."""
     permissions.REOPEN.check(by)
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.status != Status.CLOSED:
             raise Conflict(_("La conversación no está cerrada."))
+        permissions.check_follow_up(
+            by=by,
+            conversation=conversation,
+            window_hours=selectors.follow_up_get().reopen_hours,
+            now=clock.now(),
+        )
         key = f"{conversation.line_id}:{conversation.contact_id}"
         if Conversation.objects.filter(open_key=key).exists():
             raise Conflict(_("El cliente ya tiene una conversación abierta más nueva."))
@@ -482,6 +508,60 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
         record_event(conversation, EventKind.REOPENED, actor=by)
         publish_conversation("conversation:update", conversation, previous_audience=before)
     return conversation
+
+
+def conversation_follow_up(*, conversation: Conversation, by: User, text: str) -> Message:
+    """Writes to the customer of a closed conversation: reopens it (the rule of
+    `conversation_reopen`), makes it the writer's and sends `text`, all or nothing. Outside
+    WhatsApp's 24-hour window free text is refused (409, as `agent_reply`): a template is
+    needed then, and nothing is reopened."""
+    with transaction.atomic():
+        conversation_reopen(conversation=conversation, by=by)
+        conversation = _locked(conversation)
+        if conversation.assigned_to_id != by.pk and by.role in TAKES_CONVERSATIONS:
+            conversation_assign(conversation=conversation, user=by, by=by, via="follow_up")
+        return agent_reply(conversation=conversation, by=by, text=text)
+
+
+def contact_follow_up(*, contact_id: int, by: User, text: str) -> Message:
+    """Writes to a contact `by` may see after their conversation closed: its newest
+    conversation, reopened (`conversation_follow_up`). 404 for a contact `by` may not see or
+    who never wrote; 409 while a conversation of theirs is open (write there)."""
+    if not permissions.sees_contact(by, contact_id):
+        raise NotFound(_("Contacto inexistente."))
+    conversation = selectors.contact_latest_conversation(contact_id=contact_id)
+    if conversation is None:
+        raise NotFound(_("Ese contacto todavía no escribió: no hay conversación que retomar."))
+    if conversation.status != Status.CLOSED:
+        raise Conflict(
+            _("El contacto tiene una conversación abierta (%(id)d): escribí en ella.")
+            % {"id": conversation.pk}
+        )
+    return conversation_follow_up(conversation=conversation, by=by, text=text)
+
+
+def follow_up_update(*, by: User | None, reopen_hours=UNSET) -> FollowUpSetting | None:
+    """Saves the follow-up window in hours (0 to REOPEN_WINDOW_MAX_HOURS; 0: only leads
+    reopen); None puts it back on REOPEN_WINDOW_HOURS. Checked before anything is written."""
+    permissions.MANAGE_FOLLOW_UP.check(by)
+    if reopen_hours is UNSET:
+        return FollowUpSetting.objects.filter(pk=FOLLOW_UP_SINGLETON_ID).first()
+    if reopen_hours is not None and (
+        isinstance(reopen_hours, bool)
+        or not isinstance(reopen_hours, int)
+        or not 0 <= reopen_hours <= REOPEN_WINDOW_MAX_HOURS
+    ):
+        raise InvalidInput.field(
+            "reopen_hours",
+            _("Usá un número entero de horas de 0 a %(max)d.") % {"max": REOPEN_WINDOW_MAX_HOURS},
+        )
+    with transaction.atomic():
+        FollowUpSetting.objects.get_or_create(pk=FOLLOW_UP_SINGLETON_ID)
+        row = FollowUpSetting.objects.select_for_update().get(pk=FOLLOW_UP_SINGLETON_ID)
+        row.reopen_hours = reopen_hours
+        row.updated_by = by
+        row.save()
+    return row
 
 
 def conversation_mark_read(*, conversation: Conversation, by: User) -> list[str]:

@@ -49,6 +49,7 @@ class TreeNode:
     area_id: int | None = None
     field: str = ""
     close: bool = False
+    ask_only_when_unknown: bool = True  # question: skipped when the field is on file
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class Action:
     value: str = ""  # store_field
     area_id: int | None = None  # redirect
     close: bool = False  # end: close the conversation too
+    # send_text: a redirect's own text, sent only when its area is open (outside working hours
+    # the area's after-hours text replaces it: the caller knows the clock, the engine does not)
+    hand_off: bool = False
 
 
 @dataclass
@@ -220,11 +224,18 @@ def _run(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) ->
         if node.type == MENU:
             actions.append(_menu_action(tree, node, fields))
             return StepResult(actions, BotState(node.id), bot_active=True)
+        if node.type == QUESTION and _known(node, fields):
+            children = tree.children_of(node.id)  # on file: not asked again; the next step
+            if not children:
+                return _nobody_next(tree, actions)
+            node = children[0]
+            continue
         if node.type == QUESTION:
             actions.append(_question_action(node, fields))
             return StepResult(actions, BotState(node.id), bot_active=True)
-        _say(actions, node.text, fields)
-        if node.type == REDIRECT_NODE and node.area_id is not None:
+        is_redirect = node.type == REDIRECT_NODE and node.area_id is not None
+        _say(actions, node.text, fields, hand_off=is_redirect)
+        if is_redirect:
             return _finished(actions, Action(REDIRECT, area_id=node.area_id), EXIT_REDIRECT, node)
         if node.type == END_NODE and node.close:
             return _finished(actions, Action(END, close=True), EXIT_END, node)
@@ -233,6 +244,12 @@ def _run(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) ->
             return _nobody_next(tree, actions, node)
         node = children[0]
     return _nobody_next(tree, actions, node)
+
+
+def _known(node: TreeNode, fields: Mapping[str, str]) -> bool:
+    """Whether a question may be skipped: it asks only when unknown, and the contact's field
+    is on file (the caller gives only values it trusts: a DNI, a name someone gave)."""
+    return node.ask_only_when_unknown and bool((fields.get(node.field) or "").strip())
 
 
 def _continue(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) -> StepResult:
@@ -286,10 +303,12 @@ def _question_action(node: TreeNode, fields: Mapping[str, str]) -> Action:
     return Action(SEND_TEXT, text=text)
 
 
-def _say(actions: list[Action], text: str, fields: Mapping[str, str]) -> None:
+def _say(
+    actions: list[Action], text: str, fields: Mapping[str, str], *, hand_off: bool = False
+) -> None:
     text = _fill(text, fields).strip()
     if text:
-        actions.append(Action(SEND_TEXT, text=text))
+        actions.append(Action(SEND_TEXT, text=text, hand_off=hand_off))
 
 
 def _fill(text: str, fields: Mapping[str, str]) -> str:

@@ -69,6 +69,8 @@ class Node(models.Model):
     )  # redirect
     field = models.CharField(max_length=8, blank=True, default="", choices=ContactField.choices)
     close = models.BooleanField(default=False)  # end: close the conversation too
+    # question: skipped when the contact's `field` is already on file (a returning customer)
+    ask_only_when_unknown = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["order", "pk"]

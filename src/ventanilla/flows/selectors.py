@@ -22,6 +22,7 @@ _TREE_FIELDS = (
     "area_id",
     "field",
     "close",
+    "ask_only_when_unknown",
 )
 
 
@@ -59,6 +60,7 @@ def node_tree(flow: Flow) -> dict | None:
             "area_id": node.area_id,
             "field": node.field,
             "close": node.close,
+            "ask_only_when_unknown": node.ask_only_when_unknown,
             "children": [build(child) for child in by_parent.get(node.pk, [])],
         }
 

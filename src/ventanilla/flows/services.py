@@ -44,7 +44,18 @@ INVALID_TEXT_MAX = Flow._meta.get_field("invalid_option_text").max_length
 FLOW_TRIGGERS_MAX = 20
 FLOW_TRIGGER_MAX = 100
 
-NODE_FIELDS = ("parent", "order", "type", "text", "trigger", "label", "area", "field", "close")
+NODE_FIELDS = (
+    "parent",
+    "order",
+    "type",
+    "text",
+    "trigger",
+    "label",
+    "area",
+    "field",
+    "close",
+    "ask_only_when_unknown",
+)
 CHILDLESS = {
     NodeType.REDIRECT: gettext_lazy("Una derivación termina el flujo: no tiene hijos."),
     NodeType.END: gettext_lazy("Un final termina el flujo: no tiene hijos."),
@@ -77,6 +88,7 @@ class _Planned:
     area_id: int | None
     field: str
     close: bool
+    ask_only_when_unknown: bool
 
 
 # --- Field checks ----------------------------------------------------------------------------
@@ -258,6 +270,7 @@ def _check_node(errors: FieldErrors, path: str, data: dict, areas: list) -> tupl
         "area_id": None,
         "field": "",
         "close": False,
+        "ask_only_when_unknown": True,
     }
     if node_type == NodeType.REDIRECT:
         fields["area_id"] = _check_area_id(errors, f"{path}.area_id", data.get("area_id"), areas)
@@ -267,6 +280,12 @@ def _check_node(errors: FieldErrors, path: str, data: dict, areas: list) -> tupl
         fields["field"] = data.get("field")
         if fields["field"] not in ContactField.values:
             errors.add(f"{path}.field", _("Una pregunta guarda «name» o «dni»."))
+        fields["ask_only_when_unknown"] = _check_bool(
+            errors,
+            f"{path}.ask_only_when_unknown",
+            data.get("ask_only_when_unknown"),
+            True,
+        )
     if node_type == NodeType.END:
         fields["close"] = _check_bool(errors, f"{path}.close", data.get("close"), True)
         if not fields["close"]:
@@ -377,6 +396,7 @@ def _save_nodes(flow: Flow, planned: list[_Planned]) -> None:
             area_id=p.area_id,
             field=p.field,
             close=p.close,
+            ask_only_when_unknown=p.ask_only_when_unknown,
         )
         for p in planned
     ]

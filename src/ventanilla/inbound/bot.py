@@ -11,15 +11,18 @@ from collections.abc import Callable
 from django.db import transaction
 
 from ventanilla.accounts.models import Area
+from ventanilla.contacts.models import UNKNOWN_NAME
 from ventanilla.contacts.services import contact_update
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, MessageType, SenderType, Status
+from ventanilla.core import clock
 from ventanilla.core.db import database_unusable
 from ventanilla.core.errors import DomainError
 from ventanilla.flows import engine, selectors
 from ventanilla.flows.models import Flow
 from ventanilla.providers import capabilities
 from ventanilla.routing.services import route_to_area
+from ventanilla.schedules.selectors import area_is_open
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,9 @@ def _decide(conversation: Conversation, message, *, new_conversation: bool):
     interactive = message.type == MessageType.INTERACTIVE
     reply_id = (message.payload or {}).get("id") if interactive else None
     contact = conversation.contact
-    fields = {"name": contact.name, "dni": contact.dni}
+    # what is on file: a question that asks only when unknown is skipped for these
+    name = "" if contact.name == UNKNOWN_NAME else contact.name
+    fields = {"name": name, "dni": contact.dni}
     restart = selectors.flow_tree_for_trigger(text=text)
     if restart is not None:
         return restart, engine.start(restart, contact_fields=fields)
@@ -100,7 +105,10 @@ def _remember(conversation: Conversation, tree, result) -> None:
 
 
 def _carry_out(conversation: Conversation, result) -> None:
+    hand_off = next((a.text for a in result.actions if a.hand_off), "")
     for action in result.actions:
+        if action.kind == engine.SEND_TEXT and action.hand_off:
+            continue  # `_hand_over` sends it, when the area is open
         if action.kind == engine.SEND_TEXT:
             _send(conversation, action.text)
         elif action.kind == engine.SEND_MENU:
@@ -108,22 +116,27 @@ def _carry_out(conversation: Conversation, result) -> None:
         elif action.kind == engine.STORE_FIELD:
             contact_update(contact=conversation.contact, **{action.field: action.value})
         elif action.kind == engine.REDIRECT:
-            _hand_over(conversation, action.area_id)
+            _hand_over(conversation, action.area_id, hand_off)
         elif action.kind == engine.END and action.close:
             _close(conversation)
 
 
-def _hand_over(conversation: Conversation, area_id: int) -> None:
+def _hand_over(conversation: Conversation, area_id: int, hand_off: str = "") -> None:
     """To the area; one deactivated since the flow was saved gives way to the flow's fallback
-    area, else the conversation is closed: never left with nobody (ADR 0019)."""
+    area, else the conversation is closed: never left with nobody (ADR 0019). The redirect's
+    `hand_off` text goes first while the area is open; outside its hours routing sends the
+    area's after-hours text instead ("Te paso con Soporte" would promise what nobody keeps)."""
     area = Area.objects.filter(pk=area_id, is_active=True).first()
     if area is None:
         flows = Flow.objects.filter(pk=conversation.bot_flow_id, fallback_area__is_active=True)
         area = Area.objects.filter(pk__in=flows.values("fallback_area_id")).first()
     if area is None:
+        _send(conversation, hand_off)  # as before ADR 0030: said, then closed (ADR 0019)
         _close(conversation)
-    else:
-        route_to_area(conversation=conversation, area=area)
+        return
+    if hand_off and area_is_open(area_id=area.pk, at=clock.now()):
+        _send(conversation, hand_off)
+    route_to_area(conversation=conversation, area=area)
 
 
 def _close(conversation: Conversation) -> None:

@@ -229,6 +229,7 @@ def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str
         conversations.record_event(
             locked, EventKind.TRANSFERRED, actor=by, area_id=area.pk, user_id=None
         )
+        conversations.unread_again(locked)
         outcome = _route_locked(conversation=locked, area=area, by=by)
         conversations.record_conversation_webhook(WebhookEvent.CONVERSATION_TRANSFERRED, locked.pk)
         return outcome

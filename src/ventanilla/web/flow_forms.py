@@ -27,12 +27,21 @@ from ventanilla.flows.services import MAX_NODES
 from ventanilla.web.forms import ConsoleForm
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
-NODE_FIELDS = ("type", "area_id", "field", "close", "label", "trigger", "text")  # as shown
+NODE_FIELDS = (  # as shown
+    "type",
+    "area_id",
+    "field",
+    "ask_only_when_unknown",
+    "close",
+    "label",
+    "trigger",
+    "text",
+)
 # which node fields matter for which type; label and trigger matter on a menu's options
 TYPE_FIELDS = {
     NodeType.MESSAGE: {"text"},
     NodeType.MENU: {"text"},
-    NodeType.QUESTION: {"text", "field"},
+    NodeType.QUESTION: {"text", "field", "ask_only_when_unknown"},
     NodeType.REDIRECT: {"text", "area_id"},
     NodeType.END: {"text", "close"},
 }
@@ -155,6 +164,11 @@ class NodeForm(ConsoleForm):
         required=False,
         choices=[("", _("Elegí un dato")), *ContactField.choices],
     )
+    ask_only_when_unknown = forms.BooleanField(
+        label=_("Preguntar solo si no lo sabemos"),
+        required=False,
+        help_text=_("Un cliente que vuelve y ya tiene ese dato guardado pasa al paso siguiente."),
+    )
     close = forms.BooleanField(label=_("Cerrar también la conversación"), required=False)
 
     def __init__(self, *args, areas: list[Area] = (), **kwargs):
@@ -174,6 +188,7 @@ class NodeForm(ConsoleForm):
             "area_id": _id_or_raw(self.value("area_id")),
             "field": self.value("field") or "",
             "close": bool(self.value("close")),
+            "ask_only_when_unknown": bool(self.value("ask_only_when_unknown")),
         }
 
 
@@ -461,6 +476,7 @@ class Draft:
                 area_id=area_id if data["type"] == NodeType.REDIRECT else None,
                 field=data["field"] if data["type"] == NodeType.QUESTION else "",
                 close=data["close"] and data["type"] == NodeType.END,
+                ask_only_when_unknown=data["ask_only_when_unknown"],
             )
             if parent_id is not None:
                 children.setdefault(parent_id, []).append(number)
@@ -488,7 +504,8 @@ def _node_form(key: str, areas: list[Area], **kwargs) -> NodeForm:
 
 def _new_node(node_type: str, areas: list[Area]) -> DraftNode:
     key = uuid.uuid4().hex
-    initial = {"type": node_type, "close": node_type == NodeType.END}  # an end closes: ADR 0019
+    # an end closes (ADR 0019); a question asks only what is not on file
+    initial = {"type": node_type, "close": node_type == NodeType.END, "ask_only_when_unknown": True}
     return DraftNode(key, _node_form(key, areas, initial=initial))
 
 

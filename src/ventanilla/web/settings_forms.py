@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ventanilla.contacts.phones import canonical_phone
+from ventanilla.conversations.models import REOPEN_WINDOW_MAX_HOURS
 from ventanilla.providers.models import Line
 from ventanilla.schedules.models import AUTO_CLOSE_MESSAGE_MAX_LENGTH
 from ventanilla.schedules.selectors import AutoClose
@@ -112,3 +113,18 @@ class AutoCloseForm(ConsoleForm):
 
     def service_arguments(self) -> dict:
         return {"minutes": self.cleaned_data["minutes"], "message": self.cleaned_data["message"]}
+
+
+class FollowUpForm(ConsoleForm):
+    reopen_hours = forms.IntegerField(
+        label=_("Horas para retomar una conversación cerrada"),
+        min_value=0,
+        max_value=REOPEN_WINDOW_MAX_HOURS,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "follow-up")
+        super().__init__(*args, **kwargs)
+        self.fields["reopen_hours"].help_text = _(
+            "0: solo supervisores y administradores reabren; máximo %(max)d (30 días)."
+        ) % {"max": REOPEN_WINDOW_MAX_HOURS}

@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from ventanilla.conversations import selectors as conversation_selectors
+from ventanilla.conversations import services as conversation_services
+from ventanilla.conversations.permissions import MANAGE_FOLLOW_UP
 from ventanilla.core.errors import BadGateway, InvalidInput
 from ventanilla.providers import capabilities, sessions
 from ventanilla.providers import selectors as line_selectors
@@ -25,7 +28,7 @@ from ventanilla.schedules import services as schedule_services
 from ventanilla.schedules.permissions import MANAGE_AUTO_CLOSE
 from ventanilla.web.access import requires
 from ventanilla.web.forms import write_form
-from ventanilla.web.settings_forms import AutoCloseForm, LineForm, PauseForm
+from ventanilla.web.settings_forms import AutoCloseForm, FollowUpForm, LineForm, PauseForm
 from ventanilla.web.views import _found
 
 SECTION = "settings"
@@ -40,9 +43,17 @@ def _line_name(line: Line) -> str:
     return line.display_name or line.get_provider_display()
 
 
-def _page(request, *, line_form: LineForm | None = None, auto_close_form=None, status=200):
+def _page(
+    request,
+    *,
+    line_form: LineForm | None = None,
+    auto_close_form=None,
+    follow_up_form=None,
+    status=200,
+):
     """The whole screen; a form given here (bound, with its errors) replaces the fresh one."""
     current = schedule_selectors.auto_close_get()
+    follow_up = conversation_selectors.follow_up_get()
     default_minutes = schedule_selectors.auto_close_default_minutes()
     cards = []
     for line in line_selectors.line_list():
@@ -64,6 +75,9 @@ def _page(request, *, line_form: LineForm | None = None, auto_close_form=None, s
         "auto_close_form": auto_close_form
         or AutoCloseForm.for_current(current, default_minutes=default_minutes),
         "auto_close_saved": current.minutes_saved or current.message_saved,
+        "follow_up": follow_up,
+        "follow_up_form": follow_up_form
+        or FollowUpForm(initial={"reopen_hours": follow_up.reopen_hours}),
     }
     return render(request, "web/settings/page.html", context, status=status)
 
@@ -153,3 +167,16 @@ def settings_auto_close_reset(request):
     schedule_services.auto_close_update(by=request.user, minutes=None, message=None)
     messages.success(request, _("El cierre automático vuelve a los valores del entorno."))
     return _back(AUTO_CLOSE_ANCHOR)
+
+
+# --- Follow-up ---------------------------------------------------------------------------------
+
+
+@requires(MANAGE_FOLLOW_UP)
+@require_POST
+def settings_follow_up(request):
+    form = FollowUpForm(request.POST)
+    if write_form(form, conversation_services.follow_up_update, by=request.user):
+        messages.success(request, _("Seguimiento guardado."))
+        return _back("follow-up")
+    return _page(request, follow_up_form=form, status=422)

@@ -158,6 +158,7 @@ urlpatterns = [
         name="settings_line_pause",
     ),
     path("settings/auto-close/", settings_views.settings_auto_close, name="settings_auto_close"),
+    path("settings/follow-up/", settings_views.settings_follow_up, name="settings_follow_up"),
     path(
         "settings/auto-close/reset/",
         settings_views.settings_auto_close_reset,

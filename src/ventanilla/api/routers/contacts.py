@@ -9,12 +9,20 @@ from django.utils.translation import gettext as _
 from ninja import Query, Schema, Status
 
 from ventanilla.api.pagination import PageQuery, keyset_page
-from ventanilla.api.routers.conversations import ConversationPage, labelled_items
+from ventanilla.api.routers.conversations import (
+    ConversationPage,
+    MessageOut,
+    SendIn,
+    labelled_items,
+)
 from ventanilla.api.schemas import LIST, READ, WRITE, AreaRef, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.contacts import exporting, importing, services
 from ventanilla.contacts.permissions import MANAGE_CONTACTS, check_contact_changes
 from ventanilla.conversations import contact_merge, contact_selectors, selectors
+from ventanilla.conversations import services as conversation_services
+from ventanilla.conversations.permissions import REOPEN
+from ventanilla.conversations.serializers import message_item
 from ventanilla.core import clock
 from ventanilla.core.errors import DomainError, InvalidInput
 from ventanilla.core.permissions import SIGNED_IN
@@ -289,3 +297,15 @@ def list_contact_conversations(request, contact_id: int, page: Query[PageQuery])
     conversations = selectors.contact_conversation_list(user=request.auth, contact_id=contact.pk)
     items, next_cursor = keyset_page(conversations, ordering=("-created_at", "-id"), page=page)
     return {"items": labelled_items(items), "next": next_cursor}
+
+
+@router.post("/{contact_id}/follow-up", response=answers({201: MessageOut}, *WRITE, 404, 409))
+@requires(REOPEN)
+def follow_up(request, contact_id: int, payload: SendIn):
+    """Writes to a contact after their conversation closed: the newest one is reopened and made
+    the writer's (docs/chat.md#follow-up). 409 while one is open, or outside WhatsApp's
+    24-hour window (a template is needed then)."""
+    message = conversation_services.contact_follow_up(
+        contact_id=contact_id, by=request.auth, text=payload.text or ""
+    )
+    return Status(201, message_item(message))

@@ -66,6 +66,14 @@ class LabelOut(Schema):
     color: str
 
 
+class MatchOut(Schema):
+    """The newest message holding the words a list's `q` searched for."""
+
+    message_id: int
+    text: str  # the part of the message around the first word found
+    created_at: datetime
+
+
 class ConversationOut(Schema):
     id: int
     status: str
@@ -78,11 +86,13 @@ class ConversationOut(Schema):
     last_message: MessageOut | None
     last_activity_at: datetime
     last_inbound_at: datetime | None
+    waiting_since: datetime | None  # the customer waits for a person's answer since then
     created_at: datetime
     closed_at: datetime | None
     closed_reason: str
     labels: list[LabelOut]
     queue_reason: str  # while queued: after_hours, behind_queue, nobody_available, at_capacity
+    match: MatchOut | None = None  # lists searched with `q` only
 
 
 class ConversationPage(Schema):
@@ -114,7 +124,8 @@ class ConversationFilters(Schema):
     status: str | None = None
     area: int | None = None
     assigned: str | None = None
-    q: str = ""
+    q: str = ""  # a contact's name, phone or DNI, or words of a message (`match` shows it)
+    sort: str | None = None  # "activity" (default) or "waiting": longest waiting first
     label: int | None = Field(None, ge=1, le=MAX_ID)
 
 
@@ -189,20 +200,32 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
         assigned=filters.assigned,
         q=filters.q,
         label_id=filters.label,
+        sort=filters.sort,
     )
     items, next_cursor = keyset_page(
-        conversations, ordering=("-last_activity_at", "-id"), page=page
+        conversations, ordering=selectors.list_ordering(filters.sort), page=page
     )
-    return {"items": labelled_items(items), "next": next_cursor}
+    found = selectors.search_matches(conversation_ids=[c.pk for c in items], q=filters.q)
+    return {"items": labelled_items(items, found), "next": next_cursor}
 
 
-def labelled_items(conversations) -> list[dict]:
-    """Conversation items with their labels (one query for the page)."""
+def labelled_items(conversations, found: dict | None = None) -> list[dict]:
+    """Conversation items with their labels (one query for the page) and, after a search, the
+    newest message holding its words (`found`: conversation id -> message)."""
     labelled = selectors.labels_of(c.pk for c in conversations)
-    return [
-        {**conversation_item(c), "labels": [label_item(label) for label in labelled[c.pk]]}
-        for c in conversations
-    ]
+    items = []
+    for conversation in conversations:
+        item = conversation_item(conversation)
+        item["labels"] = [label_item(label) for label in labelled[conversation.pk]]
+        message = (found or {}).get(conversation.pk)
+        if message is not None:
+            item["match"] = {
+                "message_id": message.pk,
+                "text": message.snippet,
+                "created_at": message.created_at,
+            }
+        items.append(item)
+    return items
 
 
 @router.post("", response=answers({201: ConversationOut}, *WRITE, 409))
@@ -329,6 +352,19 @@ def reopen(request, conversation_id: int):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     services.conversation_reopen(conversation=conversation, by=request.auth)
     return _fresh(request, conversation_id)
+
+
+@router.post("/{conversation_id}/follow-up", response=answers({201: MessageOut}, *WRITE, 404, 409))
+@requires(REOPEN)
+def follow_up(request, conversation_id: int, payload: SendIn):
+    """Writes to the customer of a closed conversation, reopening it (docs/chat.md#follow-up):
+    403 past the desk's follow-up window for agents; 409 outside WhatsApp's 24-hour window
+    (a template is needed then) or when the customer has a newer open conversation."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    message = services.conversation_follow_up(
+        conversation=conversation, by=request.auth, text=payload.text
+    )
+    return Status(201, message_item(message))
 
 
 @router.post(

@@ -27,6 +27,7 @@ class NodeOut(Schema):
     area_id: int | None
     field: str
     close: bool
+    ask_only_when_unknown: bool  # a question: not asked when the contact's field is on file
     children: list["NodeOut"]
 
 
@@ -61,6 +62,7 @@ class NodeIn(Schema):
     area_id: int | None = None
     field: str | None = ""
     close: bool | None = None  # an end's: it closes the conversation (false is refused)
+    ask_only_when_unknown: bool | None = None  # a question's (default true): skip it when known
     children: list["NodeIn"] = []
 
 

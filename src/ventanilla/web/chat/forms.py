@@ -2,8 +2,10 @@
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from ventanilla.accounts.models import Availability
+from ventanilla.core import clock
 from ventanilla.web.forms import ConsoleForm
 
 
@@ -95,6 +97,22 @@ class AreaTransferForm(ConsoleForm):
         self.fields["area_id"].choices = [(area.pk, area.name) for area in areas]
 
 
+def presence(user, now) -> str:
+    """ "Disponible", "Ausente" or "Desconectado" (no console open): what routing sees."""
+    if user.console_seen_until is None or user.console_seen_until <= now:
+        return _("Desconectado")
+    if user.availability != Availability.AVAILABLE:
+        return _("Ausente")
+    return _("Disponible")
+
+
+def candidate_label(user, now) -> str:
+    """ "Sofía · Agente · Disponible · 3 abiertas": whom a supervisor hands a conversation to."""
+    count = getattr(user, "open_count", 0) or 0
+    load = ngettext("%(count)d abierta", "%(count)d abiertas", count) % {"count": count}
+    return f"{user.display_name} · {user.get_role_display()} · {presence(user, now)} · {load}"
+
+
 class AgentTransferForm(ConsoleForm):
     user_id = forms.TypedChoiceField(label=gettext_lazy("Agente"), coerce=int)
     note = _transfer_note()
@@ -103,9 +121,8 @@ class AgentTransferForm(ConsoleForm):
         kwargs.setdefault("auto_id", "transfer-%s")
         super().__init__(*args, **kwargs)
         self.fields["note"].widget.attrs["id"] = "transfer-user-note"
-        self.fields["user_id"].choices = [
-            (user.pk, f"{user.display_name} · {user.get_role_display()}") for user in agents
-        ]
+        now = clock.now()
+        self.fields["user_id"].choices = [(user.pk, candidate_label(user, now)) for user in agents]
 
 
 class LabelsForm(ConsoleForm):

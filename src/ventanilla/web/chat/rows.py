@@ -34,6 +34,7 @@ LIST_SIZE = 50
 ATTENTION_SIZE = 500
 STATUS_LABELS = dict(Status.choices)
 OPEN = [str(status) for status in OPEN_STATUSES]
+WAITING = (Status.QUEUED, Status.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,22 @@ def label_filter(request: HttpRequest) -> int | None:
     return id_from_text((request.GET.get("label") or "").strip())
 
 
+def sort_query(request: HttpRequest) -> str:
+    """ "waiting" (longest waiting first) or "" (newest activity first, the default)."""
+    return "waiting" if request.GET.get("sort") == "waiting" else ""
+
+
+def waited(since: datetime.datetime, now: datetime.datetime) -> str:
+    """How long someone has waited: "1 min", "45 min", "2 h 05 min", "3 d" (chat/list.js
+    ticks the same labels on)."""
+    minutes = max(0, int((now - since).total_seconds()) // 60)
+    if minutes < 60:
+        return _("%(m)d min") % {"m": max(1, minutes)}
+    if minutes < 24 * 60:
+        return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(d)d d") % {"d": minutes // (24 * 60)}
+
+
 # --- List rows -------------------------------------------------------------------------------
 
 
@@ -98,15 +115,19 @@ class Row(TypedDict):
     activity_title: str  # last activity, long local date and time
     prefix: str  # "Tú: ", "Bot: ", "Sofía: " or ""
     preview: str
-    href: str  # the conversation in this tab
+    href: str  # the conversation in this tab (at the matching message, after a search)
     labels: list[dict]  # {"name", "color"} of each label, by name
+    match: str  # the line of a message a search found in it, "" otherwise
+    waiting_since: str  # ISO 8601 while the customer waits for a person's answer, else ""
+    waiting: str  # how long, "12 min" (chat/list.js ticks it on)
 
 
 class _When:
     """The list's time labels, each day formatted once however many rows share it."""
 
     def __init__(self) -> None:
-        self.today = timezone.localdate(clock.now())
+        self.now = clock.now()
+        self.today = timezone.localdate(self.now)
         self._days: dict[datetime.date, tuple[str, str]] = {}
 
     def __call__(self, moment: datetime.datetime) -> tuple[str, str, str]:
@@ -160,7 +181,14 @@ def _prefix(message: Message, viewer: User) -> str:
     return ""
 
 
-def _row(conversation: Conversation, viewer: User, when: _When, href: str, labels: list) -> Row:
+def _row(
+    conversation: Conversation,
+    viewer: User,
+    when: _When,
+    href: str,
+    labels: list,
+    found: Message | None = None,
+) -> Row:
     last = conversation.last_message
     preview, prefix = "", ""
     if last is not None:
@@ -177,6 +205,7 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str, label
     relative, activity, title = when(conversation.last_activity_at)
     contact, area, assignee = conversation.contact, conversation.area, conversation.assigned_to
     unread = conversation.unread_count
+    since = conversation.waiting_since if conversation.status in WAITING else None
     unread_label = ngettext("%(count)d mensaje sin leer", "%(count)d mensajes sin leer", unread)
     return Row(
         id=conversation.pk,
@@ -200,39 +229,55 @@ def _row(conversation: Conversation, viewer: User, when: _When, href: str, label
         activity_title=title,
         prefix=prefix,
         preview=preview[:160],
-        href=href.format(id=conversation.pk),
+        href=href.format(id=conversation.pk) + (f"&m={found.pk}" if found else ""),
         labels=[{"name": label.name, "color": label.color} for label in labels],
+        match=found.snippet if found else "",
+        waiting_since=since.isoformat() if since else "",
+        waiting=waited(since, when.now) if since else "",
     )
 
 
-def list_rows(conversations, viewer: User, tab: Tab, *, any_labels: bool = True) -> list[Row]:
-    """The rows; `any_labels` False (no label defined) spares the labels' query."""
+def list_rows(
+    conversations, viewer: User, tab: Tab, q: str = "", *, any_labels: bool = True
+) -> list[Row]:
+    """The rows; with a search `q`, each shows the newest message holding its words;
+    `any_labels` False (no label defined) spares the labels' query."""
+    conversations = list(conversations)
+    found = selectors.search_matches(conversation_ids=[c.pk for c in conversations], q=q)
     when = _When()
     href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
     ids = [conversation.pk for conversation in conversations] if any_labels else []
     labelled = selectors.labels_of(ids)
     labelled.update({c.pk: [] for c in conversations if c.pk not in labelled})
-    return [
-        _row(conversation, viewer, when, href, labelled[conversation.pk])
-        for conversation in conversations
-    ]
+    return [_row(c, viewer, when, href, labelled[c.pk], found.get(c.pk)) for c in conversations]
 
 
 def list_row(
-    user: User, tab: Tab, q: str, conversation_id: int, label_id: int | None = None
+    user: User,
+    tab: Tab,
+    q: str,
+    conversation_id: int,
+    label_id: int | None = None,
+    sort: str = "",
 ) -> Row | None:
-    """The row of one conversation as `tab`, the search `q` and the label filter show it; None
-    when not in them."""
+    """The row of one conversation as `tab`, the search `q`, the label filter and `sort` show
+    it; None when not in them."""
     rows = selectors.conversation_rows(
-        user=user, statuses=list(tab.statuses), assigned=tab.assigned, q=q, label_id=label_id
+        user=user,
+        statuses=list(tab.statuses),
+        assigned=tab.assigned,
+        q=q,
+        label_id=label_id,
+        sort=sort,
     )
     conversation = rows.filter(pk=conversation_id).first()
-    return None if conversation is None else list_rows([conversation], user, tab)[0]
+    return None if conversation is None else list_rows([conversation], user, tab, q)[0]
 
 
 def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
     label_id = label_filter(request)
     all_labels = list(selectors.label_list())
+    sort = sort_query(request)
     try:
         page, next_cursor = keyset_page(
             selectors.conversation_rows(
@@ -241,23 +286,24 @@ def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
                 assigned=tab.assigned,
                 q=q,
                 label_id=label_id,
+                sort=sort,
             ),
-            ordering=("-last_activity_at", "-id"),
+            ordering=selectors.list_ordering(sort),
             page=PageQuery(LIST_SIZE, request.GET.get("cursor") or None),
         )
     except InvalidInput as error:
         raise Http404(_("Página inexistente.")) from error
     more_url = ""
     if next_cursor:
-        query = urlencode(
-            {
-                "tab": tab.key,
-                "q": q,
-                "label": label_id or "",
-                "cursor": next_cursor,
-                "part": "items",
-            }
-        )
+        query = {
+            "tab": tab.key,
+            "q": q,
+            "label": label_id or "",
+            "sort": sort,
+            "cursor": next_cursor,
+            "part": "items",
+        }
+        query = urlencode({key: value for key, value in query.items() if value})
         more_url = f"{reverse('chat_list')}?{query}"
     return {
         "tab": tab,
@@ -265,7 +311,8 @@ def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
         "q": q,
         "label_id": label_id,
         "all_labels": all_labels,
-        "rows": list_rows(page, request.user, tab, any_labels=bool(all_labels)),
+        "sort": sort,
+        "rows": list_rows(page, request.user, tab, q, any_labels=bool(all_labels)),
         "more_url": more_url,
     }
 

@@ -28,11 +28,12 @@ from ventanilla.conversations.models import (
 from ventanilla.conversations.permissions import SEE_AUDIT
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
-from ventanilla.core.pagination import PageQuery, keyset_page
+from ventanilla.core.pagination import MAX_LIMIT, PageQuery, keyset_page
 from ventanilla.routing import reasons
 from ventanilla.web.days import day_label
 
 THREAD_SIZE = 50
+ANCHOR_CONTEXT = 5  # messages shown before the one a search opens the thread at
 AFTER_SIZE = 100
 NOTE_KINDS = (
     EventKind.ASSIGNED,
@@ -309,16 +310,29 @@ def _separator(entry: Entry, conversation: Conversation) -> str:
     return _("Conversación anterior · %(date)s") % {"date": date_format(started, "DATE_FORMAT")}
 
 
+def _size_to_reach(timeline, anchor: int | None) -> int:
+    """A first page long enough to hold message `anchor` (a search's match) and a few before
+    it, up to MAX_LIMIT; THREAD_SIZE without one. Older still: chat/thread.js loads on."""
+    if not anchor:
+        return THREAD_SIZE
+    newer = timeline.filter(id__gte=anchor).count()
+    return min(max(THREAD_SIZE, newer + ANCHOR_CONTEXT), MAX_LIMIT)
+
+
 def thread_page(
-    conversation: Conversation, user: User, cursor: str | None, until
+    conversation: Conversation, user: User, cursor: str | None, until, anchor: int | None = None
 ) -> tuple[list[Entry], str]:
     """One page of the thread (newest messages first, shown oldest first), with the notes that
-    fall in it; and the URL of the older page ("" when this is the oldest)."""
+    fall in it; and the URL of the older page ("" when this is the oldest). A first page opened
+    at message `anchor` reaches back to it."""
+    timeline = _bubbles(user, conversation)
     try:
         page, next_cursor = keyset_page(
-            _bubbles(user, conversation),
+            timeline,
             ordering=("-id",),
-            page=PageQuery(THREAD_SIZE, cursor),
+            page=PageQuery(
+                _size_to_reach(timeline, anchor) if cursor is None else THREAD_SIZE, cursor
+            ),
         )
     except InvalidInput as error:
         raise Http404(_("Página inexistente.")) from error

@@ -16,7 +16,8 @@ from ventanilla.conversations import labels, notes, permissions, selectors, serv
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.core import clock
-from ventanilla.core.errors import Conflict, InvalidInput, NotFound
+from ventanilla.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ventanilla.core.fields import id_from_text
 from ventanilla.core.models import LiveEvent
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.providers import capabilities
@@ -37,6 +38,7 @@ from ventanilla.web.chat.rows import (
     list_context,
     list_row,
     search_query,
+    sort_query,
 )
 from ventanilla.web.chat.templates import picker_for, window_closed_text
 from ventanilla.web.chat.thread import thread_after, thread_message, thread_page
@@ -62,9 +64,33 @@ def _transfer_agents(user: User, conversation: Conversation) -> list[User]:
     )
 
 
-def _lock_reason(conversation: Conversation, line) -> str:
-    """Why the composer is locked, or "" when the agent may write."""
+def _may_follow_up(user: User, conversation: Conversation) -> bool:
+    """Whether `user` may reopen the closed `conversation` or write to its customer now."""
+    if conversation.status != Status.CLOSED:
+        return False
+    try:
+        permissions.check_follow_up(
+            by=user,
+            conversation=conversation,
+            window_hours=selectors.follow_up_get().reopen_hours,
+            now=clock.now(),
+        )
+    except Forbidden:
+        return False
+    return True
+
+
+def _lock_reason(conversation: Conversation, line, follow_up: bool = False) -> str:
+    """Why the composer is locked, or "" when the agent may write (`follow_up`: to a closed
+    conversation `_may_follow_up` lets them reopen by writing)."""
     if conversation.status == Status.CLOSED:
+        if follow_up and services.window_open(conversation, line):
+            return ""
+        if follow_up:
+            return _(
+                "La conversación está cerrada y pasaron más de 24 horas desde el último mensaje "
+                "del cliente: para escribirle hace falta una plantilla."
+            )
         return _("La conversación está cerrada.")
     if not services.window_open(conversation, line):
         return window_closed_text(conversation)
@@ -122,17 +148,19 @@ def _head_context(
         if permissions.TRANSFER_TO_PERSON.grants(user) and not is_closed
         else []
     )
+    follow_up = _may_follow_up(user, conversation)
     return {
         "conversation": conversation,
         "contact": conversation.contact,
-        "lock_reason": _lock_reason(conversation, line),
+        "lock_reason": _lock_reason(conversation, line, follow_up),
+        "follow_up": follow_up,
         "window_text": _window_text(conversation, line),
         "window_ends": _window_ends(conversation, line),
         "contact_form": contact_form,
         "close_form": close_form or CloseForm(),
         "area_form": AreaTransferForm(areas=areas) if areas else None,
         "agent_form": AgentTransferForm(agents=agents) if agents else None,
-        "may_reopen": permissions.REOPEN.grants(user) and is_closed,
+        "may_reopen": follow_up,
         "action_error": action_error,
         "tab": current_tab(request),
         **_labels_context(conversation),
@@ -157,12 +185,14 @@ def _pane_context(
     composer: ComposerForm | None = None,
     **head,
 ) -> dict:
-    entries, older_url = thread_page(conversation, request.user, None, None)
+    anchor = id_from_text(request.GET.get("m") or "")
+    entries, older_url = thread_page(conversation, request.user, None, None, anchor)
     return {
         **_head_context(request, conversation, **head),
         "pinned_note": selectors.pinned_transfer_note(conversation=conversation),
         "entries": entries,
         "older_url": older_url,
+        "focus": f"m-{anchor}" if anchor else "",
         "composer": composer or ComposerForm(),
         "picker": picker_for(conversation),
     }
@@ -253,7 +283,9 @@ def chat_list(request: HttpRequest):
 def chat_item(request: HttpRequest, conversation_id: int):
     """One row of the list, as the current tab and search show it; 404 when it is not in them."""
     tab, q = current_tab(request), search_query(request)
-    row = list_row(request.user, tab, q, conversation_id, label_filter(request))
+    row = list_row(
+        request.user, tab, q, conversation_id, label_filter(request), sort_query(request)
+    )
     if row is None:
         raise Http404(_("Conversación inexistente."))
     return render(request, "web/chat/_item.html", {"row": row, "tab": tab, "q": q})
@@ -283,12 +315,13 @@ def chat_head(request: HttpRequest, conversation_id: int):
 @require_GET
 def chat_composer(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
+    follow_up = _may_follow_up(request.user, conversation)
     context = {
         "conversation": conversation,
-        "lock_reason": _lock_reason(conversation, conversation.line),
+        "lock_reason": _lock_reason(conversation, conversation.line, follow_up),
         "composer": ComposerForm(),
-        "may_reopen": permissions.REOPEN.grants(request.user)
-        and conversation.status == Status.CLOSED,
+        "may_reopen": follow_up,
+        "follow_up": follow_up,
     }
     return render(request, "web/chat/_composer.html", context)
 
@@ -341,9 +374,14 @@ def chat_send(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
     form = ComposerForm(request.POST)
     status = 422
+    # a closed conversation its agent may follow up: writing reopens it; else a 409 says closed
+    follow_up = _may_follow_up(request.user, conversation)
     if form.is_valid():
         try:
-            message = _send(request, conversation, form.cleaned_data)
+            message = _send(request, conversation, form.cleaned_data, follow_up=follow_up)
+        except Forbidden as error:
+            form.add_error(None, error.detail)
+            status = 403
         except InvalidInput as error:
             add_service_errors(form, error)
         except Conflict as error:
@@ -361,19 +399,26 @@ def chat_send(request: HttpRequest, conversation_id: int):
         context = {
             "conversation": conversation,
             "composer": form,
-            "lock_reason": form.non_field_errors()[0] if status == 409 else "",
+            "lock_reason": form.non_field_errors()[0] if status in (403, 409) else "",
             "may_reopen": False,
         }
         return render(request, "web/chat/_composer.html", context, status=status)
     return _page(request, conversation, status=status, composer=form)
 
 
-def _send(request: HttpRequest, conversation: Conversation, data: dict) -> int:
-    """The composer's text as a message to the customer, or as a private note; the id of the
-    message (0 for a note, which never leaves the desk)."""
+def _send(
+    request: HttpRequest, conversation: Conversation, data: dict, *, follow_up: bool = False
+) -> int:
+    """The composer's text as a message to the customer (on a closed conversation its agent may
+    follow up: writing reopens it), or as a private note; the id of the message (0 for a note,
+    which never leaves the desk)."""
     if data.get("note"):
         notes.note_create(conversation=conversation, by=request.user, text=data["text"])
         return 0
+    if follow_up:
+        return services.conversation_follow_up(
+            conversation=conversation, by=request.user, text=data["text"]
+        ).pk
     return services.agent_reply(
         conversation=conversation,
         by=request.user,
@@ -501,6 +546,8 @@ def chat_reopen(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
     try:
         services.conversation_reopen(conversation=conversation, by=request.user)
+    except Forbidden as error:
+        return _respond(request, conversation, status=403, action_error=error.detail)
     except Conflict:
         problem = (
             _("El cliente ya tiene una conversación abierta más nueva.")

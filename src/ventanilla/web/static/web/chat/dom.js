@@ -17,15 +17,17 @@ export function openId() {
   return pane && pane.dataset.conversationId ? Number(pane.dataset.conversationId) : null;
 }
 
-// The list's tab and search, as a query string: a row or the list asked for as they show it.
+// The list's tab, search and order, as a query string: a row or the list asked for as they show it.
 export function listQuery() {
   const tab = byId("chat-tab");
   const query = byId("chat-q");
   const label = byId("chat-label");
+  const sort = byId("chat-sort");
   return new URLSearchParams({
     tab: tab ? tab.value : "",
     q: query ? query.value.trim() : "",
     label: label ? label.value : "",
+    sort: sort ? sort.value : "",
   }).toString();
 }
 

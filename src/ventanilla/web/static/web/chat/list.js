@@ -160,6 +160,55 @@ function activityOf(item) {
   return Date.parse(item.dataset.activity) || 0;
 }
 
+function sortedByWaiting() {
+  const sort = byId("chat-sort");
+  return Boolean(sort && sort.value === "waiting");
+}
+
+// Whether row `item` (conversation `id`) goes before `row` in the list's order: newest
+// activity first, or, sorted by waiting, who has waited longest first.
+function goesBefore(item, id, row) {
+  if (sortedByWaiting()) {
+    const mine = Date.parse(item.dataset.waitingSince) || 0;
+    const other = Date.parse(row.dataset.waitingSince) || 0;
+    return other > mine || (other === mine && Number(row.dataset.id) > id);
+  }
+  const when = activityOf(item);
+  const other = activityOf(row);
+  return other < when || (other === when && Number(row.dataset.id) < id);
+}
+
+const WAIT_TICK_MS = 20000;
+let waitTimer = null;
+
+// "12 min", "2 h 05 min", "3 d": the server's labels (rows.waited), from the page's texts.
+function waitedLabel(since, now) {
+  const minutes = Math.max(0, Math.floor((now - since) / 60000));
+  if (minutes < 60) {
+    return text("tWaitMin").replace("{m}", String(Math.max(1, minutes)));
+  }
+  if (minutes < 24 * 60) {
+    return text("tWaitHours")
+      .replace("{h}", String(Math.floor(minutes / 60)))
+      .replace("{m}", String(minutes % 60).padStart(2, "0"));
+  }
+  return text("tWaitDays").replace("{d}", String(Math.floor(minutes / (24 * 60))));
+}
+
+// How long each waiting customer has waited, ticking on in the rows (no request: the time
+// came with the row).
+export function tickWaiting() {
+  window.clearTimeout(waitTimer);
+  const now = Date.now();
+  document.querySelectorAll("#chat-items .chat-item__waited").forEach((label) => {
+    const since = Date.parse(label.getAttribute("datetime"));
+    if (since) {
+      label.textContent = waitedLabel(since, now);
+    }
+  });
+  waitTimer = window.setTimeout(tickWaiting, WAIT_TICK_MS);
+}
+
 function placeItem(id, html) {
   const list = byId("chat-items");
   const item = fragment(html).firstElementChild;
@@ -175,11 +224,9 @@ function placeItem(id, html) {
   if (empty) {
     empty.remove();
   }
-  const when = activityOf(item);
-  const before = Array.prototype.find.call(list.querySelectorAll(".chat-item"), (row) => {
-    const other = activityOf(row);
-    return other < when || (other === when && Number(row.dataset.id) < id);
-  });
+  const before = Array.prototype.find.call(list.querySelectorAll(".chat-item"), (row) =>
+    goesBefore(item, id, row)
+  );
   const more = list.querySelector(".chat-list__more");
   if (before) {
     list.insertBefore(item, before);

@@ -28,6 +28,7 @@ import {
   removeItem,
   scheduleItem,
   showClicked,
+  tickWaiting,
   track,
   updateCounts,
 } from "./list.js";
@@ -200,7 +201,7 @@ function beforeSwap(event) {
     window.location.reload();
     return;
   }
-  if ((status === 422 || status === 409) && state.root.contains(detail.target)) {
+  if ((status === 422 || status === 409 || status === 403) && state.root.contains(detail.target)) {
     detail.shouldSwap = true;
     detail.isError = false;
   } else if (status === 404 && detail.target.id === "chat-pane") {
@@ -284,6 +285,7 @@ function start() {
   showNotifyButton();
   opened();
   watchDay();
+  tickWaiting();
   const toast = state.root.querySelector(".chat-toast");
   if (toast) {
     window.setTimeout(() => {

@@ -7,6 +7,7 @@ import { byId, fragment, getPart, openId, text } from "./dom.js";
 import { refreshSide } from "./list.js";
 
 const NEAR_BOTTOM = 80; // px from the end that still count as "at the bottom"
+const OLDER_PAGES_TO_FIND = 5; // older pages loaded at most to reach a search's message
 const USER_SCROLL_MS = 1500; // a scroll this soon after a wheel, touch, key or click is theirs
 
 let stickToBottom = true;
@@ -72,16 +73,49 @@ function relabel(thread) {
   });
 }
 
-// A conversation's pane came: its thread at the bottom. False when it has no thread.
+// A conversation's pane came: its thread at the bottom, or at the message a search found
+// (data-focus). False when it has no thread.
 export function threadOpened() {
   const thread = byId("chat-thread");
+  const pane = byId("pane");
   statusBefore = {};
   if (!thread) {
     return false;
   }
   relabel(thread);
-  toBottom();
+  if (pane && pane.dataset.focus) {
+    showFound(thread, pane.dataset.focus, OLDER_PAGES_TO_FIND);
+  } else {
+    toBottom();
+  }
   return true;
+}
+
+// The message a search found, scrolled to the middle and highlighted; when it is further back
+// than the first page reaches, older pages are loaded (a few at most) until it comes.
+function showFound(thread, domId, pagesLeft) {
+  const entry = byId(domId);
+  if (entry) {
+    stickToBottom = false;
+    entry.classList.add("entry--found");
+    entry.scrollIntoView({ block: "center" });
+    return;
+  }
+  const older = thread.querySelector(".thread__older button");
+  if (!older || pagesLeft <= 0) {
+    toBottom();
+    return;
+  }
+  thread.addEventListener(
+    "htmx:afterSettle",
+    () => {
+      if (byId("chat-thread") === thread) {
+        showFound(thread, domId, pagesLeft - 1);
+      }
+    },
+    { once: true }
+  );
+  older.click();
 }
 
 // New bubbles and notes since the last bubble shown; again when asked meanwhile.
