@@ -227,7 +227,7 @@ def _run(tree: FlowTree, node: TreeNode, actions: list[Action], fields: dict) ->
         if node.type == QUESTION and _known(node, fields):
             children = tree.children_of(node.id)  # on file: not asked again; the next step
             if not children:
-                return _nobody_next(tree, actions)
+                return _nobody_next(tree, actions, node)
             node = children[0]
             continue
         if node.type == QUESTION:
