@@ -14,7 +14,7 @@ Three kinds of processes, each timed and measured on its own:
   fixed schedule whatever the answers, so slow answers are not hidden), alternating web processes;
   each message from a new customer ("Hola": the greeting and the DNI question) or a returning one,
   who goes on with the menu flow (the DNI, then "3", Horarios, which closes the conversation; then
-  "Hola" again). `--consoles` console sockets (`bench/roundtrip.py _consoles`, a process of the
+  "Hola" again, which the flow answers with the menu: their DNI is on file). `--consoles` console sockets (`bench/roundtrip.py _consoles`, a process of the
   generator's) hold `/ws/` open as admins and supervisors, who see the bot's conversations.
 
 Rates ramp (`--rates`, `--seconds` each, after `--warmup` seconds at the first rate) until one is
@@ -87,6 +87,11 @@ SCRIPT = (
     ("Hola", ("¡Hola! 👋", "Para empezar")),
     ("{dni}", ("Gracias. ¿En qué",)),  # the menu (an interactive list on the Cloud API)
     ("3", ("Atendemos de lunes", "Escribí «menú»")),  # Horarios, then the end that closes
+)
+# Once their DNI is on file the flow does not ask it again: "Hola" is answered with the menu.
+RETURNING = (
+    ("Hola", ("¡Hola! 👋", "Gracias. ¿En qué")),
+    ("3", ("Atendemos de lunes", "Escribí «menú»")),
 )
 
 REQUEST_TIMEOUT = 10.0  # seconds a webhook or a status post may take before it counts as failed
@@ -707,8 +712,13 @@ class Sampler:
 class Customer:
     number: int
     phone: str
-    position: int = 0  # the SCRIPT line they write next
+    position: int = 0  # the line of their script they write next
     ready_at: float = 0.0
+    known: bool = False  # their DNI is on file: RETURNING, not SCRIPT
+
+    @property
+    def script(self) -> tuple:
+        return RETURNING if self.known else SCRIPT
 
 
 @dataclass
@@ -764,7 +774,9 @@ class Customers:
 
     def answered(self, customer: Customer, ok: bool, now: float) -> None:
         if ok:  # else left out: whether the desk stored it is unknown
-            customer.position = (customer.position + 1) % len(SCRIPT)
+            customer.position = (customer.position + 1) % len(customer.script)
+            if customer.position == 0:
+                customer.known = True
             customer.ready_at = now + self.think
             self.ready.append(customer)
 
@@ -880,7 +892,7 @@ class Generator:
 
     def schedule(self, step: int, seq: int, due: float) -> Message:
         customer = self.customers.next(due)
-        text, expected = SCRIPT[customer.position]
+        text, expected = customer.script[customer.position]
         text = text.format(dni=30_000_000 + customer.number)
         message = Message(f"{self.prefix}{step}.{seq}", customer.phone, step, expected, due)
         self.messages[message.message_id] = message

@@ -14,6 +14,7 @@ from tests.conftest import PASSWORD
 from ventanilla.accounts import services as accounts
 from ventanilla.accounts import tokens
 from ventanilla.accounts.models import Role, User
+from ventanilla.conversations import services as conversation_services
 from ventanilla.core import audit, events
 from ventanilla.core.models import AuditEntry
 from ventanilla.flows import services as flows
@@ -92,6 +93,7 @@ def test_every_audited_change_writes_its_entry(make_user, make_area, admin, sett
     schedules.working_hour_update(working_hour=hour, end_time="17:00")
     schedules.working_hour_delete(working_hour=hour)
     schedules.auto_close_update(by=admin, minutes=45)
+    conversation_services.follow_up_update(by=admin, reopen_hours=24)
     line = lines.line_create(provider="wppconnect", display_name="Ventas", wpp_secret_key="s3")
     lines.line_update(line=line, display_name="Ventas 2", wpp_secret_key="s4")
 
@@ -101,13 +103,14 @@ def test_every_audited_change_writes_its_entry(make_user, make_area, admin, sett
         "area.created", "area.updated", "user.created", "token.created", "token.revoked",
         "flow.created", "flow.updated", "flow.deleted", "working_hour.created",
         "working_hour.updated", "working_hour.deleted", "settings.auto_close",
-        "line.created", "line.updated",
+        "settings.follow_up", "line.created", "line.updated",
     }  # fmt: skip
     assert only("area.created").changes == {"name": [None, "Soporte"], "is_active": [None, True]}
     assert only("area.updated").changes == {"name": ["Soporte", "Soporte técnico"]}
     assert only("flow.updated").changes["name"] == ["Corto", "Largo"]
     assert only("working_hour.updated").changes == {"end_time": ["18:00:00", "17:00:00"]}
     assert only("settings.auto_close").actor_name == "boss"
+    assert only("settings.follow_up").changes == {"reopen_hours": [None, 24]}
     assert only("line.updated").changes == {
         "display_name": ["Ventas", "Ventas 2"],
         "wpp_secret_key": ["[redacted]", "[redacted]"],

@@ -29,7 +29,7 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
-from ventanilla.core import clock, events
+from ventanilla.core import audit, clock, events
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit
@@ -558,9 +558,18 @@ def follow_up_update(*, by: User | None, reopen_hours=UNSET) -> FollowUpSetting 
     with transaction.atomic():
         FollowUpSetting.objects.get_or_create(pk=FOLLOW_UP_SINGLETON_ID)
         row = FollowUpSetting.objects.select_for_update().get(pk=FOLLOW_UP_SINGLETON_ID)
+        before = {"reopen_hours": row.reopen_hours}
         row.reopen_hours = reopen_hours
         row.updated_by = by
         row.save()
+        audit.record(
+            "settings.follow_up",
+            target_type="setting",
+            target_id="follow-up",
+            target_label="follow-up",
+            changes=audit.diff(before, {"reopen_hours": reopen_hours}),
+            actor=by,
+        )
     return row
 
 

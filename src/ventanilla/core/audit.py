@@ -41,6 +41,7 @@ ACTIONS = {
     "working_hour.updated": gettext_lazy("Horario cambiado"),
     "working_hour.deleted": gettext_lazy("Horario borrado"),
     "settings.auto_close": gettext_lazy("Cierre automático cambiado"),
+    "settings.follow_up": gettext_lazy("Seguimiento después del cierre cambiado"),
     "line.created": gettext_lazy("Línea creada"),
     "line.updated": gettext_lazy("Línea cambiada"),
     "line.paused": gettext_lazy("Bot de la línea pausado o reanudado"),
