@@ -14,8 +14,9 @@ Three kinds of processes, each timed and measured on its own:
   fixed schedule whatever the answers, so slow answers are not hidden), alternating web processes;
   each message from a new customer ("Hola": the greeting and the DNI question) or a returning one,
   who goes on with the menu flow (the DNI, then "3", Horarios, which closes the conversation; then
-  "Hola" again, which the flow answers with the menu: their DNI is on file). `--consoles` console sockets (`bench/roundtrip.py _consoles`, a process of the
-  generator's) hold `/ws/` open as admins and supervisors, who see the bot's conversations.
+  "Hola" again, which the flow answers with the menu: their DNI is on file). `--consoles`
+  console sockets (`bench/roundtrip.py _consoles`, a process of the generator's) hold `/ws/`
+  open as admins and supervisors, who see the bot's conversations.
 
 Rates ramp (`--rates`, `--seconds` each, after `--warmup` seconds at the first rate) until one is
 not kept up with: sent below 98% of the rate, an error, or a customer message whose replies had
