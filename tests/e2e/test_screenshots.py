@@ -172,7 +172,8 @@ def shoot_reports_and_routing(admin: Console, sofia: Console) -> None:
     admin.api("POST", f"/api/conversations/{conversation_id}/transfer", {"area_id": guardia["id"]})
     page.goto("/")
     page.locator(".chat-item", has_text="Pedro Ruiz").click()
-    note = page.locator("#chat-thread .note", has_text="Asignada a Sofía Soporte: ")
+    # the newest: in Soporte's hours she was given it there first, then again in Guardia
+    note = page.locator("#chat-thread .note", has_text="Asignada a Sofía Soporte: ").last
     expect(note).to_contain_text("disponible")
     shoot(page, "chat-routing-note")
 
