@@ -1,6 +1,10 @@
 """Filters the console's templates share."""
 
+from dataclasses import dataclass
+
 from django import template
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from ventanilla.contacts.phones import readable_phone
 from ventanilla.core.errors import NotFound
@@ -36,3 +40,31 @@ def whatsapp(text: str | None):
 def whatsapp_plain(text: str | None) -> str:
     """A message's text without WhatsApp's formatting markers (previews, quotes)."""
     return whatsapp_text.to_plain(text or "")
+
+
+@dataclass(frozen=True)
+class NavLink:
+    section: str
+    url: str
+    label: str
+
+
+# The screens an installation is set up with, visited now and then: the top bar keeps them in
+# its "Configuración" menu so the daily ones and the session tools fit a laptop's width.
+SETUP_SCREENS = [
+    ("labels", "conversations.manage-labels", _("Etiquetas")),
+    ("areas", "accounts.manage-areas", _("Áreas")),
+    ("flows", "flows.edit", _("Flujos")),
+    ("hours", "schedules.edit-hours", _("Horarios")),
+    ("settings", "providers.manage-lines", _("Ajustes")),
+]
+
+
+@register.simple_tag
+def setup_links(user) -> list[NavLink]:
+    """The setup screens `user` may open, in the menu's order."""
+    return [
+        NavLink(section, reverse(section), str(label))
+        for section, code, label in SETUP_SCREENS
+        if may(user, code)
+    ]
