@@ -10,8 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.inbound.cloud_posts import customer_writes
-from ventanilla.conversations import attachments, outbox, tasks
+from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import Message
+from ventanilla.core import attachments
 from ventanilla.core.errors import InvalidInput, TooLarge
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from ventanilla.api.webhooks import cloud_webhook_asgi  # noqa: E402
-from ventanilla.conversations.attachments import LARGEST  # noqa: E402
+from ventanilla.core.attachments import LARGEST  # noqa: E402
 from ventanilla.core.redaction import redact_secrets_in_logs  # noqa: E402
 from ventanilla.realtime.origin import SameOriginOnly  # noqa: E402
 from ventanilla.realtime.routing import websocket_urlpatterns  # noqa: E402

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_admin
 from ventanilla.contacts.models import Contact
-from ventanilla.conversations import attachments, permissions, selectors
+from ventanilla.conversations import permissions, selectors
 from ventanilla.conversations.models import (
     FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
@@ -29,7 +29,7 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of
-from ventanilla.core import audit, clock, events
+from ventanilla.core import attachments, audit, clock, events
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit
@@ -45,6 +45,7 @@ from ventanilla.providers.templates import (
     render,
     unsupported_reason,
 )
+from ventanilla.quickreplies import selectors as quick_replies
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
@@ -248,8 +249,9 @@ def window_open(conversation: Conversation, line: Line) -> bool:
 def _media_fields(attachment: attachments.Attachment | None) -> dict:
     if attachment is None:
         return {}
+    stored = attachment.stored_as or File(attachment.file, name=attachment.stored_name())
     return {
-        "media_file": File(attachment.file, name=attachment.stored_name()),
+        "media_file": stored,
         "media_mime_type": attachment.mime_type,
         "media_filename": attachment.filename,
         "media_size": attachment.size,
@@ -609,6 +611,44 @@ def agent_attach(*, conversation: Conversation, by: User, file, caption: str = "
     size for that kind, the caption) before anything is written, then sent as a reply."""
     attachment, caption = attachments.checked(file, caption)
     return agent_reply(conversation=conversation, by=by, text=caption, attachment=attachment)
+
+
+def agent_send_quick_reply(
+    *,
+    conversation: Conversation,
+    by: User,
+    quick_reply_id: int,
+    text: str = "",
+    template: dict | None = None,
+    reply_to: int | None = None,
+) -> Message:
+    """A person sends a quick reply's file as if they had attached it, with `text` (its text as
+    they left it in the composer) as the caption where the file's kind shows one and it fits;
+    otherwise the text goes as its own message right after the file. Returns the file's
+    message; nothing is written when either is refused."""
+    if template is not None:
+        raise InvalidInput.field("template", _("Una respuesta rápida no va con una plantilla."))
+    reply = quick_replies.quick_reply_for_chat(
+        user=by, quick_reply_id=quick_reply_id, chat_area_id=conversation.area_id
+    )
+    attachment = quick_replies.attachment_of(reply)
+    if attachment is None:
+        raise InvalidInput.field(
+            "quick_reply_id", _("Esa respuesta rápida no tiene archivo: enviá su texto.")
+        )
+    text = (text or "").strip()
+    as_caption = quick_replies.captioned(reply) and len(text) <= attachments.CAPTION_MAX
+    with transaction.atomic():
+        sent = agent_reply(
+            conversation=conversation,
+            by=by,
+            text=text if as_caption else "",
+            attachment=attachment,
+            reply_to=reply_to,
+        )
+        if text and not as_caption:
+            agent_reply(conversation=conversation, by=by, text=text)
+    return sent
 
 
 def _quoted(conversation: Conversation, reply_to: int | None) -> str:

@@ -33,6 +33,13 @@ class QuickReply(TimeStamped):
     # "desk", "area:<id>" or "user:<id>": one code per shelf on every database (NULLs in a
     # unique constraint are distinct on PostgreSQL and MariaDB)
     shelf = models.CharField(max_length=30, editable=False)
+    # one file sent with the text (docs/chat.md#quick-replies), checked as agents' attachments;
+    # messages sent with it point at the same stored file, so a stored file is never removed
+    file = models.FileField(upload_to="quick-replies/%Y/%m/", max_length=300, blank=True)
+    file_kind = models.CharField(max_length=10, blank=True, default="")  # a MessageType value
+    file_mime_type = models.CharField(max_length=120, blank=True, default="")
+    file_filename = models.CharField(max_length=255, blank=True, default="")
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

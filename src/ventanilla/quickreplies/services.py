@@ -1,9 +1,11 @@
 """Writes of quick replies. Every field is checked before anything is written."""
 
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area
+from ventanilla.core import attachments
 from ventanilla.core.errors import (
     InvalidInput,
     blank_text,
@@ -59,6 +61,34 @@ def _check_scope(errors: FieldErrors, scope: str, area_id: int | None) -> Area |
     return area
 
 
+def _check_file(errors: FieldErrors, file) -> attachments.Attachment | None:
+    """`file` checked as an agent's attachment (its kind read from its bytes, WhatsApp's size
+    for that kind): a file over its size is refused at once (413), any other problem joins
+    `errors`."""
+    try:
+        attachment, _caption = attachments.checked(file)
+    except InvalidInput as error:
+        for message in error.errors.get("file", [error.detail]):
+            errors.add("file", message)
+        return None
+    return attachment
+
+
+def _put_file(reply: QuickReply, attachment: attachments.Attachment | None) -> None:
+    """The reply's file becomes `attachment` (None: no file). The stored file it had stays:
+    messages sent with it point at it."""
+    if attachment is None:
+        reply.file = ""
+        reply.file_kind = reply.file_mime_type = reply.file_filename = ""
+        reply.file_size = None
+        return
+    reply.file = File(attachment.file, name=attachment.stored_name())
+    reply.file_kind = attachment.kind
+    reply.file_mime_type = attachment.mime_type
+    reply.file_filename = attachment.filename
+    reply.file_size = attachment.size
+
+
 def _taken_text(code: str) -> str:
     return _("Ya hay una respuesta «/%(code)s» en el mismo lugar.") % {"code": code}
 
@@ -80,22 +110,36 @@ def _save(reply: QuickReply) -> QuickReply:
 
 
 def quick_reply_create(
-    *, by, code: str, title: str, text: str, scope: str, area_id: int | None = None
+    *,
+    by,
+    code: str,
+    title: str,
+    text: str,
+    scope: str,
+    area_id: int | None = None,
+    file=None,
 ) -> QuickReply:
+    """A reply on the shelf `scope` names, with an optional `file` sent with its text."""
     errors = FieldErrors()
     code = _check_code(errors, code)
     title = _check_text(errors, "title", title, TITLE_LIMIT)
     text = _check_text(errors, "text", text, TEXT_LIMIT)
     area = _check_scope(errors, scope, area_id)
-    errors.raise_if_any()
     owner = by if scope == Scope.PERSONAL else None
-    check_manage(by, scope=scope, area_id=area_id, owner_id=owner.pk if owner else None)
+    if not errors.errors:
+        check_manage(by, scope=scope, area_id=area_id, owner_id=owner.pk if owner else None)
+    attachment = _check_file(errors, file) if file is not None else None
+    errors.raise_if_any()
     reply = QuickReply(code=code, title=title, text=text, scope=scope, area=area, owner=owner)
+    _put_file(reply, attachment)
     return _save(reply)
 
 
-def quick_reply_update(*, by, reply: QuickReply, code=UNSET, title=UNSET, text=UNSET) -> QuickReply:
-    """Code, title and text; where a reply lives (its scope) does not change."""
+def quick_reply_update(
+    *, by, reply: QuickReply, code=UNSET, title=UNSET, text=UNSET, file=UNSET
+) -> QuickReply:
+    """Code, title, text and the file (None takes it away); where a reply lives (its scope)
+    does not change."""
     check_manage(by, scope=reply.scope, area_id=reply.area_id, owner_id=reply.owner_id)
     errors = FieldErrors()
     if code is not UNSET:
@@ -104,7 +148,10 @@ def quick_reply_update(*, by, reply: QuickReply, code=UNSET, title=UNSET, text=U
         reply.title = _check_text(errors, "title", title, TITLE_LIMIT)
     if text is not UNSET:
         reply.text = _check_text(errors, "text", text, TEXT_LIMIT)
+    attachment = _check_file(errors, file) if file not in (UNSET, None) else None
     errors.raise_if_any()
+    if file is not UNSET:
+        _put_file(reply, attachment)
     return _save(reply)
 
 

@@ -144,6 +144,8 @@ class SendIn(Schema):
 
 class ReplyIn(SendIn):
     reply_to: int | None = None  # the id of a message of the conversation the answer quotes
+    # a quick reply whose file goes out as an attachment, `text` its caption (docs/api.md)
+    quick_reply_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class StartIn(SendIn):
@@ -304,14 +306,20 @@ def _event_items(events) -> list[dict]:
 @router.post("/{conversation_id}/messages", response=answers({201: MessageOut}, *WRITE, 404, 409))
 @requires(SIGNED_IN)
 def send_message(request, conversation_id: int, payload: ReplyIn):
+    """Free text, a template, or a quick reply's file (`quick_reply_id`) with `text` as its
+    caption; 422 naming the field, 409 for a closed conversation or WhatsApp's closed window."""
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
-    message = services.agent_reply(
-        conversation=conversation,
-        by=request.auth,
-        text=payload.text or "",
-        template=payload.template.dict() if payload.template else None,
-        reply_to=payload.reply_to,
-    )
+    given = {
+        "conversation": conversation,
+        "by": request.auth,
+        "text": payload.text or "",
+        "template": payload.template.dict() if payload.template else None,
+        "reply_to": payload.reply_to,
+    }
+    if payload.quick_reply_id is None:
+        message = services.agent_reply(**given)
+    else:
+        message = services.agent_send_quick_reply(quick_reply_id=payload.quick_reply_id, **given)
     return Status(201, message_item(message))
 
 

@@ -1,11 +1,16 @@
 from datetime import datetime
 
-from ninja import Field, Query, Schema, Status
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Query, Schema, Status, UploadedFile
 
-from ventanilla.api.schemas import LIST, WRITE, AreaRef, answers, reject_nulls
-from ventanilla.api.security import Router, requires
+from ventanilla.api.routers.messages import MEDIA_ANSWER
+from ventanilla.api.schemas import LIST, READ, WRITE, AreaRef, answers, reject_nulls
+from ventanilla.api.security import Router, requires, takes_large_files
 from ventanilla.conversations import selectors as conversations
+from ventanilla.core.errors import NotFound
 from ventanilla.core.fields import MAX_ID
+from ventanilla.core.files import stored_file_response
 from ventanilla.core.permissions import SIGNED_IN
 from ventanilla.quickreplies import selectors, services
 from ventanilla.quickreplies.permissions import may_manage
@@ -18,6 +23,15 @@ class OwnerRef(Schema):
     name: str
 
 
+class QuickReplyFileOut(Schema):
+    url: str
+    kind: str  # image, video, audio, document or sticker
+    mime_type: str
+    filename: str
+    size: int | None
+    captioned: bool  # whether the text goes beside it as its caption (else right after it)
+
+
 class QuickReplyOut(Schema):
     id: int
     code: str
@@ -28,6 +42,7 @@ class QuickReplyOut(Schema):
     owner: OwnerRef | None
     may_edit: bool  # whether the caller may change or delete it
     filled: str | None  # the text for ?conversation_id's chat, {nombre} {agente} {area} filled
+    file: QuickReplyFileOut | None  # sent with the text (POST /{id}/file attaches it)
     updated_at: datetime
 
 
@@ -67,7 +82,21 @@ def reply_item(reply, user, filled: str | None = None) -> dict:
             user, scope=reply.scope, area_id=reply.area_id, owner_id=reply.owner_id
         ),
         "filled": filled,
+        "file": _file_item(reply),
         "updated_at": reply.updated_at,
+    }
+
+
+def _file_item(reply) -> dict | None:
+    if not reply.file:
+        return None
+    return {
+        "url": reverse("api:quick-reply-file", args=[reply.pk]),
+        "kind": reply.file_kind,
+        "mime_type": reply.file_mime_type,
+        "filename": reply.file_filename,
+        "size": reply.file_size,
+        "captioned": selectors.captioned(reply),
     }
 
 
@@ -112,3 +141,39 @@ def delete_quick_reply(request, quick_reply_id: int):
     reply = selectors.quick_reply_get(user=request.auth, quick_reply_id=quick_reply_id)
     services.quick_reply_delete(by=request.auth, reply=reply)
     return Status(204, None)
+
+
+@router.post("/{quick_reply_id}/file", response=answers({200: QuickReplyOut}, *WRITE, 404))
+@requires(SIGNED_IN)
+@takes_large_files
+def attach_file(request, quick_reply_id: int, file: File[UploadedFile]):
+    """The file sent with the reply (multipart `file`; it replaces the one it had), checked as
+    agents' attachments: its kind read from its bytes, WhatsApp's size for that kind (413 names
+    the limit, 422 a file WhatsApp does not take); 403 for a reply the caller may not manage."""
+    reply = selectors.quick_reply_get(user=request.auth, quick_reply_id=quick_reply_id)
+    reply = services.quick_reply_update(by=request.auth, reply=reply, file=file)
+    return reply_item(reply, request.auth)
+
+
+@router.delete("/{quick_reply_id}/file", response=answers({200: QuickReplyOut}, *WRITE, 404))
+@requires(SIGNED_IN)
+def detach_file(request, quick_reply_id: int):
+    """The reply goes on without a file (messages sent with it keep theirs)."""
+    reply = selectors.quick_reply_get(user=request.auth, quick_reply_id=quick_reply_id)
+    reply = services.quick_reply_update(by=request.auth, reply=reply, file=None)
+    return reply_item(reply, request.auth)
+
+
+@router.get(
+    "/{quick_reply_id}/file",
+    url_name="quick-reply-file",
+    response=answers({200: None}, *READ, 404),
+    openapi_extra=MEDIA_ANSWER,
+)
+@requires(SIGNED_IN)
+def reply_file(request, quick_reply_id: int):
+    """The reply's stored file, for those who may use the reply."""
+    reply = selectors.quick_reply_get(user=request.auth, quick_reply_id=quick_reply_id)
+    if not reply.file:
+        raise NotFound(_("Esta respuesta rápida no tiene archivo."))
+    return stored_file_response(reply.file, reply.file_mime_type, reply.file_filename)

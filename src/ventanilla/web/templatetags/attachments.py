@@ -4,7 +4,7 @@ chat/attachments.js checks before uploading (the server checks them again)."""
 from django import template
 from django.utils.html import json_script
 
-from ventanilla.conversations.attachments import limits_for_browser
+from ventanilla.core.attachments import limits_for_browser
 
 register = template.Library()
 

@@ -89,6 +89,7 @@ class Attachment:
     size: int
     file: File
     animated: bool = False
+    stored_as: str = ""  # a file already stored (a quick reply's): used as it is, not copied
 
     def stored_name(self) -> str:
         """A name of our own on disk (the customer's name is kept in `filename`)."""
