@@ -1,13 +1,16 @@
 """The agent's desk tools in the browser: "/" opens the quick replies and the keyboard picks
-one; a note's @mention reaches a colleague's open console live; a transfer with a note arrives
-unread with the note on top. Shoots docs/screenshots' picker, note and labels on rows."""
+one (its file pending in the composer, sent with the text as caption); a note's @mention reaches
+a colleague's open console live; a transfer with a note arrives unread with the note on top.
+Shoots docs/screenshots' picker, note and labels on rows."""
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.console import Console
+from tests.e2e.files import png
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
 from tests.e2e.test_console import AGENT_PASSWORD, desk_through_the_api
 from tests.e2e.test_screenshots import shoot
@@ -140,6 +143,84 @@ def test_slash_then_arrows_then_enter_inserts_a_quick_reply(serve, console) -> N
     )
     expect(composer).to_have_value("")
     assert sofia.same_page()
+    assert sofia.errors == []
+
+
+def attach_to_reply(person: Console, reply_id: int, name: str, content: bytes, mime: str) -> None:
+    request = person.page.request
+    token = request.get("/api/auth/csrf").json()["csrf_token"]
+    answer = request.post(
+        f"/api/quick-replies/{reply_id}/file",
+        multipart={"file": {"name": name, "mimeType": mime, "buffer": content}},
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.ok, answer.text()
+
+
+def test_a_quick_reply_with_a_file_puts_both_in_the_composer_and_sends_them(serve, console) -> None:
+    admin, sofia, _ = a_desk(serve, console)
+    reply = admin.api(
+        "POST",
+        "/api/quick-replies",
+        {
+            "code": "comprobante",
+            "title": "Comprobante de pago",
+            "text": "{nombre}, te mando el comprobante.",
+            "scope": "desk",
+        },
+    )
+    attach_to_reply(admin, reply["id"], "comprobante.png", png(), "image/png")
+    customer_reaches_soporte(admin, "+5493515550204", "Rosa Díaz")
+    open_chat(sofia, "Rosa Díaz")
+    page = sofia.page
+    composer = page.locator("#composer textarea")
+    attach = page.locator("#attach")
+
+    # "/" lists it with its file; Enter puts the text in the composer and the file beside it
+    composer.press_sequentially("/compro")
+    option = page.locator("#quick-picker").get_by_role("option")
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text("comprobante.png")
+    composer.press("Enter")
+    expect(composer).to_have_value("Rosa Díaz, te mando el comprobante.")
+    expect(attach).to_have_attribute("data-state", "ready")
+    expect(attach).to_have_attribute("data-source", "quick-reply")
+    expect(attach.locator(".attach__name")).to_have_text("comprobante.png")
+    thumb = attach.locator(".attach__thumb")
+    expect(thumb).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 96", arg=thumb.element_handle()
+    )
+    expect(attach.locator(".attach__caption")).to_be_hidden()  # the composer's text is it
+    shot(sofia, "quick-reply-file")
+
+    # removable before sending, as an attached file; picked again, it waits again
+    attach.get_by_role("button", name="Quitar el archivo").click()
+    expect(attach).to_be_hidden()
+    expect(composer).to_have_value("Rosa Díaz, te mando el comprobante.")
+    composer.fill("")
+    composer.press_sequentially("/compro")
+    composer.press("Enter")
+    expect(attach).to_have_attribute("data-state", "ready")
+    composer.press_sequentially(" Saludos")
+
+    # Enter sends the picture with the text as its caption, as an agent's attachment
+    composer.press("Enter")
+    expect(attach).to_be_hidden()
+    expect(composer).to_have_value("")
+    bubble = page.locator("#chat-thread .bubble--image")
+    expect(bubble).to_contain_text("te mando el comprobante. Saludos")
+    expect(bubble.locator("img")).to_be_visible()
+
+    # and the customer's sandbox phone got the picture with its caption
+    def phone_has_it() -> bool:
+        said = admin.api("GET", "/api/sandbox/messages?phone=%2B5493515550204")
+        return "te mando el comprobante. Saludos" in json.dumps(said, ensure_ascii=False)
+
+    admin.wait_until(phone_has_it)
+    sent = admin.api("GET", "/api/conversations?status=active")["items"][0]["last_message"]
+    assert (sent["type"], sent["status"]) == ("image", "sent")
+    assert sent["media"]["filename"] == "comprobante.png"
     assert sofia.errors == []
 
 

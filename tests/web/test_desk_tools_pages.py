@@ -1,5 +1,7 @@
 """The Quick replies and Labels screens."""
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from ventanilla.accounts.models import Role
@@ -58,6 +60,43 @@ def test_a_supervisor_adds_one_for_their_area(make_user, soporte, ventas):
     assert answer.status_code == 302
     assert QuickReply.objects.get().area_id == soporte.pk
     assert other.status_code == 422
+
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_a_reply_gets_a_file_on_the_screen_and_loses_it_there(make_user, soporte):
+    agent = make_user(Role.SUPPORT, areas=[soporte])
+    browser = _browser(agent)
+    fields = {"code": "factura", "title": "Factura", "text": "Tu factura", "scope": "personal"}
+
+    too_large = browser.post(
+        "/quick-replies/",
+        {**fields, "file": SimpleUploadedFile("foto.png", b"\x89PNG\r\n\x1a\n" + b"0" * 6 * 2**20)},
+    )
+    made = browser.post("/quick-replies/", {**fields, "file": SimpleUploadedFile("mayo.pdf", PDF)})
+
+    assert too_large.status_code == 422
+    assert "WhatsApp acepta imágenes de hasta 5 MB." in too_large.content.decode()
+    assert made.status_code == 302
+    reply = QuickReply.objects.get()
+    assert (reply.file_kind, reply.file_filename) == ("document", "mayo.pdf")
+    listed = browser.get("/quick-replies/").content.decode()
+    assert f"/api/quick-replies/{reply.pk}/file" in listed and "mayo.pdf" in listed
+    edit = browser.get(f"/quick-replies/{reply.pk}/").content.decode()
+    assert 'id="reply-remove_file"' in edit
+    kept = browser.post(f"/quick-replies/{reply.pk}/", {**fields, "title": "Factura de mayo"})
+    assert kept.status_code == 302
+    assert QuickReply.objects.get().file  # no new file, no "remove": the file stays
+    removed = browser.post(f"/quick-replies/{reply.pk}/", {**fields, "remove_file": "on"})
+    assert removed.status_code == 302
+    assert not QuickReply.objects.get().file
 
 
 def test_admins_define_labels_on_their_screen(admin_client):

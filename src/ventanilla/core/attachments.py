@@ -124,6 +124,12 @@ def limits_for_browser() -> dict:
     } | {"unsupported": unsupported_text()}
 
 
+def accept_text() -> str:
+    """A file picker's `accept`: every extension and mime type WhatsApp takes."""
+    kinds = KINDS.values()
+    return ",".join([e for k in kinds for e in k.extensions] + [m for k in kinds for m in k.mimes])
+
+
 def unsupported_text() -> str:
     return _(
         "WhatsApp no acepta ese tipo de archivo: imágenes JPEG o PNG, videos MP4 o 3GP, audios "

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from ventanilla.conversations.models import LabelColor
+from ventanilla.core.attachments import accept_text
 from ventanilla.quickreplies.models import Scope
 from ventanilla.web.forms import ConsoleForm
 
@@ -28,16 +29,38 @@ class QuickReplyForm(ConsoleForm):
     area_id = forms.TypedChoiceField(
         label=gettext_lazy("Área"), coerce=int, required=False, empty_value=None
     )
+    file = forms.FileField(
+        label=gettext_lazy("Archivo (opcional)"),
+        required=False,
+        allow_empty_file=True,  # the service names an empty file with the other problems
+        help_text=gettext_lazy(
+            "Se envía con el texto, como un adjunto: imagen, video, audio, documento o sticker."
+        ),
+    )
+    remove_file = forms.BooleanField(label=gettext_lazy("Quitar el archivo"), required=False)
 
-    def __init__(self, *args, scopes=(), areas=(), editing=False, **kwargs):
+    def __init__(self, *args, scopes=(), areas=(), editing=False, has_file=False, **kwargs):
         kwargs.setdefault("auto_id", "reply-%s")
         super().__init__(*args, **kwargs)
         labels = dict(Scope.choices)
         self.fields["scope"].choices = [(scope, labels[scope]) for scope in scopes]
         self.fields["area_id"].choices = [("", "—")] + [(a.pk, a.name) for a in areas]
+        self.fields["file"].widget.attrs["accept"] = accept_text()
         if editing:  # where a reply lives does not change
             del self.fields["scope"]
             del self.fields["area_id"]
+        if not has_file:
+            del self.fields["remove_file"]
+
+    def service_arguments(self) -> dict:
+        """A new file replaces the reply's; "Quitar el archivo" takes it away (file=None)."""
+        values = dict(self.cleaned_data)
+        remove = values.pop("remove_file", False)
+        if values.get("file") is None:
+            values.pop("file", None)
+            if remove:
+                values["file"] = None
+        return values
 
 
 class LabelForm(ConsoleForm):

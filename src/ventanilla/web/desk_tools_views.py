@@ -57,8 +57,10 @@ def _rows(user) -> list[dict]:
 def quick_replies(request):
     """The replies the person may use; a new one at the bottom."""
     scopes, areas = _scopes_and_areas(request.user)
-    data = request.POST if request.method == "POST" else None
-    form = QuickReplyForm(data, scopes=scopes, areas=areas, initial={"scope": Scope.PERSONAL})
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = QuickReplyForm(
+        data, files, scopes=scopes, areas=areas, initial={"scope": Scope.PERSONAL}
+    )
     if write_form(form, services.quick_reply_create, by=request.user):
         messages.success(request, _("Respuesta rápida creada."))
         return redirect("quick_replies")
@@ -75,9 +77,9 @@ def quick_replies(request):
 @require_http_methods(["GET", "POST"])
 def quick_reply_edit(request, quick_reply_id: int):
     reply = _found(replies.quick_reply_get, user=request.user, quick_reply_id=quick_reply_id)
-    data = request.POST if request.method == "POST" else None
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     initial = {"code": reply.code, "title": reply.title, "text": reply.text}
-    form = QuickReplyForm(data, initial=initial, editing=True)
+    form = QuickReplyForm(data, files, initial=initial, editing=True, has_file=bool(reply.file))
     if write_form(form, services.quick_reply_update, by=request.user, reply=reply):
         messages.success(request, _("Respuesta rápida guardada."))
         return redirect("quick_replies")

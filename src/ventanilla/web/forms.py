@@ -12,10 +12,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ventanilla.accounts.models import Area, Availability, Role, User
-from ventanilla.core.errors import InvalidInput
+from ventanilla.core.errors import InvalidInput, TooLarge
 
 
-def add_service_errors(form: forms.Form, error: InvalidInput) -> None:
+def add_service_errors(form: forms.Form, error: InvalidInput | TooLarge) -> None:
     """Shows a service's field errors on the form; unknown fields become form-wide errors."""
     if not error.errors:
         form.add_error(None, error.detail)
@@ -45,7 +45,7 @@ def write_form(form: forms.Form, write: Callable, **fixed) -> Written:
     values = getattr(form, "service_arguments", lambda: form.cleaned_data)()
     try:
         return Written(True, write(**fixed, **values))
-    except InvalidInput as error:
+    except (InvalidInput, TooLarge) as error:
         add_service_errors(form, error)
         return Written(False)
 

@@ -4,7 +4,7 @@ chat/attachments.js checks before uploading (the server checks them again)."""
 from django import template
 from django.utils.html import json_script
 
-from ventanilla.core.attachments import limits_for_browser
+from ventanilla.core.attachments import accept_text, limits_for_browser
 
 register = template.Library()
 
@@ -17,8 +17,4 @@ def attachment_limits() -> str:
 @register.simple_tag
 def attachment_accept() -> str:
     """The file picker's `accept`: every extension and mime type WhatsApp takes."""
-    limits = limits_for_browser()
-    kinds = [value for value in limits.values() if isinstance(value, dict)]
-    return ",".join(
-        [e for k in kinds for e in k["extensions"]] + [m for k in kinds for m in k["mimes"]]
-    )
+    return accept_text()

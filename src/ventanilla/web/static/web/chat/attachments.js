@@ -4,12 +4,17 @@
 // and uploaded with XMLHttpRequest so a bar shows the upload's progress. Once the server queued
 // it the thread catches up and the bubble appears like any other reply.
 //
+// A quick reply with a file (quickreplies.js) leaves that file pending here as if the agent had
+// attached it: removable with ✕, and sent when the composer is sent, the composer's text as its
+// caption (the server sends the text after the file when the kind takes no caption).
+//
 // What it says on #attach for people and browser tests: data-state is "empty", "ready",
-// "uploading" or "error"; the error is in .attach__error (role=alert).
+// "uploading" or "error"; data-source is "quick-reply" for a quick reply's file; the error is in
+// .attach__error (role=alert).
 import { byId } from "./dom.js";
 import { catchUp } from "./thread.js";
 
-let pending = null; // the File chosen, until it is sent or dropped
+let pending = null; // the File chosen, or {quickReply: id} for a quick reply's, until sent or dropped
 let preview = ""; // its object URL, for an image's thumbnail
 
 function panel() {
@@ -69,19 +74,20 @@ function clear() {
   if (box) {
     box.hidden = true;
     box.dataset.state = "empty";
+    delete box.dataset.source;
     box.querySelector(".attach__caption").value = "";
     box.querySelector(".attach__progress").value = 0;
   }
 }
 
-function describe(box, file, kindName) {
-  box.querySelector(".attach__name").textContent = file.name || kindName || "";
-  box.querySelector(".attach__size").textContent = sizeText(file.size);
+// `source`: where the thumbnail of an image is drawn from (an object URL, a stored file's address)
+function describe(box, name, size, kindName, source) {
+  box.querySelector(".attach__name").textContent = name || kindName || "";
+  box.querySelector(".attach__size").textContent = size ? sizeText(size) : "";
   const thumb = box.querySelector(".attach__thumb");
   const image = kindName === "image" || kindName === "sticker";
   if (image) {
-    preview = URL.createObjectURL(file);
-    thumb.src = preview;
+    thumb.src = source();
   }
   thumb.hidden = !image;
   box.querySelector(".attach__icon").toggleAttribute("hidden", image); // an SVG has no .hidden
@@ -93,9 +99,13 @@ export function chooseFile(file) {
     return;
   }
   forget();
+  delete box.dataset.source;
   const table = limits();
   const [kindName, kind] = kindOf(file, table);
-  describe(box, file, kindName);
+  describe(box, file.name, file.size, kindName, () => {
+    preview = URL.createObjectURL(file);
+    return preview;
+  });
   const caption = box.querySelector(".attach__caption");
   caption.hidden = Boolean(kind) && !kind.captioned;
   if (!kind) {
@@ -109,6 +119,26 @@ export function chooseFile(file) {
   }
 }
 
+// A quick reply's file, already stored and checked: pending as if attached, the composer's text
+// its caption.
+export function chooseQuickReplyFile(reply) {
+  const box = panel();
+  const file = reply && reply.file;
+  if (!box || !file) {
+    return;
+  }
+  forget();
+  describe(box, file.filename, file.size, file.kind, () => file.url);
+  box.querySelector(".attach__caption").hidden = true;
+  box.dataset.source = "quick-reply";
+  pending = { quickReply: reply.id };
+  show(box, "ready", "");
+}
+
+function quickReplyPending() {
+  return Boolean(pending && pending.quickReply);
+}
+
 function refusal(xhr) {
   let body = {};
   try {
@@ -117,7 +147,7 @@ function refusal(xhr) {
     body = {};
   }
   const errors = body.errors || {};
-  const first = (errors.file || errors.caption || [])[0];
+  const first = (errors.file || errors.caption || errors.quick_reply_id || errors.text || [])[0];
   return first || body.detail || panel().dataset.failed || String(xhr.status);
 }
 
@@ -128,10 +158,16 @@ function upload() {
     return;
   }
   const data = new FormData();
-  data.append("file", pending, pending.name || "file");
+  const fromQuickReply = quickReplyPending();
   const caption = box.querySelector(".attach__caption");
-  if (!caption.hidden) {
-    data.append("caption", caption.value);
+  if (fromQuickReply) {
+    data.append("quick_reply_id", String(pending.quickReply));
+    data.append("caption", form.querySelector("textarea").value);
+  } else {
+    data.append("file", pending, pending.name || "file");
+    if (!caption.hidden) {
+      data.append("caption", caption.value);
+    }
   }
   const token = form.querySelector("input[name=csrfmiddlewaretoken]");
   const bar = box.querySelector(".attach__progress");
@@ -146,7 +182,13 @@ function upload() {
   xhr.addEventListener("load", () => {
     if (xhr.status === 201) {
       clear();
-      catchUp(true);
+      if (fromQuickReply) {
+        // the composer's text went with the file: emptied as after any send (composer.js)
+        const id = JSON.parse(xhr.responseText || "{}").id;
+        document.dispatchEvent(new CustomEvent("chat:sent", { detail: { id: id } }));
+      } else {
+        catchUp(true);
+      }
       return;
     }
     show(box, "error", refusal(xhr));
@@ -228,6 +270,16 @@ export function wireAttachments() {
     const pane = byId("chat-pane");
     if (pane && event.target === pane) {
       pane.classList.remove("is-dropping");
+    }
+  });
+  // the composer sent with a quick reply's file pending sends the file, its text the caption
+  // (a private note is sent as a note: the file stays pending)
+  document.addEventListener("htmx:confirm", (event) => {
+    const form = event.detail.elt;
+    const note = form && form.querySelector && form.querySelector("#composer-note");
+    if (form && form.id === "composer" && quickReplyPending() && !(note && note.checked)) {
+      event.preventDefault();
+      upload();
     }
   });
   document.addEventListener("htmx:beforeSwap", (event) => {

@@ -2,7 +2,9 @@
 // person may use in the open chat (GET /api/quick-replies?conversation_id=…, each with its text
 // already filled: {nombre}, {agente}, {area}). What follows the "/" filters it by code, title and
 // text, accents and case ignored. ↑ / ↓ move, Enter or Tab inserts, Esc closes; a click inserts
-// too. The reply replaces "/…" in the composer and stays editable before it is sent.
+// too. The reply replaces "/…" in the composer and stays editable before it is sent; its file, if
+// it has one, waits in the composer as an attached file would (attachments.js).
+import { chooseQuickReplyFile } from "./attachments.js";
 import { byId, openId } from "./dom.js";
 
 const TEXTAREA = "#composer textarea";
@@ -99,6 +101,12 @@ function render() {
     text.className = "quick-picker__text";
     text.textContent = item.filled || item.text;
     option.append(code, title, text);
+    if (item.file) {
+      const file = document.createElement("span");
+      file.className = "quick-picker__file";
+      file.textContent = "📎 " + item.file.filename;
+      option.append(file);
+    }
     return option;
   });
   if (!options.length) {
@@ -149,6 +157,10 @@ function choose(index) {
   textarea.focus();
   textarea.setSelectionRange(caret, caret);
   textarea.dispatchEvent(new Event("input", { bubbles: true })); // it grows to fit
+  if (item.file) {
+    chooseQuickReplyFile(item);
+    textarea.focus(); // Enter sends the text with the file
+  }
 }
 
 function onInput(event) {
