@@ -3,6 +3,7 @@ API conversation whose window closed offers only templates (pre-filled, previewe
 through the fake Graph API; a supervisor starts a conversation from a contact's page."""
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -137,6 +138,49 @@ def test_a_closed_window_offers_only_templates_and_sends_one(serve, console, fak
         ],
     }
     expect(page.locator("#composer textarea")).to_have_count(0)  # still templates only
+    assert admin.errors == []
+
+
+def test_a_closed_conversation_past_the_window_is_followed_up_with_a_template(
+    serve, console, fake_graph
+):
+    fake_graph.add_template("seguimiento", SEGUIMIENTO)
+    fake_graph.add_template("bienvenida", "¡Hola! Gracias por escribirnos.", language="es")
+    server: Server = serve()
+    admin = console(server)
+    admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+    _cloud_line(admin)
+
+    # given Ana's Cloud API conversation, closed, her last message 26 hours ago
+    _customer_writes_on_cloud(server, "Hola, ¿ya llegó mi pedido?")
+    [item] = admin.api("GET", "/api/conversations")["items"]
+    admin.api("POST", f"/api/conversations/{item['id']}/close", {"message": ""})
+    _window_closed_yesterday(server, item["id"])
+
+    # when the admin opens it: free text is not offered, the template picker is, open
+    page = admin.page
+    page.goto(f"/chats/{item['id']}/")
+    composer = page.locator("#composer")
+    expect(composer).to_contain_text("para escribirle hace falta una plantilla")
+    expect(composer.locator("textarea")).to_have_count(0)
+    picker = page.locator("#composer-templates")
+    expect(picker.locator("details")).to_have_attribute("open", "")
+    picker.get_by_label("Plantilla", exact=True).select_option(label="seguimiento · es_AR")
+    expect(picker.get_by_label("{{1}}")).to_have_value("Ana")
+    picker.get_by_label("{{2}}").fill("A-77")
+
+    # and sends it: the conversation reopens with the template in it, and Graph got it
+    picker.get_by_role("button", name="Enviar plantilla").click()
+    expect(page.locator("#chat-thread .entry--out").last).to_contain_text(
+        "Hola Ana, tu pedido A-77 está listo para retirar"
+    )
+    expect(page.locator("#chat-head")).to_have_attribute("data-state", re.compile(r"^active\|"))
+    expect(composer).to_contain_text("La ventana de 24 h cerró el")  # open, still templates only
+    expect(composer.get_by_role("button", name="Reabrir")).to_have_count(0)
+    admin.wait_until(lambda: len(fake_graph.sent_messages()) == 1)
+    [sent] = fake_graph.sent_messages()
+    assert (sent["type"], sent["template"]["name"]) == ("template", "seguimiento")
+    assert admin.api("GET", f"/api/conversations/{item['id']}")["status"] == "active"
     assert admin.errors == []
 
 

@@ -512,20 +512,24 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
     return conversation
 
 
-def conversation_follow_up(*, conversation: Conversation, by: User, text: str) -> Message:
+def conversation_follow_up(
+    *, conversation: Conversation, by: User, text: str = "", template: dict | None = None
+) -> Message:
     """Writes to the customer of a closed conversation: reopens it (the rule of
-    `conversation_reopen`), makes it the writer's and sends `text`, all or nothing. Outside
-    WhatsApp's 24-hour window free text is refused (409, as `agent_reply`): a template is
-    needed then, and nothing is reopened."""
+    `conversation_reopen`), makes it the writer's and sends `text` or `template`, all or
+    nothing. Outside WhatsApp's 24-hour window only a template goes (free text is 409, as in
+    `agent_reply`, and nothing is reopened); lines without templates have no window."""
     with transaction.atomic():
         conversation_reopen(conversation=conversation, by=by)
         conversation = _locked(conversation)
         if conversation.assigned_to_id != by.pk and by.role in TAKES_CONVERSATIONS:
             conversation_assign(conversation=conversation, user=by, by=by, via="follow_up")
-        return agent_reply(conversation=conversation, by=by, text=text)
+        return agent_reply(conversation=conversation, by=by, text=text, template=template)
 
 
-def contact_follow_up(*, contact_id: int, by: User, text: str) -> Message:
+def contact_follow_up(
+    *, contact_id: int, by: User, text: str = "", template: dict | None = None
+) -> Message:
     """Writes to a contact `by` may see after their conversation closed: its newest
     conversation, reopened (`conversation_follow_up`). 404 for a contact `by` may not see or
     who never wrote; 409 while a conversation of theirs is open (write there)."""
@@ -539,7 +543,7 @@ def contact_follow_up(*, contact_id: int, by: User, text: str) -> Message:
             _("El contacto tiene una conversación abierta (%(id)d): escribí en ella.")
             % {"id": conversation.pk}
         )
-    return conversation_follow_up(conversation=conversation, by=by, text=text)
+    return conversation_follow_up(conversation=conversation, by=by, text=text, template=template)
 
 
 def follow_up_update(*, by: User | None, reopen_hours=UNSET) -> FollowUpSetting | None:

@@ -303,9 +303,13 @@ def list_contact_conversations(request, contact_id: int, page: Query[PageQuery])
 @requires(REOPEN)
 def follow_up(request, contact_id: int, payload: SendIn):
     """Writes to a contact after their conversation closed: the newest one is reopened and made
-    the writer's (docs/chat.md#follow-up). 409 while one is open, or outside WhatsApp's
-    24-hour window (a template is needed then)."""
+    the writer's (docs/chat.md#follow-up). Free text or a template (422 on `template.*` as any
+    template send); 409 while one is open, or for free text outside WhatsApp's 24-hour window
+    (send a template then)."""
     message = conversation_services.contact_follow_up(
-        contact_id=contact_id, by=request.auth, text=payload.text or ""
+        contact_id=contact_id,
+        by=request.auth,
+        text=payload.text or "",
+        template=payload.template.dict() if payload.template else None,
     )
     return Status(201, message_item(message))

@@ -366,11 +366,15 @@ def reopen(request, conversation_id: int):
 @requires(REOPEN)
 def follow_up(request, conversation_id: int, payload: SendIn):
     """Writes to the customer of a closed conversation, reopening it (docs/chat.md#follow-up):
-    403 past the desk's follow-up window for agents; 409 outside WhatsApp's 24-hour window
-    (a template is needed then) or when the customer has a newer open conversation."""
+    free text, or a template (validated as any template send: 422 on `template.*`; the only
+    thing WhatsApp takes outside its 24-hour window, where free text is 409). 403 past the
+    desk's follow-up window for agents; 409 when the customer has a newer open conversation."""
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     message = services.conversation_follow_up(
-        conversation=conversation, by=request.auth, text=payload.text
+        conversation=conversation,
+        by=request.auth,
+        text=payload.text or "",
+        template=payload.template.dict() if payload.template else None,
     )
     return Status(201, message_item(message))
 

@@ -93,9 +93,10 @@ def window_closed(conversation: Conversation) -> bool:
     )
 
 
-def picker_for(conversation: Conversation, **given) -> Picker | None:
-    """The picker of an open conversation (None when closed, or on lines without templates)."""
-    if conversation.status == Status.CLOSED:
+def picker_for(conversation: Conversation, *, follow_up: bool = False, **given) -> Picker | None:
+    """The picker of an open conversation, or of a closed one the viewer may follow up
+    (`follow_up`: sending reopens it); None otherwise, or on lines without templates."""
+    if conversation.status == Status.CLOSED and not follow_up:
         return None
     return picker(
         [conversation.line],

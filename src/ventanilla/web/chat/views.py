@@ -64,7 +64,7 @@ def _transfer_agents(user: User, conversation: Conversation) -> list[User]:
     )
 
 
-def _may_follow_up(user: User, conversation: Conversation) -> bool:
+def may_follow_up(user: User, conversation: Conversation) -> bool:
     """Whether `user` may reopen the closed `conversation` or write to its customer now."""
     if conversation.status != Status.CLOSED:
         return False
@@ -82,7 +82,7 @@ def _may_follow_up(user: User, conversation: Conversation) -> bool:
 
 def _lock_reason(conversation: Conversation, line, follow_up: bool = False) -> str:
     """Why the composer is locked, or "" when the agent may write (`follow_up`: to a closed
-    conversation `_may_follow_up` lets them reopen by writing)."""
+    conversation `may_follow_up` lets them reopen by writing)."""
     if conversation.status == Status.CLOSED:
         if follow_up and services.window_open(conversation, line):
             return ""
@@ -148,7 +148,7 @@ def _head_context(
         if permissions.TRANSFER_TO_PERSON.grants(user) and not is_closed
         else []
     )
-    follow_up = _may_follow_up(user, conversation)
+    follow_up = may_follow_up(user, conversation)
     return {
         "conversation": conversation,
         "contact": conversation.contact,
@@ -187,14 +187,15 @@ def _pane_context(
 ) -> dict:
     anchor = id_from_text(request.GET.get("m") or "")
     entries, older_url = thread_page(conversation, request.user, None, None, anchor)
+    head_context = _head_context(request, conversation, **head)
     return {
-        **_head_context(request, conversation, **head),
+        **head_context,
         "pinned_note": selectors.pinned_transfer_note(conversation=conversation),
         "entries": entries,
         "older_url": older_url,
         "focus": f"m-{anchor}" if anchor else "",
         "composer": composer or ComposerForm(),
-        "picker": picker_for(conversation),
+        "picker": picker_for(conversation, follow_up=head_context["follow_up"]),
     }
 
 
@@ -315,7 +316,7 @@ def chat_head(request: HttpRequest, conversation_id: int):
 @require_GET
 def chat_composer(request: HttpRequest, conversation_id: int):
     conversation = _visible(request.user, conversation_id)
-    follow_up = _may_follow_up(request.user, conversation)
+    follow_up = may_follow_up(request.user, conversation)
     context = {
         "conversation": conversation,
         "lock_reason": _lock_reason(conversation, conversation.line, follow_up),
@@ -375,7 +376,7 @@ def chat_send(request: HttpRequest, conversation_id: int):
     form = ComposerForm(request.POST)
     status = 422
     # a closed conversation its agent may follow up: writing reopens it; else a 409 says closed
-    follow_up = _may_follow_up(request.user, conversation)
+    follow_up = may_follow_up(request.user, conversation)
     if form.is_valid():
         try:
             message = _send(request, conversation, form.cleaned_data, follow_up=follow_up)
