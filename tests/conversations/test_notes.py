@@ -187,3 +187,44 @@ def test_the_console_writes_a_note_from_the_composer(admin_client, admin, make_c
     page = admin_client.get(f"/chats/{chat.pk}/").content.decode()
     assert "entry--private" in page and "nota desde el compositor" in page
     assert json.loads(json.dumps(Note.objects.get().mentioned_ids)) == []
+
+
+def test_the_mentionable_list_is_whom_a_note_may_mention(
+    api, admin, make_user, make_conversation, soporte, ventas
+):
+    agent = make_user(Role.SUPPORT, username="sofia", name="Sofía", areas=[soporte])
+    lead = make_user(Role.SUPERVISOR, username="lucia", name="Lucía", areas=[soporte])
+    make_user(Role.SUPERVISOR, username="marta", name="Marta", areas=[ventas])
+    make_user(Role.SUPPORT, username="pablo", name="Pablo", areas=[soporte])  # not assigned
+    make_user(Role.SUPERVISOR, username="ida", name="Ida", areas=[soporte], is_active=False)
+    make_user(Role.SUPERVISOR, username="ana.", areas=[soporte])  # "@ana." reads as "@ana"
+    chat = make_conversation("active", area=soporte, assigned_to=agent)
+
+    answer = api(agent).get(f"/api/conversations/{chat.pk}/mentionable")
+
+    assert answer.status_code == 200, answer.content
+    listed = [item["username"] for item in answer.json()["items"]]
+    assert listed == [admin.username, "lucia"]  # by name: the admin, then Lucía; not herself
+    for username in listed:
+        assert _write(api, agent, chat, f"@{username} mirá esto").status_code == 201
+    for username in ("marta", "pablo", "ida"):
+        assert _write(api, agent, chat, f"@{username} mirá esto").status_code == 422
+    outsider = make_user(Role.SALES, username="pedro", areas=[ventas])
+    assert api(outsider).get(f"/api/conversations/{chat.pk}/mentionable").status_code == 404
+
+
+def test_the_mentionable_list_costs_the_same_however_many_people(
+    api, admin, make_user, make_conversation, soporte, django_assert_max_num_queries
+):
+    chat = make_conversation("active", area=soporte, assigned_to=admin)
+    client = api(admin)
+    make_user(Role.SUPERVISOR, username="lucia", areas=[soporte])
+    with django_assert_max_num_queries(20) as few:
+        client.get(f"/api/conversations/{chat.pk}/mentionable")
+    for number in range(15):
+        make_user(Role.SUPERVISOR, username=f"lead{number}", areas=[soporte])
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        answer = client.get(f"/api/conversations/{chat.pk}/mentionable")
+
+    assert len(answer.json()["items"]) == 16

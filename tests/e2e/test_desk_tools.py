@@ -280,6 +280,63 @@ def test_a_note_with_a_mention_reaches_the_colleagues_console_live(serve, consol
         assert person.errors == []
 
 
+def test_at_in_a_note_lists_the_colleagues_who_may_see_the_chat(serve, console) -> None:
+    admin, sofia, lucia = a_desk(serve, console)
+    customer_reaches_soporte(admin, "+5493515550205", "Hugo Paz")
+    open_chat(sofia, "Hugo Paz")
+    page = sofia.page
+    composer = page.locator("#composer textarea")
+    mentions = page.locator("#mention-picker")
+
+    # in a message to the customer "@" is only a character
+    composer.press_sequentially("Escribime a @")
+    page.wait_for_timeout(300)
+    expect(mentions).to_have_count(0)
+    composer.fill("")
+
+    # in a note, "@" lists who may see the chat (Valentín, of Ventas, may not), by name
+    page.get_by_label("Nota privada").check()
+    composer.press_sequentially("Consulto con @")
+    options = mentions.get_by_role("option")
+    expect(options.first).to_be_visible()
+    usernames = options.evaluate_all("items => items.map((item) => item.dataset.username)")
+    assert "lucia" in usernames and "admin" in usernames
+    assert "valentin" not in usernames and "sofia" not in usernames
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(composer).to_have_attribute("aria-expanded", "true")
+
+    # filtered as she types, accents and case ignored; Esc closes, typing opens it again
+    composer.press_sequentially("LUCÍ")
+    expect(options).to_have_count(1)
+    expect(options).to_contain_text("Lucía Supervisora")
+    shot(sofia, "mention-picker")
+    composer.press("Escape")
+    expect(mentions).to_be_hidden()
+    expect(composer).to_have_value("Consulto con @LUCÍ")
+    composer.press("Backspace")
+    expect(options).to_have_count(1)
+
+    # the arrows wrap; Tab inserts @username; the note goes out and reaches Lucía
+    composer.press("ArrowDown")
+    expect(options).to_have_attribute("aria-selected", "true")
+    composer.press("Tab")
+    expect(mentions).to_be_hidden()
+    expect(composer).to_have_value("Consulto con @lucia ")
+    composer.press_sequentially("¿le hacemos la devolución?")
+    composer.press("Enter")
+    expect(page.locator("#chat-thread .entry--private")).to_contain_text("@lucia ¿le hacemos")
+    expect(lucia.page.locator("#chat-mention")).to_contain_text("¿le hacemos la devolución?")
+
+    # Enter picks too, the first one by name when nothing is typed after "@"
+    composer.press_sequentially("@")
+    expect(options.first).to_be_visible()
+    first = options.first.get_attribute("data-username")
+    composer.press("Enter")
+    expect(composer).to_have_value(f"@{first} ")
+    for person in (sofia, lucia):
+        assert person.errors == []
+
+
 def test_a_transfer_with_a_note_arrives_unread_with_the_note_on_top(serve, console) -> None:
     admin, sofia, lucia = a_desk(serve, console)
     conversation = customer_reaches_soporte(admin, "+5493515550203", "Carla Ruiz")

@@ -20,11 +20,12 @@ from ventanilla.core.errors import (
     control_characters_text,
     max_length_text,
 )
-from ventanilla.core.text import has_control_characters
+from ventanilla.core.text import fold, has_control_characters
 
 NOTE_LIMIT = 4096
 # "@sofia", "@ana.perez": an @ that starts a word (an e-mail address's is not a mention)
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.\-]{2,150})")
+MENTIONABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,149}[A-Za-z0-9_]")  # what `MENTION` reads whole
 
 
 def mention_names(text: str) -> list[str]:
@@ -69,6 +70,25 @@ def _mentioned(text: str, *, audience: dict, by: User) -> list[User]:
         )
     order = {name: index for index, name in enumerate(names)}
     return sorted((p for p in people if p.pk != by.pk), key=lambda p: order[p.username])
+
+
+def mentionable(*, conversation: Conversation, by: User) -> list[User]:
+    """The colleagues a note of `by` in `conversation` may mention: active people who may see it
+    now (the rule `_mentioned` holds a note to), whose username `@` spells whole, by name."""
+    audience = audience_of(
+        Conversation.objects.only("pk", "status", "area_id", "assigned_to_id").get(
+            pk=conversation.pk
+        )
+    )
+    people = User.objects.filter(is_active=True).exclude(pk=by.pk).prefetch_related("areas")
+    return sorted(
+        (
+            person
+            for person in people
+            if MENTIONABLE_NAME.fullmatch(person.username) and can_see(_viewer(person), audience)
+        ),
+        key=lambda person: fold(person.display_name),
+    )
 
 
 def _viewer(user: User) -> Viewer:

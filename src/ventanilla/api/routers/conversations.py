@@ -176,6 +176,16 @@ class NotePage(Schema):
     next: str | None
 
 
+class MentionableOut(Schema):
+    id: int
+    username: str  # written as @username in a note
+    name: str
+
+
+class MentionableList(Schema):
+    items: list[MentionableOut]
+
+
 class LabelsIn(Schema):
     label_ids: list[int]
 
@@ -434,6 +444,17 @@ def create_note(request, conversation_id: int, payload: NoteIn):
     conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
     note = notes.note_create(conversation=conversation, by=request.auth, text=payload.text)
     return Status(201, note_item(note, display_names(note.mentioned_ids)))
+
+
+@router.get("/{conversation_id}/mentionable", response=answers({200: MentionableList}, *READ, 404))
+@requires(SIGNED_IN)
+def list_mentionable(request, conversation_id: int):
+    """The colleagues a note here may mention (`@username`): active people who may see the
+    conversation now, by name; a note mentioning anyone else is refused."""
+    conversation = selectors.conversation_get(user=request.auth, conversation_id=conversation_id)
+    people = notes.mentionable(conversation=conversation, by=request.auth)
+    items = [{"id": p.pk, "username": p.username, "name": p.display_name} for p in people]
+    return {"items": items}
 
 
 def _fresh(request, conversation_id: int) -> dict:

@@ -11,7 +11,8 @@
 //
 // This module starts the screen and routes the socket's events and the page's clicks and htmx
 // swaps to the parts: list.js (the left column), pane.js (the open conversation's header),
-// thread.js (its bubbles and scroll), composer.js, attachments.js (files in the composer), viewer.js, keys.js, alerts.js; state.js holds
+// thread.js (its bubbles and scroll), composer.js, attachments.js (files in the composer),
+// quickreplies.js and mentions.js (the "/" and "@" lists), viewer.js, keys.js, alerts.js; state.js holds
 // what they share, dom.js their helpers. Native ES modules, no build step (docs/chat.md).
 import { alertPerson, askToNotify, showNotifyButton, wakeSound } from "./alerts.js";
 import { wireAttachments } from "./attachments.js";
@@ -32,6 +33,7 @@ import {
   track,
   updateCounts,
 } from "./list.js";
+import { wireMentions } from "./mentions.js";
 import { onNote, wireNotes } from "./notes.js";
 import {
   closeDropdowns,
@@ -239,6 +241,7 @@ function afterSwap(event) {
 
 function wire() {
   wireQuickReplies(); // before wireKeys: its keys go first while its list is open
+  wireMentions(); // likewise
   wireKeys();
   wireComposer();
   wireAttachments();
