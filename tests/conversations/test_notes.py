@@ -193,7 +193,7 @@ def test_the_mentionable_list_is_whom_a_note_may_mention(
     api, admin, make_user, make_conversation, soporte, ventas
 ):
     agent = make_user(Role.SUPPORT, username="sofia", name="Sofía", areas=[soporte])
-    lead = make_user(Role.SUPERVISOR, username="lucia", name="Lucía", areas=[soporte])
+    make_user(Role.SUPERVISOR, username="lucia", name="Lucía", areas=[soporte])
     make_user(Role.SUPERVISOR, username="marta", name="Marta", areas=[ventas])
     make_user(Role.SUPPORT, username="pablo", name="Pablo", areas=[soporte])  # not assigned
     make_user(Role.SUPERVISOR, username="ida", name="Ida", areas=[soporte], is_active=False)

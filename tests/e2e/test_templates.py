@@ -78,18 +78,26 @@ def _window_closed_yesterday(server: Server, conversation_id: int) -> None:
     )
 
 
-def test_a_closed_window_offers_only_templates_and_sends_one(serve, console, fake_graph):
+def _ana_wrote_yesterday(serve, console, fake_graph, *, closed: bool = False):
+    """The admin's console and Ana's conversation on a Cloud API line with two templates: she
+    wrote more than 24 hours ago (`closed`: and the conversation was closed since)."""
     fake_graph.add_template("seguimiento", SEGUIMIENTO)
     fake_graph.add_template("bienvenida", "¡Hola! Gracias por escribirnos.", language="es")
     server: Server = serve()
     admin = console(server)
     admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
     _cloud_line(admin)
-
-    # given Ana, who wrote on the Cloud API line more than 24 hours ago
     _customer_writes_on_cloud(server, "Hola, ¿ya llegó mi pedido?")
     [item] = admin.api("GET", "/api/conversations")["items"]
+    if closed:
+        admin.api("POST", f"/api/conversations/{item['id']}/close", {"message": ""})
     _window_closed_yesterday(server, item["id"])
+    return admin, item
+
+
+def test_a_closed_window_offers_only_templates_and_sends_one(serve, console, fake_graph):
+    # given Ana, who wrote on the Cloud API line more than 24 hours ago
+    admin, item = _ana_wrote_yesterday(serve, console, fake_graph)
 
     # when the admin opens her conversation
     page = admin.page
@@ -144,18 +152,8 @@ def test_a_closed_window_offers_only_templates_and_sends_one(serve, console, fak
 def test_a_closed_conversation_past_the_window_is_followed_up_with_a_template(
     serve, console, fake_graph
 ):
-    fake_graph.add_template("seguimiento", SEGUIMIENTO)
-    fake_graph.add_template("bienvenida", "¡Hola! Gracias por escribirnos.", language="es")
-    server: Server = serve()
-    admin = console(server)
-    admin.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
-    _cloud_line(admin)
-
     # given Ana's Cloud API conversation, closed, her last message 26 hours ago
-    _customer_writes_on_cloud(server, "Hola, ¿ya llegó mi pedido?")
-    [item] = admin.api("GET", "/api/conversations")["items"]
-    admin.api("POST", f"/api/conversations/{item['id']}/close", {"message": ""})
-    _window_closed_yesterday(server, item["id"])
+    admin, item = _ana_wrote_yesterday(serve, console, fake_graph, closed=True)
 
     # when the admin opens it: free text is not offered, the template picker is, open
     page = admin.page
