@@ -21,9 +21,7 @@ def test_a_row_counts_down_and_turns_overdue_live(serve, console) -> None:
 
     # given an area open all day (no working hours) that owes a first answer within a minute,
     # and a customer handed to it, waiting in its queue
-    area = admin.api(
-        "POST", "/api/areas", {"name": "Guardia", "first_response_target_minutes": 1}
-    )
+    area = admin.api("POST", "/api/areas", {"name": "Guardia", "first_response_target_minutes": 1})
     written = admin.api(
         "POST",
         "/api/sandbox/messages",

@@ -258,6 +258,13 @@ def _media_fields(attachment: attachments.Attachment | None) -> dict:
     }
 
 
+def _answered(now: datetime) -> dict:
+    """What an agent's message changes: nobody waits any more, and the first response since
+    the conversation came to its area is this one unless there was one (routing clears it)."""
+    first = Coalesce("first_responded_at", Value(now, output_field=DateTimeField()))
+    return {"waiting_since": None, "first_responded_at": first}
+
+
 def message_queue_outbound(
     *,
     conversation: Conversation,
@@ -308,17 +315,7 @@ def message_queue_outbound(
         created_at=now,
         **_media_fields(attachment),
     )
-    answered = (
-        # the first response counts once per hand-off to an area (routing clears it)
-        {
-            "waiting_since": None,
-            "first_responded_at": Coalesce(
-                "first_responded_at", Value(now, output_field=DateTimeField())
-            ),
-        }
-        if sender_type == SenderType.AGENT
-        else {}
-    )
+    answered = _answered(now) if sender_type == SenderType.AGENT else {}
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message=message, last_activity_at=now, **answered
     )

@@ -244,9 +244,6 @@ def _row(
     unread = conversation.unread_count
     since = conversation.waiting_since if conversation.status in WAITING else None
     unread_label = ngettext("%(count)d mensaje sin leer", "%(count)d mensajes sin leer", unread)
-    due_kind, due_at = _deadline(conversation)
-    due, due_state = due_label(due_kind, due_at, when.now) if due_at else ("", "")
-    _relative, due_iso, due_long = when(due_at) if due_at else ("", "", "")
     return Row(
         id=conversation.pk,
         status=conversation.status,
@@ -274,18 +271,28 @@ def _row(
         match=found.snippet if found else "",
         waiting_since=since.isoformat() if since else "",
         waiting=waited(since, when.now) if since else "",
-        due_kind=due_kind,
-        due_at=due_iso,
-        due=due,
-        due_state=due_state,
-        due_title=_due_title(due_kind, due_long) if due_at else "",
+        **_due_fields(conversation, when),
     )
 
 
-def _due_title(kind: str, deadline: str) -> str:
+def _due_fields(conversation: Conversation, when: _When) -> dict:
+    """The row's target: what it counts down to, its deadline, its label and state."""
+    kind, due = _deadline(conversation)
+    if due is None:
+        return {"due_kind": "", "due_at": "", "due": "", "due_state": "", "due_title": ""}
+    label, state = due_label(kind, due, when.now)
+    _relative, moment, long_date = when(due)
     if kind == FIRST_RESPONSE:
-        return _("Meta de primera respuesta: %(deadline)s") % {"deadline": deadline}
-    return _("Meta de resolución: %(deadline)s") % {"deadline": deadline}
+        title = _("Meta de primera respuesta: %(deadline)s") % {"deadline": long_date}
+    else:
+        title = _("Meta de resolución: %(deadline)s") % {"deadline": long_date}
+    return {
+        "due_kind": kind,
+        "due_at": moment,
+        "due": label,
+        "due_state": state,
+        "due_title": title,
+    }
 
 
 def list_rows(
