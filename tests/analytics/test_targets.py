@@ -23,39 +23,22 @@ message, the close): met if that came by the deadline, missed if the deadline pa
     desk     first response 2 met, 3 missed (0.4)     resolution 2 met, 2 missed (0.5)
 """
 
-import itertools
-
 import pytest
 from django.test import Client
 
-from tests.analytics.test_summary import _buenos_aires_today, at  # noqa: F401
+from tests.analytics.test_summary import _buenos_aires_today, at, conversation  # noqa: F401
 from ventanilla.accounts.models import Role
-from ventanilla.contacts.models import Contact
-from ventanilla.conversations.models import Conversation
 
 CUSTOM = "period=custom&from=2026-03-08&to=2026-03-10"
-_phones = itertools.count(1)
 
 
 def _conversation(line, *, area, agent=None, status="active", assigned=None, fr_due=None,
                   responded=None, res_due=None, closed=None):  # fmt: skip
-    contact = Contact.objects.create(name="Cliente", phone=f"+5493516{next(_phones):06d}")
-    created = at(7, 8)
-    return Conversation.objects.create(
-        line=line,
-        contact=contact,
-        status="closed" if closed else status,
-        area=area,
-        assigned_to=agent,
-        bot_active=False,
-        created_at=created,
-        last_activity_at=closed or created,
-        assigned_at=assigned,
-        closed_at=closed,
-        first_response_due_at=fr_due,
-        first_responded_at=responded,
-        resolution_due_at=res_due,
-    )
+    return conversation(
+        line, status="closed" if closed else status, created=at(7, 8), area=area, agent=agent,
+        assigned=assigned, closed=closed, first_response_due_at=fr_due,
+        first_responded_at=responded, resolution_due_at=res_due,
+    )  # fmt: skip
 
 
 @pytest.fixture
