@@ -25,7 +25,7 @@ SCREENSHOTS := var/screenshots
 
 screenshots: sync compilemessages e2e-deps ## shoot every console screen, then copy the images into docs/screenshots/
 	rm -rf $(SCREENSHOTS)
-	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider tests/e2e/test_screenshots.py tests/e2e/test_templates.py
+	VENTANILLA_DATA_DIR=$${TEST_DATA_DIR:-var/test} $(UV) run pytest -q -p no:cacheprovider tests/e2e/test_screenshots.py tests/e2e/test_templates.py tests/e2e/test_targets.py
 	mkdir -p docs/screenshots
 	cp $(SCREENSHOTS)/*.png docs/screenshots/
 

@@ -42,8 +42,9 @@ def _buenos_aires_today(settings, monkeypatch):
 
 
 def conversation(line, *, status, created, area=None, agent=None, queued=None, assigned=None,
-                 closed=None, messages=()):  # fmt: skip
-    """A conversation written directly, with `messages` as (direction, sender_type, local time)."""
+                 closed=None, messages=(), **fields):  # fmt: skip
+    """A conversation written directly, with `messages` as (direction, sender_type, local time)
+    and any other column in `fields`."""
     contact = Contact.objects.create(name="Cliente", phone=f"+5493515{next(_phones):06d}")
     times = [created, *(when for _, _, when in messages)]
     row = Conversation.objects.create(
@@ -58,6 +59,7 @@ def conversation(line, *, status, created, area=None, agent=None, queued=None, a
         assigned_at=assigned,
         closed_at=closed,
         last_activity_at=max(times),
+        **fields,
     )
     for direction, sender_type, when in messages:
         Message.objects.create(

@@ -15,8 +15,60 @@ def test_admin_creates_and_reads_an_area(api, admin):
         "name": "Soporte técnico",
         "description": "Fallas",
         "is_active": True,
+        "first_response_target_minutes": None,
+        "resolution_target_minutes": None,
     }
     assert client.get(f"/api/areas/{body['id']}").json() == body
+
+
+def test_admin_sets_changes_and_clears_the_response_time_targets(api, admin):
+    client = api(admin)
+    created = client.post(
+        "/api/areas",
+        {"name": "Soporte", "first_response_target_minutes": 30, "resolution_target_minutes": 480},
+    ).json()
+    assert (created["first_response_target_minutes"], created["resolution_target_minutes"]) == (
+        30,
+        480,
+    )
+
+    changed = client.patch(f"/api/areas/{created['id']}", {"first_response_target_minutes": 15})
+    cleared = client.patch(f"/api/areas/{created['id']}", {"resolution_target_minutes": None})
+
+    assert changed.json()["first_response_target_minutes"] == 15
+    assert changed.json()["resolution_target_minutes"] == 480
+    assert cleared.json()["first_response_target_minutes"] == 15
+    assert cleared.json()["resolution_target_minutes"] is None
+    area = Area.objects.get()
+    assert (area.first_response_target_minutes, area.resolution_target_minutes) == (15, None)
+
+
+TARGET_RANGE = "Indicá minutos enteros entre 1 y 129600, o vacío para no tener meta."
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("first_response_target_minutes", 0, TARGET_RANGE),
+        ("first_response_target_minutes", -5, TARGET_RANGE),
+        ("resolution_target_minutes", 129601, TARGET_RANGE),
+        ("resolution_target_minutes", 1.5, "número entero"),
+        ("first_response_target_minutes", "30", "número entero"),
+        ("first_response_target_minutes", True, "número entero"),
+    ],
+)
+def test_a_bad_target_is_422_naming_it_and_writes_nothing(api, admin, field, value, message):
+    client = api(admin)
+    area = client.post("/api/areas", {"name": "Soporte", field: 60}).json()
+
+    created = client.post("/api/areas", {"name": "Ventas", field: value})
+    patched = client.patch(f"/api/areas/{area['id']}", {"name": "Otra", field: value})
+
+    for response in (created, patched):
+        assert response.status_code == 422
+        assert list(response.json()["errors"]) == [field]
+        assert message in response.json()["errors"][field][0]
+    assert list(Area.objects.values_list("name", field)) == [("Soporte", 60)]
 
 
 CONTROL_CHARACTERS = "Tiene caracteres de control: sacalos y volvé a intentar."
@@ -94,13 +146,15 @@ def test_patch_changes_only_given_fields_and_refuses_null(api, admin, make_area)
         "name": "Soporte",
         "description": "Fallas",
         "is_active": False,
+        "first_response_target_minutes": None,
+        "resolution_target_minutes": None,
     }
     assert nulled.status_code == 422
     assert nulled.json()["errors"] == {"name": ["Este campo no puede ser nulo."]}
 
 
 def test_put_replaces_the_area(api, admin, make_area):
-    area = make_area("Soporte", description="Fallas")
+    area = make_area("Soporte", description="Fallas", first_response_target_minutes=30)
 
     response = api(admin).put(f"/api/areas/{area.pk}", {"name": "Soporte N2"})
 
@@ -109,6 +163,8 @@ def test_put_replaces_the_area(api, admin, make_area):
         "name": "Soporte N2",
         "description": "",
         "is_active": True,
+        "first_response_target_minutes": None,  # what a PUT leaves out is reset
+        "resolution_target_minutes": None,
     }
 
 

@@ -423,6 +423,43 @@ def test_admin_edits_an_area(admin_client):
     assert (area.description, area.is_active) == ("Nuevo", False)
 
 
+def test_admin_sets_and_clears_the_response_time_targets_of_an_area(admin_client):
+    # given an area without targets
+    area = services.area_create(name="Soporte")
+    page = admin_client.get(f"/areas/{area.pk}/").content.decode()
+    assert "Meta de primera respuesta (minutos)" in page
+    # when the admin sets both, then clears the resolution target
+    set_both = {"name": "Soporte", "is_active": "on", "first_response_target_minutes": "30",
+                "resolution_target_minutes": "480"}  # fmt: skip
+    assert admin_client.post(f"/areas/{area.pk}/", set_both).status_code == 302
+    area.refresh_from_db()
+    assert (area.first_response_target_minutes, area.resolution_target_minutes) == (30, 480)
+    cleared = {**set_both, "resolution_target_minutes": ""}
+    assert admin_client.post(f"/areas/{area.pk}/", cleared).status_code == 302
+    # then they are stored, and the form shows what is stored
+    area.refresh_from_db()
+    assert (area.first_response_target_minutes, area.resolution_target_minutes) == (30, None)
+    assert 'value="30"' in admin_client.get(f"/areas/{area.pk}/").content.decode()
+
+
+def test_a_bad_target_shows_its_error_and_writes_nothing(admin_client):
+    area = services.area_create(name="Soporte", description="Igual")
+
+    response = admin_client.post(
+        f"/areas/{area.pk}/",
+        {"name": "Soporte", "description": "Otra", "first_response_target_minutes": "0"},
+    )
+
+    assert response.status_code == 422
+    assertInHTML(
+        '<ul class="errorlist" id="id_first_response_target_minutes_error"><li>'
+        "Indicá minutos enteros entre 1 y 129600, o vacío para no tener meta.</li></ul>",
+        response.content.decode(),
+    )
+    area.refresh_from_db()
+    assert (area.description, area.first_response_target_minutes) == ("Igual", None)
+
+
 def test_area_deactivate_toggle_works_as_plain_form_and_with_htmx(admin_client):
     # given an active area
     area = services.area_create(name="Ventas")

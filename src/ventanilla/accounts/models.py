@@ -29,6 +29,9 @@ class Area(TimeStamped):
     name_key = models.CharField(max_length=80, unique=True, editable=False)
     description = models.CharField(max_length=500, blank=True, default="")
     is_active = models.BooleanField(default=True)
+    # response-time targets, in minutes of the area's working hours; null: no target (ADR 0032)
+    first_response_target_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_target_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

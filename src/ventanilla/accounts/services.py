@@ -69,26 +69,67 @@ def _save_area(area: Area) -> Area:
     return area
 
 
-AREA_AUDITED = ("name", "description", "is_active")
+# a response-time target: at most 90 days of round-the-clock minutes
+TARGET_MAX_MINUTES = 90 * 24 * 60
+TARGET_FIELDS = ("first_response_target_minutes", "resolution_target_minutes")
+
+
+AREA_AUDITED = ("name", "description", "is_active", *TARGET_FIELDS)
 
 
 def _area_values(area: Area) -> dict:
     return {field: getattr(area, field) for field in AREA_AUDITED}
 
 
+def _check_target(errors: FieldErrors, field: str, minutes) -> int | None:
+    """Minutes of working hours, 1 to TARGET_MAX_MINUTES, or None for no target."""
+    whole = isinstance(minutes, int) and not isinstance(minutes, bool)
+    if minutes is not None and (not whole or not 1 <= minutes <= TARGET_MAX_MINUTES):
+        errors.add(
+            field,
+            _("Indicá minutos enteros entre 1 y %(max)d, o vacío para no tener meta.")
+            % {"max": TARGET_MAX_MINUTES},
+        )
+    return minutes
+
+
 @transaction.atomic
-def area_create(*, name: str, description: str = "", is_active: bool = True) -> Area:
+def area_create(
+    *,
+    name: str,
+    description: str = "",
+    is_active: bool = True,
+    first_response_target_minutes: int | None = None,
+    resolution_target_minutes: int | None = None,
+) -> Area:
     errors = FieldErrors()
     name = _check_area_name(errors, name)
     description = _check_plain_text(errors, "description", description.strip(), limit=500)
+    targets = {
+        field: _check_target(errors, field, minutes)
+        for field, minutes in zip(
+            TARGET_FIELDS,
+            (first_response_target_minutes, resolution_target_minutes),
+            strict=True,
+        )
+    }
     errors.raise_if_any()
-    area = _save_area(Area(name=name, description=description, is_active=is_active))
+    area = _save_area(Area(name=name, description=description, is_active=is_active, **targets))
     audit.record_object("area.created", area, changes=audit.diff({}, _area_values(area)))
     return area
 
 
 @transaction.atomic
-def area_update(*, area: Area, name=UNSET, description=UNSET, is_active=UNSET) -> Area:
+def area_update(
+    *,
+    area: Area,
+    name=UNSET,
+    description=UNSET,
+    is_active=UNSET,
+    first_response_target_minutes=UNSET,
+    resolution_target_minutes=UNSET,
+) -> Area:
+    """Targets changed here apply to conversations handed to the area from now on (ADR 0032)."""
     before = _area_values(area)
     errors = FieldErrors()
     if name is not UNSET:
@@ -97,6 +138,10 @@ def area_update(*, area: Area, name=UNSET, description=UNSET, is_active=UNSET) -
         area.description = _check_plain_text(errors, "description", description.strip(), limit=500)
     if is_active is not UNSET:
         area.is_active = is_active
+    targets = (first_response_target_minutes, resolution_target_minutes)
+    for field, minutes in zip(TARGET_FIELDS, targets, strict=True):
+        if minutes is not UNSET:
+            setattr(area, field, _check_target(errors, field, minutes))
     errors.raise_if_any()
     _save_area(area)
     changes = audit.diff(before, _area_values(area))

@@ -536,18 +536,90 @@ def _node_name(node: Node | None) -> str:
 
 
 def agent_extras(visible, win: Window, agent_ids: set) -> dict[int, dict]:
-    """Per-agent figures of later features (satisfaction, targets met). None yet."""
-    return {}
+    """Per-agent figures of later features: response-time targets met."""
+    return targets_met_by(visible, win, "assigned_to_id", agent_ids)
 
 
 def area_extras(visible, win: Window, area_ids: set) -> dict[int | None, dict]:
-    """Per-area figures of later features (satisfaction, targets met). None yet."""
-    return {}
+    """Per-area figures of later features: response-time targets met."""
+    return targets_met_by(visible, win, "area_id", area_ids)
 
 
 def report_extras(visible, win: Window) -> dict:
-    """Top-level sections of later features (conversations per label). None yet."""
-    return {}
+    """Top-level sections of later features: response-time targets met over the desk."""
+    return {"targets": targets_met(visible, win)}
+
+
+# --- response-time targets (docs/analytics.md#response-time-targets, ADR 0032) ----------------
+
+
+def _target_outcomes(win: Window) -> dict[str, Q]:
+    """Conversations whose target was decided in the period, met or missed. A target is decided
+    at the earlier of its deadline and what it waits for (the first agent message, the close):
+    met when that came by the deadline, missed when the deadline passed first. A deadline still
+    ahead decides nothing yet."""
+    end = min(win.end, clock.now())
+    responded_by_due = Q(first_responded_at__lte=F("first_response_due_at"))
+    closed_by_due = Q(status=Status.CLOSED, closed_at__lte=F("resolution_due_at"))
+    return {
+        "first_response_met": responded_by_due
+        & Q(first_responded_at__gte=win.start, first_responded_at__lt=end),
+        "first_response_missed": Q(
+            first_response_due_at__gte=win.start, first_response_due_at__lt=end
+        )
+        & (
+            Q(first_responded_at__isnull=True)
+            | Q(first_responded_at__gt=F("first_response_due_at"))
+        ),
+        "resolution_met": closed_by_due & Q(closed_at__gte=win.start, closed_at__lt=end),
+        "resolution_missed": Q(resolution_due_at__gte=win.start, resolution_due_at__lt=end)
+        & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("resolution_due_at"))),
+    }
+
+
+def _target_counts(visible, win: Window, *group: str):
+    """Met and missed of each target, per `group` (none: the whole desk); one query."""
+    outcomes = _target_outcomes(win)
+    decided = Q()
+    for outcome in outcomes.values():
+        decided |= outcome
+    counts = {key: Count("pk", filter=outcome) for key, outcome in outcomes.items()}
+    rows = visible.filter(decided)
+    if group:
+        return rows.values(*group).annotate(**counts).order_by()
+    return [rows.aggregate(**counts)]
+
+
+def _shares(row: dict | None) -> dict:
+    """{"first_response_target": {"met", "missed", "share"}, "resolution_target": {...}}; the
+    share of met (4 decimals), null when nothing was decided."""
+    shares = {}
+    for target in ("first_response", "resolution"):
+        met = (row or {}).get(f"{target}_met") or 0
+        missed = (row or {}).get(f"{target}_missed") or 0
+        decided = met + missed
+        shares[f"{target}_target"] = {
+            "met": met,
+            "missed": missed,
+            "share": round(met / decided, 4) if decided else None,
+        }
+    return shares
+
+
+def targets_met_by(visible, win: Window, group: str, ids: set) -> dict:
+    """{id: shares} of each of `ids` by `group` ("area_id", or "assigned_to_id": the
+    conversation's current assignee); zeros for those with nothing decided."""
+    rows = {row[group]: row for row in _target_counts(visible, win, group)}
+    return {key: _shares(rows.get(key)) for key in ids}
+
+
+def targets_met(visible, win: Window) -> dict:
+    """The shares over every conversation of the viewer's scope."""
+    shares = _shares(_target_counts(visible, win)[0])
+    return {
+        "first_response": shares["first_response_target"],
+        "resolution": shares["resolution_target"],
+    }
 
 
 def _by_group(values: dict, areas: dict, agents: dict) -> dict:

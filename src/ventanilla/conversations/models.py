@@ -74,6 +74,13 @@ class Conversation(models.Model):
     # why it waits while queued (routing.reasons.Rule: after_hours, nobody_available...)
     queue_reason = models.CharField(max_length=20, blank=True, default="")
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # the response-time targets of the area that holds it, as instants: its working hours are
+    # counted when it is handed to the area (routing), so the list only compares with the clock;
+    # null: no target (ADR 0032)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # the first agent message since it was handed to its area; null until then
+    first_responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -70,6 +70,9 @@ def conversation_item(conversation) -> dict:
         "closed_at": _iso(conversation.closed_at),
         "closed_reason": conversation.closed_reason,
         "queue_reason": conversation.queue_reason if conversation.status == "queued" else "",
+        "first_response_due_at": _iso(conversation.first_response_due_at),
+        "first_responded_at": _iso(conversation.first_responded_at),
+        "resolution_due_at": _iso(conversation.resolution_due_at),
     }
 
 

@@ -1,9 +1,11 @@
 """Writes on conversations and messages. Each publishes its live events after commit."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.base import File
 from django.db import connection, transaction
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
@@ -258,6 +260,13 @@ def _media_fields(attachment: attachments.Attachment | None) -> dict:
     }
 
 
+def _answered(now: datetime) -> dict:
+    """What an agent's message changes: nobody waits any more, and the first response since
+    the conversation came to its area is this one unless there was one (routing clears it)."""
+    first = Coalesce("first_responded_at", Value(now, output_field=DateTimeField()))
+    return {"waiting_since": None, "first_responded_at": first}
+
+
 def message_queue_outbound(
     *,
     conversation: Conversation,
@@ -308,7 +317,7 @@ def message_queue_outbound(
         created_at=now,
         **_media_fields(attachment),
     )
-    answered = {"waiting_since": None} if sender_type == SenderType.AGENT else {}
+    answered = _answered(now) if sender_type == SenderType.AGENT else {}
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message=message, last_activity_at=now, **answered
     )
@@ -367,6 +376,26 @@ def conversation_queue(
     record_event(conversation, EventKind.QUEUED, actor=by, area_id=area.pk, **why)
     publish_conversation("conversation:update", conversation, previous_audience=before)
     return conversation
+
+
+def conversation_restart_targets(
+    *,
+    conversation: Conversation,
+    first_response_due_at: datetime | None,
+    resolution_due_at: datetime | None,
+) -> None:
+    """The conversation came to an area: its deadlines are now that area's, and a first
+    response is owed again (ADR 0032). The caller publishes the change with its own."""
+    fields = {
+        "first_response_due_at": first_response_due_at,
+        "resolution_due_at": resolution_due_at,
+        "first_responded_at": None,
+    }
+    if all(getattr(conversation, field) == value for field, value in fields.items()):
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(conversation, field, value)
 
 
 def conversation_requeue_reason(*, conversation: Conversation, reason: str) -> None:
@@ -500,6 +529,9 @@ def conversation_reopen(*, conversation: Conversation, by: User) -> Conversation
         conversation.closed_at = None
         conversation.closed_by = None
         conversation.closed_reason = ""
+        # a follow-up is someone of the desk writing: no target runs (ADR 0032)
+        conversation.first_response_due_at = None
+        conversation.resolution_due_at = None
         if conversation.assigned_to_id is None and not is_admin(by) and conversation.area_id:
             conversation.status = Status.QUEUED
         else:

@@ -168,8 +168,27 @@ def _queue_ahead(*, area_id: int, conversation: Conversation) -> int:
     )
 
 
+def _start_targets(*, conversation: Conversation, area: Area, now: datetime) -> None:
+    """A conversation that comes to the area (from the bot or another area) takes the area's
+    response-time targets, their deadlines counted in its working hours from now; one that
+    moves within its area keeps its deadlines (ADR 0032)."""
+    if conversation.area_id == area.pk and conversation.status != Status.BOT:
+        return
+    first_response, resolution = schedules.deadlines(
+        area_id=area.pk,
+        start=now,
+        minutes=(area.first_response_target_minutes, area.resolution_target_minutes),
+    )
+    conversations.conversation_restart_targets(
+        conversation=conversation,
+        first_response_due_at=first_response,
+        resolution_due_at=resolution,
+    )
+
+
 def _route_locked(*, conversation: Conversation, area: Area, by: User | None) -> Outcome:
     now = clock.now()
+    _start_targets(conversation=conversation, area=area, now=now)
     if not schedules.area_is_open(area_id=area.pk, at=now):
         conversation, joined = _queue(
             conversation=conversation, area=area, by=by, reason=Rule.AFTER_HOURS.value

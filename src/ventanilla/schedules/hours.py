@@ -7,7 +7,7 @@ to Sunday 06:00. The end is exclusive (a window 08:00-18:00 is closed at 18:00 s
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_COURTESY_TEXT = (
@@ -87,3 +87,57 @@ def courtesy_for(windows: Iterable[Window], local: datetime) -> str:
         if candidates and candidates[0].strip():
             return candidates[0].strip()
     return DEFAULT_COURTESY_TEXT
+
+
+# how far ahead open time is looked for: beyond it a target cannot be reached (windows of one
+# minute a week and a target of weeks)
+_DUE_SEARCH_DAYS = 3700
+
+
+def _open_intervals(windows: list[Window], first_day: date) -> Iterator[tuple[datetime, datetime]]:
+    """Wall-clock (start, end) of the windows from `first_day` on, in order, overlaps merged."""
+    current: tuple[datetime, datetime] | None = None
+    for offset in range(_DUE_SEARCH_DAYS):
+        day = first_day + timedelta(days=offset)
+        starting = sorted(
+            (
+                datetime.combine(day, window.start),
+                datetime.combine(day + timedelta(days=int(window.overnight)), window.end),
+            )
+            for window in windows
+            if day_number(day) in window.days
+        )
+        for start, end in starting:
+            if current is not None and start <= current[1]:
+                current = (current[0], max(current[1], end))
+                continue
+            if current is not None:
+                yield current
+            current = (start, end)
+    if current is not None:
+        yield current
+
+
+def add_open_minutes(
+    windows: Iterable[Window], start: datetime, minutes: int, zone: str
+) -> datetime | None:
+    """The instant when `minutes` of open time have passed since `start` (aware): time outside
+    the windows does not count, so a deadline past closing time moves to the next opening. An
+    area without windows is always open. None when the windows never give that much time."""
+    windows = list(windows)
+    if not windows:
+        return start + timedelta(minutes=minutes)
+    tz = ZoneInfo(zone)
+    start = start.astimezone(UTC)  # instants of one fixed zone subtract as real time
+    left = timedelta(minutes=minutes)
+    yesterday = wall_clock(start, zone).date() - timedelta(days=1)  # its overnight window
+    for local_start, local_end in _open_intervals(windows, yesterday):
+        # real instants: a window across a change of offset lasts what the clocks say
+        opened = max(local_start.replace(tzinfo=tz).astimezone(UTC), start)
+        closed = local_end.replace(tzinfo=tz).astimezone(UTC)
+        if closed <= opened:
+            continue
+        if left <= closed - opened:
+            return opened + left
+        left -= closed - opened
+    return None

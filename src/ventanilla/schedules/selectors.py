@@ -66,6 +66,23 @@ def courtesy_text(*, area_id: int, at: datetime | None = None) -> str:
     return hours.courtesy_for(_windows_of(area_id), _local(at))
 
 
+def deadlines(
+    *, area_id: int, start: datetime, minutes: tuple[int | None, ...]
+) -> tuple[datetime | None, ...]:
+    """For each target in `minutes` (None: no target), the instant when that many minutes of the
+    area's working hours have passed since `start`; time while the area is closed does not
+    count (docs/routing.md#response-time-targets). One query, none without a target."""
+    if all(target is None for target in minutes):
+        return tuple(None for _ in minutes)
+    windows = _windows_of(area_id)
+    return tuple(
+        None
+        if target is None
+        else hours.add_open_minutes(windows, start, target, settings.TIME_ZONE)
+        for target in minutes
+    )
+
+
 def areas_open_now(at: datetime | None = None) -> set[int]:
     """Ids of the areas open at `at` (default: now), active or not; two queries."""
     local = _local(at)

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ventanilla.analytics import selectors as analytics
@@ -121,6 +122,22 @@ def _times(figures: dict) -> dict:
     }
 
 
+def _met(target: dict | None) -> dict:
+    """A target's share met as the tables show it: "75 %" and "3 de 4"; "—" when none was
+    decided."""
+    if not target or target["share"] is None:
+        return {"share": "—", "of": ""}
+    decided = target["met"] + target["missed"]
+    return {
+        "share": f"{round(target['share'] * 100)} %",
+        "of": _("%(met)d de %(decided)d") % {"met": target["met"], "decided": decided},
+    }
+
+
+def _targets_met(row: dict) -> dict:
+    return {key: _met(row.get(key)) for key in ("first_response_target", "resolution_target")}
+
+
 def _shares(rows: list[dict], key: str) -> list[dict]:
     """Each row with `share`: its `key` as a percentage of the largest (for the bar)."""
     top = max([1, *(row[key] for row in rows)])
@@ -138,13 +155,14 @@ def _figures(report: dict) -> dict:
         "resolution": _times(report["resolution"]["overall"]),
         "queue_wait": _times(report["queue_wait"]),
         "agents": [
-            {**row, **{key: _times(row[key]) for key in timed if key in row}}
+            {**row, **{key: _times(row[key]) for key in timed if key in row}, **_targets_met(row)}
             for row in _shares(report["agents"], "conversations")
         ],
         "area_times": [
-            {**row, **{key: _times(row[key]) for key in timed}}
+            {**row, **{key: _times(row[key]) for key in timed}, **_targets_met(row)}
             for row in _shares(report["areas"], "conversations")
         ],
+        "targets": {key: _met(target) for key, target in report.get("targets", {}).items()},
         "flow_exits": _shares(report["flow_exits"], "conversations"),
     }
 

@@ -115,10 +115,26 @@ class AreaForm(ConsoleForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     is_active = forms.BooleanField(label=_("Activa"), required=False, initial=True)
+    first_response_target_minutes = forms.IntegerField(
+        label=_("Meta de primera respuesta (minutos)"),
+        required=False,
+        help_text=_("Minutos dentro del horario del área. Vacío: sin meta."),
+    )
+    resolution_target_minutes = forms.IntegerField(
+        label=_("Meta de resolución (minutos)"),
+        required=False,
+        help_text=_("Minutos dentro del horario del área. Vacío: sin meta."),
+    )
 
     @classmethod
     def for_area(cls, area: Area, data=None) -> "AreaForm":
-        initial = {"name": area.name, "description": area.description, "is_active": area.is_active}
+        initial = {
+            "name": area.name,
+            "description": area.description,
+            "is_active": area.is_active,
+            "first_response_target_minutes": area.first_response_target_minutes,
+            "resolution_target_minutes": area.resolution_target_minutes,
+        }
         return cls(data=data, initial=initial)
 
 

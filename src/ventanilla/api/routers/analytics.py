@@ -120,12 +120,27 @@ class ReportQuery(Schema):
     to: str | None = Field(None, description="custom: last local day, YYYY-MM-DD (not after today)")
 
 
+class TargetShare(Schema):
+    """Response-time targets decided in the period (docs/analytics.md#response-time-targets)."""
+
+    met: int
+    missed: int
+    share: float | None  # met / (met + missed), 4 decimals; null when none was decided
+
+
+class Targets(Schema):
+    first_response: TargetShare
+    resolution: TargetShare
+
+
 class AgentRow(Schema):
     user_id: int
     name: str
     conversations: int
     first_response: Durations
     resolution: Durations
+    first_response_target: TargetShare
+    resolution_target: TargetShare
 
 
 class AreaRow(Schema):
@@ -135,6 +150,8 @@ class AreaRow(Schema):
     first_response: Durations
     resolution: Durations
     queue_wait: Durations
+    first_response_target: TargetShare
+    resolution_target: TargetShare
 
 
 class FlowExit(Schema):
@@ -163,6 +180,7 @@ class ReportOut(Schema):
     agents: list[AgentRow]
     areas: list[AreaRow]
     flow_exits: list[FlowExit]
+    targets: Targets
 
 
 CSV_ANSWER = {

@@ -1,4 +1,5 @@
 from ninja import Query, Schema, Status
+from pydantic import StrictInt
 
 from ventanilla.accounts import selectors, services
 from ventanilla.accounts.permissions import MANAGE_AREAS
@@ -15,6 +16,9 @@ class AreaOut(Schema):
     name: str
     description: str
     is_active: bool
+    # minutes of the area's working hours; null: no target (docs/routing.md#response-time-targets)
+    first_response_target_minutes: int | None
+    resolution_target_minutes: int | None
 
 
 class AreaPage(Schema):
@@ -26,12 +30,16 @@ class AreaIn(Schema):
     name: str
     description: str = ""
     is_active: bool = True
+    first_response_target_minutes: StrictInt | None = None
+    resolution_target_minutes: StrictInt | None = None
 
 
 class AreaPatch(Schema):
     name: str | None = None
     description: str | None = None
     is_active: bool | None = None
+    first_response_target_minutes: StrictInt | None = None  # null: no target
+    resolution_target_minutes: StrictInt | None = None
 
 
 @router.get("", response=answers({200: AreaPage}, *LIST))

@@ -92,6 +92,10 @@ class ConversationOut(Schema):
     closed_reason: str
     labels: list[LabelOut]
     queue_reason: str  # while queued: after_hours, behind_queue, nobody_available, at_capacity
+    # the area's response-time targets as instants (null: no target; docs/routing.md)
+    first_response_due_at: datetime | None
+    first_responded_at: datetime | None  # the first agent message since it came to its area
+    resolution_due_at: datetime | None
     match: MatchOut | None = None  # lists searched with `q` only
 
 

@@ -1,6 +1,7 @@
 """The conversation list: its tabs and its rows, each a plain dict of what the row shows."""
 
 import datetime
+import math
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -79,15 +80,46 @@ def sort_query(request: HttpRequest) -> str:
     return "waiting" if request.GET.get("sort") == "waiting" else ""
 
 
-def waited(since: datetime.datetime, now: datetime.datetime) -> str:
-    """How long someone has waited: "1 min", "45 min", "2 h 05 min", "3 d" (chat/list.js
+def span(minutes: int) -> str:
+    """A span of time as the list shows it: "1 min", "45 min", "2 h 05 min", "3 d" (chat/list.js
     ticks the same labels on)."""
-    minutes = max(0, int((now - since).total_seconds()) // 60)
     if minutes < 60:
         return _("%(m)d min") % {"m": max(1, minutes)}
     if minutes < 24 * 60:
         return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
     return _("%(d)d d") % {"d": minutes // (24 * 60)}
+
+
+def waited(since: datetime.datetime, now: datetime.datetime) -> str:
+    """How long someone has waited since `since`, in whole minutes."""
+    return span(max(0, int((now - since).total_seconds()) // 60))
+
+
+FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
+DUE_SOON = datetime.timedelta(minutes=10)  # chat/list.js: DUE_SOON_MS
+
+
+def _deadline(conversation: Conversation) -> tuple[str, datetime.datetime | None]:
+    """The target a row counts down to: the first response until an agent writes, then the
+    resolution (ADR 0032); none for conversations with the bot or closed."""
+    if conversation.status not in WAITING:
+        return "", None
+    if conversation.first_responded_at is None and conversation.first_response_due_at:
+        return FIRST_RESPONSE, conversation.first_response_due_at
+    if conversation.resolution_due_at:
+        return RESOLUTION, conversation.resolution_due_at
+    return "", None
+
+
+def due_label(kind: str, due: datetime.datetime, now: datetime.datetime) -> tuple[str, str]:
+    """("Responder en 12 min" / "Vence en 1 h 05 min" / "Vencida hace 5 min", its state:
+    "overdue", "soon" or "")."""
+    left = (due - now).total_seconds()
+    if left <= 0:
+        return _("Vencida hace %(span)s") % {"span": waited(due, now)}, "overdue"
+    text = _("Responder en %(span)s") if kind == FIRST_RESPONSE else _("Vence en %(span)s")
+    state = "soon" if left <= DUE_SOON.total_seconds() else ""
+    return text % {"span": span(math.ceil(left / 60))}, state
 
 
 # --- List rows -------------------------------------------------------------------------------
@@ -120,6 +152,11 @@ class Row(TypedDict):
     match: str  # the line of a message a search found in it, "" otherwise
     waiting_since: str  # ISO 8601 while the customer waits for a person's answer, else ""
     waiting: str  # how long, "12 min" (chat/list.js ticks it on)
+    due_kind: str  # the target counted down: "first_response", "resolution" or ""
+    due_at: str  # its deadline, ISO 8601 (chat/list.js counts down to it), else ""
+    due: str  # "Responder en 12 min", "Vence en 1 h 05 min", "Vencida hace 5 min"
+    due_state: str  # "overdue", "soon" (10 minutes or less) or ""
+    due_title: str  # the target and its deadline, long local date and time
 
 
 class _When:
@@ -234,7 +271,28 @@ def _row(
         match=found.snippet if found else "",
         waiting_since=since.isoformat() if since else "",
         waiting=waited(since, when.now) if since else "",
+        **_due_fields(conversation, when),
     )
+
+
+def _due_fields(conversation: Conversation, when: _When) -> dict:
+    """The row's target: what it counts down to, its deadline, its label and state."""
+    kind, due = _deadline(conversation)
+    if due is None:
+        return {"due_kind": "", "due_at": "", "due": "", "due_state": "", "due_title": ""}
+    label, state = due_label(kind, due, when.now)
+    _relative, moment, long_date = when(due)
+    if kind == FIRST_RESPONSE:
+        title = _("Meta de primera respuesta: %(deadline)s") % {"deadline": long_date}
+    else:
+        title = _("Meta de resolución: %(deadline)s") % {"deadline": long_date}
+    return {
+        "due_kind": kind,
+        "due_at": moment,
+        "due": label,
+        "due_state": state,
+        "due_title": title,
+    }
 
 
 def list_rows(

@@ -116,6 +116,7 @@ export function refreshSide() {
       window.htmx.process(side);
       readAttention();
       markOpen();
+      tickWaiting();
     })
     .catch(() => {});
 }
@@ -179,11 +180,11 @@ function goesBefore(item, id, row) {
 }
 
 const WAIT_TICK_MS = 20000;
+const DUE_SOON_MS = 10 * 60000; // rows.DUE_SOON
 let waitTimer = null;
 
-// "12 min", "2 h 05 min", "3 d": the server's labels (rows.waited), from the page's texts.
-function waitedLabel(since, now) {
-  const minutes = Math.max(0, Math.floor((now - since) / 60000));
+// "12 min", "2 h 05 min", "3 d": the server's labels (rows.span), from the page's texts.
+function spanLabel(minutes) {
   if (minutes < 60) {
     return text("tWaitMin").replace("{m}", String(Math.max(1, minutes)));
   }
@@ -195,8 +196,36 @@ function waitedLabel(since, now) {
   return text("tWaitDays").replace("{d}", String(Math.floor(minutes / (24 * 60))));
 }
 
-// How long each waiting customer has waited, ticking on in the rows (no request: the time
-// came with the row).
+function waitedLabel(since, now) {
+  return spanLabel(Math.max(0, Math.floor((now - since) / 60000)));
+}
+
+// A row's target (rows.due_label): the time left, or how long ago it was due; the deadline came
+// from the server, working hours counted, so this only compares it with the clock. Returns the
+// milliseconds left (0 once overdue).
+function showDue(label, now) {
+  const due = Date.parse(label.getAttribute("datetime"));
+  const tag = label.parentElement;
+  if (!due || !tag) {
+    return 0;
+  }
+  const left = due - now;
+  let shown;
+  if (left > 0) {
+    const key = tag.dataset.dueKind === "first_response" ? "tDueFirstResponse" : "tDueResolution";
+    shown = text(key).replace("{t}", spanLabel(Math.ceil(left / 60000)));
+  } else {
+    shown = text("tOverdue").replace("{t}", waitedLabel(due, now));
+  }
+  label.textContent = shown;
+  tag.classList.toggle("tag--overdue", left <= 0);
+  tag.classList.toggle("tag--soon", left > 0 && left <= DUE_SOON_MS);
+  return Math.max(0, left);
+}
+
+// How long each waiting customer has waited and the time left to each target, ticking on in
+// the rows (no request: the times came with the row); a target that falls due before the next
+// tick is shown overdue at that moment.
 export function tickWaiting() {
   window.clearTimeout(waitTimer);
   const now = Date.now();
@@ -206,7 +235,14 @@ export function tickWaiting() {
       label.textContent = waitedLabel(since, now);
     }
   });
-  waitTimer = window.setTimeout(tickWaiting, WAIT_TICK_MS);
+  let next = WAIT_TICK_MS;
+  document.querySelectorAll("#chat-items .chat-item__due").forEach((label) => {
+    const left = showDue(label, now);
+    if (left > 0) {
+      next = Math.min(next, left + 50);
+    }
+  });
+  waitTimer = window.setTimeout(tickWaiting, next);
 }
 
 function placeItem(id, html) {
@@ -237,6 +273,7 @@ function placeItem(id, html) {
   }
   window.htmx.process(item);
   markOpen();
+  tickWaiting(); // its deadline may come before the next tick
   if (hadFocus) {
     item.focus();
   }
