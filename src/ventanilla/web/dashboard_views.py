@@ -127,6 +127,17 @@ def _shares(rows: list[dict], key: str) -> list[dict]:
     return [{**row, "share": round(row[key] / top * 100)} for row in rows]
 
 
+def _satisfaction(figures: dict) -> dict:
+    """The survey figures as the tables show them: the answered share in whole percent, the
+    average with one decimal ("" when there is none)."""
+    share, average = figures["share"], figures["average"]
+    return {
+        **figures,
+        "share": "" if share is None else f"{round(share * 100)} %",
+        "average": "" if average is None else f"{average:.1f}",
+    }
+
+
 def _figures(report: dict) -> dict:
     timed = ("first_response", "resolution", "queue_wait")
     return {
@@ -138,13 +149,22 @@ def _figures(report: dict) -> dict:
         "resolution": _times(report["resolution"]["overall"]),
         "queue_wait": _times(report["queue_wait"]),
         "agents": [
-            {**row, **{key: _times(row[key]) for key in timed if key in row}}
+            {
+                **row,
+                **{key: _times(row[key]) for key in timed if key in row},
+                "satisfaction": _satisfaction(row["satisfaction"]),
+            }
             for row in _shares(report["agents"], "conversations")
         ],
         "area_times": [
-            {**row, **{key: _times(row[key]) for key in timed}}
+            {
+                **row,
+                **{key: _times(row[key]) for key in timed},
+                "satisfaction": _satisfaction(row["satisfaction"]),
+            }
             for row in _shares(report["areas"], "conversations")
         ],
+        "satisfaction": _satisfaction(report["satisfaction"]),
         "flow_exits": _shares(report["flow_exits"], "conversations"),
     }
 

@@ -120,12 +120,22 @@ class ReportQuery(Schema):
     to: str | None = Field(None, description="custom: last local day, YYYY-MM-DD (not after today)")
 
 
+class Satisfaction(Schema):
+    """Satisfaction surveys sent in the period (docs/analytics.md#satisfaction)."""
+
+    sent: int
+    answered: int  # rated
+    share: float | None  # answered / sent, 4 decimals
+    average: float | None  # of the ratings (1 to 5), 2 decimals
+
+
 class AgentRow(Schema):
     user_id: int
     name: str
     conversations: int
     first_response: Durations
     resolution: Durations
+    satisfaction: Satisfaction
 
 
 class AreaRow(Schema):
@@ -135,6 +145,7 @@ class AreaRow(Schema):
     first_response: Durations
     resolution: Durations
     queue_wait: Durations
+    satisfaction: Satisfaction
 
 
 class FlowExit(Schema):
@@ -163,6 +174,7 @@ class ReportOut(Schema):
     agents: list[AgentRow]
     areas: list[AreaRow]
     flow_exits: list[FlowExit]
+    satisfaction: Satisfaction
 
 
 CSV_ANSWER = {
