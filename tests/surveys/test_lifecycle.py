@@ -209,3 +209,19 @@ def test_the_areas_own_question_goes_out(served, agent, admin, surveyed_area):
     close(served, agent)
 
     assert received()[-1].startswith("Del 1 al 5, ¿cómo te atendimos?\n\n1 · Muy mala")
+
+
+def test_the_thread_shows_the_answer_as_a_line(served, agent, admin_client):
+    close(served, agent)
+    question = Message.objects.get(text=RATING_TEXT)
+    writes("4")
+
+    caught_up = admin_client.get(f"/chats/{served.pk}/after/?m={question.pk}").content.decode()
+    assert "<span>Encuesta: 4/5 · <time" in caught_up
+
+    writes("Muy amable")
+
+    page = admin_client.get(f"/chats/{served.pk}/").content.decode()
+    assert page.count("Encuesta: 4/5 · «Muy amable»") == 1
+    caught_up = admin_client.get(f"/chats/{served.pk}/after/?m={question.pk}").content.decode()
+    assert "Encuesta: 4/5 · «Muy amable»" in caught_up

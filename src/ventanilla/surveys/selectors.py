@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from ventanilla.accounts.models import Area
 from ventanilla.surveys.models import Survey, SurveySetting
 
@@ -34,9 +36,14 @@ def area_survey(*, area: Area) -> AreaSurvey:
     )
 
 
-def answered_surveys(*, conversation_ids, rated_since=None):
-    """The rated surveys of these conversations (one query), for the threads that show them."""
+def answered_surveys(*, conversation_ids, rated_from=None, rated_before=None, changed_since=None):
+    """The rated surveys of these conversations (one query), for the threads that show them:
+    rated in [rated_from, rated_before), and rated or commented since `changed_since`."""
     rows = Survey.objects.filter(conversation_id__in=conversation_ids, rating__isnull=False)
-    if rated_since is not None:
-        rows = rows.filter(rated_at__gte=rated_since)
+    if rated_from is not None:
+        rows = rows.filter(rated_at__gte=rated_from)
+    if rated_before is not None:
+        rows = rows.filter(rated_at__lt=rated_before)
+    if changed_since is not None:
+        rows = rows.filter(Q(rated_at__gte=changed_since) | Q(commented_at__gte=changed_since))
     return rows.order_by("rated_at", "pk")

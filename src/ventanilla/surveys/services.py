@@ -58,7 +58,8 @@ DECLINED = {"no", "nada", "no gracias", "ninguno", "-"}
 # --- the area's setting ------------------------------------------------------------------------
 
 
-def _question(errors: FieldErrors, field: str, value) -> str:
+def _question(errors: FieldErrors, field: str, value, default: str) -> str:
+    """The text to keep: "" for the default one, so a better default reaches every area."""
     if not isinstance(value, str):
         errors.add(field, _("Escribí un texto."))
         return ""
@@ -67,7 +68,7 @@ def _question(errors: FieldErrors, field: str, value) -> str:
         errors.add(field, control_characters_text())
     elif len(value) > MAX_QUESTION_LENGTH:
         errors.add(field, max_length_text(MAX_QUESTION_LENGTH))
-    return value
+    return "" if value == default else value
 
 
 def area_survey_update(
@@ -83,9 +84,11 @@ def area_survey_update(
             errors.add("enabled", _("Indicá sí o no."))
         changes["enabled"] = enabled
     if question is not UNSET:
-        changes["question"] = _question(errors, "question", question)
+        changes["question"] = _question(errors, "question", question, selectors.DEFAULT_QUESTION)
     if comment_question is not UNSET:
-        changes["comment_question"] = _question(errors, "comment_question", comment_question)
+        changes["comment_question"] = _question(
+            errors, "comment_question", comment_question, selectors.DEFAULT_COMMENT_QUESTION
+        )
     errors.raise_if_any()
     with transaction.atomic():
         try:
