@@ -24,6 +24,8 @@ CUSTOM = "/api/analytics/report?period=custom&from=2026-03-08&to=2026-03-10"
 # this history has no response-time targets (tests/analytics/test_targets.py has)
 NOTHING_DECIDED = {"met": 0, "missed": 0, "share": None}
 NO_TARGETS = {"first_response_target": NOTHING_DECIDED, "resolution_target": NOTHING_DECIDED}
+UNSURVEYED = {"sent": 0, "answered": 0, "share": None, "average": None}  # tests/analytics/
+# test_satisfaction.py surveys this desk
 
 
 @pytest.fixture
@@ -82,22 +84,22 @@ def test_the_report_of_a_custom_period_equals_the_hand_computed_figures(api, adm
     assert body["agents"] == [
         {"user_id": ana, "name": "Ana", "conversations": 3,
          "first_response": figures(3, 120.0, 264.0), "resolution": figures(2, 26100.0, 42660.0),
-         **NO_TARGETS},
+         **NO_TARGETS, "satisfaction": UNSURVEYED},
         {"user_id": beto, "name": "Beto", "conversations": 1,
          "first_response": figures(1, 1200.0, 1200.0), "resolution": figures(1, 7200.0, 7200.0),
-         **NO_TARGETS},
+         **NO_TARGETS, "satisfaction": UNSURVEYED},
     ]  # fmt: skip
     # per area; queue wait Ventas c1 300 s, c2 60 s, c3 1200 s; Soporte c4 600 s
     assert body["areas"] == [
         {"area_id": None, "name": "Sin área", "conversations": 0,
          "first_response": figures(0, None, None), "resolution": figures(2, 345.0, 549.0),
-         "queue_wait": figures(0, None, None), **NO_TARGETS},
+         "queue_wait": figures(0, None, None), **NO_TARGETS, "satisfaction": UNSURVEYED},
         {"area_id": soporte, "name": "Soporte", "conversations": 1,
          "first_response": figures(1, 1200.0, 1200.0), "resolution": figures(1, 7200.0, 7200.0),
-         "queue_wait": figures(1, 600.0, 600.0), **NO_TARGETS},
+         "queue_wait": figures(1, 600.0, 600.0), **NO_TARGETS, "satisfaction": UNSURVEYED},
         {"area_id": ventas, "name": "Ventas", "conversations": 3,
          "first_response": figures(3, 120.0, 264.0), "resolution": figures(2, 26100.0, 42660.0),
-         "queue_wait": figures(3, 300.0, 1020.0), **NO_TARGETS},
+         "queue_wait": figures(3, 300.0, 1020.0), **NO_TARGETS, "satisfaction": UNSURVEYED},
     ]  # fmt: skip
     flow = exits["flow"]
     assert body["flow_exits"] == [
@@ -182,9 +184,10 @@ def test_every_table_exports_as_csv(api, admin, desk, exits):
         "\ufeffuser_id,name,conversations,first_response_count,first_response_median,"
         "first_response_p90,resolution_count,resolution_median,resolution_p90,"
         "first_response_target_met,first_response_target_missed,first_response_target_share,"
-        "resolution_target_met,resolution_target_missed,resolution_target_share\r\n"
-        f"{ana},Ana,3,3,120.0,264.0,2,26100.0,42660.0,0,0,,0,0,\r\n"
-        f"{beto},Beto,1,1,1200.0,1200.0,1,7200.0,7200.0,0,0,,0,0,\r\n"
+        "resolution_target_met,resolution_target_missed,resolution_target_share,"
+        "satisfaction_sent,satisfaction_answered,satisfaction_share,satisfaction_average\r\n"
+        f"{ana},Ana,3,3,120.0,264.0,2,26100.0,42660.0,0,0,,0,0,,0,0,,\r\n"
+        f"{beto},Beto,1,1,1200.0,1200.0,1,7200.0,7200.0,0,0,,0,0,,0,0,,\r\n"
     )
     lines = {
         table: client.get(f"/api/analytics/report/{table}.csv?{query}").content.decode()
@@ -192,7 +195,7 @@ def test_every_table_exports_as_csv(api, admin, desk, exits):
     }
     assert lines["per_day"].splitlines()[1:] == ["2026-03-08,2,2,2,4", "2026-03-09,1,2,2,2",
                                                  "2026-03-10,4,1,4,2"]  # fmt: skip
-    assert lines["areas"].splitlines()[1] == ",Sin área,0,0,,,2,345.0,549.0,0,,,0,0,,0,0,"
+    assert lines["areas"].splitlines()[1] == ",Sin área,0,0,,,2,345.0,549.0,0,,,0,0,,0,0,,0,0,,"
     assert lines["now"].splitlines()[0] == "\ufeffarea_id,name,bot,queued,active,closed_today"
     assert lines["flow_exits"].splitlines()[1].endswith(",Ventas → Ventas,redirect,2")
     assert client.get(f"/api/analytics/report/nope.csv?{query}").status_code == 404

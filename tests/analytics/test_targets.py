@@ -129,10 +129,12 @@ def test_the_tables_export_and_show_the_shares(api, admin, desk):
     header, soporte, ventas = csv.splitlines()
     assert header.endswith(
         "first_response_target_met,first_response_target_missed,first_response_target_share,"
-        "resolution_target_met,resolution_target_missed,resolution_target_share"
+        "resolution_target_met,resolution_target_missed,resolution_target_share,"
+        "satisfaction_sent,satisfaction_answered,satisfaction_share,satisfaction_average"
     )
-    assert soporte.endswith(",1,0,1.0,0,1,0.0")
-    assert ventas.endswith(",1,3,0.25,2,1,0.6667")
+    no_surveys = ",0,0,,"
+    assert soporte.endswith(",1,0,1.0,0,1,0.0" + no_surveys)
+    assert ventas.endswith(",1,3,0.25,2,1,0.6667" + no_surveys)
     assert '<td class="num">25 % <span class="muted">· 1 de 4</span></td>' in html
     assert '<td class="num">33 % <span class="muted">· 1 de 3</span></td>' in html
     assert '<strong>40 %</strong> <span class="muted">(2 de 5)</span>' in html

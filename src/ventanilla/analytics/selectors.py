@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import (
+    Avg,
     BooleanField,
     Case,
     Count,
@@ -52,6 +53,7 @@ from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.flows.models import Node
+from ventanilla.surveys.models import Survey
 
 MIN_DAYS = 1
 MAX_DAYS = 90
@@ -536,18 +538,33 @@ def _node_name(node: Node | None) -> str:
 
 
 def agent_extras(visible, win: Window, agent_ids: set) -> dict[int, dict]:
-    """Per-agent figures of later features: response-time targets met."""
-    return targets_met_by(visible, win, "assigned_to_id", agent_ids)
+    """Per-agent figures of later features: response-time targets met, satisfaction."""
+    return _per_row(
+        targets_met_by(visible, win, "assigned_to_id", agent_ids),
+        _satisfaction_by(visible, win, "agent_id", agent_ids),
+    )
 
 
 def area_extras(visible, win: Window, area_ids: set) -> dict[int | None, dict]:
-    """Per-area figures of later features: response-time targets met."""
-    return targets_met_by(visible, win, "area_id", area_ids)
+    """Per-area figures of later features: response-time targets met, satisfaction."""
+    return _per_row(
+        targets_met_by(visible, win, "area_id", area_ids),
+        _satisfaction_by(visible, win, "area_id", area_ids),
+    )
+
+
+def _per_row(*features: dict) -> dict:
+    """The per-row figures of several features, merged row by row."""
+    merged: dict = defaultdict(dict)
+    for figures in features:
+        for key, row in figures.items():
+            merged[key].update(row)
+    return dict(merged)
 
 
 def report_extras(visible, win: Window) -> dict:
-    """Top-level sections of later features: response-time targets met over the desk."""
-    return {"targets": targets_met(visible, win)}
+    """Top-level sections of later features: response-time targets met, satisfaction."""
+    return {"targets": targets_met(visible, win), "satisfaction": _satisfaction(visible, win)}
 
 
 # --- response-time targets (docs/analytics.md#response-time-targets, ADR 0032) ----------------
@@ -620,6 +637,51 @@ def targets_met(visible, win: Window) -> dict:
         "first_response": shares["first_response_target"],
         "resolution": shares["resolution_target"],
     }
+
+
+# --- satisfaction surveys (docs/analytics.md#satisfaction) -------------------------------------
+
+
+def _surveys(visible, win: Window):
+    """The surveys sent in the window, of conversations the viewer may see."""
+    surveys = Survey.objects.filter(sent_at__gte=win.start, sent_at__lt=win.end)
+    if visible.query.where:
+        surveys = surveys.filter(conversation__in=visible.values("pk"))
+    return surveys.order_by()
+
+
+def _satisfaction_figures(sent: int, answered: int, average) -> dict:
+    return {
+        "sent": sent,
+        "answered": answered,
+        "share": round(answered / sent, 4) if sent else None,
+        "average": round(average, 2) if average is not None else None,
+    }
+
+
+_SURVEY_COUNTS = {
+    "sent": Count("id"),
+    "answered": Count("id", filter=Q(rating__isnull=False)),
+    "average": Avg("rating"),
+}
+
+
+def _satisfaction(visible, win: Window) -> dict:
+    """The whole period's: surveys sent, answered (rated), the answered share, the average."""
+    row = _surveys(visible, win).aggregate(**_SURVEY_COUNTS)
+    return _satisfaction_figures(row["sent"], row["answered"], row["average"])
+
+
+def _satisfaction_by(visible, win: Window, key: str, ids: set) -> dict:
+    """`_satisfaction` per agent or per area (`key`), for the rows `ids` of the table; a row
+    without surveys shows zeros."""
+    rows = _surveys(visible, win).values(key).annotate(**_SURVEY_COUNTS)
+    found = {
+        row[key]: _satisfaction_figures(row["sent"], row["answered"], row["average"])
+        for row in rows
+    }
+    empty = _satisfaction_figures(0, 0, None)
+    return {id_: {"satisfaction": found.get(id_, empty)} for id_ in ids}
 
 
 def _by_group(values: dict, areas: dict, agents: dict) -> dict:

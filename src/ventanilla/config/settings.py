@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "ventanilla.schedules",
     "ventanilla.routing",
     "ventanilla.flows",
+    "ventanilla.surveys",
     "ventanilla.inbound",
     "ventanilla.web",
     "ventanilla.runtime",

@@ -118,9 +118,11 @@ class InboundBatch:
         conversation: Conversation,
         inbound: InboundMessage,
         new_conversation: bool = False,
+        awaits_a_person: bool = True,
     ) -> Message:
         """The customer's message, written at the next `flush`; the conversation is updated in
-        memory now (it is locked, and flushed before anything else reads it)."""
+        memory now (it is locked, and flushed before anything else reads it). A message that
+        `awaits_a_person` not (a survey's answer) leaves the unread count and the wait alone."""
         now = clock.now()
         media = inbound.media
         message = Message(
@@ -144,9 +146,10 @@ class InboundBatch:
         )
         conversation.last_activity_at = now
         conversation.last_inbound_at = now
-        conversation.unread_count += 1
-        if conversation.waiting_since is None:
-            conversation.waiting_since = now
+        if awaits_a_person:
+            conversation.unread_count += 1
+            if conversation.waiting_since is None:
+                conversation.waiting_since = now
         self._stored.add((line.pk, inbound.provider_message_id))
         self._pending.append((conversation, message, new_conversation))
         return message

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_admin
 from ventanilla.contacts.models import Contact
-from ventanilla.conversations import permissions, selectors
+from ventanilla.conversations import permissions, selectors, signals
 from ventanilla.conversations.models import (
     FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
@@ -503,6 +503,7 @@ def conversation_close(
             conversation,
             webhooks_of=(WebhookEvent.CONVERSATION_CLOSED,),
         )
+        signals.conversation_closed.send(sender=Conversation, conversation=conversation, by=by)
     return conversation
 
 

@@ -32,6 +32,7 @@ ACTIONS = {
     "user.updated": gettext_lazy("Usuario cambiado"),
     "area.created": gettext_lazy("Área creada"),
     "area.updated": gettext_lazy("Área cambiada"),
+    "area.survey": gettext_lazy("Encuesta del área cambiada"),
     "token.created": gettext_lazy("Token de API creado"),
     "token.revoked": gettext_lazy("Token de API revocado"),
     "flow.created": gettext_lazy("Flujo creado"),

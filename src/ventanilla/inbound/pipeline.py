@@ -18,6 +18,7 @@ from ventanilla.core.jobs import enqueue_after_commit
 from ventanilla.inbound import bot
 from ventanilla.providers.base import InboundMessage, ParsedWebhook, StatusUpdate
 from ventanilla.providers.models import Line, Provider
+from ventanilla.surveys import services as surveys
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,8 @@ def receive_message(
     if conversation is None:  # a new sender, or one who teaches the contact something
         batch.flush()
         contact, contact_created = contact_for_sender(sender)
+        if not contact_created and _survey_answer(batch, line, contact, inbound):
+            return True  # on the closed conversation it answers: nothing reopens, no bot
         conversation, conversation_created = conversations.conversation_for_inbound(
             line=line, contact=contact
         )
@@ -152,6 +155,20 @@ def receive_message(
         conversation, message, new_conversation=conversation_created, before_writing=batch.flush
     )
     return True
+
+
+def _survey_answer(batch: InboundBatch, line: Line, contact, inbound: InboundMessage) -> bool:
+    """Whether the message is the answer a survey of this customer awaits (ADR 0031): then it
+    is stored on that survey's closed conversation, and goes no further."""
+
+    def store_on(conversation):
+        message = batch.add(
+            line=line, conversation=conversation, inbound=inbound, awaits_a_person=False
+        )
+        batch.flush()
+        return message
+
+    return surveys.customer_answer(line=line, contact=contact, inbound=inbound, store_on=store_on)
 
 
 def _keep_early(updates: list[tuple[Line, StatusUpdate]]) -> None:

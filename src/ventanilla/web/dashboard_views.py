@@ -144,6 +144,25 @@ def _shares(rows: list[dict], key: str) -> list[dict]:
     return [{**row, "share": round(row[key] / top * 100)} for row in rows]
 
 
+def _satisfaction(figures: dict) -> dict:
+    """The survey figures as the tables show them: the answered share in whole percent, the
+    average with one decimal ("" when there is none)."""
+    share, average = figures["share"], figures["average"]
+    return {
+        **figures,
+        "share": "" if share is None else f"{round(share * 100)} %",
+        "average": "" if average is None else f"{average:.1f}",
+    }
+
+
+def _timed(row: dict, keys: tuple[str, ...]) -> dict:
+    return {key: _times(row[key]) for key in keys if key in row}
+
+
+def _satisfaction_of(row: dict) -> dict:
+    return {"satisfaction": _satisfaction(row["satisfaction"])}
+
+
 def _figures(report: dict) -> dict:
     timed = ("first_response", "resolution", "queue_wait")
     return {
@@ -155,14 +174,15 @@ def _figures(report: dict) -> dict:
         "resolution": _times(report["resolution"]["overall"]),
         "queue_wait": _times(report["queue_wait"]),
         "agents": [
-            {**row, **{key: _times(row[key]) for key in timed if key in row}, **_targets_met(row)}
+            {**row, **_timed(row, timed), **_targets_met(row), **_satisfaction_of(row)}
             for row in _shares(report["agents"], "conversations")
         ],
         "area_times": [
-            {**row, **{key: _times(row[key]) for key in timed}, **_targets_met(row)}
+            {**row, **_timed(row, timed), **_targets_met(row), **_satisfaction_of(row)}
             for row in _shares(report["areas"], "conversations")
         ],
         "targets": {key: _met(target) for key, target in report.get("targets", {}).items()},
+        "satisfaction": _satisfaction(report["satisfaction"]),
         "flow_exits": _shares(report["flow_exits"], "conversations"),
     }
 

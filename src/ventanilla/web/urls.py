@@ -11,6 +11,7 @@ from ventanilla.web import (
     hours_views,
     sandbox_views,
     settings_views,
+    survey_views,
     two_factor_views,
     views,
     webhook_views,
@@ -191,6 +192,7 @@ urlpatterns = [
     path("areas/new/", views.area_create, name="area_create"),
     path("areas/<int:area_id>/", views.area_edit, name="area_edit"),
     path("areas/<int:area_id>/active/", views.area_set_active, name="area_active"),
+    path("areas/<int:area_id>/survey/", survey_views.area_survey, name="area_survey"),
     path("areas/<int:area_id>/members/", views.area_member_add, name="area_member_add"),
     path(
         "areas/<int:area_id>/members/<int:user_id>/remove/",

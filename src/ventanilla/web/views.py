@@ -27,6 +27,7 @@ from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.pagination import PageQuery, keyset_page
 from ventanilla.core.permissions import PUBLIC, SIGNED_IN
 from ventanilla.routing.services import agent_set_availability
+from ventanilla.surveys import selectors as surveys
 from ventanilla.web.access import requires
 from ventanilla.web.forms import (
     ActiveForm,
@@ -40,6 +41,7 @@ from ventanilla.web.forms import (
     form_status,
     write_form,
 )
+from ventanilla.web.survey_forms import AreaSurveyForm
 from ventanilla.web.two_factor_views import start_second_factor
 
 PAGE_SIZE = 50
@@ -288,7 +290,7 @@ def area_create(request):
     return render(request, "web/areas/form.html", context, status=status)
 
 
-def _area_page(request, area, form, member_form, status=200):
+def _area_page(request, area, form, member_form, status=200, survey_form=None):
     members = selectors.user_list().filter(areas=area).prefetch_related(None)
     context = {
         "section": "areas",
@@ -296,6 +298,7 @@ def _area_page(request, area, form, member_form, status=200):
         "editing": area,
         "members": members,
         "member_form": member_form,
+        "survey_form": survey_form or AreaSurveyForm.of(surveys.area_survey(area=area)),
     }
     return render(request, "web/areas/form.html", context, status=status)
 

@@ -133,6 +133,15 @@ class Targets(Schema):
     resolution: TargetShare
 
 
+class Satisfaction(Schema):
+    """Satisfaction surveys sent in the period (docs/analytics.md#satisfaction)."""
+
+    sent: int
+    answered: int  # rated
+    share: float | None  # answered / sent, 4 decimals
+    average: float | None  # of the ratings (1 to 5), 2 decimals
+
+
 class AgentRow(Schema):
     user_id: int
     name: str
@@ -141,6 +150,7 @@ class AgentRow(Schema):
     resolution: Durations
     first_response_target: TargetShare
     resolution_target: TargetShare
+    satisfaction: Satisfaction
 
 
 class AreaRow(Schema):
@@ -152,6 +162,7 @@ class AreaRow(Schema):
     queue_wait: Durations
     first_response_target: TargetShare
     resolution_target: TargetShare
+    satisfaction: Satisfaction
 
 
 class FlowExit(Schema):
@@ -181,6 +192,7 @@ class ReportOut(Schema):
     areas: list[AreaRow]
     flow_exits: list[FlowExit]
     targets: Targets
+    satisfaction: Satisfaction
 
 
 CSV_ANSWER = {

@@ -7,6 +7,9 @@ from ventanilla.api.pagination import PageQuery, keyset_page
 from ventanilla.api.schemas import LIST, READ, WRITE, answers, reject_nulls
 from ventanilla.api.security import Router, requires
 from ventanilla.core.permissions import SIGNED_IN
+from ventanilla.surveys import selectors as surveys
+from ventanilla.surveys import services as survey_services
+from ventanilla.surveys.permissions import MANAGE_SURVEYS
 
 router = Router(tags=["areas"])
 
@@ -72,3 +75,46 @@ def replace_area(request, area_id: int, payload: AreaIn):
 def update_area(request, area_id: int, payload: AreaPatch):
     changes = reject_nulls(payload.dict(exclude_unset=True), ("name", "description", "is_active"))
     return services.area_update(area=selectors.area_get(area_id=area_id), **changes)
+
+
+class AreaSurveyOut(Schema):
+    """The area's satisfaction survey (docs/surveys.md): the texts that go out."""
+
+    area_id: int
+    enabled: bool
+    question: str
+    comment_question: str
+
+
+class AreaSurveyIn(Schema):
+    enabled: bool
+    question: str = ""  # "": the default text
+    comment_question: str = ""
+
+
+class AreaSurveyPatch(Schema):
+    enabled: bool | None = None
+    question: str | None = None
+    comment_question: str | None = None
+
+
+@router.get("/{area_id}/survey", response=answers({200: AreaSurveyOut}, *READ, 404))
+@requires(SIGNED_IN)
+def get_area_survey(request, area_id: int):
+    return surveys.area_survey(area=selectors.area_get(area_id=area_id))
+
+
+@router.put("/{area_id}/survey", response=answers({200: AreaSurveyOut}, *WRITE, 404))
+@requires(MANAGE_SURVEYS)
+def replace_area_survey(request, area_id: int, payload: AreaSurveyIn):
+    area = selectors.area_get(area_id=area_id)
+    return survey_services.area_survey_update(by=request.auth, area=area, **payload.dict())
+
+
+@router.patch("/{area_id}/survey", response=answers({200: AreaSurveyOut}, *WRITE, 404))
+@requires(MANAGE_SURVEYS)
+def update_area_survey(request, area_id: int, payload: AreaSurveyPatch):
+    fields = ("enabled", "question", "comment_question")
+    changes = reject_nulls(payload.dict(exclude_unset=True), fields)
+    area = selectors.area_get(area_id=area_id)
+    return survey_services.area_survey_update(by=request.auth, area=area, **changes)

@@ -30,6 +30,7 @@ from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.core.pagination import MAX_LIMIT, PageQuery, keyset_page
 from ventanilla.routing import reasons
+from ventanilla.surveys.selectors import answered_surveys
 from ventanilla.web.days import day_label
 
 THREAD_SIZE = 50
@@ -275,6 +276,36 @@ def _private_entries(notes: list[Note], today: datetime.date) -> list[Entry]:
     ]
 
 
+SURVEY_COMMENT_SHOWN = 300  # characters of a survey's comment in its line; the message has all
+
+
+def _survey_entries(conversation_ids, today: datetime.date, **when) -> list[Entry]:
+    """A centred line per answered survey of these conversations ("Encuesta: 4/5 · «…»"), at
+    its rating; `when`: `answered_surveys`' bounds."""
+    entries = []
+    for survey in answered_surveys(conversation_ids=conversation_ids, **when):
+        note = _("Encuesta: %(rating)d/5") % {"rating": survey.rating}
+        if survey.comment:
+            comment = survey.comment
+            if len(comment) > SURVEY_COMMENT_SHOWN:
+                comment = comment[: SURVEY_COMMENT_SHOWN - 1] + "…"
+            note = f"{note} · «{comment}»"
+        date = timezone.localdate(survey.rated_at)
+        entries.append(
+            Entry(
+                kind="note",
+                dom_id=f"s-{survey.pk}",
+                at=survey.rated_at,
+                conversation_id=survey.conversation_id,
+                day=date.isoformat(),
+                day_label=day_label(date, today),
+                side="note",
+                note=note,
+            )
+        )
+    return entries
+
+
 def _arrange(entries: list[Entry], conversation: Conversation) -> list[Entry]:
     """Oldest first; day chips, conversation separators and bubble tails as the page shows them.
     The chat scripts apply the same rule again where pages and live bubbles meet."""
@@ -352,6 +383,9 @@ def thread_page(
     if until is not None:
         notes = notes.filter(created_at__lt=until)
     entries += _private_entries(list(notes.order_by("-created_at", "-id")[:200]), today)
+    shown = {conversation.pk, *(message.conversation_id for message in page)}
+    since = page[-1].created_at if next_cursor and page else None
+    entries += _survey_entries(shown, today, rated_from=since, rated_before=until)
     older_url = ""
     if next_cursor and page:
         query = urlencode({"cursor": next_cursor, "until": page[-1].created_at.isoformat()})
@@ -377,6 +411,9 @@ def thread_after(conversation: Conversation, user: User, after: int) -> list[Ent
     if anchor is not None:
         notes = notes.filter(created_at__gte=anchor.created_at)
     entries += _private_entries(list(notes.order_by("-created_at", "-id")[:AFTER_SIZE]), today)
+    shown = {conversation.pk, *(message.conversation_id for message in rows)}
+    since = anchor.created_at if anchor is not None else None
+    entries += _survey_entries(shown, today, changed_since=since)
     return _arrange(entries, conversation)
 
 
