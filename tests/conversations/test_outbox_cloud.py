@@ -332,3 +332,17 @@ def test_a_reply_sent_by_its_job_costs_one_read_more(chat, fake_cloud_api, monke
     # claim; read it to send (the sweep's job has only its id); record; audience; event
     assert _verbs(captured) == ["UPDATE", "SELECT", "UPDATE", "SELECT", "INSERT"]
     _sent_once(message, fake_cloud_api)
+
+
+def test_a_status_webhook_costs_four_statements_and_a_repeat_one(chat, admin, cloud_line):
+    reply = _reply(chat, admin)
+    reply.refresh_from_db()
+
+    first = _statuses(cloud_line, (reply.provider_id, "delivered"))
+    again = _statuses(cloud_line, (reply.provider_id, "delivered"))  # Meta posts it again
+
+    work = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
+    # the message, locked; its status; its conversation's audience (no model); its event
+    assert [verb for verb in first if verb not in work] == ["SELECT", "UPDATE", "SELECT", "INSERT"]
+    assert [verb for verb in again if verb not in work] == ["SELECT"]  # nothing moved
+    assert Message.objects.get(pk=reply.pk).status == "delivered"
