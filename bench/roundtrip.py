@@ -687,7 +687,8 @@ class Sampler:
             self._add(snapshot)
 
     def end_window(self) -> dict[str, dict]:
-        """Per member: CPU in cores over the window, peak RSS (the sum over its processes)."""
+        """Per member: CPU in cores and seconds over the window, peak RSS (the sum over its
+        processes)."""
         snapshot = self.scan()
         with self.lock:
             self._add(snapshot)
@@ -699,6 +700,7 @@ class Sampler:
         return {
             member: {
                 "cpu_cores": round(used[member] / TICKS / seconds, 2),
+                "cpu_seconds": round(used[member] / TICKS, 2),
                 "peak_rss_mb": round(window["peak"][member] / 1024, 1),
                 "processes": window["count"][member],
             }
@@ -930,6 +932,10 @@ class Generator:
         frames = (self.consoles.frames - frames_before) / max(1, self.args.consoles * total)
         row["socket_frames_per_message"] = round(frames, 1)
         row["processes"] = processes
+        desk_seconds = sum(v["cpu_seconds"] for k, v in processes.items() if desk_member(k))
+        # the window is the step's sending time: at a steady rate, the replies and statuses of
+        # the step's last messages that fall after it match those of the warm-up's before it
+        row["desk_cpu_ms_per_message"] = round(desk_seconds * 1000 / total, 1)
         return row
 
     async def settle(self, messages: list[Message], end: float) -> dict:
@@ -1197,6 +1203,7 @@ async def measure(args, desk: Desk, graph: Child, sampler: Sampler, folder: Path
 def summary(row: dict) -> str:
     keys = ["target_rate", "sent_rate", "errors", "answer_p99_ms", "reply_p50_ms"]
     keys += ["reply_p99_ms", "socket_p99_ms", "replies", "statuses_applied", "kept_up"]
+    keys += ["desk_cpu_ms_per_message"]
     return json.dumps({key: row[key] for key in keys})
 
 
@@ -1268,8 +1275,8 @@ def grouped(processes: dict[str, dict]) -> dict[str, dict]:
 def tables(rows: list[dict]) -> str:
     lines = [
         "| offered/s | sent/s | webhook p50 / p99 | reply p50 / p99 | socket p50 / p99 "
-        "| replies | statuses applied | errors | kept up |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| replies | statuses applied | errors | kept up | desk CPU per message |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
@@ -1279,7 +1286,8 @@ def tables(rows: list[dict]) -> str:
             f"| {r['socket_p50_ms']} / {r['socket_p99_ms']} ms "
             f"| {r['messages_with_all_replies']}/{r['messages']} msgs, {r['replies']} "
             f"| {r['statuses_applied']}/{r['statuses_expected']} "
-            f"| {r['errors']} | {'yes' if r['kept_up'] else '**no**'} |"
+            f"| {r['errors']} | {'yes' if r['kept_up'] else '**no**'} "
+            f"| {r.get('desk_cpu_ms_per_message', '-')} ms |"
         )
     names = [label for _, label in MEMBERS]
     lines += ["", "| offered/s | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]

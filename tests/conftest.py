@@ -8,6 +8,7 @@ from huey.contrib.djhuey import HUEY
 
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
+from ventanilla.core import jobs
 from ventanilla.flows.selectors import forget_cached_flows
 from ventanilla.inbound.cloud import forget_cached_lines
 from ventanilla.integrations.services import forget_cached_subscriptions
@@ -25,6 +26,7 @@ def _fast_and_immediate(settings):
     # Argon2 is slow by design; the tests hash hundreds of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     HUEY.immediate = True
+    jobs.senders.immediate = True  # replies handed over in-process are sent at commit, as jobs
     forget_cached_lines()  # rows of earlier tests are gone; so must be their cached copies
     forget_cached_flows()
     forget_cached_subscriptions()

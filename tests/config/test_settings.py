@@ -23,7 +23,8 @@ PROBE = (
     "'audit_days': s.AUDIT_RETENTION_DAYS, 'two_factor': s.TWO_FACTOR_REQUIRED_FOR_ADMINS,"
     "'hosts': s.ALLOWED_HOSTS, 'prefix': s.REDIS_PREFIX, 'debug': s.DEBUG,"
     "'data_dir': str(s.DATA_DIR), 'webhooks': [s.WEBHOOKS_TIMEOUT_SECONDS,"
-    " s.WEBHOOKS_RETRY_HOURS, s.WEBHOOKS_ALLOW_PRIVATE_TARGETS]}))"
+    " s.WEBHOOKS_RETRY_HOURS, s.WEBHOOKS_ALLOW_PRIVATE_TARGETS],"
+    "'senders': [s.OUTBOX_SEND_THREADS, s.OUTBOX_SEND_BACKLOG]}))"
 )
 
 
@@ -195,3 +196,9 @@ def test_webhook_settings_come_from_the_environment(tmp_path):
 
 def test_the_follow_up_window_comes_from_the_environment(tmp_path):
     assert _settings(tmp_path, REOPEN_WINDOW_HOURS="24")["reopen_hours"] == 24
+
+
+def test_the_sender_threads_come_from_the_environment(tmp_path):
+    assert _settings(tmp_path)["senders"] == [16, 1000]
+    tuned = _settings(tmp_path, OUTBOX_SEND_THREADS="0", OUTBOX_SEND_BACKLOG="50")
+    assert tuned["senders"] == [0, 50]

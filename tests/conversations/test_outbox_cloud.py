@@ -280,24 +280,69 @@ def test_a_batch_of_statuses_costs_the_statements_of_one(chat, admin, cloud_line
     assert EarlyStatus.objects.filter(provider_id="wamid.NOT-YET").count() == 1
 
 
-def test_a_bot_reply_is_sent_for_seven_statements(chat, fake_cloud_api, monkeypatch):
-    # given a reply of the bot queued (its job held back, to be run here)
-    monkeypatch.setattr("ventanilla.conversations.services.enqueue_send", lambda message_id: None)
+def _verbs(captured) -> list[str]:
+    verbs = [query["sql"].split()[0].upper() for query in captured.captured_queries]
+    return [verb for verb in verbs if verb not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
+
+
+def _bot_reply_held_back(chat, monkeypatch) -> Message:
+    """A reply of the bot queued, its hand-over to a sender held back (to be run here); what
+    the hand-over gets: the row as written."""
+    held = []
+    # as the webhook's batch has it when the bot answers: with its contact and line
+    chat = Conversation.objects.select_related("contact", "line").get(pk=chat.pk)
+    monkeypatch.setattr(
+        "ventanilla.conversations.services.hand_over_after_commit",
+        lambda key, work, **_: held.append(work),
+    )
     message = message_queue_outbound(conversation=chat, sender_type="bot", text="¡Hola!")
+    assert len(held) == 1
+    return message
 
-    with CaptureQueriesContext(connection) as captured:
-        assert outbox.deliver(message.pk) is None
 
-    # claim; read it to send; then, locked: record it sent, its early statuses, its event
-    statements = [
-        query["sql"].split()[0].upper()
-        for query in captured.captured_queries
-        if query["sql"].split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
-    ]
-    assert statements == ["UPDATE", "SELECT", "SELECT", "UPDATE", "SELECT", "SELECT", "INSERT"]
+def _sent_once(message, fake_cloud_api) -> None:
     message.refresh_from_db()
     assert (message.status, [step["status"] for step in message.status_history]) == (
         "sent",
         ["queued", "sent"],
     )
     assert len(fake_cloud_api.sent_messages()) == 1
+
+
+def test_a_bot_reply_is_sent_from_its_process_for_four_statements(
+    chat, fake_cloud_api, monkeypatch
+):
+    message = _bot_reply_held_back(chat, monkeypatch)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert outbox.deliver_loaded(message) is None
+
+    # claim; then record it sent unless an early status waits for it (one conditional UPDATE),
+    # its conversation's audience and its event; the row is not read again (ADR 0034)
+    assert _verbs(captured) == ["UPDATE", "UPDATE", "SELECT", "INSERT"]
+    _sent_once(message, fake_cloud_api)
+
+
+def test_a_reply_sent_by_its_job_costs_one_read_more(chat, fake_cloud_api, monkeypatch):
+    message = _bot_reply_held_back(chat, monkeypatch)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert outbox.deliver(message.pk) is None
+
+    # claim; read it to send (the sweep's job has only its id); record; audience; event
+    assert _verbs(captured) == ["UPDATE", "SELECT", "UPDATE", "SELECT", "INSERT"]
+    _sent_once(message, fake_cloud_api)
+
+
+def test_a_status_webhook_costs_four_statements_and_a_repeat_one(chat, admin, cloud_line):
+    reply = _reply(chat, admin)
+    reply.refresh_from_db()
+
+    first = _statuses(cloud_line, (reply.provider_id, "delivered"))
+    again = _statuses(cloud_line, (reply.provider_id, "delivered"))  # Meta posts it again
+
+    work = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
+    # the message, locked; its status; its conversation's audience (no model); its event
+    assert [verb for verb in first if verb not in work] == ["SELECT", "UPDATE", "SELECT", "INSERT"]
+    assert [verb for verb in again if verb not in work] == ["SELECT"]  # nothing moved
+    assert Message.objects.get(pk=reply.pk).status == "delivered"

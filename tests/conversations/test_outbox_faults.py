@@ -17,7 +17,7 @@ from tests.inbound.cloud_posts import cloud_webhook, customer_writes, post_signe
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import EarlyStatus, Message
 from ventanilla.conversations.services import message_queue_outbound
-from ventanilla.core import clock
+from ventanilla.core import clock, jobs
 from ventanilla.flows.services import flow_create
 from ventanilla.inbound import pipeline
 from ventanilla.providers.base import ParsedWebhook, StatusUpdate
@@ -36,15 +36,19 @@ def chat(cloud_line, settings):
 
 @pytest.fixture
 def queue_down(monkeypatch):
-    """The job queue as scaled mode has it (Redis), but unreachable: nothing listens there."""
+    """The job queue as scaled mode has it (Redis), but unreachable: nothing listens there; no
+    sender threads either (a process that sends through the queue)."""
     monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(jobs, "senders", jobs.Senders())  # not started
     monkeypatch.setattr(HUEY, "storage", RedisStorage("ventanilla-tests", port=1))
 
 
 @pytest.fixture
 def queue(monkeypatch):
-    """A job queue that keeps what is enqueued (no worker), to count the jobs."""
+    """A job queue that keeps what is enqueued (no worker), to count the jobs; no sender
+    threads (a process that sends through the queue)."""
     monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(jobs, "senders", jobs.Senders())  # not started
     monkeypatch.setattr(HUEY, "storage", MemoryStorage("ventanilla-tests"))
     return HUEY
 
@@ -137,16 +141,16 @@ def test_a_claim_whose_send_never_started_is_released_and_sent(chat, fake_cloud_
 def test_a_send_whatsapp_accepted_is_recorded_once_the_database_is_back(
     chat, fake_cloud_api, monkeypatch
 ):
-    record = outbox._sent
+    record = outbox._sent_as_claimed
     cuts = []
 
-    def cut_then_record(message_id, provider_id):
+    def cut_then_record(message, provider_id):
         if not cuts:
             cuts.append(provider_id)
             cut_connection()
-        return record(message_id, provider_id)
+        return record(message, provider_id)
 
-    monkeypatch.setattr(outbox, "_sent", cut_then_record)
+    monkeypatch.setattr(outbox, "_sent_as_claimed", cut_then_record)
 
     message = message_queue_outbound(conversation=chat, sender_type="bot", text="Hola Ana")
 
@@ -193,13 +197,12 @@ def test_the_sweep_enqueues_a_reply_once_per_lost_job(chat, queue, monkeypatch):
 def test_a_status_that_overtook_the_record_of_its_send_is_applied_by_the_sweep(
     chat, cloud_line, fake_cloud_api, monkeypatch
 ):
-    apply_early = outbox._apply_early
+    publish = outbox.publish_message
     raced = []
 
-    def status_arrives_meanwhile(message):
+    def status_arrives_meanwhile(name, message, **kwargs):
         # WhatsApp's "delivered" comes in on another connection while the send is being recorded:
-        # it cannot see the provider id yet, and the record has already read the early statuses
-        apply_early(message)
+        # it cannot see the provider id yet, and the record has already looked for early statuses
         update = StatusUpdate(provider_message_id=message.provider_id, status="delivered")
         webhook = threading.Thread(
             target=lambda: (
@@ -212,10 +215,11 @@ def test_a_status_that_overtook_the_record_of_its_send_is_applied_by_the_sweep(
         )
         webhook.start()
         webhook.join(timeout=10)
+        publish(name, message, **kwargs)
 
-    monkeypatch.setattr(outbox, "_apply_early", status_arrives_meanwhile)
+    monkeypatch.setattr(outbox, "publish_message", status_arrives_meanwhile)
     message = message_queue_outbound(conversation=chat, sender_type="bot", text="Hola Ana")
-    monkeypatch.setattr(outbox, "_apply_early", apply_early)
+    monkeypatch.setattr(outbox, "publish_message", publish)
     message.refresh_from_db()
     assert raced and message.status == "sent"  # the race happened: the status is waiting
 

@@ -11,11 +11,13 @@ django_asgi_app = get_asgi_application()
 
 from ventanilla.api.webhooks import cloud_webhook_asgi  # noqa: E402
 from ventanilla.core.attachments import LARGEST  # noqa: E402
+from ventanilla.core.jobs import start_senders  # noqa: E402
 from ventanilla.core.redaction import redact_secrets_in_logs  # noqa: E402
 from ventanilla.realtime.origin import SameOriginOnly  # noqa: E402
 from ventanilla.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 redact_secrets_in_logs()  # in every process that serves: uvicorn's workers import this module
+start_senders()  # replies leave from the process that stored the customer's message (ADR 0034)
 
 
 # No body is larger than the largest attachment and its form's other parts: Django spools a body

@@ -250,6 +250,11 @@ SCHEDULER_INTERVAL_SECONDS = env_number("SCHEDULER_INTERVAL_SECONDS", 60)
 OUTBOX_CLAIM_SECONDS = env_number("OUTBOX_CLAIM_SECONDS", 120)
 OUTBOX_UNKNOWN_OUTCOME_SECONDS = env_number("OUTBOX_UNKNOWN_OUTCOME_SECONDS", 300)
 OUTBOX_REQUEUE_SECONDS = env_number("OUTBOX_REQUEUE_SECONDS", 30)
+# Replies leave from the process that queued them, right after commit (docs/adr/0034): threads per
+# process that send them (each waits on WhatsApp's answer), and how many replies may wait for one
+# before the next go through the job queue instead.
+OUTBOX_SEND_THREADS = max(0, int(env_number("OUTBOX_SEND_THREADS", 16)))
+OUTBOX_SEND_BACKLOG = max(1, int(env_number("OUTBOX_SEND_BACKLOG", 1000)))
 
 # Outgoing webhooks (docs/integrations.md#outgoing-webhooks, docs/adr/0028): how long one request
 # may take, for how long a delivery is retried, and whether a subscription may point at a

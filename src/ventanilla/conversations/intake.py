@@ -32,7 +32,7 @@ from ventanilla.conversations.services import (
     reactions_with,
     status_advanced,
 )
-from ventanilla.conversations.visibility import audience_of
+from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import clock, events
 from ventanilla.integrations import services as webhooks
 from ventanilla.integrations.models import WebhookEvent
@@ -304,16 +304,10 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
     if changed:
         messages = list(changed.values())
         _save_fields(messages, SETTLED_FIELDS if by_reference else STATUS_FIELDS)
-        conversations = Conversation.objects.only(
-            "pk", "status", "area_id", "assigned_to_id"
-        ).in_bulk({message.conversation_id for message in messages})
+        audiences = audiences_read(message.conversation_id for message in messages)
         events.publish_many(
             [
-                (
-                    "message:status",
-                    message_item(message),
-                    audience_of(conversations[message.conversation_id]),
-                )
+                ("message:status", message_item(message), audiences[message.conversation_id])
                 for message in messages
             ]
         )

@@ -1,6 +1,7 @@
 """Delivery of queued outgoing messages: claimed atomically, sent once, retried with backoff."""
 
 import logging
+from copy import copy
 from dataclasses import replace
 from datetime import timedelta
 
@@ -56,19 +57,22 @@ def message_id_of(reference: str) -> int | None:
     return id_from_text(number)
 
 
-def _claim(message_id: int) -> bool:
-    """Marks the row as being sent, if nobody else has; exactly one caller ever wins a row."""
+def _claim(message_id: int):
+    """Marks the row as being sent, if nobody else has; exactly one caller ever wins a row.
+    Returns the claim's end as written (None: not won)."""
     now = clock.now()
+    claimed_until = now + _seconds("OUTBOX_CLAIM_SECONDS")
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    return bool(
+    won = (
         Message.objects.filter(pk=message_id, status=DeliveryStatus.QUEUED)
         .filter(due)
         .update(
             status=DeliveryStatus.SENDING,
-            claimed_until=now + _seconds("OUTBOX_CLAIM_SECONDS"),
+            claimed_until=claimed_until,
             attempts=F("attempts") + 1,
         )
     )
+    return claimed_until if won else None
 
 
 def _outbound(message: Message) -> OutboundMessage:
@@ -103,14 +107,41 @@ def deliver(message_id: int) -> float | None:
     What happens after the claim is recorded whatever the database does meanwhile (within the
     claim): a claim whose send never started is released, and a send WhatsApp accepted is
     recorded as sent until that sticks."""
-    if not _claim(message_id):
+    if _claim(message_id) is None:
         return None
-    keep_trying = float(settings.OUTBOX_CLAIM_SECONDS)
     try:
         message = Message.objects.select_related("conversation__contact", "line").get(pk=message_id)
+    except DatabaseError:
+        _release_until_stored(message_id)
+        raise
+    return _send_claimed(message)
+
+
+def deliver_loaded(message: Message) -> float | None:
+    """`deliver` of a message as the transaction that queued it wrote it, with its conversation,
+    contact and line in hand: claimed the same way (so a sweep racing it never sends it too),
+    then sent and recorded without reading it again (ADR 0034)."""
+    claimed_until = _claim(message.pk)
+    if claimed_until is None:
+        return None
+    message.status, message.claimed_until = DeliveryStatus.SENDING, claimed_until
+    message.attempts += 1
+    return _send_claimed(message)
+
+
+def _release_until_stored(message_id: int) -> None:
+    seconds = float(settings.OUTBOX_CLAIM_SECONDS)
+    until_stored(lambda: _release(message_id), seconds=seconds, what="releasing a claim")
+
+
+def _send_claimed(message: Message) -> float | None:
+    """Sends a message this caller claimed; `message` is the row as the claim left it."""
+    message_id = message.pk
+    keep_trying = float(settings.OUTBOX_CLAIM_SECONDS)
+    try:
         outbound = _outbound(message)
     except DatabaseError:
-        until_stored(lambda: _release(message_id), seconds=keep_trying, what="releasing a claim")
+        _release_until_stored(message_id)
         raise
     except Exception as error:  # e.g. its stored file is gone: trying again will not help
         log.exception("preparing message %s", message_id)
@@ -128,8 +159,9 @@ def deliver(message_id: int) -> float | None:
         log.exception("sending message %s", message_id)
         failure = SendError(f"Unexpected error: {error}", retryable=True)
     else:
+        provider_id = result.provider_message_id
         until_stored(
-            lambda: _sent(message_id, result.provider_message_id),
+            lambda: _sent_as_claimed(message, provider_id) or _sent(message_id, provider_id),
             seconds=keep_trying,
             what=f"recording message {message_id} as sent",
         )
@@ -164,6 +196,35 @@ def _release(message_id: int) -> None:
         )
         if released:
             enqueue_send(message_id)
+
+
+def _sent_as_claimed(message: Message, provider_id: str) -> bool:
+    """The record of a send whose row is still as our claim left it (same claim, no provider
+    id) and whose provider id no early status waits for: one conditional UPDATE and its event,
+    nothing read. False when the row moved meanwhile: `_sent` settles that case."""
+    sent = copy(message)
+    sent.provider_id, sent.claimed_until, sent.status = provider_id, None, DeliveryStatus.QUEUED
+    status_advanced(sent, DeliveryStatus.SENT)  # "sent" as a forward step, as `_sent` writes it
+    early = EarlyStatus.objects.filter(line_id=message.line_id, provider_id=provider_id)
+    with transaction.atomic():
+        recorded = (
+            Message.objects.filter(
+                pk=message.pk,
+                status=DeliveryStatus.SENDING,
+                claimed_until=message.claimed_until,
+                provider_id__isnull=True,
+            )
+            .filter(~Exists(early))
+            .update(
+                status=sent.status,
+                status_history=sent.status_history,
+                provider_id=provider_id,
+                claimed_until=None,
+            )
+        )
+        if recorded:
+            publish_message("message:status", sent, webhooks_of=(WebhookEvent.MESSAGE_SENT,))
+    return bool(recorded)
 
 
 def _sent(message_id: int, provider_id: str) -> None:

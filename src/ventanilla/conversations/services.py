@@ -1,5 +1,6 @@
 """Writes on conversations and messages. Each publishes its live events after commit."""
 
+import copy
 from datetime import datetime, timedelta
 
 from django.core.files.base import File
@@ -30,11 +31,11 @@ from ventanilla.conversations.models import (
     Status,
 )
 from ventanilla.conversations.serializers import conversation_item, message_item
-from ventanilla.conversations.visibility import audience_of
+from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import attachments, audit, clock, events
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
-from ventanilla.core.jobs import enqueue_named_after_commit
+from ventanilla.core.jobs import enqueue_named_after_commit, hand_over_after_commit, named_function
 from ventanilla.integrations import services as webhooks
 from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers import capabilities
@@ -61,11 +62,26 @@ BOT_CLOSED_REASON = "bot"  # the closed_reason of a conversation the bot's flow 
 # the jobs of `tasks` these services and the outbox queue (that module imports them)
 SEND_MESSAGE = "conversations.send-message"
 SEND_READ_RECEIPT = "conversations.send-read-receipt"
+SEND_LOADED = "conversations.send-loaded"  # in-process, not a job: the message as written
 
 
 def enqueue_send(message_id: int) -> None:
     """Queues the job that sends the message, once the current change commits."""
     enqueue_named_after_commit(SEND_MESSAGE, message_id, what="sending a message")
+
+
+def send_after_commit(message: Message) -> None:
+    """Sends a message just queued from this process's sender threads once the current change
+    commits, with the row as written (no job, no second read: ADR 0034); where no sender thread
+    takes it, through the send job. The row is the durable record either way: if this process
+    dies first, the outbox sweep finds it queued."""
+    written = copy.copy(message)  # the sender's own: the caller may go on with `message`
+    hand_over_after_commit(
+        message.conversation_id,
+        lambda: named_function(SEND_LOADED)(written),
+        otherwise=lambda: named_function(SEND_MESSAGE)(written.pk),
+        what="sending a message",
+    )
 
 
 def _with_relations(conversation_id: int) -> Conversation:
@@ -101,11 +117,9 @@ def record_conversation_webhook(event: str, conversation_id: int) -> None:
 
 
 def publish_message(name: str, message: Message, *, webhooks_of=()) -> None:
-    conversation = Conversation.objects.only("pk", "status", "area_id", "assigned_to_id").get(
-        pk=message.conversation_id
-    )
+    audience = audiences_read([message.conversation_id])[message.conversation_id]
     item = message_item(message)
-    events.publish(name, item, audience=audience_of(conversation))
+    events.publish(name, item, audience=audience)
     key = webhooks.conversation_key(message.conversation_id)
     webhooks.record_many([(event, key, item) for event in webhooks_of])
 
@@ -322,7 +336,7 @@ def message_queue_outbound(
         last_message=message, last_activity_at=now, **answered
     )
     publish_message("message:new", message)
-    enqueue_send(message.pk)
+    send_after_commit(message)
     return message
 
 

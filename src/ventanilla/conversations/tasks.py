@@ -6,7 +6,8 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from ventanilla.conversations import outbox
-from ventanilla.conversations.services import SEND_MESSAGE, SEND_READ_RECEIPT
+from ventanilla.conversations.models import Message
+from ventanilla.conversations.services import SEND_LOADED, SEND_MESSAGE, SEND_READ_RECEIPT
 from ventanilla.core.jobs import named
 from ventanilla.providers.base import SendError
 
@@ -16,7 +17,16 @@ log = logging.getLogger(__name__)
 @named(SEND_MESSAGE)
 @db_task()
 def send_message(message_id: int) -> None:
-    delay = outbox.deliver(message_id)
+    _retry_later(message_id, outbox.deliver(message_id))
+
+
+@named(SEND_LOADED)
+def send_loaded(message: Message) -> None:
+    """Not a job: run by a sender thread of the process that queued the message (ADR 0034)."""
+    _retry_later(message.pk, outbox.deliver_loaded(message))
+
+
+def _retry_later(message_id: int, delay: float | None) -> None:
     if delay is not None:
         try:
             send_message.schedule((message_id,), delay=delay)

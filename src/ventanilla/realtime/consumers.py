@@ -129,6 +129,15 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             done = {"last_id": last_id, "complete": complete}
             await self.send_json({"event": "resume:done", "data": done})
 
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, a hop to a thread
+        # and back each time; forwarding events reads no database, and events are nearly all a
+        # socket hears (8% of a busy embedded process's time, ADR 0034)
+        if message["type"] == "console.events":
+            await self.console_events(message)
+            return
+        await super().dispatch(message)
+
     async def console_events(self, message):
         for delivery in message["events"]:
             await self._forward(delivery)

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ventanilla.core.jobs import start_senders
 from ventanilla.providers import registry
 from ventanilla.runtime import processes as runtime
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ticker = runtime.start_scheduler_ticker()
+        start_senders()  # what its jobs queue (auto-close texts, a drained queue's) leaves at once
         runtime.reconnect_lines()
         try:
             call_command("run_huey")
