@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # the pane of a Cloud API chat, whatever the number of templates: session, user, areas, the
-# conversation, its messages, events and private notes, the line, the areas to transfer to, the
-# labels and the conversation's labels, the pinned transfer note, the templates
-QUERY_BUDGET = 13
+# conversation, its messages, events, private notes and survey answers, the line, the areas to
+# transfer to, the labels and the conversation's labels, the pinned transfer note, the templates
+QUERY_BUDGET = 14
 
 
 @pytest.fixture
