@@ -13,6 +13,7 @@ from huey.utils import Error
 
 from ventanilla.conversations import services, tasks
 from ventanilla.conversations.models import Message
+from ventanilla.core import jobs
 
 
 class Planted:
@@ -29,8 +30,11 @@ class Planted:
 
 @pytest.fixture
 def queue(monkeypatch, tmp_path):
-    """The desk's job queue, not immediate, kept in a SQLite file as embedded mode has it."""
+    """The desk's job queue, not immediate, kept in a SQLite file as embedded mode has it; no
+    sender threads in this process (a management command, a worker past its backlog), so sends
+    go through it."""
     monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(jobs.senders, "immediate", False)
     monkeypatch.setattr(HUEY, "storage", SqliteStorage("ventanilla-tests", tmp_path / "jobs.db"))
     return HUEY
 

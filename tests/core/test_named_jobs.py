@@ -4,7 +4,7 @@ they use is a registered job, and queueing one runs that job."""
 import pytest
 from django.db import transaction
 
-from ventanilla.conversations.services import SEND_MESSAGE, SEND_READ_RECEIPT
+from ventanilla.conversations.services import SEND_LOADED, SEND_MESSAGE, SEND_READ_RECEIPT
 from ventanilla.core import jobs
 from ventanilla.integrations.services import DELIVER
 from ventanilla.routing.services import DRAIN_QUEUES
@@ -17,6 +17,7 @@ def test_every_job_the_services_queue_by_name_is_registered():
 
     assert {
         SEND_MESSAGE: conversation_tasks.send_message,
+        SEND_LOADED: conversation_tasks.send_loaded,  # in-process senders' work (ADR 0034)
         SEND_READ_RECEIPT: conversation_tasks.send_read_receipt,
         DRAIN_QUEUES: routing_tasks.drain,
         DELIVER: integration_tasks.deliver_sequence,

@@ -52,6 +52,13 @@ def admin_creates_agent(admin: Console, *, username: str, name: str, role: str, 
     expect(row).to_contain_text(area)
 
 
+def open_flows_screen(page) -> None:
+    """Through the top bar, as an admin does: Flujos is in its Configuración menu."""
+    navigation = page.get_by_role("navigation", name="Navegación principal")
+    navigation.get_by_text("Configuración").click()
+    navigation.get_by_role("link", name="Flujos").click()
+
+
 WELCOME_MENU = "¡Hola! ¿Con qué área querés hablar?"
 NODE_DEFAULTS = {  # what /api/flows gives for the node fields a flow leaves out
     "text": "",
@@ -96,10 +103,7 @@ def admin_creates_flow(admin: Console, *, soporte_id: int, ventas_id: int) -> No
     """The default flow, made on the flows screen and tried in its simulator before saving; it
     comes out exactly as `default_flow` (what `desk_through_the_api` creates)."""
     page = admin.page
-    flows_link = page.get_by_role("navigation", name="Navegación principal").get_by_role(
-        "link", name="Flujos"
-    )
-    flows_link.click()
+    open_flows_screen(page)
     page.get_by_role("link", name="Nuevo flujo").click()
     expect(page.get_by_role("heading", name="Nuevo flujo")).to_be_visible()
 
@@ -153,7 +157,7 @@ def admin_creates_flow(admin: Console, *, soporte_id: int, ventas_id: int) -> No
     page.get_by_role("button", name="Crear flujo").click()
     expect(page.get_by_role("heading", name="Flujo «Bienvenida»")).to_be_visible()
     flow_id = int(re.search(r"/flows/(\d+)/", page.url).group(1))
-    flows_link.click()
+    open_flows_screen(page)
     row = page.get_by_role("row").filter(
         has=page.get_by_role("link", name="Bienvenida", exact=True)
     )
