@@ -176,7 +176,7 @@ AGENT = (
     (4, "El técnico va a pasar el {dia} entre las {franja}"),
     (4, "¿Probaste reiniciar el {equipo}? Desenchufalo 30 segundos y volvelo a enchufar"),
     (3, "Veo una falla masiva en tu zona, estimamos que se normaliza en {n} horas"),
-    (3, "El pedido {nped} sale mañana, el remito te llega por mail"),
+    (3, "El pedido {nped} sale mañana, la guía de envío te llega por mail"),
     (3, "Tenemos una promoción de {servicio} con 30% de descuento por 6 meses"),
     (2, "Listo, la baja queda registrada con fecha de hoy"),
     (5, "Cualquier otra consulta nos escribís. ¡Que tengas buen día!"),
