@@ -319,16 +319,17 @@ def _per_day(visible, win: Window) -> list[dict]:
         {"date": day.isoformat(), "opened": 0, "closed": 0, "messages_in": 0, "messages_out": 0}
         for day in win.days
     ]
-    for key, field in (("opened", "created_at"), ("closed", "closed_at")):
-        rows = (
-            visible.filter(**{f"{field}__gte": win.start, f"{field}__lt": win.end})
-            .annotate(day=day_index(field, win))
-            .values("day")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            per_day[row["day"]][key] = row["n"]
+    opened, closed = (
+        visible.filter(**{f"{field}__gte": win.start, f"{field}__lt": win.end})
+        .annotate(day=day_index(field, win))
+        .values("day")
+        .annotate(n=Count("id"), key=Value(key))
+        .values("key", "day", "n")
+        .order_by()
+        for key, field in (("opened", "created_at"), ("closed", "closed_at"))
+    )
+    for row in opened.union(closed, all=True):  # one statement
+        per_day[row["day"]][row["key"]] = row["n"]
     for row in _messages_per_day(visible, win):
         key = "messages_in" if row["direction"] == Direction.IN else "messages_out"
         per_day[row["day"]][key] += row["n"]
@@ -567,8 +568,8 @@ def area_extras(visible, win: Window, area_ids: set) -> dict[int | None, dict]:
 
 
 def report_extras(visible, win: Window) -> dict:
-    """Top-level sections of later features (conversations per label). None yet."""
-    return {}
+    """Top-level sections of later features: conversations per label."""
+    return {"labels": _labels(visible, win)}
 
 
 def _by_group(values: dict, areas: dict, agents: dict) -> dict:
@@ -584,7 +585,17 @@ def label_counts(*, user: User, days: int = 7, now: datetime | None = None) -> d
     last `days` local days (docs/analytics.md#labels). One query; every label listed, even at
     zero."""
     win = window(days=days, now=now)
-    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
+    return {
+        "days": days,
+        "from": win.days[0].isoformat(),
+        "to": win.days[-1].isoformat(),
+        "labels": _labels(_visible(user), win),
+    }
+
+
+def _labels(visible, win: Window) -> list[dict]:
+    """Every label by name, even at zero: the `visible` conversations carrying it that are open
+    now, and those opened in the window. One query."""
     counted = (
         Label.objects.annotate(
             open=Count(
@@ -605,18 +616,13 @@ def label_counts(*, user: User, days: int = 7, now: datetime | None = None) -> d
         .order_by("name_key", "pk")
         .values("pk", "name", "color", "open", "opened")
     )
-    return {
-        "days": days,
-        "from": win.days[0].isoformat(),
-        "to": win.days[-1].isoformat(),
-        "labels": [
-            {
-                "label_id": row["pk"],
-                "name": row["name"],
-                "color": row["color"],
-                "open": row["open"],
-                "opened": row["opened"],
-            }
-            for row in counted
-        ],
-    }
+    return [
+        {
+            "label_id": row["pk"],
+            "name": row["name"],
+            "color": row["color"],
+            "open": row["open"],
+            "opened": row["opened"],
+        }
+        for row in counted
+    ]

@@ -146,6 +146,7 @@ def _figures(report: dict) -> dict:
             for row in _shares(report["areas"], "conversations")
         ],
         "flow_exits": _shares(report["flow_exits"], "conversations"),
+        "labels": _shares(report["labels"], "opened"),
     }
 
 
