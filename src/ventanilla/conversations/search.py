@@ -47,7 +47,8 @@ def _match(words: list[str], text: str, pk: str) -> tuple[str, list[str]]:
         return f"to_tsvector('{PG_CONFIG}', {text}) @@ to_tsquery('{PG_CONFIG}', %s)", [query]
     if vendor == "mysql":
         query = " ".join(f"+{word}*" for word in words)
-        return f"MATCH ({text}) AGAINST (%s IN BOOLEAN MODE)", [query]
+        # "> 0": Django writes a condition as "… = True", which a relevance of 0.3 is not
+        return f"(MATCH ({text}) AGAINST (%s IN BOOLEAN MODE) > 0)", [query]
     query = " ".join(f'"{word}"*' for word in words)
     fts = FTS_TABLE
     return f"{pk} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [query]  # noqa: S608
