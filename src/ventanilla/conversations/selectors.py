@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -128,11 +128,16 @@ def search_matches(*, conversation_ids: list[int], q: str) -> dict[int, Message]
     words = search.terms(q)
     if not words or not conversation_ids:
         return {}
+    # per conversation, its messages newest first until one matches: the (conversation, -id)
+    # index, whatever plan a prepared statement settles on (the full-text index would read
+    # every match of a common word)
     matching = search.messages_matching(
-        Message.objects.filter(conversation_id__in=conversation_ids), words
+        Message.objects.filter(conversation_id=OuterRef("pk")), words
     )
-    newest = matching.values("conversation_id").annotate(newest=Max("id")).values("newest")
-    messages = Message.objects.filter(pk__in=newest).only(
+    newest = Conversation.objects.filter(pk__in=conversation_ids).annotate(
+        found=Subquery(matching.order_by("-id").values("id")[:1])
+    )
+    messages = Message.objects.filter(pk__in=newest.values("found")).only(
         "id", "conversation_id", "text", "created_at"
     )
     found = {message.conversation_id: message for message in messages}
