@@ -595,34 +595,28 @@ def label_counts(*, user: User, days: int = 7, now: datetime | None = None) -> d
 
 def _labels(visible, win: Window) -> list[dict]:
     """Every label by name, even at zero: the `visible` conversations carrying it that are open
-    now, and those opened in the window. One query."""
+    now, and those opened in the window. One statement: the labels at zero, and the counts from
+    the conversations' side (their own filters and indexes, no IN over every visible id)."""
+    open_now = Q(status__in=OPEN_STATUSES)
+    opened = Q(created_at__gte=win.start, created_at__lt=win.end)
+    zero = Value(0, output_field=IntegerField())
+    every = Label.objects.values("pk", "name", "name_key", "color").annotate(open=zero, opened=zero)
     counted = (
-        Label.objects.annotate(
-            open=Count(
-                "conversations",
-                filter=Q(conversations__in=visible, conversations__status__in=OPEN_STATUSES),
-                distinct=True,
-            ),
-            opened=Count(
-                "conversations",
-                filter=Q(
-                    conversations__in=visible,
-                    conversations__created_at__gte=win.start,
-                    conversations__created_at__lt=win.end,
-                ),
-                distinct=True,
-            ),
-        )
-        .order_by("name_key", "pk")
-        .values("pk", "name", "color", "open", "opened")
+        visible.filter(open_now | opened, labels__isnull=False)
+        .values("labels__pk", "labels__name", "labels__name_key", "labels__color")
+        .annotate(open=Count("pk", filter=open_now), opened=Count("pk", filter=opened))
+        .order_by()
     )
-    return [
-        {
-            "label_id": row["pk"],
-            "name": row["name"],
-            "color": row["color"],
-            "open": row["open"],
-            "opened": row["opened"],
-        }
-        for row in counted
-    ]
+    rows: dict[int, dict] = {}
+    for row in every.order_by().union(counted, all=True):
+        label = rows.setdefault(
+            row["pk"],
+            {"label_id": row["pk"], "name": row["name"], "color": row["color"], "open": 0,
+             "opened": 0, "key": row["name_key"]},
+        )  # fmt: skip
+        label["open"] += row["open"]
+        label["opened"] += row["opened"]
+    ordered = sorted(rows.values(), key=lambda label: (label["key"], label["label_id"]))
+    for label in ordered:
+        del label["key"]
+    return ordered
