@@ -40,8 +40,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import analytics  # bench/analytics.py, beside this file
+
+RESULTS = analytics.RESULTS
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vt_bigbench_data"
 STAMP_TABLE = "bench_bigdesk"
 AREAS = ("Soporte", "Ventas", "Cobranzas", "Reclamos")
@@ -263,16 +265,10 @@ def ensure_database(database_url: str) -> bool:
 
 
 def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.config.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    """Django on `database_url`, migrated (bench/analytics.py's), the test client's host allowed."""
+    analytics.setup_django(database_url)
     from django.conf import settings
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
 
