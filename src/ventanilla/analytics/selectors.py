@@ -354,7 +354,7 @@ def _messages_per_day(visible, win: Window):
         return (
             messages.annotate(day=day_index("created_at", win))
             .values("day", "direction")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
             .order_by()
         )
     days = [
