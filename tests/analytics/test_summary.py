@@ -303,8 +303,8 @@ def test_the_summary_takes_the_same_queries_for_5_and_50_conversations(
     with django_assert_max_num_queries(20) as five:
         assert viewer.get("/api/analytics/summary?days=30").status_code == 200
 
-    # session, user, then the 9 of the summary (docs/analytics.md)
-    assert len(five.captured_queries) == 11
+    # session, user, then the 8 of the summary (docs/analytics.md)
+    assert len(five.captured_queries) == 10
     _history(sandbox_line, area, agent, 45)
     with django_assert_max_num_queries(len(five.captured_queries)):
         body = viewer.get("/api/analytics/summary?days=30").json()

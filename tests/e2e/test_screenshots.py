@@ -144,6 +144,20 @@ def shoot_the_account(page) -> None:
     shoot(page, "account")
 
 
+def label_conversations(admin: Console) -> None:
+    """Three labels on the morning's conversations (the Tablero's "Por etiqueta"), one unused."""
+    made = {
+        name: admin.api("POST", "/api/labels", {"name": name, "color": color})["id"]
+        for name, color in (("Facturación", "blue"), ("Urgente", "red"), ("VIP", "yellow"))
+    }
+    rows = admin.api("GET", "/api/conversations?limit=50")["items"]
+    for index, row in enumerate(rows):
+        wanted = [made["Facturación"]] if index % 2 == 0 else []
+        wanted += [made["Urgente"]] if index % 3 == 0 else []
+        if wanted:
+            admin.api("PUT", f"/api/conversations/{row['id']}/labels", {"label_ids": wanted})
+
+
 def shoot_reports_and_routing(admin: Console, sofia: Console) -> None:
     """The Tablero with a period picked, and a thread with routing's note (issue 18): a customer
     handed to Soporte right after Sofía's console connects again (her presence fresh)."""
@@ -157,12 +171,16 @@ def shoot_reports_and_routing(admin: Console, sofia: Console) -> None:
             "/api/sandbox/messages",
             {"from": "+5493515550107", "name": "Pedro Ruiz", "text": text},
         )
+    label_conversations(admin)
     page = admin.page
     page.goto("/dashboard/?period=30d")
     expect(page.locator('.dash__pick:has(input[value="30d"]:checked)')).to_be_visible()
     expect(page.locator('table[data-table="agents"]')).to_contain_text("Sofía")
     page.evaluate("document.querySelector('.dash__counts').scrollIntoView()")
     shoot(page, "dashboard-period")
+    expect(page.locator('table[data-table="labels"]')).to_contain_text("Facturación")
+    page.evaluate("document.querySelector('.dash__areas').scrollIntoView()")
+    shoot(page, "dashboard-labels")
     # Soporte may be closed at this hour (the note says so); an area without hours is always open
     guardia = admin.api("POST", "/api/areas", {"name": "Guardia"})
     me = sofia.api("GET", "/api/auth/me")["user"]

@@ -42,7 +42,7 @@ def test_a_custom_period_shows_its_tables(admin, desk, exits):
     assert _rows(html, "data-exit") == [
         str(exits[key].pk) for key in ("ventas", "menu", "soporte", "end")
     ]
-    assert html.count(f'.csv?{CUSTOM.replace("&", "&amp;")}"') == 5
+    assert html.count(f'.csv?{CUSTOM.replace("&", "&amp;")}"') == 6
     assert len(re.findall(r'<g class="chart__day"', html)) == 2 * 3
 
 
@@ -63,7 +63,7 @@ def test_thirty_days_label_every_third_day(admin, desk):
 
 
 def test_the_console_csv_is_the_apis(admin, api, desk, exits):
-    for table in ("per_day", "agents", "areas", "now", "flow_exits"):
+    for table in ("per_day", "agents", "areas", "now", "flow_exits", "labels"):
         console = _client(admin).get(f"/dashboard/export/{table}.csv?{CUSTOM}")
         assert console.status_code == 200
         assert console["Content-Type"] == "text/csv; charset=utf-8"
@@ -96,9 +96,10 @@ def test_the_page_takes_the_same_queries_for_a_small_and_a_larger_history(
     viewer = _client(make_user(role, areas=[desk["ventas"], desk["soporte"]]))
     with CaptureQueriesContext(connection) as small:
         assert viewer.get(f"/dashboard/?{CUSTOM}").status_code == 200
-    # session, user, lines, bot activity, then the report: visibility, now, opened, closed,
+    # session, user, lines, bot activity, then the report: visibility, now, opened and closed,
     # messages, assigned rows, closed rows, area names, agent names, flow exits, their nodes,
-    # the response-time targets met and satisfaction, each per agent, per area and over the desk
+    # labels, the response-time targets met and satisfaction, each per agent, per area and over
+    # the desk
     budget = 22
     assert len(small.captured_queries) <= budget
     _history(sandbox_line, desk["ventas"], desk["ana"], 40)

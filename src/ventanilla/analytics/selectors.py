@@ -321,33 +321,55 @@ def _per_day(visible, win: Window) -> list[dict]:
         {"date": day.isoformat(), "opened": 0, "closed": 0, "messages_in": 0, "messages_out": 0}
         for day in win.days
     ]
-    for key, field in (("opened", "created_at"), ("closed", "closed_at")):
-        rows = (
-            visible.filter(**{f"{field}__gte": win.start, f"{field}__lt": win.end})
-            .annotate(day=day_index(field, win))
-            .values("day")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            per_day[row["day"]][key] = row["n"]
-    # A message created at t leaves its conversation's last_activity_at >= t: the conversation side
-    # is narrowed by its (indexed) last_activity_at, the message side by created_at.
-    messages = Message.objects.filter(created_at__gte=win.start, created_at__lt=win.end)
-    if visible.query.where:  # someone who sees only part of the desk: their conversations' messages
-        messages = messages.filter(
-            conversation__in=visible.filter(last_activity_at__gte=win.start).values("pk")
-        )
-    messages = (
-        messages.annotate(day=day_index("created_at", win))
-        .values("day", "direction")
-        .annotate(n=Count("id"))
+    opened, closed = (
+        visible.filter(**{f"{field}__gte": win.start, f"{field}__lt": win.end})
+        .annotate(day=day_index(field, win))
+        .values("day")
+        .annotate(n=Count("id"), key=Value(key))
+        .values("key", "day", "n")
         .order_by()
+        for key, field in (("opened", "created_at"), ("closed", "closed_at"))
     )
-    for row in messages:
+    for row in opened.union(closed, all=True):  # one statement
+        per_day[row["day"]][row["key"]] = row["n"]
+    for row in _messages_per_day(visible, win):
         key = "messages_in" if row["direction"] == Direction.IN else "messages_out"
         per_day[row["day"]][key] += row["n"]
     return per_day
+
+
+def _messages_per_day(visible, win: Window):
+    """Rows of (day, direction, n): the messages of the window, counted per day and direction.
+
+    Someone who sees the whole desk: one count per day, each a range of the (created_at,
+    direction) index read without touching the table or computing a day per row, in one
+    UNION ALL statement (docs/adr/0035-search-and-reports-at-scale.md). Someone who sees part
+    of it: one grouped count over their conversations' messages (a message created at t leaves
+    its conversation's last_activity_at >= t: the conversation side is narrowed by its indexed
+    last_activity_at, the message side by created_at)."""
+    if visible.query.where:
+        messages = Message.objects.filter(
+            created_at__gte=win.start,
+            created_at__lt=win.end,
+            conversation__in=visible.filter(last_activity_at__gte=win.start).values("pk"),
+        )
+        return (
+            messages.annotate(day=day_index("created_at", win))
+            .values("day", "direction")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+    days = [
+        Message.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("direction")
+        .annotate(
+            n=Count("*"), day=Value(index, output_field=IntegerField())
+        )  # not "id": not in the index
+        .values("day", "direction", "n")
+        .order_by()
+        for index, (start, end) in enumerate(itertools.pairwise(win.bounds))
+    ]
+    return days[0].union(*days[1:], all=True)
 
 
 def _duration_rows(visible, win: Window):
@@ -563,8 +585,13 @@ def _per_row(*features: dict) -> dict:
 
 
 def report_extras(visible, win: Window) -> dict:
-    """Top-level sections of later features: response-time targets met, satisfaction."""
-    return {"targets": targets_met(visible, win), "satisfaction": _satisfaction(visible, win)}
+    """Top-level sections of later features: conversations per label, response-time targets met,
+    satisfaction."""
+    return {
+        "labels": _labels(visible, win),
+        "targets": targets_met(visible, win),
+        "satisfaction": _satisfaction(visible, win),
+    }
 
 
 # --- response-time targets (docs/analytics.md#response-time-targets, ADR 0032) ----------------
@@ -697,39 +724,38 @@ def label_counts(*, user: User, days: int = 7, now: datetime | None = None) -> d
     last `days` local days (docs/analytics.md#labels). One query; every label listed, even at
     zero."""
     win = window(days=days, now=now)
-    visible = Conversation.objects.filter(visible_filter(Viewer.of(user)))
-    counted = (
-        Label.objects.annotate(
-            open=Count(
-                "conversations",
-                filter=Q(conversations__in=visible, conversations__status__in=OPEN_STATUSES),
-                distinct=True,
-            ),
-            opened=Count(
-                "conversations",
-                filter=Q(
-                    conversations__in=visible,
-                    conversations__created_at__gte=win.start,
-                    conversations__created_at__lt=win.end,
-                ),
-                distinct=True,
-            ),
-        )
-        .order_by("name_key", "pk")
-        .values("pk", "name", "color", "open", "opened")
-    )
     return {
         "days": days,
         "from": win.days[0].isoformat(),
         "to": win.days[-1].isoformat(),
-        "labels": [
-            {
-                "label_id": row["pk"],
-                "name": row["name"],
-                "color": row["color"],
-                "open": row["open"],
-                "opened": row["opened"],
-            }
-            for row in counted
-        ],
+        "labels": _labels(_visible(user), win),
     }
+
+
+def _labels(visible, win: Window) -> list[dict]:
+    """Every label by name, even at zero: the `visible` conversations carrying it that are open
+    now, and those opened in the window. One statement: the labels at zero, and the counts from
+    the conversations' side (their own filters and indexes, no IN over every visible id)."""
+    open_now = Q(status__in=OPEN_STATUSES)
+    opened = Q(created_at__gte=win.start, created_at__lt=win.end)
+    zero = Value(0, output_field=IntegerField())
+    every = Label.objects.values("pk", "name", "name_key", "color").annotate(open=zero, opened=zero)
+    counted = (
+        visible.filter(open_now | opened, labels__isnull=False)
+        .values("labels__pk", "labels__name", "labels__name_key", "labels__color")
+        .annotate(open=Count("pk", filter=open_now), opened=Count("pk", filter=opened))
+        .order_by()
+    )
+    rows: dict[int, dict] = {}
+    for row in every.order_by().union(counted, all=True):
+        label = rows.setdefault(
+            row["pk"],
+            {"label_id": row["pk"], "name": row["name"], "color": row["color"], "open": 0,
+             "opened": 0, "key": row["name_key"]},
+        )  # fmt: skip
+        label["open"] += row["open"]
+        label["opened"] += row["opened"]
+    ordered = sorted(rows.values(), key=lambda label: (label["key"], label["label_id"]))
+    for label in ordered:
+        del label["key"]
+    return ordered

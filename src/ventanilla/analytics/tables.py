@@ -39,6 +39,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list]] = {
         ("flow_exits",),
         ["flow_id", "flow", "node_id", "node", "exit", "conversations"],
     ),
+    "labels": (("labels",), ["label_id", "name", "color", "opened", "open"]),
 }
 _TEXT = {"name", "flow", "node"}
 

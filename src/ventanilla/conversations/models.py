@@ -217,8 +217,13 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "-id"]),
             models.Index(fields=["status", "next_attempt_at"]),
-            # the reports' messages per day: read from the index alone (no table rows)
-            models.Index(fields=["created_at", "direction"], name="message_created_direction_idx"),
+            # the reports' messages per day: read from the index alone (no table rows), also for
+            # someone who sees part of the desk (the conversation, carried on PostgreSQL)
+            models.Index(
+                fields=["created_at", "direction"],
+                include=["conversation"],
+                name="message_created_direction_idx",
+            ),
             # the reports' first response: a conversation's first agent message after a time in
             # one probe (PostgreSQL, SQLite; MariaDB has no partial indexes: (conversation, -id))
             models.Index(

@@ -10,10 +10,12 @@ required. Never `LIKE '%…%'`: that reads every message.
 """
 
 import re
+from datetime import datetime
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Exists, Expression, F, Func, OuterRef, Subquery
 
+from ventanilla.conversations.models import Conversation, Message
 from ventanilla.core.text import fold
 
 MAX_TERMS = 8
@@ -35,38 +37,69 @@ def terms(q: str) -> list[str]:
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 
-def _match(words: list[str]) -> tuple[str, list[str]]:
-    """A condition on a row of `conversations_message` true when its text holds every word
-    (each as a prefix), and its parameters. The words are `\\w+` only: no query syntax in
-    them."""
+def _match(words: list[str], text: str, pk: str) -> tuple[str, list[str]]:
+    """A condition true when the message whose columns are `text` and `pk` (compiled SQL) holds
+    every word (each as a prefix), and its parameters. The words are `\\w+` only: no query
+    syntax in them."""
     vendor = connection.vendor
     if vendor == "postgresql":
         query = " & ".join(f"'{word}':*" for word in words)
-        sql = (
-            f"to_tsvector('{PG_CONFIG}', conversations_message.text) "
-            f"@@ to_tsquery('{PG_CONFIG}', %s)"
-        )
-        return sql, [query]
+        return f"to_tsvector('{PG_CONFIG}', {text}) @@ to_tsquery('{PG_CONFIG}', %s)", [query]
     if vendor == "mysql":
         query = " ".join(f"+{word}*" for word in words)
-        return "MATCH (conversations_message.text) AGAINST (%s IN BOOLEAN MODE)", [query]
+        # "> 0": Django writes a condition as "… = True", which a relevance of 0.3 is not
+        return f"(MATCH ({text}) AGAINST (%s IN BOOLEAN MODE) > 0)", [query]
     query = " ".join(f'"{word}"*' for word in words)
     fts = FTS_TABLE
-    sql = f"conversations_message.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"  # noqa: S608
-    return sql, [query]
+    return f"{pk} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [query]  # noqa: S608
 
 
-def conversations_matching(words: list[str]) -> RawSQL:
-    """The ids of the conversations with a message holding `words`, for `pk__in`."""
-    sql, params = _match(words)
-    select = "SELECT conversations_message.conversation_id FROM conversations_message WHERE "
-    return RawSQL(select + sql, params)  # noqa: S611 (names are constants, words are bound)
+class Matches(Expression):
+    """True for a message that holds `words`: a condition for `Message` querysets, also inside a
+    subquery (the columns are compiled with the query's own table alias)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, words: list[str]):
+        super().__init__()
+        self.words = words
+        self.text, self.pk = F("text"), F("id")
+
+    def get_source_expressions(self):
+        return [self.text, self.pk]
+
+    def set_source_expressions(self, expressions):
+        self.text, self.pk = expressions
+
+    def as_sql(self, compiler, connection):
+        text, text_params = compiler.compile(self.text)
+        pk, pk_params = compiler.compile(self.pk)
+        sql, params = _match(self.words, text, pk)
+        return sql, (*text_params, *pk_params, *params)
 
 
 def messages_matching(messages, words: list[str]):
     """`messages` (a Message queryset) narrowed to those holding `words`."""
-    sql, params = _match(words)
-    return messages.extra(where=[sql], params=params)  # noqa: S610 (the words are \w+ only)
+    return messages.filter(Matches(words))
+
+
+def has_match(words: list[str], *, active_since: datetime | None = None) -> Exists:
+    """True for a conversation with a message holding `words`: an EXISTS per conversation, so
+    the database may walk the list in its order and stop at a page when the words are common, or
+    read the index first when they are rare (docs/adr/0035-search-and-reports-at-scale.md).
+
+    `active_since`: for conversations active since then only, whose messages all belong to a
+    conversation of at least the smallest such id; that bound lets the index's matches be read
+    for the recent part of the table only."""
+    messages = Message.objects.filter(conversation_id=OuterRef("pk")).filter(Matches(words))
+    if active_since is not None:
+        recent = Conversation.objects.filter(last_activity_at__gte=active_since).order_by()
+        # MIN over the activity index's range (one row, no GROUP BY); "+ 0" keeps PostgreSQL
+        # from answering MIN(id) by walking the primary key from its start instead
+        first = recent.values(first=Func(F("id") + 0, function="MIN"))
+        messages = messages.filter(conversation_id__gte=Subquery(first))
+    return Exists(messages)
 
 
 def snippet(text: str, words: list[str]) -> str:

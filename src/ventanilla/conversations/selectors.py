@@ -1,10 +1,10 @@
 """Reads on conversations and messages, always through the visibility rule."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from ventanilla.conversations.models import (
     Status,
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
+from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.fields import id_from_text
 
@@ -34,6 +35,10 @@ ORDERINGS = {
     "waiting": ("waiting_since", "id"),  # those waiting for a person, longest first
 }
 WAITING_STATUSES = (Status.QUEUED, Status.ACTIVE)
+# a search lists at most this many conversations found by the contact, and as many found by the
+# words of their messages: the newest in the list's order (more words narrow it)
+SEARCH_CANDIDATES = 200
+SEARCH_RECENT_DAYS = 7
 
 
 def list_ordering(sort: str | None) -> tuple[str, ...]:
@@ -89,27 +94,50 @@ def conversation_list(
         if user_id is None:
             raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
         conversations = conversations.filter(assigned_to_id=user_id)
-    if q.strip():  # name, phone or DNI, as the Contacts screen searches; or words of a message
-        condition = contact_search_filter(q, prefix="contact__")
-        words = search.terms(q)
-        if words:
-            condition |= Q(pk__in=search.conversations_matching(words))
-        conversations = conversations.filter(condition)
+    if q.strip():
+        ids = _search_candidates(conversations, q, list_ordering(sort))
+        conversations = conversations.filter(pk__in=ids)
     return conversations
+
+
+def _search_candidates(conversations, q: str, ordering: tuple[str, ...]) -> list[int]:
+    """The first SEARCH_CANDIDATES of `conversations` in `ordering` found by the contact (name,
+    phone or DNI, as the Contacts screen searches), and as many found by the words of a message:
+    each a query the database can stop at the bound; by activity, the conversations active in
+    the last SEARCH_RECENT_DAYS first, and the rest only when those are too few
+    (docs/adr/0035-search-and-reports-at-scale.md)."""
+    ordered = conversations.order_by(*ordering).values_list("pk", flat=True)
+    ids = list(ordered.filter(contact_search_filter(q, prefix="contact__"))[:SEARCH_CANDIDATES])
+    words = search.terms(q)
+    if not words:
+        return ids
+    found = []
+    if ordering == ORDERINGS["activity"]:
+        since = clock.now() - timedelta(days=SEARCH_RECENT_DAYS)
+        recent = ordered.filter(last_activity_at__gte=since)
+        found = list(recent.filter(search.has_match(words, active_since=since))[:SEARCH_CANDIDATES])
+    if len(found) < SEARCH_CANDIDATES:
+        found = list(ordered.filter(search.has_match(words))[:SEARCH_CANDIDATES])
+    return ids + found
 
 
 def search_matches(*, conversation_ids: list[int], q: str) -> dict[int, Message]:
     """The newest message of each of `conversation_ids` holding the words of `q` (the line a
-    search shows under a row), by conversation id; two queries. Only ids of conversations the
+    search shows under a row), by conversation id; one query. Only ids of conversations the
     caller already read through the visibility rule."""
     words = search.terms(q)
     if not words or not conversation_ids:
         return {}
+    # per conversation, its messages newest first until one matches: the (conversation, -id)
+    # index, whatever plan a prepared statement settles on (the full-text index would read
+    # every match of a common word)
     matching = search.messages_matching(
-        Message.objects.filter(conversation_id__in=conversation_ids), words
+        Message.objects.filter(conversation_id=OuterRef("pk")), words
     )
-    newest = matching.values("conversation_id").annotate(newest=Max("id"))
-    messages = Message.objects.filter(pk__in=[row["newest"] for row in newest]).only(
+    newest = Conversation.objects.filter(pk__in=conversation_ids).annotate(
+        found=Subquery(matching.order_by("-id").values("id")[:1])
+    )
+    messages = Message.objects.filter(pk__in=newest.values("found")).only(
         "id", "conversation_id", "text", "created_at"
     )
     found = {message.conversation_id: message for message in messages}

@@ -184,6 +184,7 @@ def _figures(report: dict) -> dict:
         "targets": {key: _met(target) for key, target in report.get("targets", {}).items()},
         "satisfaction": _satisfaction(report["satisfaction"]),
         "flow_exits": _shares(report["flow_exits"], "conversations"),
+        "labels": _shares(report["labels"], "opened"),
     }
 
 

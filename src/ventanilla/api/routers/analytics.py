@@ -191,6 +191,7 @@ class ReportOut(Schema):
     agents: list[AgentRow]
     areas: list[AreaRow]
     flow_exits: list[FlowExit]
+    labels: list[LabelCount]
     targets: Targets
     satisfaction: Satisfaction
 
@@ -224,7 +225,8 @@ def report(request, query: Query[ReportQuery]):
 )
 @requires(SEE_ANALYTICS)
 def report_csv(request, table: str, query: Query[ReportQuery]):
-    """One table of the report as CSV: per_day, agents, areas, now, flow_exits (else 404)."""
+    """One table of the report as CSV: per_day, agents, areas, now, flow_exits, labels (else
+    404)."""
     if table not in tables.TABLES:
         raise NotFound(_("No hay una tabla «%(table)s».") % {"table": table[:50]})
     data = _report(request, query)
