@@ -34,7 +34,7 @@ def queue(monkeypatch, tmp_path):
     sender threads in this process (a management command, a worker past its backlog), so sends
     go through it."""
     monkeypatch.setattr(HUEY, "immediate", False)
-    monkeypatch.setattr(jobs.senders, "immediate", False)
+    monkeypatch.setattr(jobs, "senders", jobs.Senders())  # not started, whatever ran before
     monkeypatch.setattr(HUEY, "storage", SqliteStorage("ventanilla-tests", tmp_path / "jobs.db"))
     return HUEY
 
