@@ -236,18 +236,21 @@ def status_advanced(
         return []
     if status != DeliveryStatus.FAILED and STATUS_RANK[status] < STATUS_RANK.get(current, 0):
         return []
-    # from FAILED, a late "delivered"/"read" proves the message arrived after all: it moves on
-    stamp = (at or clock.now()).isoformat()
-    entry = {"status": status, "at": stamp}
-    if error_code or error:
-        entry.update(error_code=error_code, error=error)
     message.status = status
-    message.status_history = [*message.status_history, entry]
+    message.status_history = [*message.status_history, status_entry(status, at, error_code, error)]
     fields = ["status", "status_history"]
     if status == DeliveryStatus.FAILED:
         message.error_code, message.error = error_code[:20], error[:500]
         fields += ["error_code", "error"]
     return fields
+
+
+def status_entry(status: str, at=None, error_code: str = "", error: str = "") -> dict:
+    """A step of a message's `status_history`."""
+    entry = {"status": status, "at": (at or clock.now()).isoformat()}
+    if error_code or error:
+        entry.update(error_code=error_code, error=error)
+    return entry
 
 
 # --- outbound ----------------------------------------------------------------------------------
