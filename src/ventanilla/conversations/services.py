@@ -1,6 +1,7 @@
 """Writes on conversations and messages. Each publishes its live events after commit."""
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.base import File
@@ -300,15 +301,7 @@ def message_queue_outbound(
     an `attachment` (checked by `attachments.checked`) the message is of its kind, `text` its
     caption, and the file is stored with it."""
     type = attachment.kind if attachment else type
-    text = text.strip() if type == MessageType.TEXT else text
-    if type == MessageType.TEXT and not text:
-        raise InvalidInput.field("text", _("Escribí un mensaje."))
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput.field(
-            "text",
-            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
-            % {"limit_value": MAX_TEXT_LENGTH},
-        )
+    text = _checked_text(text, type)
     line = conversation.line
     if check_window and type != MessageType.TEMPLATE and not window_open(conversation, line):
         raise Conflict(
@@ -341,6 +334,69 @@ def message_queue_outbound(
     publish_message("message:new", message)
     send_after_commit(message)
     return message
+
+
+def _checked_text(text: str, type: str) -> str:
+    text = text.strip() if type == MessageType.TEXT else text
+    if type == MessageType.TEXT and not text:
+        raise InvalidInput.field("text", _("Escribí un mensaje."))
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput.field(
+            "text",
+            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
+            % {"limit_value": MAX_TEXT_LENGTH},
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    type: str = MessageType.TEXT
+    payload: dict | None = None
+
+
+def bot_turn_record(
+    *, conversation: Conversation, replies: list[BotReply], bot_state: dict
+) -> list[Message]:
+    """The bot's replies of one turn queued together with its new state (`bot_state`: fields of
+    the conversation): the messages by one INSERT (one each where the database cannot return a
+    batch's ids), the state and the last message by one UPDATE, their `message:new` events by
+    one statement; each sent after commit as `message_queue_outbound`'s are. `conversation` is
+    the caller's, locked by it and current: its audience is taken as it is (nothing read)."""
+    now = clock.now()
+    messages = [
+        Message(
+            conversation=conversation,
+            line=conversation.line,
+            direction=Direction.OUT,
+            sender_type=SenderType.BOT,
+            type=reply.type,
+            text=_checked_text(reply.text, reply.type),
+            payload=reply.payload or {},
+            status=DeliveryStatus.QUEUED,
+            status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
+            created_at=now,
+        )
+        for reply in replies
+    ]
+    if len(messages) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        Message.objects.bulk_create(messages)
+    else:
+        for message in messages:
+            message.save(force_insert=True)
+    written = dict(bot_state)
+    if messages:
+        written.update(last_message=messages[-1], last_activity_at=now)
+    Conversation.objects.filter(pk=conversation.pk).update(**written)
+    for name, value in written.items():
+        setattr(conversation, name, value)
+    if messages:
+        audience = audience_of(conversation)
+        events.publish_many([("message:new", message_item(m), audience) for m in messages])
+    for message in messages:
+        send_after_commit(message)
+    return messages
 
 
 # --- people acting on conversations -----------------------------------------------------------
