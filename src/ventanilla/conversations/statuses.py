@@ -13,10 +13,9 @@ messages exist; SQLite, which has no such CTE, reads that only for the statuses 
 """
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connection
-from django.db.models import Q
 
 from ventanilla.accounts.models import User
 from ventanilla.conversations.models import STATUS_RANK, Conversation, DeliveryStatus, Message
@@ -120,17 +119,53 @@ def _known_among(updates: list[Update]) -> set[tuple[int, str]]:
     by_line: dict[int, set[str]] = {}
     for line, update in updates:
         by_line.setdefault(line.pk, set()).add(update.provider_message_id)
-    which = Q()
+    quote, meta = connection.ops.quote_name, Message._meta
+    line, provider_id = (
+        quote(meta.get_field("line").column),
+        quote(meta.get_field("provider_id").column),
+    )
+    which, params = [], []
     for line_id, provider_ids in by_line.items():
-        which |= Q(line_id=line_id, provider_id__in=provider_ids)
-    return set(Message.objects.filter(which).values_list("line_id", "provider_id"))
+        marks = ", ".join(["%s"] * len(provider_ids))
+        which.append(f"({line} = %s AND {provider_id} IN ({marks}))")
+        params += [line_id, *provider_ids]
+    sql = f"SELECT {line}, {provider_id} FROM {quote(meta.db_table)} WHERE {' OR '.join(which)}"  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(row[0], row[1]) for row in cursor.fetchall()}
 
 
+@cache
 def _fields():
     return [f for f in Message._meta.concrete_fields if f.name in RETURNED_FIELDS]
 
 
 def _statement(round_: list[Update], *, postgres: bool) -> tuple[str, list]:
+    params: list = []
+    for line, update in round_:
+        entry = status_entry(update.status, update.timestamp, update.error_code, update.error_title)
+        params += [
+            line.pk,
+            update.provider_message_id,
+            update.status,
+            json.dumps([entry] if postgres else entry),
+            update.error_code[:20],
+            update.error_title[:500],
+        ]
+    moving = tuple(dict.fromkeys(update.status for _, update in round_))
+    sql = _statement_sql(postgres, len(round_), moving)
+    return sql, params + [param for status in moving for param in _condition_params(status)]
+
+
+def _condition_params(status: str) -> list[str]:
+    followed = may_follow(status)
+    return [status, *followed] if followed else []
+
+
+@lru_cache(maxsize=256)
+def _statement_sql(postgres: bool, size: int, moving: tuple[str, ...]) -> str:
+    """The statement for `size` statuses whose new statuses are `moving` (its text is the same
+    for every round of that shape: built once)."""
     quote = connection.ops.quote_name
     meta = Message._meta
     m = quote(meta.db_table)  # not an alias: SQLite's RETURNING knows the table by its name
@@ -144,31 +179,19 @@ def _statement(round_: list[Update], *, postgres: bool) -> tuple[str, list]:
     else:
         values_row = "(%s, %s, %s, %s, %s, %s)"
         history = f"json_insert({m}.{column('status_history')}, '$[#]', json(v.entry))"
-    params: list = []
-    for line, update in round_:
-        entry = status_entry(update.status, update.timestamp, update.error_code, update.error_title)
-        params += [
-            line.pk,
-            update.provider_message_id,
-            update.status,
-            json.dumps([entry] if postgres else entry),
-            update.error_code[:20],
-            update.error_title[:500],
-        ]
-    conditions, condition_params = [], []
-    for status in dict.fromkeys(update.status for _, update in round_):
+    conditions = []
+    for status in moving:
         followed = may_follow(status)
         if followed:
             marks = ", ".join(["%s"] * len(followed))
             conditions.append(f"(v.status = %s AND {m}.{column('status')} IN ({marks}))")
-            condition_params += [status, *followed]
     moves = " OR ".join(conditions) or "1 = 0"
     failed = DeliveryStatus.FAILED.value
     conversation_id, sender_id = f"{m}.{column('conversation')}", f"{m}.{column('sender_user')}"
     sender = [_scalar(User, name, sender_id) for name in ("name", "username")]
     audience = [_scalar(Conversation, name, conversation_id) for name in AUDIENCE_FIELDS[1:]]
     returned = ", ".join([*(f"{m}.{quote(f.column)}" for f in _fields()), *sender, *audience])
-    values = ", ".join([values_row] * len(round_))
+    values = ", ".join([values_row] * size)
     update = (
         f"UPDATE {m} SET {column('status')} = v.status, "  # noqa: S608 (names from the models)
         f"{column('status_history')} = {history}, "
@@ -181,15 +204,14 @@ def _statement(round_: list[Update], *, postgres: bool) -> tuple[str, list]:
     )
     head = f"WITH v (line_id, provider_id, status, entry, error_code, error) AS (VALUES {values})"
     if not postgres:
-        return f"{head} {update}", params + condition_params
+        return f"{head} {update}"
     pk = column("id")
-    sql = (
+    return (
         f"{head}, moved AS ({update}) "  # noqa: S608 (names from the models)
         f"SELECT k.{column('line')}, k.{column('provider_id')}, moved.* FROM v "
-        f"JOIN {quote(meta.db_table)} k ON k.{column('line')} = v.line_id "
+        f"JOIN {m} k ON k.{column('line')} = v.line_id "
         f"AND k.{column('provider_id')} = v.provider_id LEFT JOIN moved ON moved.{pk} = k.{pk}"
     )
-    return sql, params + condition_params
 
 
 def _scalar(model, name: str, key: str) -> str:
