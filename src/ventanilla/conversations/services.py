@@ -92,12 +92,14 @@ def _with_relations(conversation_id: int) -> Conversation:
 
 
 def publish_conversation(
-    name: str, conversation: Conversation, *, previous_audience=None, webhooks_of=()
+    name: str, conversation: Conversation, *, previous_audience=None, webhooks_of=(), held=False
 ) -> None:
     """`conversation:*` event to everyone who may see the conversation now; those who could only
     see it before the change are told it left their view (see realtime.consumers). The outgoing
-    webhook events `webhooks_of` are recorded with the same conversation item."""
-    fresh = _with_relations(conversation.pk)
+    webhook events `webhooks_of` are recorded with the same conversation item. `held`: the
+    caller holds it locked with its contact, area, assignee and last message as they are now
+    (not read again)."""
+    fresh = conversation if held else _with_relations(conversation.pk)
     audience = audience_of(fresh)
     if previous_audience and previous_audience != audience:
         audience["previous"] = previous_audience
@@ -539,10 +541,14 @@ def conversation_close(
     by: User | None,
     reason: str = "",
     message: str | None = None,
+    held: bool = False,
 ) -> Conversation:
-    """Closes the conversation and sends the closing text (None: the default; "": nothing)."""
+    """Closes the conversation and sends the closing text (None: the default; "": nothing).
+    `held`: the caller holds it locked, current, with its relations (the bot's turn, inside the
+    webhook's transaction): it is not read again."""
     with transaction.atomic():
-        conversation = _locked(conversation)
+        if not held:
+            conversation = _locked(conversation)
         if conversation.status == Status.CLOSED:
             raise Conflict(_("La conversación ya estaba cerrada."))
         closing_text = DEFAULT_CLOSING_TEXT if message is None else message.strip()
@@ -575,6 +581,7 @@ def conversation_close(
             "conversation:closed",
             conversation,
             webhooks_of=(WebhookEvent.CONVERSATION_CLOSED,),
+            held=held,
         )
         signals.conversation_closed.send(sender=Conversation, conversation=conversation, by=by)
     return conversation

@@ -131,7 +131,9 @@ def _carry_out(turn: _Turn, result) -> None:
         elif action.kind == engine.SEND_MENU:
             _send_menu(turn, action)
         elif action.kind == engine.STORE_FIELD:
-            contact_update(contact=conversation.contact, **{action.field: action.value})
+            conversation.contact = contact_update(
+                contact=conversation.contact, **{action.field: action.value}
+            )
         elif action.kind == engine.REDIRECT:
             _hand_over(turn, action.area_id, hand_off)
         elif action.kind == engine.END and action.close:
@@ -163,7 +165,11 @@ def _hand_over(turn: _Turn, area_id: int, hand_off: str = "") -> None:
 
 def _close(conversation: Conversation) -> None:
     conversations.conversation_close(
-        conversation=conversation, by=None, reason=conversations.BOT_CLOSED_REASON, message=""
+        conversation=conversation,
+        by=None,
+        reason=conversations.BOT_CLOSED_REASON,
+        message="",
+        held=True,  # locked by the webhook's batch, its state and last message stored by the turn
     )
 
 
