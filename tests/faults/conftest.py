@@ -33,6 +33,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "faults: fault-injection scenarios against real desk processes (slow)"
     )
+    config.addinivalue_line(
+        "markers", "desk_environment(**variables): settings of the scenario's desk processes"
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -148,6 +151,8 @@ def scaled_desk(services_up, tmp_path, request):
             WEB_CONCURRENCY="1",
             PUBLIC_URL=f"http://127.0.0.1:{ports[0]}",
         )
+        if marker := request.node.get_closest_marker("desk_environment"):
+            env.update(marker.kwargs)
 
         def stop_processes():
             if _failed(request):

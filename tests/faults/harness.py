@@ -64,11 +64,11 @@ class Scenario:
         (read before the restart: nothing else sends meanwhile)."""
         at_graph = self.graph.in_progress
         started = process.kill9()
-        in_flight = 0
+        in_flight = queued = 0
         if count_in_flight:
-            in_flight = sum(
-                1 for reply in self.reader.snapshot().outbound if reply.status == "sending"
-            )
+            outbound = self.reader.snapshot().outbound
+            in_flight = sum(1 for reply in outbound if reply.status == "sending")
+            queued = sum(1 for reply in outbound if reply.status == "queued")
         process.start()
         ended = time.monotonic()
         ready = process.wait_ready()
@@ -79,6 +79,7 @@ class Scenario:
             in_flight=in_flight,
             notes={
                 "graph_requests_in_progress_at_kill": at_graph,
+                "replies_queued_at_kill": queued,
                 "restarted_ready_after_s": round(ready - ended, 2),
             },
         )

@@ -258,6 +258,10 @@ class Outcome:
             extra_sends=extra_sends,
             allowed_extra_sends=self.allowed_extra_sends,
             sends_in_flight_at_kill=self.fault.in_flight,
+            replies_tried_more_than_once=sum(1 for reply in replies if reply.attempts > 1),
+            replies_sent_again_after_a_lost_outcome=sum(
+                1 for reply in replies if reply.error.startswith("Send outcome unknown")
+            ),
             status_webhooks=len(deliveries),
             status_webhooks_given_up=len(given_up),
             status_webhook_failed_answers=dict(status_answers),

@@ -28,11 +28,11 @@ def test_a_connection_cut_in_the_bots_turn_is_never_answered_200(cloud_line, mon
     carry_out = bot._carry_out
     cuts = []
 
-    def cut_once(conversation, result):
+    def cut_once(turn, result):
         if not cuts:
-            cuts.append(conversation.pk)
+            cuts.append(turn.conversation.pk)
             cut_connection()
-        return carry_out(conversation, result)
+        return carry_out(turn, result)
 
     monkeypatch.setattr(bot, "_carry_out", cut_once)
     post = _signed("wamid.cut", "5493515557001")

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.services import Sender, teaches_nothing_new
-from ventanilla.conversations import outbox
+from ventanilla.conversations import outbox, statuses
 from ventanilla.conversations.models import (
     Conversation,
     DeliveryStatus,
@@ -270,16 +270,36 @@ def _settle(message: Message, provider_id: str) -> None:
 
 
 def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line, StatusUpdate]]:
-    """Providers' delivery statuses of our messages, applied together: the messages read once
-    (locked, in id order), moved forward only, the changed ones saved by one statement, one
-    `message:status` event each. Returns the updates whose message is not known (yet)."""
-    found: dict[tuple[int, str], Message] = {}
-    lines = {line.pk for line, _ in updates}
-    for line_id in lines:
-        ids = {update.provider_message_id for line, update in updates if line.pk == line_id}
-        rows = Message.objects.filter(provider_id__in=ids, line_id=line_id).order_by("pk")
-        for message in locked(rows.select_related("sender_user")):
-            found[(message.line_id, message.provider_id)] = message
+    """Providers' delivery statuses of our messages, applied together, moved forward only, one
+    `message:status` event per message changed. Returns the updates whose message is not known
+    (yet). Where the database updates and returns in one statement (PostgreSQL, SQLite), each
+    round of statuses is one `UPDATE … RETURNING` (ADR 0036); elsewhere the messages are read
+    locked and saved (`_statuses_apply_locked`)."""
+    if not updates:
+        return []
+    if not statuses.supported():
+        return _statuses_apply_locked(updates)
+    moved, unknown = statuses.forward(updates)
+    if moved:
+        audiences = {message.conversation_id: audience for message, audience in moved}
+        _publish_statuses([message for message, _ in moved], audiences, before={})
+    # the messages were not there a moment ago: an early status, or a send whose outcome was lost
+    return _statuses_apply_locked(unknown, found={}) if unknown else []
+
+
+def _statuses_apply_locked(
+    updates: list[tuple[Line, StatusUpdate]], found: dict | None = None
+) -> list[tuple[Line, StatusUpdate]]:
+    """`statuses_apply` by a locked read: the messages read once (in id order), moved forward
+    in memory, the changed ones saved by one statement. `found={}`: known to be absent (not
+    read again)."""
+    if found is None:
+        found = {}
+        for line_id in {line.pk for line, _ in updates}:
+            ids = {update.provider_message_id for line, update in updates if line.pk == line_id}
+            rows = Message.objects.filter(provider_id__in=ids, line_id=line_id).order_by("pk")
+            for message in locked(rows.select_related("sender_user")):
+                found[(message.line_id, message.provider_id)] = message
     changed: dict[int, Message] = {}
     unknown = []
     before = {message.pk: message.status for message in found.values()}
@@ -305,14 +325,20 @@ def statuses_apply(updates: list[tuple[Line, StatusUpdate]]) -> list[tuple[Line,
         messages = list(changed.values())
         _save_fields(messages, SETTLED_FIELDS if by_reference else STATUS_FIELDS)
         audiences = audiences_read(message.conversation_id for message in messages)
-        events.publish_many(
-            [
-                ("message:status", message_item(message), audiences[message.conversation_id])
-                for message in messages
-            ]
-        )
-        webhooks.record_many(_webhooks_of_statuses(messages, before))
+        _publish_statuses(messages, audiences, before)
     return unknown
+
+
+def _publish_statuses(messages: list[Message], audiences: dict[int, dict], before: dict) -> None:
+    """`before`: each message's status before this change, "" for a send it settled; a message
+    missing from it had not failed before (statuses never leave "failed")."""
+    events.publish_many(
+        [
+            ("message:status", message_item(message), audiences[message.conversation_id])
+            for message in messages
+        ]
+    )
+    webhooks.record_many(_webhooks_of_statuses(messages, before))
 
 
 def _webhooks_of_statuses(messages: list[Message], before: dict[int, str]) -> list[tuple]:

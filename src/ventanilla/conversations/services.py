@@ -1,6 +1,7 @@
 """Writes on conversations and messages. Each publishes its live events after commit."""
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.base import File
@@ -91,12 +92,14 @@ def _with_relations(conversation_id: int) -> Conversation:
 
 
 def publish_conversation(
-    name: str, conversation: Conversation, *, previous_audience=None, webhooks_of=()
+    name: str, conversation: Conversation, *, previous_audience=None, webhooks_of=(), held=False
 ) -> None:
     """`conversation:*` event to everyone who may see the conversation now; those who could only
     see it before the change are told it left their view (see realtime.consumers). The outgoing
-    webhook events `webhooks_of` are recorded with the same conversation item."""
-    fresh = _with_relations(conversation.pk)
+    webhook events `webhooks_of` are recorded with the same conversation item. `held`: the
+    caller holds it locked with its contact, area, assignee and last message as they are now
+    (not read again)."""
+    fresh = conversation if held else _with_relations(conversation.pk)
     audience = audience_of(fresh)
     if previous_audience and previous_audience != audience:
         audience["previous"] = previous_audience
@@ -236,18 +239,21 @@ def status_advanced(
         return []
     if status != DeliveryStatus.FAILED and STATUS_RANK[status] < STATUS_RANK.get(current, 0):
         return []
-    # from FAILED, a late "delivered"/"read" proves the message arrived after all: it moves on
-    stamp = (at or clock.now()).isoformat()
-    entry = {"status": status, "at": stamp}
-    if error_code or error:
-        entry.update(error_code=error_code, error=error)
     message.status = status
-    message.status_history = [*message.status_history, entry]
+    message.status_history = [*message.status_history, status_entry(status, at, error_code, error)]
     fields = ["status", "status_history"]
     if status == DeliveryStatus.FAILED:
         message.error_code, message.error = error_code[:20], error[:500]
         fields += ["error_code", "error"]
     return fields
+
+
+def status_entry(status: str, at=None, error_code: str = "", error: str = "") -> dict:
+    """A step of a message's `status_history`."""
+    entry = {"status": status, "at": (at or clock.now()).isoformat()}
+    if error_code or error:
+        entry.update(error_code=error_code, error=error)
+    return entry
 
 
 # --- outbound ----------------------------------------------------------------------------------
@@ -297,15 +303,7 @@ def message_queue_outbound(
     an `attachment` (checked by `attachments.checked`) the message is of its kind, `text` its
     caption, and the file is stored with it."""
     type = attachment.kind if attachment else type
-    text = text.strip() if type == MessageType.TEXT else text
-    if type == MessageType.TEXT and not text:
-        raise InvalidInput.field("text", _("Escribí un mensaje."))
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput.field(
-            "text",
-            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
-            % {"limit_value": MAX_TEXT_LENGTH},
-        )
+    text = _checked_text(text, type)
     line = conversation.line
     if check_window and type != MessageType.TEMPLATE and not window_open(conversation, line):
         raise Conflict(
@@ -338,6 +336,69 @@ def message_queue_outbound(
     publish_message("message:new", message)
     send_after_commit(message)
     return message
+
+
+def _checked_text(text: str, type: str) -> str:
+    text = text.strip() if type == MessageType.TEXT else text
+    if type == MessageType.TEXT and not text:
+        raise InvalidInput.field("text", _("Escribí un mensaje."))
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput.field(
+            "text",
+            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
+            % {"limit_value": MAX_TEXT_LENGTH},
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    type: str = MessageType.TEXT
+    payload: dict | None = None
+
+
+def bot_turn_record(
+    *, conversation: Conversation, replies: list[BotReply], bot_state: dict
+) -> list[Message]:
+    """The bot's replies of one turn queued together with its new state (`bot_state`: fields of
+    the conversation): the messages by one INSERT (one each where the database cannot return a
+    batch's ids), the state and the last message by one UPDATE, their `message:new` events by
+    one statement; each sent after commit as `message_queue_outbound`'s are. `conversation` is
+    the caller's, locked by it and current: its audience is taken as it is (nothing read)."""
+    now = clock.now()
+    messages = [
+        Message(
+            conversation=conversation,
+            line=conversation.line,
+            direction=Direction.OUT,
+            sender_type=SenderType.BOT,
+            type=reply.type,
+            text=_checked_text(reply.text, reply.type),
+            payload=reply.payload or {},
+            status=DeliveryStatus.QUEUED,
+            status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
+            created_at=now,
+        )
+        for reply in replies
+    ]
+    if len(messages) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        Message.objects.bulk_create(messages)
+    else:
+        for message in messages:
+            message.save(force_insert=True)
+    written = dict(bot_state)
+    if messages:
+        written.update(last_message=messages[-1], last_activity_at=now)
+    Conversation.objects.filter(pk=conversation.pk).update(**written)
+    for name, value in written.items():
+        setattr(conversation, name, value)
+    if messages:
+        audience = audience_of(conversation)
+        events.publish_many([("message:new", message_item(m), audience) for m in messages])
+    for message in messages:
+        send_after_commit(message)
+    return messages
 
 
 # --- people acting on conversations -----------------------------------------------------------
@@ -480,10 +541,14 @@ def conversation_close(
     by: User | None,
     reason: str = "",
     message: str | None = None,
+    held: bool = False,
 ) -> Conversation:
-    """Closes the conversation and sends the closing text (None: the default; "": nothing)."""
+    """Closes the conversation and sends the closing text (None: the default; "": nothing).
+    `held`: the caller holds it locked, current, with its relations (the bot's turn, inside the
+    webhook's transaction): it is not read again."""
     with transaction.atomic():
-        conversation = _locked(conversation)
+        if not held:
+            conversation = _locked(conversation)
         if conversation.status == Status.CLOSED:
             raise Conflict(_("La conversación ya estaba cerrada."))
         closing_text = DEFAULT_CLOSING_TEXT if message is None else message.strip()
@@ -516,6 +581,7 @@ def conversation_close(
             "conversation:closed",
             conversation,
             webhooks_of=(WebhookEvent.CONVERSATION_CLOSED,),
+            held=held,
         )
         signals.conversation_closed.send(sender=Conversation, conversation=conversation, by=by)
     return conversation

@@ -64,18 +64,20 @@ def audiences_read(conversation_ids) -> dict[int, dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         rows = cursor.fetchall()
-    return {
-        row[0]: {
-            "conversation_id": row[0],
-            "status": row[1],
-            "area_id": row[2],
-            "assigned_to_id": row[3],
-        }
-        for row in rows
-    }
+    return {row[0]: audience_of_row(row) for row in rows}
 
 
 AUDIENCE_FIELDS = ("id", "status", "area", "assigned_to")
+
+
+def audience_of_row(row) -> dict:
+    """`audience_of` from the columns of AUDIENCE_FIELDS, in that order."""
+    return {
+        "conversation_id": row[0],
+        "status": row[1],
+        "area_id": row[2],
+        "assigned_to_id": row[3],
+    }
 
 
 def can_see(viewer: Viewer, audience: dict) -> bool:

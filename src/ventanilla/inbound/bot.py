@@ -14,7 +14,7 @@ from ventanilla.accounts.models import Area
 from ventanilla.contacts.models import UNKNOWN_NAME
 from ventanilla.contacts.services import contact_update
 from ventanilla.conversations import services as conversations
-from ventanilla.conversations.models import Conversation, MessageType, SenderType, Status
+from ventanilla.conversations.models import Conversation, MessageType, Status
 from ventanilla.core import clock
 from ventanilla.core.db import database_unusable
 from ventanilla.core.errors import DomainError
@@ -51,8 +51,7 @@ def on_customer_message(
     before_writing()  # not guarded: the customer's message must be stored or fail loudly
     try:
         with transaction.atomic():  # a failing bot must not lose the customer's message
-            _remember(conversation, *turn)
-            _carry_out(conversation, turn[1])
+            _carry_out(_Turn(conversation, *turn), turn[1])
     except Exception as error:
         if database_unusable(error):
             raise  # the webhook's transaction is lost too: the provider must retry it
@@ -89,70 +88,97 @@ def _current_tree(conversation: Conversation):
     return selectors.default_flow_tree()
 
 
-def _remember(conversation: Conversation, tree, result) -> None:
-    exit_fields = {}
-    if result.exit:  # where the flow let the conversation go, for the reports (docs/analytics.md)
-        exit_fields = {"bot_exit": result.exit, "bot_exit_node_id": result.exit_node_id}
-    Conversation.objects.filter(pk=conversation.pk).update(
-        bot_flow_id=tree.id,
-        bot_node_id=result.state.node_id,
-        bot_misses=result.state.misses,
-        bot_active=result.bot_active,
-        **exit_fields,
-    )
-    conversation.bot_flow_id, conversation.bot_node_id = tree.id, result.state.node_id
-    conversation.bot_misses, conversation.bot_active = result.state.misses, result.bot_active
+class _Turn:
+    """What the turn writes to its conversation, held until something else needs it stored:
+    the bot's new state and the replies said so far go out together (`bot_turn_record`)."""
+
+    def __init__(self, conversation: Conversation, tree, result):
+        self.conversation = conversation
+        self.state = {
+            "bot_flow_id": tree.id,
+            "bot_node_id": result.state.node_id,
+            "bot_misses": result.state.misses,
+            "bot_active": result.bot_active,
+        }
+        if result.exit:  # where the flow let it go, for the reports (docs/analytics.md)
+            self.state.update(bot_exit=result.exit, bot_exit_node_id=result.exit_node_id)
+        self.replies: list[conversations.BotReply] = []
+        self.stored = False
+
+    def say(self, reply: conversations.BotReply) -> None:
+        self.replies.append(reply)
+
+    def store(self) -> None:
+        """The state (once) and the replies so far, before routing or closing reads them."""
+        if self.stored and not self.replies:
+            return
+        conversations.bot_turn_record(
+            conversation=self.conversation,
+            replies=self.replies,
+            bot_state={} if self.stored else self.state,
+        )
+        self.replies, self.stored = [], True
 
 
-def _carry_out(conversation: Conversation, result) -> None:
+def _carry_out(turn: _Turn, result) -> None:
+    conversation = turn.conversation
     hand_off = next((a.text for a in result.actions if a.hand_off), "")
     for action in result.actions:
         if action.kind == engine.SEND_TEXT and action.hand_off:
             continue  # `_hand_over` sends it, when the area is open
         if action.kind == engine.SEND_TEXT:
-            _send(conversation, action.text)
+            _send(turn, action.text)
         elif action.kind == engine.SEND_MENU:
-            _send_menu(conversation, action)
+            _send_menu(turn, action)
         elif action.kind == engine.STORE_FIELD:
-            contact_update(contact=conversation.contact, **{action.field: action.value})
+            conversation.contact = contact_update(
+                contact=conversation.contact, **{action.field: action.value}
+            )
         elif action.kind == engine.REDIRECT:
-            _hand_over(conversation, action.area_id, hand_off)
+            _hand_over(turn, action.area_id, hand_off)
         elif action.kind == engine.END and action.close:
+            turn.store()
             _close(conversation)
+    turn.store()
 
 
-def _hand_over(conversation: Conversation, area_id: int, hand_off: str = "") -> None:
+def _hand_over(turn: _Turn, area_id: int, hand_off: str = "") -> None:
     """To the area; one deactivated since the flow was saved gives way to the flow's fallback
     area, else the conversation is closed: never left with nobody (ADR 0019). The redirect's
     `hand_off` text goes first while the area is open; outside its hours routing sends the
     area's after-hours text instead ("Te paso con Soporte" would promise what nobody keeps)."""
+    conversation = turn.conversation
     area = Area.objects.filter(pk=area_id, is_active=True).first()
     if area is None:
-        flows = Flow.objects.filter(pk=conversation.bot_flow_id, fallback_area__is_active=True)
+        flows = Flow.objects.filter(pk=turn.state["bot_flow_id"], fallback_area__is_active=True)
         area = Area.objects.filter(pk__in=flows.values("fallback_area_id")).first()
     if area is None:
-        _send(conversation, hand_off)  # as before ADR 0030: said, then closed (ADR 0019)
+        _send(turn, hand_off)  # as before ADR 0030: said, then closed (ADR 0019)
+        turn.store()
         _close(conversation)
         return
     if hand_off and area_is_open(area_id=area.pk, at=clock.now()):
-        _send(conversation, hand_off)
+        _send(turn, hand_off)
+    turn.store()
     route_to_area(conversation=conversation, area=area)
 
 
 def _close(conversation: Conversation) -> None:
     conversations.conversation_close(
-        conversation=conversation, by=None, reason=conversations.BOT_CLOSED_REASON, message=""
+        conversation=conversation,
+        by=None,
+        reason=conversations.BOT_CLOSED_REASON,
+        message="",
+        held=True,  # locked by the webhook's batch, its state and last message stored by the turn
     )
 
 
-def _send(conversation: Conversation, text: str) -> None:
+def _send(turn: _Turn, text: str) -> None:
     if text.strip():
-        conversations.message_queue_outbound(
-            conversation=conversation, sender_type=SenderType.BOT, text=text, check_window=False
-        )
+        turn.say(conversations.BotReply(text=text))
 
 
-def _send_menu(conversation: Conversation, action) -> None:
+def _send_menu(turn: _Turn, action) -> None:
     """Interactive buttons or a list where the line has them (the Cloud API); elsewhere numbered
     text, with the options kept in the payload (the sandbox phone shows them as buttons)."""
     options = [{"id": key, "title": title} for key, title in action.options]
@@ -162,12 +188,11 @@ def _send_menu(conversation: Conversation, action) -> None:
         "options": options,
         "button": "Ver opciones",
     }
-    interactive = capabilities.of(conversation.line).interactive_menus
-    conversations.message_queue_outbound(
-        conversation=conversation,
-        sender_type=SenderType.BOT,
-        text=action.text,
-        type=MessageType.INTERACTIVE if interactive else MessageType.TEXT,
-        payload=payload,
-        check_window=False,
+    interactive = capabilities.of(turn.conversation.line).interactive_menus
+    turn.say(
+        conversations.BotReply(
+            text=action.text,
+            type=MessageType.INTERACTIVE if interactive else MessageType.TEXT,
+            payload=payload,
+        )
     )
