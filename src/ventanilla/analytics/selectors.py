@@ -5,8 +5,9 @@ Everything is scoped with the one visibility rule (`visible_filter`) and bounded
 Days are TIME_ZONE days: the boundaries of each local day are computed here with zoneinfo (so DST
 and UTC offsets are right) and the database only compares stored UTC instants against them. That
 is the same SQL on SQLite, PostgreSQL and MariaDB, and needs no time zone tables in the database.
-Medians and p90s are computed in Python from the durations of the range (one number per
-conversation): SQLite and MariaDB have no percentile function.
+Medians and p90s are computed by PostgreSQL (`percentile_cont`); SQLite and MariaDB have no
+percentile function, so there Python computes them from the durations of the range (one number
+per conversation), interpolating the same way.
 """
 
 import itertools
@@ -18,6 +19,7 @@ from dataclasses import field as dc_field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Avg,
     BooleanField,
@@ -208,8 +210,8 @@ def stats(values: list[float]) -> dict:
 def _grouped_stats(groups: dict, names: dict, key_name: str) -> list[dict]:
     rows = [
         {key_name: key, "name": names.get(key, str(NO_AREA_NAME) if key is None else str(key))}
-        | stats(values)
-        for key, values in groups.items()
+        | figures
+        for key, figures in groups.items()
     ]
     return sorted(rows, key=lambda row: (row["name"].casefold(), row[key_name] or 0))
 
@@ -409,7 +411,9 @@ def _duration_rows(visible, win: Window):
 
 @dataclass
 class _Collected:
-    """One pass over the duration rows of the window, grouped every way the reports need."""
+    """The duration rows of the window summed up every way the reports need: for each duration,
+    stats (count, median, p90) over all rows, by area and by agent (groups without a value left
+    out); conversations assigned by area and agent; the closed ones and the bot's."""
 
     first_response: dict = dc_field(default_factory=lambda: _groups())
     resolution: dict = dc_field(default_factory=lambda: _groups())
@@ -422,6 +426,56 @@ class _Collected:
 
 
 def _groups() -> dict:
+    return {"all": stats([]), "area": {}, "agent": {}}
+
+
+EMPTY_STATS = {"count": 0, "median": None, "p90": None}
+
+
+def _collect(visible, win: Window) -> _Collected:
+    """First response, queue wait and assignments (conversations assigned in the window), and
+    resolution and the bot's share (closed in it); then the names of the areas and agents.
+    PostgreSQL computes the percentiles (`percentile_cont`); SQLite and MariaDB have none, so
+    there the rows come to Python, which interpolates the same way."""
+    assigned, closed = _duration_rows(visible, win)
+    if connections[assigned.db].vendor == "postgresql":
+        got = collect_in_database(assigned, closed)
+    else:
+        got = collect_in_python(assigned, closed)
+    area_ids = {*got.assigned["area"], *got.resolution["area"]} - {None}
+    agent_ids = {*got.assigned["agent"], *got.resolution["agent"]}
+    got.areas, got.agents = area_names(area_ids), display_names(agent_ids)
+    return got
+
+
+def collect_in_python(assigned, closed) -> _Collected:
+    """`_Collected` from the rows of `_duration_rows`, read into Python."""
+    values = {name: _value_lists() for name in ("first_response", "queue_wait", "resolution")}
+    got = _Collected()
+    for area_id, agent_id, response, wait in assigned:
+        _add(values["first_response"], response, area_id, agent_id)
+        _add(values["queue_wait"], wait, area_id, agent_id)
+        got.assigned["area"][area_id] += 1
+        if agent_id is not None:
+            got.assigned["agent"][agent_id] += 1
+    for area_id, agent_id, by_bot, took in closed:
+        got.closed_total += 1
+        got.closed_by_bot += 1 if by_bot else 0
+        _add(values["resolution"], took, area_id, None if by_bot else agent_id)
+    for name, lists in values.items():
+        setattr(
+            got,
+            name,
+            {
+                "all": stats(lists["all"]),
+                "area": {key: stats(group) for key, group in lists["area"].items()},
+                "agent": {key: stats(group) for key, group in lists["agent"].items()},
+            },
+        )
+    return got
+
+
+def _value_lists() -> dict:
     return {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
 
 
@@ -434,24 +488,76 @@ def _add(groups: dict, value, area_id, agent_id) -> None:
         groups["agent"][agent_id].append(value)
 
 
-def _collect(visible, win: Window) -> _Collected:
-    """First response, queue wait and assignments (conversations assigned in the window), and
-    resolution and the bot's share (closed in it); then the names of the areas and agents."""
-    assigned, closed = _duration_rows(visible, win)
+def _grouped_sql(rows, columns: str, agent: str, counted: str, durations: tuple[str, ...]):
+    """The statement that sums up the rows of the queryset `rows` (its columns named
+    `columns`) over all, by area_id and by `agent`: GROUPING of area and agent, area_id,
+    agent, COUNT(*), `counted`, then per duration its count, median and p90 (a negative or
+    NULL duration is not one); and its parameters."""
+    sql, params = rows.query.sql_with_params()
+    figures = ", ".join(
+        f"COUNT(*) FILTER (WHERE {name} >= 0), percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP"
+        f" (ORDER BY {name}) FILTER (WHERE {name} >= 0)"
+        for name in durations
+    )
+    statement = (
+        f"SELECT GROUPING(area_id), GROUPING({agent}), area_id, {agent}, COUNT(*), {counted},"  # noqa: S608
+        f" {figures} FROM ({sql}) AS found ({columns})"
+        f" GROUP BY GROUPING SETS ((), (area_id), ({agent}))"
+    )
+    return statement, params
+
+
+def _stats_of(count: int, percentiles: list[float] | None) -> dict:
+    if not count:
+        return EMPTY_STATS.copy()
+    median, p90 = percentiles
+    return {"count": count, "median": round(median, 1), "p90": round(p90, 1)}
+
+
+def _put(got_groups: dict, whole: bool, by_area: bool, key, figures: dict) -> None:
+    """One row of a GROUPING SETS result into {"all", "area", "agent"}; a group without a
+    value left out, as in Python."""
+    if whole:
+        got_groups["all"] = figures
+    elif figures["count"] and by_area:
+        got_groups["area"][key] = figures
+    elif figures["count"] and key is not None:
+        got_groups["agent"][key] = figures
+
+
+def collect_in_database(assigned, closed) -> _Collected:
+    """`_Collected` with the counts and percentiles computed by PostgreSQL (`percentile_cont`,
+    the interpolation of `percentile`): two statements of a few dozen rows, not ~100,000 rows
+    to Python (docs/adr/0035-search-and-reports-at-scale.md)."""
     got = _Collected()
-    for area_id, agent_id, response, wait in assigned:
-        _add(got.first_response, response, area_id, agent_id)
-        _add(got.queue_wait, wait, area_id, agent_id)
-        got.assigned["area"][area_id] += 1
-        if agent_id is not None:
-            got.assigned["agent"][agent_id] += 1
-    for area_id, agent_id, by_bot, took in closed:
-        got.closed_total += 1
-        got.closed_by_bot += 1 if by_bot else 0
-        _add(got.resolution, took, area_id, None if by_bot else agent_id)
-    area_ids = {*got.assigned["area"], *got.resolution["area"]} - {None}
-    agent_ids = {*got.assigned["agent"], *got.resolution["agent"]}
-    got.areas, got.agents = area_names(area_ids), display_names(agent_ids)
+    connection = connections[assigned.db]
+    assigned_sql = _grouped_sql(
+        assigned, "area_id, agent_id, response, wait", "agent_id", "NULL", ("response", "wait")
+    )
+    # closed by the bot: the resolution is nobody's (no agent group)
+    closed_sql = _grouped_sql(
+        closed,
+        "area_id, agent_id, by_bot, took",
+        "(CASE WHEN by_bot THEN NULL ELSE agent_id END)",
+        "COUNT(*) FILTER (WHERE by_bot)",
+        ("took",),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*assigned_sql)
+        for no_area, no_agent, area_id, agent_id, n, _nothing, *figures in cursor.fetchall():
+            whole, key = no_area and no_agent, area_id if no_agent else agent_id
+            response = _stats_of(figures[0], figures[1])
+            wait = _stats_of(figures[2], figures[3])
+            _put(got.first_response, whole, bool(no_agent), key, response)
+            _put(got.queue_wait, whole, bool(no_agent), key, wait)
+            if not whole and (no_agent or agent_id is not None):
+                got.assigned["area" if no_agent else "agent"][key] = n
+        cursor.execute(*closed_sql)
+        for no_area, no_agent, area_id, agent_id, n, by_bot, *figures in cursor.fetchall():
+            whole, key = no_area and no_agent, area_id if no_agent else agent_id
+            if whole:
+                got.closed_total, got.closed_by_bot = n, by_bot
+            _put(got.resolution, whole, bool(no_agent), key, _stats_of(*figures))
     return got
 
 
@@ -466,7 +572,7 @@ def _durations(got: _Collected) -> dict:
             "by_bot": closed_by_bot,
             "share": round(closed_by_bot / closed_total, 4) if closed_total else None,
         },
-        "queue_wait": stats(got.queue_wait["all"]),
+        "queue_wait": got.queue_wait["all"],
     }
 
 
@@ -480,8 +586,8 @@ def _agents(got: _Collected, visible, win: Window) -> list[dict]:
             "user_id": user_id,
             "name": got.agents.get(user_id, str(user_id)),
             "conversations": got.assigned["agent"].get(user_id, 0),
-            "first_response": stats(got.first_response["agent"].get(user_id, [])),
-            "resolution": stats(got.resolution["agent"].get(user_id, [])),
+            "first_response": got.first_response["agent"].get(user_id, EMPTY_STATS),
+            "resolution": got.resolution["agent"].get(user_id, EMPTY_STATS),
         }
         | extras.get(user_id, {})
         for user_id in ids
@@ -498,9 +604,9 @@ def _areas(got: _Collected, visible, win: Window) -> list[dict]:
             "area_id": area_id,
             "name": got.areas.get(area_id, str(NO_AREA_NAME) if area_id is None else str(area_id)),
             "conversations": got.assigned["area"].get(area_id, 0),
-            "first_response": stats(got.first_response["area"].get(area_id, [])),
-            "resolution": stats(got.resolution["area"].get(area_id, [])),
-            "queue_wait": stats(got.queue_wait["area"].get(area_id, [])),
+            "first_response": got.first_response["area"].get(area_id, EMPTY_STATS),
+            "resolution": got.resolution["area"].get(area_id, EMPTY_STATS),
+            "queue_wait": got.queue_wait["area"].get(area_id, EMPTY_STATS),
         }
         | extras.get(area_id, {})
         for area_id in ids
@@ -711,11 +817,11 @@ def _satisfaction_by(visible, win: Window, key: str, ids: set) -> dict:
     return {id_: {"satisfaction": found.get(id_, empty)} for id_ in ids}
 
 
-def _by_group(values: dict, areas: dict, agents: dict) -> dict:
+def _by_group(groups: dict, areas: dict, agents: dict) -> dict:
     return {
-        "overall": stats(values["all"]),
-        "by_area": _grouped_stats(values["area"], areas, "area_id"),
-        "by_agent": _grouped_stats(values["agent"], agents, "user_id"),
+        "overall": groups["all"],
+        "by_area": _grouped_stats(groups["area"], areas, "area_id"),
+        "by_agent": _grouped_stats(groups["agent"], agents, "user_id"),
     }
 
 
