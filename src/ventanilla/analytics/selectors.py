@@ -266,6 +266,7 @@ def report(*, user: User, win: Window) -> dict:
     visible = _visible(user)
     collected = _collect(visible, win)
     durations = _durations(collected)
+    targets = target_counts(visible, win)
     return {
         "period": win.period,
         "days": len(win.days),
@@ -275,10 +276,10 @@ def report(*, user: User, win: Window) -> dict:
         "now": _now(visible, win),
         "per_day": _per_day(visible, win),
         **durations,
-        "agents": _agents(collected, visible, win),
-        "areas": _areas(collected, visible, win),
+        "agents": _agents(collected, visible, win, targets),
+        "areas": _areas(collected, visible, win, targets),
         "flow_exits": _flow_exits(visible, win),
-        **report_extras(visible, win),
+        **report_extras(visible, win, targets),
     }
 
 
@@ -576,11 +577,11 @@ def _durations(got: _Collected) -> dict:
     }
 
 
-def _agents(got: _Collected, visible, win: Window) -> list[dict]:
+def _agents(got: _Collected, visible, win: Window, targets: list[dict]) -> list[dict]:
     """Per agent (the conversation's current assignee): conversations assigned in the period,
     first response and resolution; by name."""
     ids = {*got.assigned["agent"], *got.first_response["agent"], *got.resolution["agent"]}
-    extras = agent_extras(visible, win, ids)
+    extras = agent_extras(visible, win, ids, targets)
     rows = [
         {
             "user_id": user_id,
@@ -595,10 +596,10 @@ def _agents(got: _Collected, visible, win: Window) -> list[dict]:
     return sorted(rows, key=lambda row: (row["name"].casefold(), row["user_id"]))
 
 
-def _areas(got: _Collected, visible, win: Window) -> list[dict]:
+def _areas(got: _Collected, visible, win: Window, targets: list[dict]) -> list[dict]:
     """Per area: conversations assigned in the period, first response, resolution, queue wait."""
     ids = {*got.assigned["area"], *got.first_response["area"], *got.resolution["area"]}
-    extras = area_extras(visible, win, ids)
+    extras = area_extras(visible, win, ids, targets)
     rows = [
         {
             "area_id": area_id,
@@ -665,18 +666,20 @@ def _node_name(node: Node | None) -> str:
 # returns top-level sections, e.g. {"labels": [{"label_id", "name", "conversations"}]}.
 
 
-def agent_extras(visible, win: Window, agent_ids: set) -> dict[int, dict]:
-    """Per-agent figures of later features: response-time targets met, satisfaction."""
+def agent_extras(visible, win: Window, agent_ids: set, targets: list[dict]) -> dict[int, dict]:
+    """Per-agent figures of later features: response-time targets met (from `target_counts`),
+    satisfaction."""
     return _per_row(
-        targets_met_by(visible, win, "assigned_to_id", agent_ids),
+        targets_met_by(targets, "assigned_to_id", agent_ids),
         _satisfaction_by(visible, win, "agent_id", agent_ids),
     )
 
 
-def area_extras(visible, win: Window, area_ids: set) -> dict[int | None, dict]:
-    """Per-area figures of later features: response-time targets met, satisfaction."""
+def area_extras(visible, win: Window, area_ids: set, targets: list[dict]) -> dict:
+    """Per-area figures of later features: response-time targets met (from `target_counts`),
+    satisfaction."""
     return _per_row(
-        targets_met_by(visible, win, "area_id", area_ids),
+        targets_met_by(targets, "area_id", area_ids),
         _satisfaction_by(visible, win, "area_id", area_ids),
     )
 
@@ -690,12 +693,12 @@ def _per_row(*features: dict) -> dict:
     return dict(merged)
 
 
-def report_extras(visible, win: Window) -> dict:
-    """Top-level sections of later features: conversations per label, response-time targets met,
-    satisfaction."""
+def report_extras(visible, win: Window, targets: list[dict]) -> dict:
+    """Top-level sections of later features: conversations per label, response-time targets met
+    (from `target_counts`), satisfaction."""
     return {
         "labels": _labels(visible, win),
-        "targets": targets_met(visible, win),
+        "targets": targets_met(targets),
         "satisfaction": _satisfaction(visible, win),
     }
 
@@ -727,17 +730,23 @@ def _target_outcomes(win: Window) -> dict[str, Q]:
     }
 
 
-def _target_counts(visible, win: Window, *group: str):
-    """Met and missed of each target, per `group` (none: the whole desk); one query."""
+OUTCOMES = ("first_response_met", "first_response_missed", "resolution_met", "resolution_missed")
+
+
+def target_counts(visible, win: Window) -> list[dict]:
+    """Met and missed of each target, per area and assignee: one query of a few dozen rows,
+    summed per agent, per area and over the desk by `targets_met_by` and `targets_met`."""
     outcomes = _target_outcomes(win)
     decided = Q()
     for outcome in outcomes.values():
         decided |= outcome
     counts = {key: Count("pk", filter=outcome) for key, outcome in outcomes.items()}
-    rows = visible.filter(decided)
-    if group:
-        return rows.values(*group).annotate(**counts).order_by()
-    return [rows.aggregate(**counts)]
+    grouped = visible.filter(decided).values("area_id", "assigned_to_id").annotate(**counts)
+    return list(grouped.order_by())
+
+
+def _summed(rows: list[dict]) -> dict:
+    return {outcome: sum(row[outcome] for row in rows) for outcome in OUTCOMES}
 
 
 def _shares(row: dict | None) -> dict:
@@ -756,16 +765,19 @@ def _shares(row: dict | None) -> dict:
     return shares
 
 
-def targets_met_by(visible, win: Window, group: str, ids: set) -> dict:
+def targets_met_by(targets: list[dict], group: str, ids: set) -> dict:
     """{id: shares} of each of `ids` by `group` ("area_id", or "assigned_to_id": the
-    conversation's current assignee); zeros for those with nothing decided."""
-    rows = {row[group]: row for row in _target_counts(visible, win, group)}
-    return {key: _shares(rows.get(key)) for key in ids}
+    conversation's current assignee) from `target_counts`; zeros for those with nothing
+    decided."""
+    by_group = defaultdict(list)
+    for row in targets:
+        by_group[row[group]].append(row)
+    return {key: _shares(_summed(by_group.get(key, []))) for key in ids}
 
 
-def targets_met(visible, win: Window) -> dict:
-    """The shares over every conversation of the viewer's scope."""
-    shares = _shares(_target_counts(visible, win)[0])
+def targets_met(targets: list[dict]) -> dict:
+    """The shares over every conversation of the viewer's scope, from `target_counts`."""
+    shares = _shares(_summed(targets))
     return {
         "first_response": shares["first_response_target"],
         "resolution": shares["resolution_target"],
