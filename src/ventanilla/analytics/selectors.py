@@ -508,6 +508,11 @@ def _grouped_sql(rows, columns: str, agent: str, counted: str, durations: tuple[
     return statement, params
 
 
+def _of_group(groups: dict, kind: str, key) -> dict:
+    """The stats of one area or agent (`kind`), zeros for one without values (a fresh dict)."""
+    return groups[kind].get(key) or EMPTY_STATS.copy()
+
+
 def _stats_of(count: int, percentiles: list[float] | None) -> dict:
     if not count:
         return EMPTY_STATS.copy()
@@ -587,8 +592,8 @@ def _agents(got: _Collected, visible, win: Window, targets: list[dict]) -> list[
             "user_id": user_id,
             "name": got.agents.get(user_id, str(user_id)),
             "conversations": got.assigned["agent"].get(user_id, 0),
-            "first_response": got.first_response["agent"].get(user_id, EMPTY_STATS),
-            "resolution": got.resolution["agent"].get(user_id, EMPTY_STATS),
+            "first_response": _of_group(got.first_response, "agent", user_id),
+            "resolution": _of_group(got.resolution, "agent", user_id),
         }
         | extras.get(user_id, {})
         for user_id in ids
@@ -605,9 +610,9 @@ def _areas(got: _Collected, visible, win: Window, targets: list[dict]) -> list[d
             "area_id": area_id,
             "name": got.areas.get(area_id, str(NO_AREA_NAME) if area_id is None else str(area_id)),
             "conversations": got.assigned["area"].get(area_id, 0),
-            "first_response": got.first_response["area"].get(area_id, EMPTY_STATS),
-            "resolution": got.resolution["area"].get(area_id, EMPTY_STATS),
-            "queue_wait": got.queue_wait["area"].get(area_id, EMPTY_STATS),
+            "first_response": _of_group(got.first_response, "area", area_id),
+            "resolution": _of_group(got.resolution, "area", area_id),
+            "queue_wait": _of_group(got.queue_wait, "area", area_id),
         }
         | extras.get(area_id, {})
         for area_id in ids
