@@ -13,10 +13,12 @@
 """
 
 import pytest
+from django.db import connection
 
 # the history, its clock and time zone (an autouse fixture) are test_summary's
 from tests.analytics.test_summary import _buenos_aires_today, desk, figures  # noqa: F401
 from ventanilla.accounts.models import Role
+from ventanilla.analytics import selectors
 from ventanilla.conversations.models import Conversation
 from ventanilla.flows.models import Flow, Node
 
@@ -208,3 +210,26 @@ def test_a_name_a_spreadsheet_would_run_is_guarded(api, admin, desk):
     text = api(admin).get("/api/analytics/report/agents.csv?period=30d").content.decode()
 
     assert ",'=HYPERLINK(1),4," in text  # c9 counts in 30 days
+
+
+def test_postgresql_computes_the_same_figures_as_python(desk):
+    """PostgreSQL's percentile_cont path against the Python path every database can take, over
+    the hand-built history and a period where every group interpolates."""
+    if connection.vendor != "postgresql":
+        pytest.skip("percentile_cont is PostgreSQL's; elsewhere the Python path is the only one")
+    for first in ("2026-03-08", "2026-03-01"):
+        rows = selectors._duration_rows(
+            Conversation.objects.all(), selectors.period_window("custom", first, "2026-03-10")
+        )
+        in_python, in_database = (
+            selectors.collect_in_python(*rows),
+            selectors.collect_in_database(*rows),
+        )
+        for name in ("first_response", "resolution", "queue_wait"):
+            assert getattr(in_database, name) == getattr(in_python, name), name
+        assert dict(in_database.assigned["area"]) == dict(in_python.assigned["area"])
+        assert dict(in_database.assigned["agent"]) == dict(in_python.assigned["agent"])
+        assert (in_database.closed_total, in_database.closed_by_bot) == (
+            in_python.closed_total, in_python.closed_by_bot,
+        )  # fmt: skip
+        assert in_python.first_response["all"]["count"] > 0

@@ -96,13 +96,35 @@ def test_accents_and_case_are_ignored_both_ways(desk, api):
     assert reenvian == [chats["queued_soporte"].pk]
 
 
-def test_every_word_is_needed_and_each_is_a_prefix(desk, api):
+def test_every_word_is_needed_and_the_last_one_is_a_prefix(desk, api):
     people, chats = desk
     client = api(people["admin"])
 
     assert {i["id"] for i in found(client, "factura marzo")} == {chats["bot"].pk}
-    assert {i["id"] for i in found(client, "fact venc")} == {chats["active_ventas"].pk}
+    assert {i["id"] for i in found(client, "factura venc")} == {chats["active_ventas"].pk}
     assert found(client, "factura camión") == []
+
+
+def test_a_completed_word_is_whole_only_the_last_is_a_prefix(desk, api):
+    people, chats = desk
+    writes(chats["active_soporte"], "consulta sobre la facturación de abril", "a3")
+    client = api(people["admin"])
+
+    # "fact" typed and followed by another word is a whole word: no message holds it
+    assert found(client, "fact venc") == []
+    assert {i["id"] for i in found(client, "vencida fact")} == {chats["active_ventas"].pk}
+    # "factura" completed does not find "facturación"; last, it does (a prefix)
+    assert {i["id"] for i in found(client, "factura abril")} == set()
+    assert {i["id"] for i in found(client, "abril factura")} == {chats["active_soporte"].pk}
+    assert {i["id"] for i in found(client, "facturacion abril")} == {chats["active_soporte"].pk}
+    # repeated, a word counts once, where it was typed last
+    assert terms("fact abril fact") == ["abril", "fact"]
+
+
+def test_the_shown_line_marks_a_completed_word_whole_and_the_last_a_prefix():
+    text = "palabra " * 40 + "la facturación " + "resto " * 40 + "la factura vencida " + "x " * 40
+    assert "la factura vencida" in snippet(text, ["factura", "venc"])
+    assert "la facturación" in snippet(text, ["venc", "factura"])
 
 
 def test_newest_first_and_the_newest_match_is_the_line_shown(desk, api):

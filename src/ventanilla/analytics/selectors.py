@@ -5,8 +5,9 @@ Everything is scoped with the one visibility rule (`visible_filter`) and bounded
 Days are TIME_ZONE days: the boundaries of each local day are computed here with zoneinfo (so DST
 and UTC offsets are right) and the database only compares stored UTC instants against them. That
 is the same SQL on SQLite, PostgreSQL and MariaDB, and needs no time zone tables in the database.
-Medians and p90s are computed in Python from the durations of the range (one number per
-conversation): SQLite and MariaDB have no percentile function.
+Medians and p90s are computed by PostgreSQL (`percentile_cont`); SQLite and MariaDB have no
+percentile function, so there Python computes them from the durations of the range (one number
+per conversation), interpolating the same way.
 """
 
 import itertools
@@ -18,6 +19,7 @@ from dataclasses import field as dc_field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Avg,
     BooleanField,
@@ -208,8 +210,8 @@ def stats(values: list[float]) -> dict:
 def _grouped_stats(groups: dict, names: dict, key_name: str) -> list[dict]:
     rows = [
         {key_name: key, "name": names.get(key, str(NO_AREA_NAME) if key is None else str(key))}
-        | stats(values)
-        for key, values in groups.items()
+        | figures
+        for key, figures in groups.items()
     ]
     return sorted(rows, key=lambda row: (row["name"].casefold(), row[key_name] or 0))
 
@@ -264,6 +266,7 @@ def report(*, user: User, win: Window) -> dict:
     visible = _visible(user)
     collected = _collect(visible, win)
     durations = _durations(collected)
+    targets = target_counts(visible, win)
     return {
         "period": win.period,
         "days": len(win.days),
@@ -273,10 +276,10 @@ def report(*, user: User, win: Window) -> dict:
         "now": _now(visible, win),
         "per_day": _per_day(visible, win),
         **durations,
-        "agents": _agents(collected, visible, win),
-        "areas": _areas(collected, visible, win),
+        "agents": _agents(collected, visible, win, targets),
+        "areas": _areas(collected, visible, win, targets),
         "flow_exits": _flow_exits(visible, win),
-        **report_extras(visible, win),
+        **report_extras(visible, win, targets),
     }
 
 
@@ -409,7 +412,9 @@ def _duration_rows(visible, win: Window):
 
 @dataclass
 class _Collected:
-    """One pass over the duration rows of the window, grouped every way the reports need."""
+    """The duration rows of the window summed up every way the reports need: for each duration,
+    stats (count, median, p90) over all rows, by area and by agent (groups without a value left
+    out); conversations assigned by area and agent; the closed ones and the bot's."""
 
     first_response: dict = dc_field(default_factory=lambda: _groups())
     resolution: dict = dc_field(default_factory=lambda: _groups())
@@ -422,6 +427,56 @@ class _Collected:
 
 
 def _groups() -> dict:
+    return {"all": stats([]), "area": {}, "agent": {}}
+
+
+EMPTY_STATS = {"count": 0, "median": None, "p90": None}
+
+
+def _collect(visible, win: Window) -> _Collected:
+    """First response, queue wait and assignments (conversations assigned in the window), and
+    resolution and the bot's share (closed in it); then the names of the areas and agents.
+    PostgreSQL computes the percentiles (`percentile_cont`); SQLite and MariaDB have none, so
+    there the rows come to Python, which interpolates the same way."""
+    assigned, closed = _duration_rows(visible, win)
+    if connections[assigned.db].vendor == "postgresql":
+        got = collect_in_database(assigned, closed)
+    else:
+        got = collect_in_python(assigned, closed)
+    area_ids = {*got.assigned["area"], *got.resolution["area"]} - {None}
+    agent_ids = {*got.assigned["agent"], *got.resolution["agent"]}
+    got.areas, got.agents = area_names(area_ids), display_names(agent_ids)
+    return got
+
+
+def collect_in_python(assigned, closed) -> _Collected:
+    """`_Collected` from the rows of `_duration_rows`, read into Python."""
+    values = {name: _value_lists() for name in ("first_response", "queue_wait", "resolution")}
+    got = _Collected()
+    for area_id, agent_id, response, wait in assigned:
+        _add(values["first_response"], response, area_id, agent_id)
+        _add(values["queue_wait"], wait, area_id, agent_id)
+        got.assigned["area"][area_id] += 1
+        if agent_id is not None:
+            got.assigned["agent"][agent_id] += 1
+    for area_id, agent_id, by_bot, took in closed:
+        got.closed_total += 1
+        got.closed_by_bot += 1 if by_bot else 0
+        _add(values["resolution"], took, area_id, None if by_bot else agent_id)
+    for name, lists in values.items():
+        setattr(
+            got,
+            name,
+            {
+                "all": stats(lists["all"]),
+                "area": {key: stats(group) for key, group in lists["area"].items()},
+                "agent": {key: stats(group) for key, group in lists["agent"].items()},
+            },
+        )
+    return got
+
+
+def _value_lists() -> dict:
     return {"all": [], "area": defaultdict(list), "agent": defaultdict(list)}
 
 
@@ -434,24 +489,81 @@ def _add(groups: dict, value, area_id, agent_id) -> None:
         groups["agent"][agent_id].append(value)
 
 
-def _collect(visible, win: Window) -> _Collected:
-    """First response, queue wait and assignments (conversations assigned in the window), and
-    resolution and the bot's share (closed in it); then the names of the areas and agents."""
-    assigned, closed = _duration_rows(visible, win)
+def _grouped_sql(rows, columns: str, agent: str, counted: str, durations: tuple[str, ...]):
+    """The statement that sums up the rows of the queryset `rows` (its columns named
+    `columns`) over all, by area_id and by `agent`: GROUPING of area and agent, area_id,
+    agent, COUNT(*), `counted`, then per duration its count, median and p90 (a negative or
+    NULL duration is not one); and its parameters."""
+    sql, params = rows.query.sql_with_params()
+    figures = ", ".join(
+        f"COUNT(*) FILTER (WHERE {name} >= 0), percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP"
+        f" (ORDER BY {name}) FILTER (WHERE {name} >= 0)"
+        for name in durations
+    )
+    statement = (
+        f"SELECT GROUPING(area_id), GROUPING({agent}), area_id, {agent}, COUNT(*), {counted},"  # noqa: S608
+        f" {figures} FROM ({sql}) AS found ({columns})"
+        f" GROUP BY GROUPING SETS ((), (area_id), ({agent}))"
+    )
+    return statement, params
+
+
+def _of_group(groups: dict, kind: str, key) -> dict:
+    """The stats of one area or agent (`kind`), zeros for one without values (a fresh dict)."""
+    return groups[kind].get(key) or EMPTY_STATS.copy()
+
+
+def _stats_of(count: int, percentiles: list[float] | None) -> dict:
+    if not count:
+        return EMPTY_STATS.copy()
+    median, p90 = percentiles
+    return {"count": count, "median": round(median, 1), "p90": round(p90, 1)}
+
+
+def _put(got_groups: dict, whole: bool, by_area: bool, key, figures: dict) -> None:
+    """One row of a GROUPING SETS result into {"all", "area", "agent"}; a group without a
+    value left out, as in Python."""
+    if whole:
+        got_groups["all"] = figures
+    elif figures["count"] and by_area:
+        got_groups["area"][key] = figures
+    elif figures["count"] and key is not None:
+        got_groups["agent"][key] = figures
+
+
+def collect_in_database(assigned, closed) -> _Collected:
+    """`_Collected` with the counts and percentiles computed by PostgreSQL (`percentile_cont`,
+    the interpolation of `percentile`): two statements of a few dozen rows, not ~100,000 rows
+    to Python (docs/adr/0035-search-and-reports-at-scale.md)."""
     got = _Collected()
-    for area_id, agent_id, response, wait in assigned:
-        _add(got.first_response, response, area_id, agent_id)
-        _add(got.queue_wait, wait, area_id, agent_id)
-        got.assigned["area"][area_id] += 1
-        if agent_id is not None:
-            got.assigned["agent"][agent_id] += 1
-    for area_id, agent_id, by_bot, took in closed:
-        got.closed_total += 1
-        got.closed_by_bot += 1 if by_bot else 0
-        _add(got.resolution, took, area_id, None if by_bot else agent_id)
-    area_ids = {*got.assigned["area"], *got.resolution["area"]} - {None}
-    agent_ids = {*got.assigned["agent"], *got.resolution["agent"]}
-    got.areas, got.agents = area_names(area_ids), display_names(agent_ids)
+    connection = connections[assigned.db]
+    assigned_sql = _grouped_sql(
+        assigned, "area_id, agent_id, response, wait", "agent_id", "NULL", ("response", "wait")
+    )
+    # closed by the bot: the resolution is nobody's (no agent group)
+    closed_sql = _grouped_sql(
+        closed,
+        "area_id, agent_id, by_bot, took",
+        "(CASE WHEN by_bot THEN NULL ELSE agent_id END)",
+        "COUNT(*) FILTER (WHERE by_bot)",
+        ("took",),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*assigned_sql)
+        for no_area, no_agent, area_id, agent_id, n, _nothing, *figures in cursor.fetchall():
+            whole, key = no_area and no_agent, area_id if no_agent else agent_id
+            response = _stats_of(figures[0], figures[1])
+            wait = _stats_of(figures[2], figures[3])
+            _put(got.first_response, whole, bool(no_agent), key, response)
+            _put(got.queue_wait, whole, bool(no_agent), key, wait)
+            if not whole and (no_agent or agent_id is not None):
+                got.assigned["area" if no_agent else "agent"][key] = n
+        cursor.execute(*closed_sql)
+        for no_area, no_agent, area_id, agent_id, n, by_bot, *figures in cursor.fetchall():
+            whole, key = no_area and no_agent, area_id if no_agent else agent_id
+            if whole:
+                got.closed_total, got.closed_by_bot = n, by_bot
+            _put(got.resolution, whole, bool(no_agent), key, _stats_of(*figures))
     return got
 
 
@@ -466,22 +578,22 @@ def _durations(got: _Collected) -> dict:
             "by_bot": closed_by_bot,
             "share": round(closed_by_bot / closed_total, 4) if closed_total else None,
         },
-        "queue_wait": stats(got.queue_wait["all"]),
+        "queue_wait": got.queue_wait["all"],
     }
 
 
-def _agents(got: _Collected, visible, win: Window) -> list[dict]:
+def _agents(got: _Collected, visible, win: Window, targets: list[dict]) -> list[dict]:
     """Per agent (the conversation's current assignee): conversations assigned in the period,
     first response and resolution; by name."""
     ids = {*got.assigned["agent"], *got.first_response["agent"], *got.resolution["agent"]}
-    extras = agent_extras(visible, win, ids)
+    extras = agent_extras(visible, win, ids, targets)
     rows = [
         {
             "user_id": user_id,
             "name": got.agents.get(user_id, str(user_id)),
             "conversations": got.assigned["agent"].get(user_id, 0),
-            "first_response": stats(got.first_response["agent"].get(user_id, [])),
-            "resolution": stats(got.resolution["agent"].get(user_id, [])),
+            "first_response": _of_group(got.first_response, "agent", user_id),
+            "resolution": _of_group(got.resolution, "agent", user_id),
         }
         | extras.get(user_id, {})
         for user_id in ids
@@ -489,18 +601,18 @@ def _agents(got: _Collected, visible, win: Window) -> list[dict]:
     return sorted(rows, key=lambda row: (row["name"].casefold(), row["user_id"]))
 
 
-def _areas(got: _Collected, visible, win: Window) -> list[dict]:
+def _areas(got: _Collected, visible, win: Window, targets: list[dict]) -> list[dict]:
     """Per area: conversations assigned in the period, first response, resolution, queue wait."""
     ids = {*got.assigned["area"], *got.first_response["area"], *got.resolution["area"]}
-    extras = area_extras(visible, win, ids)
+    extras = area_extras(visible, win, ids, targets)
     rows = [
         {
             "area_id": area_id,
             "name": got.areas.get(area_id, str(NO_AREA_NAME) if area_id is None else str(area_id)),
             "conversations": got.assigned["area"].get(area_id, 0),
-            "first_response": stats(got.first_response["area"].get(area_id, [])),
-            "resolution": stats(got.resolution["area"].get(area_id, [])),
-            "queue_wait": stats(got.queue_wait["area"].get(area_id, [])),
+            "first_response": _of_group(got.first_response, "area", area_id),
+            "resolution": _of_group(got.resolution, "area", area_id),
+            "queue_wait": _of_group(got.queue_wait, "area", area_id),
         }
         | extras.get(area_id, {})
         for area_id in ids
@@ -559,18 +671,20 @@ def _node_name(node: Node | None) -> str:
 # returns top-level sections, e.g. {"labels": [{"label_id", "name", "conversations"}]}.
 
 
-def agent_extras(visible, win: Window, agent_ids: set) -> dict[int, dict]:
-    """Per-agent figures of later features: response-time targets met, satisfaction."""
+def agent_extras(visible, win: Window, agent_ids: set, targets: list[dict]) -> dict[int, dict]:
+    """Per-agent figures of later features: response-time targets met (from `target_counts`),
+    satisfaction."""
     return _per_row(
-        targets_met_by(visible, win, "assigned_to_id", agent_ids),
+        targets_met_by(targets, "assigned_to_id", agent_ids),
         _satisfaction_by(visible, win, "agent_id", agent_ids),
     )
 
 
-def area_extras(visible, win: Window, area_ids: set) -> dict[int | None, dict]:
-    """Per-area figures of later features: response-time targets met, satisfaction."""
+def area_extras(visible, win: Window, area_ids: set, targets: list[dict]) -> dict:
+    """Per-area figures of later features: response-time targets met (from `target_counts`),
+    satisfaction."""
     return _per_row(
-        targets_met_by(visible, win, "area_id", area_ids),
+        targets_met_by(targets, "area_id", area_ids),
         _satisfaction_by(visible, win, "area_id", area_ids),
     )
 
@@ -584,12 +698,12 @@ def _per_row(*features: dict) -> dict:
     return dict(merged)
 
 
-def report_extras(visible, win: Window) -> dict:
-    """Top-level sections of later features: conversations per label, response-time targets met,
-    satisfaction."""
+def report_extras(visible, win: Window, targets: list[dict]) -> dict:
+    """Top-level sections of later features: conversations per label, response-time targets met
+    (from `target_counts`), satisfaction."""
     return {
         "labels": _labels(visible, win),
-        "targets": targets_met(visible, win),
+        "targets": targets_met(targets),
         "satisfaction": _satisfaction(visible, win),
     }
 
@@ -621,17 +735,23 @@ def _target_outcomes(win: Window) -> dict[str, Q]:
     }
 
 
-def _target_counts(visible, win: Window, *group: str):
-    """Met and missed of each target, per `group` (none: the whole desk); one query."""
+OUTCOMES = ("first_response_met", "first_response_missed", "resolution_met", "resolution_missed")
+
+
+def target_counts(visible, win: Window) -> list[dict]:
+    """Met and missed of each target, per area and assignee: one query of a few dozen rows,
+    summed per agent, per area and over the desk by `targets_met_by` and `targets_met`."""
     outcomes = _target_outcomes(win)
     decided = Q()
     for outcome in outcomes.values():
         decided |= outcome
     counts = {key: Count("pk", filter=outcome) for key, outcome in outcomes.items()}
-    rows = visible.filter(decided)
-    if group:
-        return rows.values(*group).annotate(**counts).order_by()
-    return [rows.aggregate(**counts)]
+    grouped = visible.filter(decided).values("area_id", "assigned_to_id").annotate(**counts)
+    return list(grouped.order_by())
+
+
+def _summed(rows: list[dict]) -> dict:
+    return {outcome: sum(row[outcome] for row in rows) for outcome in OUTCOMES}
 
 
 def _shares(row: dict | None) -> dict:
@@ -650,16 +770,19 @@ def _shares(row: dict | None) -> dict:
     return shares
 
 
-def targets_met_by(visible, win: Window, group: str, ids: set) -> dict:
+def targets_met_by(targets: list[dict], group: str, ids: set) -> dict:
     """{id: shares} of each of `ids` by `group` ("area_id", or "assigned_to_id": the
-    conversation's current assignee); zeros for those with nothing decided."""
-    rows = {row[group]: row for row in _target_counts(visible, win, group)}
-    return {key: _shares(rows.get(key)) for key in ids}
+    conversation's current assignee) from `target_counts`; zeros for those with nothing
+    decided."""
+    by_group = defaultdict(list)
+    for row in targets:
+        by_group[row[group]].append(row)
+    return {key: _shares(_summed(by_group.get(key, []))) for key in ids}
 
 
-def targets_met(visible, win: Window) -> dict:
-    """The shares over every conversation of the viewer's scope."""
-    shares = _shares(_target_counts(visible, win)[0])
+def targets_met(targets: list[dict]) -> dict:
+    """The shares over every conversation of the viewer's scope, from `target_counts`."""
+    shares = _shares(_summed(targets))
     return {
         "first_response": shares["first_response_target"],
         "resolution": shares["resolution_target"],
@@ -711,11 +834,11 @@ def _satisfaction_by(visible, win: Window, key: str, ids: set) -> dict:
     return {id_: {"satisfaction": found.get(id_, empty)} for id_ in ids}
 
 
-def _by_group(values: dict, areas: dict, agents: dict) -> dict:
+def _by_group(groups: dict, areas: dict, agents: dict) -> dict:
     return {
-        "overall": stats(values["all"]),
-        "by_area": _grouped_stats(values["area"], areas, "area_id"),
-        "by_agent": _grouped_stats(values["agent"], agents, "user_id"),
+        "overall": groups["all"],
+        "by_area": _grouped_stats(groups["area"], areas, "area_id"),
+        "by_agent": _grouped_stats(groups["agent"], agents, "user_id"),
     }
 
 

@@ -5,8 +5,10 @@ The index is made by migration 0008: PostgreSQL a GIN index on
 `to_tsvector('ventanilla_search', text)` (the 'simple' configuration behind `unaccent`),
 SQLite an FTS5 external-content table kept by triggers (`unicode61 remove_diacritics 2`),
 MariaDB a FULLTEXT index (its utf8mb4_unicode_ci collation ignores accents and case). A query is
-its words, folded (accents and case dropped), each a prefix ("fact" finds "factura"), all
-required. Never `LIKE '%…%'`: that reads every message.
+its words, folded (accents and case dropped), all required, read as they are typed: every word
+but the last is a whole word ("factura" does not find "facturación"), the last one a prefix
+("factura fact" finds "factura facturación"; docs/adr/0035-search-and-reports-at-scale.md).
+Never `LIKE '%…%'`: that reads every message.
 """
 
 import re
@@ -30,26 +32,34 @@ _WORD = re.compile(r"\w+")
 
 
 def terms(q: str) -> list[str]:
-    """The words of a search, folded, at most MAX_TERMS of MAX_TERM_LENGTH characters."""
+    """The words of a search, folded, at most MAX_TERMS of MAX_TERM_LENGTH characters; the last
+    one typed stays last (the prefix), a repeated word counts once, where it was typed last."""
     words = [word[:MAX_TERM_LENGTH] for word in _WORD.findall(fold(q or ""))]
     if connection.vendor == "mysql":
         words = [word for word in words if len(word) >= MARIADB_MIN_TERM]
-    return list(dict.fromkeys(words))[:MAX_TERMS]
+    words = list(reversed(dict.fromkeys(reversed(words))))
+    return words if len(words) <= MAX_TERMS else [*words[: MAX_TERMS - 1], words[-1]]
+
+
+def _is_searched(word: str, words: list[str]) -> bool:
+    """Whether the folded `word` of a text is one of `words`, or starts with the last of them."""
+    return word in words[:-1] or word.startswith(words[-1])
 
 
 def _match(words: list[str], text: str, pk: str) -> tuple[str, list[str]]:
     """A condition true when the message whose columns are `text` and `pk` (compiled SQL) holds
-    every word (each as a prefix), and its parameters. The words are `\\w+` only: no query
-    syntax in them."""
+    every word (whole, the last one a prefix), and its parameters. The words are `\\w+` only: no
+    query syntax in them."""
     vendor = connection.vendor
+    *whole, last = words
     if vendor == "postgresql":
-        query = " & ".join(f"'{word}':*" for word in words)
+        query = " & ".join([*(f"'{word}'" for word in whole), f"'{last}':*"])
         return f"to_tsvector('{PG_CONFIG}', {text}) @@ to_tsquery('{PG_CONFIG}', %s)", [query]
     if vendor == "mysql":
-        query = " ".join(f"+{word}*" for word in words)
+        query = " ".join([*(f"+{word}" for word in whole), f"+{last}*"])
         # "> 0": Django writes a condition as "… = True", which a relevance of 0.3 is not
         return f"(MATCH ({text}) AGAINST (%s IN BOOLEAN MODE) > 0)", [query]
-    query = " ".join(f'"{word}"*' for word in words)
+    query = " ".join([*(f'"{word}"' for word in whole), f'"{last}"*'])
     fts = FTS_TABLE
     return f"{pk} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [query]  # noqa: S608
 
@@ -103,11 +113,11 @@ def has_match(words: list[str], *, active_since: datetime | None = None) -> Exis
 
 
 def snippet(text: str, words: list[str]) -> str:
-    """The part of `text` around the first word that starts with one of `words`, on one line."""
+    """The part of `text` around the first word matching one of `words`, on one line."""
     flat = " ".join(text.split())
     start = 0
     for match in _WORD.finditer(flat):
-        if any(fold(match.group()).startswith(word) for word in words):
+        if _is_searched(fold(match.group()), words):
             start = match.start()
             break
     if len(flat) <= SNIPPET_LENGTH:
