@@ -111,6 +111,26 @@ def test_a_second_close_never_sends_it_again(served, agent, admin):
     assert Survey.objects.count() == 1
 
 
+def test_a_survey_still_awaiting_ends_when_its_reopened_conversation_closes_again(
+    served, agent, admin, make_area
+):
+    flow_create(data=areas_menu_flow(make_area("Ventas").pk, make_area("Caja").pk))
+    close(served, agent)
+    # reopened before Ana rated; she writes to the open conversation, Sofía closes it again
+    conversations.conversation_reopen(conversation=served, by=admin)
+    served.refresh_from_db()
+    assert writes("Una cosa más").conversation_id == served.pk
+    served.refresh_from_db()
+    close(served, agent)
+
+    # a "4" now was asked nothing: it goes its normal way (a new conversation, the bot)
+    reply = writes("4")
+    assert reply.conversation_id != served.pk
+    survey = Survey.objects.get()
+    assert (survey.rating, survey.status, survey.awaiting_key) == (None, "unanswered", None)
+    assert received().count(RATING_TEXT) == 1
+
+
 def test_a_reply_that_is_no_rating_is_handled_as_any_message(served, agent, make_area):
     flow_create(data=areas_menu_flow(make_area("Ventas").pk, make_area("Caja").pk))
     close(served, agent)

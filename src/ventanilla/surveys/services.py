@@ -120,7 +120,12 @@ def area_survey_update(
 
 def on_conversation_closed(sender, *, conversation: Conversation, by: User | None, **kwargs):
     """`conversations.signals.conversation_closed`: a close by a person may send the survey. A
-    survey that fails to go out never undoes the close."""
+    survey that fails to go out never undoes the close.
+
+    A survey still awaiting an answer when its conversation closes again (reopened meanwhile)
+    ends: what the customer writes after this close answers no question they were just asked."""
+    for survey in Survey.objects.filter(conversation=conversation, awaiting_key__isnull=False):
+        _finish(survey)
     if by is None:
         return
     try:
