@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
@@ -124,8 +125,14 @@ def on_conversation_closed(sender, *, conversation: Conversation, by: User | Non
 
     A survey still awaiting an answer when its conversation closes again (reopened meanwhile)
     ends: what the customer writes after this close answers no question they were just asked."""
-    for survey in Survey.objects.filter(conversation=conversation, awaiting_key__isnull=False):
-        _finish(survey)
+    if conversation.assigned_at is not None:  # else only the bot talked: it never had one
+        Survey.objects.filter(conversation=conversation, awaiting_key__isnull=False).update(
+            awaiting_key=None,
+            status=Case(
+                When(rating__isnull=False, then=Value(SurveyStatus.ANSWERED)),
+                default=Value(SurveyStatus.UNANSWERED),
+            ),
+        )
     if by is None:
         return
     try:
