@@ -412,6 +412,24 @@ def test_area_list_shows_member_counts(admin_client):
     assertInHTML('<span class="state state--off">Inactiva</span>', html)
 
 
+def test_area_list_shows_each_areas_response_targets(admin_client):
+    soporte = services.area_create(
+        name="Soporte", first_response_target_minutes=30, resolution_target_minutes=90
+    )
+    ventas = services.area_create(name="Ventas", resolution_target_minutes=480)
+    services.area_create(name="Caja")
+
+    html = re.sub(r"\s+", " ", admin_client.get("/areas/").content.decode())
+
+    def targets_of(area_name: str) -> str:
+        row = re.search(rf'<tr id="area-\d+"[^>]*>(?:(?!</tr>).)*>{area_name}</a>.*?</tr>', html)
+        return re.search(r"<td data-targets>(.*?)</td>", row.group(0)).group(1).strip()
+
+    assert targets_of(soporte.name) == "1ª respuesta 30 min · resolución 1 h 30 min"
+    assert targets_of(ventas.name) == "1ª respuesta — · resolución 8 h"
+    assert targets_of("Caja") == '<span class="muted">Sin metas</span>'
+
+
 def test_admin_edits_an_area(admin_client):
     # given an area
     area = services.area_create(name="Soporte", description="Viejo")

@@ -31,6 +31,17 @@ def may(user, code: str) -> bool:
 
 
 @register.filter
+def minutes(value: int | None) -> str:
+    """A span of whole minutes as people say it: "45 min", "2 h", "1 h 30 min"; "" for none."""
+    if not value:
+        return ""
+    hours, rest = divmod(value, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+@register.filter
 def whatsapp(text: str | None):
     """A message's text as WhatsApp shows it: links and formatting, escaped first (safe)."""
     return whatsapp_text.to_html(text or "")
