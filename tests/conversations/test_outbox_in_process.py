@@ -76,6 +76,10 @@ def test_the_webhook_is_answered_before_the_graph_answers_the_reply(
     assert len(fake_cloud_api.sent_messages()) == 1
 
 
+@needs_concurrent_writers(
+    "SQLite's in-memory test database is one shared cache: a sender thread's write meets "
+    "'database table is locked' instead of waiting as on a file; runs on PostgreSQL and MariaDB"
+)
 def test_replies_of_one_conversation_leave_in_the_order_they_were_queued(
     chat, fake_cloud_api, senders
 ):

@@ -15,19 +15,32 @@ export function fold(text) {
     .toLowerCase();
 }
 
-// `url(conversation)`'s items, fetched once a minute per conversation.
+// `url(conversation)`'s items, fetched once a minute per conversation; keys typed while the
+// fetch is on its way wait for that same fetch.
 function loader(url) {
   let cache = { conversation: null, at: 0, items: [] };
+  let pending = null; // {conversation, promise}
   return (conversation) => {
     if (cache.conversation === conversation && Date.now() - cache.at < FRESH_MS) {
       return Promise.resolve(cache.items);
     }
-    return fetch(url(conversation), { credentials: "same-origin" })
+    if (pending && pending.conversation === conversation) {
+      return pending.promise;
+    }
+    const promise = fetch(url(conversation), { credentials: "same-origin" })
       .then((response) => (response.ok ? response.json() : { items: [] }))
       .then((body) => {
         cache = { conversation: conversation, at: Date.now(), items: body.items || [] };
         return cache.items;
       });
+    pending = { conversation: conversation, promise: promise };
+    const settled = () => {
+      if (pending && pending.promise === promise) {
+        pending = null;
+      }
+    };
+    promise.then(settled, settled);
+    return promise;
   };
 }
 
@@ -38,6 +51,7 @@ function loader(url) {
 export function caretPicker(kind) {
   const load = loader(kind.url);
   let open = null; // {start, matches, index}
+  let closes = 0; // a list answering keys typed before the last close (Esc) opens nothing
 
   function list() {
     let element = byId(kind.id);
@@ -101,6 +115,7 @@ export function caretPicker(kind) {
     const textarea = document.querySelector(TEXTAREA);
     const wasOpen = open !== null;
     open = null;
+    closes += 1;
     if (element) {
       element.hidden = true;
     }
@@ -134,10 +149,11 @@ export function caretPicker(kind) {
       close();
       return;
     }
+    const closesBefore = closes;
     load(conversation)
       .then((items) => {
         const now = kind.find(event.target);
-        if (!now || openId() !== conversation) {
+        if (!now || openId() !== conversation || closes !== closesBefore) {
           return;
         }
         open = { start: now.start, matches: kind.match(items, now.query), index: 0 };
