@@ -126,13 +126,7 @@ def on_conversation_closed(sender, *, conversation: Conversation, by: User | Non
     A survey still awaiting an answer when its conversation closes again (reopened meanwhile)
     ends: what the customer writes after this close answers no question they were just asked."""
     if conversation.assigned_at is not None:  # else only the bot talked: it never had one
-        Survey.objects.filter(conversation=conversation, awaiting_key__isnull=False).update(
-            awaiting_key=None,
-            status=Case(
-                When(rating__isnull=False, then=Value(SurveyStatus.ANSWERED)),
-                default=Value(SurveyStatus.UNANSWERED),
-            ),
-        )
+        _end_awaiting(Survey.objects.filter(conversation=conversation))
     if by is None:
         return
     try:
@@ -186,9 +180,7 @@ def survey_send(*, conversation: Conversation, by: User) -> Survey | None:
     if conversation.assigned_at is None:  # only the bot talked: a person answers only once
         return None  # the conversation is theirs (agent_reply assigns it), so it was assigned
     key = open_key_of(conversation.line_id, conversation.contact_id)
-    Survey.objects.filter(awaiting_key=key).update(  # an earlier one of this customer: over
-        awaiting_key=None, status=SurveyStatus.UNANSWERED
-    )
+    _end_awaiting(Survey.objects.filter(awaiting_key=key))  # an earlier one of this customer
     interactive = capabilities.of(conversation.line).interactive_menus
     message_queue_outbound(
         conversation=conversation,
@@ -241,6 +233,18 @@ def _comment_of(inbound: InboundMessage) -> str | None:
         return None
     text = inbound.text.strip()
     return "" if fold(text).rstrip(".!") in DECLINED else text[:MAX_COMMENT_LENGTH]
+
+
+# a survey that stops awaiting is answered when it got its rating (the comment is optional)
+_ENDED_STATUS = Case(
+    When(rating__isnull=False, then=Value(SurveyStatus.ANSWERED)),
+    default=Value(SurveyStatus.UNANSWERED),
+)
+
+
+def _end_awaiting(surveys) -> None:
+    """Those of `surveys` still awaiting an answer stop awaiting (one UPDATE)."""
+    surveys.filter(awaiting_key__isnull=False).update(awaiting_key=None, status=_ENDED_STATUS)
 
 
 def _finish(survey: Survey) -> None:
