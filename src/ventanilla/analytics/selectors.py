@@ -21,7 +21,6 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import connections
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
     Count,
@@ -42,6 +41,8 @@ from django.utils.translation import gettext_lazy
 
 from ventanilla.accounts.models import User
 from ventanilla.accounts.selectors import area_names, display_names
+from ventanilla.analytics import satisfaction
+from ventanilla.analytics import targets as target_figures
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -55,7 +56,6 @@ from ventanilla.conversations.visibility import Viewer, visible_filter
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.flows.models import Node
-from ventanilla.surveys.models import Survey
 
 MIN_DAYS = 1
 MAX_DAYS = 90
@@ -266,7 +266,7 @@ def report(*, user: User, win: Window) -> dict:
     visible = _visible(user)
     collected = _collect(visible, win)
     durations = _durations(collected)
-    targets = target_counts(visible, win)
+    targets = target_figures.target_counts(visible, win.start, win.end)
     return {
         "period": win.period,
         "days": len(win.days),
@@ -675,8 +675,8 @@ def agent_extras(visible, win: Window, agent_ids: set, targets: list[dict]) -> d
     """Per-agent figures of later features: response-time targets met (from `target_counts`),
     satisfaction."""
     return _per_row(
-        targets_met_by(targets, "assigned_to_id", agent_ids),
-        _satisfaction_by(visible, win, "agent_id", agent_ids),
+        target_figures.targets_met_by(targets, "assigned_to_id", agent_ids),
+        satisfaction.satisfaction_by(visible, win.start, win.end, "agent_id", agent_ids),
     )
 
 
@@ -684,8 +684,8 @@ def area_extras(visible, win: Window, area_ids: set, targets: list[dict]) -> dic
     """Per-area figures of later features: response-time targets met (from `target_counts`),
     satisfaction."""
     return _per_row(
-        targets_met_by(targets, "area_id", area_ids),
-        _satisfaction_by(visible, win, "area_id", area_ids),
+        target_figures.targets_met_by(targets, "area_id", area_ids),
+        satisfaction.satisfaction_by(visible, win.start, win.end, "area_id", area_ids),
     )
 
 
@@ -703,135 +703,9 @@ def report_extras(visible, win: Window, targets: list[dict]) -> dict:
     (from `target_counts`), satisfaction."""
     return {
         "labels": _labels(visible, win),
-        "targets": targets_met(targets),
-        "satisfaction": _satisfaction(visible, win),
+        "targets": target_figures.targets_met(targets),
+        "satisfaction": satisfaction.satisfaction(visible, win.start, win.end),
     }
-
-
-# --- response-time targets (docs/analytics.md#response-time-targets, ADR 0032) ----------------
-
-
-def _target_outcomes(win: Window) -> dict[str, Q]:
-    """Conversations whose target was decided in the period, met or missed. A target is decided
-    at the earlier of its deadline and what it waits for (the first agent message, the close):
-    met when that came by the deadline, missed when the deadline passed first. A deadline still
-    ahead decides nothing yet."""
-    end = min(win.end, clock.now())
-    responded_by_due = Q(first_responded_at__lte=F("first_response_due_at"))
-    closed_by_due = Q(status=Status.CLOSED, closed_at__lte=F("resolution_due_at"))
-    return {
-        "first_response_met": responded_by_due
-        & Q(first_responded_at__gte=win.start, first_responded_at__lt=end),
-        "first_response_missed": Q(
-            first_response_due_at__gte=win.start, first_response_due_at__lt=end
-        )
-        & (
-            Q(first_responded_at__isnull=True)
-            | Q(first_responded_at__gt=F("first_response_due_at"))
-        ),
-        "resolution_met": closed_by_due & Q(closed_at__gte=win.start, closed_at__lt=end),
-        "resolution_missed": Q(resolution_due_at__gte=win.start, resolution_due_at__lt=end)
-        & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("resolution_due_at"))),
-    }
-
-
-OUTCOMES = ("first_response_met", "first_response_missed", "resolution_met", "resolution_missed")
-
-
-def target_counts(visible, win: Window) -> list[dict]:
-    """Met and missed of each target, per area and assignee: one query of a few dozen rows,
-    summed per agent, per area and over the desk by `targets_met_by` and `targets_met`."""
-    outcomes = _target_outcomes(win)
-    decided = Q()
-    for outcome in outcomes.values():
-        decided |= outcome
-    counts = {key: Count("pk", filter=outcome) for key, outcome in outcomes.items()}
-    grouped = visible.filter(decided).values("area_id", "assigned_to_id").annotate(**counts)
-    return list(grouped.order_by())
-
-
-def _summed(rows: list[dict]) -> dict:
-    return {outcome: sum(row[outcome] for row in rows) for outcome in OUTCOMES}
-
-
-def _shares(row: dict | None) -> dict:
-    """{"first_response_target": {"met", "missed", "share"}, "resolution_target": {...}}; the
-    share of met (4 decimals), null when nothing was decided."""
-    shares = {}
-    for target in ("first_response", "resolution"):
-        met = (row or {}).get(f"{target}_met") or 0
-        missed = (row or {}).get(f"{target}_missed") or 0
-        decided = met + missed
-        shares[f"{target}_target"] = {
-            "met": met,
-            "missed": missed,
-            "share": round(met / decided, 4) if decided else None,
-        }
-    return shares
-
-
-def targets_met_by(targets: list[dict], group: str, ids: set) -> dict:
-    """{id: shares} of each of `ids` by `group` ("area_id", or "assigned_to_id": the
-    conversation's current assignee) from `target_counts`; zeros for those with nothing
-    decided."""
-    by_group = defaultdict(list)
-    for row in targets:
-        by_group[row[group]].append(row)
-    return {key: _shares(_summed(by_group.get(key, []))) for key in ids}
-
-
-def targets_met(targets: list[dict]) -> dict:
-    """The shares over every conversation of the viewer's scope, from `target_counts`."""
-    shares = _shares(_summed(targets))
-    return {
-        "first_response": shares["first_response_target"],
-        "resolution": shares["resolution_target"],
-    }
-
-
-# --- satisfaction surveys (docs/analytics.md#satisfaction) -------------------------------------
-
-
-def _surveys(visible, win: Window):
-    """The surveys sent in the window, of conversations the viewer may see."""
-    surveys = Survey.objects.filter(sent_at__gte=win.start, sent_at__lt=win.end)
-    if visible.query.where:
-        surveys = surveys.filter(conversation__in=visible.values("pk"))
-    return surveys.order_by()
-
-
-def _satisfaction_figures(sent: int, answered: int, average) -> dict:
-    return {
-        "sent": sent,
-        "answered": answered,
-        "share": round(answered / sent, 4) if sent else None,
-        "average": round(average, 2) if average is not None else None,
-    }
-
-
-_SURVEY_COUNTS = {
-    "sent": Count("id"),
-    "answered": Count("id", filter=Q(rating__isnull=False)),
-    "average": Avg("rating"),
-}
-
-
-def _satisfaction(visible, win: Window) -> dict:
-    """The whole period's: surveys sent, answered (rated), the answered share, the average."""
-    row = _surveys(visible, win).aggregate(**_SURVEY_COUNTS)
-    return _satisfaction_figures(row["sent"], row["answered"], row["average"])
-
-
-def _satisfaction_by(visible, win: Window, key: str, ids: set) -> dict:
-    """`_satisfaction` per agent or per area (`key`), for the rows `ids` of the table; a row
-    without surveys shows zeros."""
-    rows = _surveys(visible, win).values(key).annotate(**_SURVEY_COUNTS)
-    found = {
-        row[key]: _satisfaction_figures(row["sent"], row["answered"], row["average"])
-        for row in rows
-    }
-    empty = _satisfaction_figures(0, 0, None)
-    return {id_: {"satisfaction": found.get(id_, empty)} for id_ in ids}
 
 
 def _by_group(groups: dict, areas: dict, agents: dict) -> dict:
