@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 
 from tests.flows.samples import areas_menu_flow
+from ventanilla.contacts.models import Contact
 from ventanilla.conversations import services as conversations
+from ventanilla.conversations.contact_merge import contact_merge
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.core import clock
 from ventanilla.flows.services import flow_create
@@ -245,3 +247,50 @@ def test_the_thread_shows_the_answer_as_a_line(served, agent, admin_client):
     assert page.count("Encuesta: 4/5 · «Muy amable»") == 1
     caught_up = admin_client.get(f"/chats/{served.pk}/after/?m={question.pk}").content.decode()
     assert "Encuesta: 4/5 · «Muy amable»" in caught_up
+
+
+def _serve_and_close(phone: str, area, agent) -> Conversation:
+    message = sandbox.customer_writes(phone=phone, name="Ana", text="hola", message_id=phone)
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    Conversation.objects.filter(pk=conversation.pk).update(area=area)
+    conversations.conversation_assign(conversation=conversation, user=agent)
+    conversations.agent_reply(conversation=conversation, by=agent, text="¿En qué te ayudo?")
+    conversation.refresh_from_db()
+    close(conversation, agent)
+    return conversation
+
+
+def test_a_merged_customer_answers_the_survey_their_former_contact_awaited(
+    served, agent, admin, make_area
+):
+    flow_create(data=areas_menu_flow(make_area("Ventas").pk, make_area("Caja").pk))
+    close(served, agent)
+    # an admin merges Ana's contact into the one she had been entered as, which takes her phone
+    known = Contact.objects.create(name="Ana Pérez", dni="30111222", sandbox=True)
+    contact_merge(keep=known, other=served.contact, by=admin)
+
+    rating = writes("4")
+
+    assert rating.conversation_id == served.pk
+    survey = Survey.objects.get()
+    assert (survey.rating, survey.status) == (4, "comment")
+    assert Conversation.objects.count() == 1
+
+
+def test_when_both_merged_contacts_await_one_the_newer_survey_still_does(
+    surveyed_area, agent, admin, make_area, sandbox_line
+):
+    flow_create(data=areas_menu_flow(make_area("Ventas").pk, make_area("Caja").pk))
+    kept_phone, merged_phone = "+5493515550102", "+5493515550103"
+    older = _serve_and_close(kept_phone, surveyed_area, agent)
+    newer = _serve_and_close(merged_phone, surveyed_area, agent)
+    contact_merge(keep=older.contact, other=newer.contact, by=admin)
+
+    sandbox.customer_writes(phone=kept_phone, name="Ana", text="5", message_id="rating")
+
+    by_conversation = {s.conversation_id: s for s in Survey.objects.all()}
+    assert (by_conversation[newer.pk].rating, by_conversation[newer.pk].status) == (5, "comment")
+    assert (by_conversation[older.pk].status, by_conversation[older.pk].awaiting_key) == (
+        "unanswered",
+        None,
+    )

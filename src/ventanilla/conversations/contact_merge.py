@@ -31,6 +31,7 @@ from ventanilla.contacts.phones import canonical_phone
 from ventanilla.contacts.services import record_webhook
 from ventanilla.conversations.models import Conversation, ConversationEvent, EventKind
 from ventanilla.conversations.services import publish_conversation
+from ventanilla.conversations.signals import contact_merged
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
@@ -134,6 +135,7 @@ def _merge(keep_id: int, other_id: int, by: User | None) -> tuple[Contact, int]:
     other.delete()
     keep.save(update_fields=[*changed, "updated_at"])
     record_webhook(WebhookEvent.CONTACT_UPDATED, keep)
+    contact_merged.send(sender=Contact, keep=keep, other_id=other_id)
     for conversation in open_rows:
         publish_conversation("conversation:update", conversation)
     return keep, len(moved_ids)

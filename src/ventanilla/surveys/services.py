@@ -138,6 +138,22 @@ def on_conversation_closed(sender, *, conversation: Conversation, by: User | Non
         log.exception("the survey of conversation %s was not sent", conversation.pk)
 
 
+def on_contact_merged(sender, *, keep: Contact, other_id: int, **kwargs) -> None:
+    """`conversations.signals.contact_merged`: the surveys the merged contact's conversations
+    await now await `keep`'s messages. Where both awaited one on a line, the newer still does
+    and the older ends, as a newer survey ends an earlier one."""
+    awaited = locked(
+        Survey.objects.filter(awaiting_key__isnull=False, conversation__contact_id=keep.pk)
+    ).values_list("pk", "conversation__line_id")
+    newest_by_line: dict[int, int] = {}
+    for survey_id, line_id in awaited.order_by("-sent_at", "-pk"):
+        newest_by_line.setdefault(line_id, survey_id)
+    newest = set(newest_by_line.values())
+    _end_awaiting(Survey.objects.filter(conversation__contact_id=keep.pk).exclude(pk__in=newest))
+    for line_id, survey_id in newest_by_line.items():
+        Survey.objects.filter(pk=survey_id).update(awaiting_key=open_key_of(line_id, keep.pk))
+
+
 def _in_window(conversation: Conversation) -> bool:
     last = conversation.last_inbound_at
     return last is not None and clock.now() - last < CUSTOMER_SERVICE_WINDOW
