@@ -13,6 +13,7 @@ from ventanilla.flows.selectors import forget_cached_flows
 from ventanilla.inbound.cloud import forget_cached_lines
 from ventanilla.integrations.services import forget_cached_subscriptions
 from ventanilla.providers import registry
+from ventanilla.schedules.selectors import forget_cached_closed_days
 
 pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* and *_line fixtures
 
@@ -30,6 +31,7 @@ def _fast_and_immediate(settings):
     forget_cached_lines()  # rows of earlier tests are gone; so must be their cached copies
     forget_cached_flows()
     forget_cached_subscriptions()
+    forget_cached_closed_days()
     # webhook receivers in tests are real servers on 127.0.0.1 (tests/integrations: the refusal)
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
     # Texts are asserted in Spanish, the default language, whatever the environment says; and a

@@ -79,6 +79,7 @@ def test_deadlines_of_an_area_read_its_own_hours(make_area, settings, django_ass
         area_id=soporte.pk, days=sorted(WEEKDAYS), start_time="08:00", end_time="18:00"
     )
     start = local(5, 17, 50)
+    deadlines(area_id=ventas.pk, start=start, minutes=(30,))  # the closed days: read once a while
 
     with django_assert_num_queries(1):
         first, resolution = deadlines(area_id=soporte.pk, start=start, minutes=(30, None))

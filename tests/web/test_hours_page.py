@@ -202,13 +202,16 @@ def test_unknown_window_is_404(admin_client):
 def test_list_query_count_does_not_grow(
     admin_client, make_area, django_assert_max_num_queries, count
 ):
-    # given windows spread over two areas
+    # given windows and closed days spread over two areas
     areas = [make_area("Ventas"), make_area("Soporte")]
     for index in range(count):
         _window(areas[index % 2], start=f"{index:02d}:00", end=f"{index:02d}:30")
+        services.closed_day_create(
+            day=f"2099-01-{index + 1:02d}", area_id=areas[index % 2].pk, name="x"
+        )
     admin_client.get("/hours/")  # warm the session
     # when the page is listed
-    # then it takes the same number of queries for 2 and 10 windows
-    with django_assert_max_num_queries(4):
+    # then it takes the same number of queries for 2 and 10 windows and closed days
+    with django_assert_max_num_queries(5):
         response = admin_client.get("/hours/")
     assert response.status_code == 200

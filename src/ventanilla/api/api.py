@@ -15,6 +15,7 @@ from ventanilla.api.routers import (
     audit,
     auth,
     bot,
+    closed_days,
     contacts,
     conversations,
     desk_settings,
@@ -207,6 +208,7 @@ api.add_router("/sandbox", sandbox.router)
 api.add_router("/lines", lines.router)
 api.add_router("/bot", bot.router)
 api.add_router("/working-hours", working_hours.router)
+api.add_router("/closed-days", closed_days.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/settings", desk_settings.router)
 api.add_router("/labels", labels.router)

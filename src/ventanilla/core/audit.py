@@ -41,6 +41,8 @@ ACTIONS = {
     "working_hour.created": gettext_lazy("Horario creado"),
     "working_hour.updated": gettext_lazy("Horario cambiado"),
     "working_hour.deleted": gettext_lazy("Horario borrado"),
+    "closed_day.created": gettext_lazy("Día sin atención agregado"),
+    "closed_day.deleted": gettext_lazy("Día sin atención borrado"),
     "settings.auto_close": gettext_lazy("Cierre automático cambiado"),
     "settings.follow_up": gettext_lazy("Seguimiento después del cierre cambiado"),
     "line.created": gettext_lazy("Línea creada"),

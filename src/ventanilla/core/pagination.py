@@ -4,7 +4,7 @@ Cursors are signed, so one that this server did not hand out is refused, never h
 signed for one list (its model and ordering), so one handed out by another list is refused too.
 """
 
-from datetime import datetime
+from datetime import date
 
 from django.core import signing
 from django.db.models import Q, QuerySet
@@ -28,7 +28,7 @@ def _salt(queryset: QuerySet, ordering: tuple[str, ...]) -> str:
 
 
 def _encode(values: list, salt: str) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    plain = [v.isoformat() if isinstance(v, date) else v for v in values]
     return signing.dumps(plain, salt=salt)
 
 

@@ -26,6 +26,32 @@ class WorkingHour(TimeStamped):
         return f"{self.area_id}: {self.days} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
+CLOSED_DAY_NAME_MAX_LENGTH = 100
+
+
+class ClosedDay(TimeStamped):
+    """A date (settings.TIME_ZONE) on which an area, or every area (`area` null), does not open,
+    a holiday: its windows that start that day stay closed, and an area without windows is closed
+    all day (schedules/hours.py)."""
+
+    day = models.DateField()
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.CASCADE, related_name="closed_days"
+    )
+    name = models.CharField(max_length=CLOSED_DAY_NAME_MAX_LENGTH)
+    # courtesy text for customers who write that day ("" = the area's usual one)
+    message = models.CharField(max_length=MESSAGE_MAX_LENGTH, blank=True, default="")
+
+    class Meta:
+        ordering = ["day", "area_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "area"], name="one_closed_day_per_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.name} ({self.area_id or 'all'})"
+
+
 # WhatsApp refuses text messages longer than this (Cloud API: text.body, 4096 characters).
 AUTO_CLOSE_MESSAGE_MAX_LENGTH = 4096
 AUTO_CLOSE_SINGLETON_ID = 1

@@ -33,3 +33,20 @@ def check_hours_writer(user, *area_ids) -> None:
     others = wanted - set(hours_areas(user).values_list("pk", flat=True))
     if others and Area.objects.filter(pk__in=others).exists():
         raise Forbidden(_("Solo podés cambiar los horarios de tus propias áreas."))
+
+
+def closed_day_writable(user, area_id: int | None, hours_area_ids: set[int]) -> bool:
+    """Whether `user`, who may change the hours of `hours_area_ids`, may change a day closed for
+    `area_id` (None: every area, an admin's)."""
+    return is_admin(user) if area_id is None else area_id in hours_area_ids
+
+
+def check_closed_day_writer(user, area_id: int | None) -> None:
+    """Forbidden unless `user` may change the hours of `area_id`; a day closed for every area
+    (None) is an admin's."""
+    if area_id is None:
+        EDIT_HOURS.check(user)
+        if not is_admin(user):
+            raise Forbidden(_("Solo un administrador cierra un día para todas las áreas."))
+        return
+    check_hours_writer(user, area_id)

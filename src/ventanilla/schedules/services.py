@@ -1,15 +1,16 @@
-"""Writes for working hours and auto-close. Every function validates all fields before writing
-anything."""
+"""Writes for working hours, closed days and auto-close. Every function validates all fields
+before writing anything."""
 
 import re
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
-from ventanilla.core import audit
+from ventanilla.core import audit, clock
 from ventanilla.core.errors import (
     blank_text,
     control_characters_text,
@@ -18,14 +19,17 @@ from ventanilla.core.errors import (
 )
 from ventanilla.core.fields import UNSET, FieldErrors
 from ventanilla.core.text import has_control_characters
+from ventanilla.schedules import hours
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
     AUTO_CLOSE_SINGLETON_ID,
+    CLOSED_DAY_NAME_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
     AutoCloseSetting,
+    ClosedDay,
     WorkingHour,
 )
-from ventanilla.schedules.selectors import valid_id
+from ventanilla.schedules.selectors import forget_cached_closed_days, valid_id
 
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -161,6 +165,82 @@ def working_hour_delete(*, working_hour: WorkingHour) -> None:
     deleted, _count = WorkingHour.objects.filter(pk=working_hour.pk).delete()
     if deleted:
         audit.record_object("working_hour.deleted", working_hour)
+
+
+# --- Closed days ------------------------------------------------------------------------------
+
+
+def _check_day(errors: FieldErrors, value) -> date | None:
+    """A date ("YYYY-MM-DD") from today on, in the desk's time zone."""
+    day = value if isinstance(value, date) else None
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            day = None
+    if day is None:
+        errors.add("day", _("Usá una fecha con el formato AAAA-MM-DD."))
+        return None
+    if day < hours.wall_clock(clock.now(), settings.TIME_ZONE).date():
+        errors.add("day", _("Elegí hoy o un día por venir."))
+        return None
+    return day
+
+
+def _check_name(errors: FieldErrors, name) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
+        errors.add("name", blank_text())
+    elif has_control_characters(name):
+        errors.add("name", control_characters_text())
+    elif len(name) > CLOSED_DAY_NAME_MAX_LENGTH:
+        errors.add("name", max_length_text(CLOSED_DAY_NAME_MAX_LENGTH))
+    return name
+
+
+def _already_closed_text() -> str:
+    return _("Ese día ya figura sin atención para esa área.")
+
+
+@transaction.atomic
+def closed_day_create(*, day, name, area_id: int | None = None, message="") -> ClosedDay:
+    """A day on which `area_id` (None: every area) does not open; refused (422 on `day`) when it
+    is already closed for that area."""
+    errors = FieldErrors()
+    row = ClosedDay(
+        day=_check_day(errors, day),
+        area_id=None if area_id is None else _check_area(errors, area_id),
+        name=_check_name(errors, name),
+        message=_check_message(errors, message),
+    )
+    same = ClosedDay.objects.filter(day=row.day, area_id=row.area_id)
+    if row.day is not None and same.exists():
+        errors.add("day", _already_closed_text())
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # the same day saved meanwhile
+        errors.add("day", _already_closed_text())
+        errors.raise_if_any()
+    audit.record_object(
+        "closed_day.created",
+        row,
+        changes=audit.diff({}, {field: getattr(row, field) for field in CLOSED_DAY_AUDITED}),
+    )
+    transaction.on_commit(forget_cached_closed_days)
+    return row
+
+
+CLOSED_DAY_AUDITED = ("day", "area_id", "name", "message")
+
+
+@transaction.atomic
+def closed_day_delete(*, closed_day: ClosedDay) -> None:
+    deleted, _count = ClosedDay.objects.filter(pk=closed_day.pk).delete()
+    if deleted:
+        audit.record_object("closed_day.deleted", closed_day)
+        transaction.on_commit(forget_cached_closed_days)
 
 
 # --- Auto-close ------------------------------------------------------------------------------

@@ -9,7 +9,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ventanilla.accounts.models import Area
-from ventanilla.schedules.models import MESSAGE_MAX_LENGTH, WorkingHour
+from ventanilla.schedules.models import (
+    CLOSED_DAY_NAME_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    WorkingHour,
+)
 from ventanilla.web.forms import ConsoleForm
 
 # 0 = Sunday ... 6 = Saturday, as in WorkingHour.days
@@ -76,3 +80,37 @@ class WorkingHourForm(ConsoleForm):
             "end_time": data["end_time"],
             "message": data["message"],
         }
+
+
+EVERY_AREA = ""  # the choice that closes the day for every area (admins only)
+
+
+class ClosedDayForm(ConsoleForm):
+    day = forms.CharField(
+        label=_("Fecha"), required=False, widget=forms.TextInput(attrs={"type": "date"})
+    )
+    area_id = forms.TypedChoiceField(label=_("Área"), coerce=int, empty_value=None, required=False)
+    name = forms.CharField(
+        label=_("Motivo"),
+        required=False,
+        max_length=CLOSED_DAY_NAME_MAX_LENGTH,
+        help_text=_("Por ejemplo «Navidad» o «Inventario»."),
+    )
+    message = forms.CharField(
+        label=_("Texto de cortesía"),
+        required=False,
+        max_length=MESSAGE_MAX_LENGTH,
+        help_text=_("Lo que recibe quien escribe ese día. Vacío: el texto de cortesía del área."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, areas: list[Area] = (), every_area: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(EVERY_AREA, _("Todas las áreas"))] if every_area else []
+        choices += [(area.pk, area.name) for area in areas if area.is_active]
+        self.fields["area_id"].choices = choices
+        self.fields["area_id"].required = not every_area
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {key: data[key] for key in ("day", "area_id", "name", "message")}

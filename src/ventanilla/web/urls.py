@@ -146,6 +146,12 @@ urlpatterns = [
     path("hours/new/", hours_views.hours_create, name="hours_create"),
     path("hours/<int:working_hour_id>/", hours_views.hours_edit, name="hours_edit"),
     path("hours/<int:working_hour_id>/delete/", hours_views.hours_delete, name="hours_delete"),
+    path("hours/closed/new/", hours_views.closed_day_create, name="closed_day_create"),
+    path(
+        "hours/closed/<int:closed_day_id>/delete/",
+        hours_views.closed_day_delete,
+        name="closed_day_delete",
+    ),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/lines/<int:line_id>/", settings_views.settings_line, name="settings_line"),
     path(
