@@ -4,6 +4,7 @@ commit (`transaction=True`) because InnoDB updates a FULLTEXT index only when a 
 commits."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -13,6 +14,7 @@ from ventanilla.accounts.models import Role
 from ventanilla.conversations import selectors
 from ventanilla.conversations.models import Conversation, Message
 from ventanilla.conversations.search import snippet, terms
+from ventanilla.core import clock
 from ventanilla.core.text import fold
 from ventanilla.inbound import sandbox
 
@@ -211,3 +213,55 @@ def test_sqlite_keeps_its_index_by_triggers():
         "conversations_message_fts_delete",
         "conversations_message_fts_update",
     }
+
+
+def _message_steps(user, **filters) -> tuple[list[int], int]:
+    """(the ids of conversation_list's search for "factura", how many statements match words)."""
+    with CaptureQueriesContext(connection) as queries:
+        ids = [c.pk for c in selectors.conversation_list(user=user, q="factura", **filters)]
+    match = {"postgresql": "@@ to_tsquery", "mysql": "AGAINST (", "sqlite": "_fts MATCH"}
+    steps = [q for q in queries.captured_queries if match[connection.vendor] in q["sql"]]
+    return ids, len(steps)
+
+
+@pytest.mark.parametrize(
+    ("who", "filters", "steps"),
+    [
+        ("admin", {"statuses": ["closed"]}, 2),  # most of the desk: the last week, then all
+        ("admin", {}, 2),
+        ("sup_soporte", {"statuses": ["closed"]}, 2),
+        ("admin", {"statuses": ["queued", "active"]}, 1),  # only open ones: all at once
+        ("admin", {"statuses": ["closed"], "assigned": "me"}, 1),  # one assignee's
+        ("agent_soporte", {}, 1),  # an agent's own and their queue
+    ],
+)
+def test_a_search_finds_older_conversations_at_once_or_after_the_last_week(
+    who, filters, steps, desk, make_conversation
+):
+    people, chats = desk
+    month_ago = clock.now() - timedelta(days=30)
+    old = make_conversation(
+        "closed",
+        area=chats["closed_soporte"].area,
+        assigned_to=people["agent_soporte_2"],
+        text="otra factura",
+    )
+    Conversation.objects.filter(pk=old.pk).update(last_activity_at=month_ago)
+    Conversation.objects.filter(pk=chats["closed_soporte"].pk).update(
+        last_activity_at=month_ago - timedelta(days=1)
+    )
+
+    ids, message_steps = _message_steps(people[who], **filters)
+
+    statuses = filters.get("statuses")
+    expected = [
+        chats[name].pk
+        for name in ("bot", "queued_soporte", "active_ventas", "closed_soporte")
+        if name in VISIBLE[who] & WITH_FACTURA and (not statuses or name.split("_")[0] in statuses)
+    ]
+    if who in ("admin", "sup_soporte") and (not statuses or "closed" in statuses):
+        expected.insert(-1, old.pk)  # newer activity than closed_soporte's
+    if filters.get("assigned") == "me":
+        expected = []
+    assert sorted(ids) == sorted(expected)
+    assert message_steps == steps

@@ -1,8 +1,9 @@
 """Searching the words of messages with each database's own full-text index
 (docs/chat.md#search, docs/adr/0030-message-search-waiting-and-follow-up.md).
 
-The index is made by migration 0008: PostgreSQL a GIN index on
-`to_tsvector('ventanilla_search', text)` (the 'simple' configuration behind `unaccent`),
+The index is made by migration 0012: PostgreSQL a GIN index on the stored column
+`search_vector`, `to_tsvector('ventanilla_search', text)` (the 'simple' configuration behind
+`unaccent`; the column since migration 0018),
 SQLite an FTS5 external-content table kept by triggers (`unicode61 remove_diacritics 2`),
 MariaDB a FULLTEXT index (its utf8mb4_unicode_ci collation ignores accents and case). A query is
 its words, folded (accents and case dropped), all required, read as they are typed: every word
@@ -26,6 +27,7 @@ MAX_TERM_LENGTH = 40
 MARIADB_MIN_TERM = 3
 FTS_TABLE = "conversations_message_fts"
 PG_CONFIG = "ventanilla_search"
+VECTOR_COLUMN = "search_vector"
 SNIPPET_LENGTH = 120
 
 _WORD = re.compile(r"\w+")
@@ -46,15 +48,15 @@ def _is_searched(word: str, words: list[str]) -> bool:
     return word in words[:-1] or word.startswith(words[-1])
 
 
-def _match(words: list[str], text: str, pk: str) -> tuple[str, list[str]]:
-    """A condition true when the message whose columns are `text` and `pk` (compiled SQL) holds
-    every word (whole, the last one a prefix), and its parameters. The words are `\\w+` only: no
-    query syntax in them."""
+def _match(words: list[str], text: str, pk: str, vector: str) -> tuple[str, list[str]]:
+    """A condition true when the message whose columns are `text`, `pk` and (PostgreSQL)
+    `vector` (compiled SQL) holds every word (whole, the last one a prefix), and its parameters.
+    The words are `\\w+` only: no query syntax in them."""
     vendor = connection.vendor
     *whole, last = words
     if vendor == "postgresql":
         query = " & ".join([*(f"'{word}'" for word in whole), f"'{last}':*"])
-        return f"to_tsvector('{PG_CONFIG}', {text}) @@ to_tsquery('{PG_CONFIG}', %s)", [query]
+        return f"{vector} @@ to_tsquery('{PG_CONFIG}', %s)", [query]
     if vendor == "mysql":
         query = " ".join([*(f"+{word}" for word in whole), f"+{last}*"])
         # "> 0": Django writes a condition as "… = True", which a relevance of 0.3 is not
@@ -85,8 +87,14 @@ class Matches(Expression):
     def as_sql(self, compiler, connection):
         text, text_params = compiler.compile(self.text)
         pk, pk_params = compiler.compile(self.pk)
-        sql, params = _match(self.words, text, pk)
+        sql, params = _match(self.words, text, pk, self._vector(compiler))
         return sql, (*text_params, *pk_params, *params)
+
+    def _vector(self, compiler) -> str:
+        """PostgreSQL's stored `to_tsvector` of the text (migration 0018), a column the model
+        does not know, with the text's table alias."""
+        identifiers = (self.text.alias, VECTOR_COLUMN) if self.text.alias else (VECTOR_COLUMN,)
+        return ".".join(map(compiler.quote_name_unless_alias, identifiers))
 
 
 def messages_matching(messages, words: list[str]):

@@ -23,7 +23,7 @@ from ventanilla.conversations.models import (
     Note,
     Status,
 )
-from ventanilla.conversations.visibility import Viewer, visible_filter
+from ventanilla.conversations.visibility import Viewer, sees_whole_areas, visible_filter
 from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.fields import id_from_text
@@ -95,24 +95,38 @@ def conversation_list(
             raise InvalidInput.field("assigned", _("Usá me, none o el id de un usuario."))
         conversations = conversations.filter(assigned_to_id=user_id)
     if q.strip():
-        ids = _search_candidates(conversations, q, list_ordering(sort))
+        recent_first = _holds_most_of_the_desk(user, statuses, assigned)
+        ids = _search_candidates(conversations, q, list_ordering(sort), recent_first=recent_first)
         conversations = conversations.filter(pk__in=ids)
     return conversations
 
 
-def _search_candidates(conversations, q: str, ordering: tuple[str, ...]) -> list[int]:
+def _holds_most_of_the_desk(user: User, statuses, assigned) -> bool:
+    """Whether a list may hold most of the desk's conversations: not one person's (an agent's
+    list, or one assignee's), not only the open ones (a small part of any desk: they close)."""
+    if assigned or not sees_whole_areas(Viewer.of(user)):
+        return False
+    return not statuses or not set(statuses) <= set(OPEN_STATUSES)
+
+
+def _search_candidates(
+    conversations, q: str, ordering: tuple[str, ...], *, recent_first: bool
+) -> list[int]:
     """The first SEARCH_CANDIDATES of `conversations` in `ordering` found by the contact (name,
     phone or DNI, as the Contacts screen searches), and as many found by the words of a message:
-    each a query the database can stop at the bound; by activity, the conversations active in
-    the last SEARCH_RECENT_DAYS first, and the rest only when those are too few
-    (docs/adr/0035-search-and-reports-at-scale.md)."""
+    each a query the database can stop at the bound. With `recent_first`, by activity, the
+    conversations active in the last SEARCH_RECENT_DAYS first, and the rest only when those are
+    too few: for a list that holds most of the desk, where rare words would otherwise be looked
+    for in every conversation (docs/adr/0035-search-and-reports-at-scale.md); a smaller list is
+    searched whole at once, which costs what the last week alone does
+    (docs/adr/0038-message-search-third-round.md)."""
     ordered = conversations.order_by(*ordering).values_list("pk", flat=True)
     ids = list(ordered.filter(contact_search_filter(q, prefix="contact__"))[:SEARCH_CANDIDATES])
     words = search.terms(q)
     if not words:
         return ids
     found = []
-    if ordering == ORDERINGS["activity"]:
+    if recent_first and ordering == ORDERINGS["activity"]:
         since = clock.now() - timedelta(days=SEARCH_RECENT_DAYS)
         recent = ordered.filter(last_activity_at__gte=since)
         found = list(recent.filter(search.has_match(words, active_since=since))[:SEARCH_CANDIDATES])

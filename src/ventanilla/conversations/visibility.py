@@ -42,6 +42,12 @@ def visible_filter(viewer: Viewer) -> Q:
     return Q(pk__in=[])
 
 
+def sees_whole_areas(viewer: Viewer) -> bool:
+    """Whether the viewer sees every conversation of an area (or of the desk), not only their
+    own and their areas' queue."""
+    return viewer.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
 def audience_of(conversation) -> dict:
     return {
         "conversation_id": conversation.pk,

@@ -29,6 +29,8 @@ _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 # on escaped text: "&" only as "&amp;", so any other entity (&lt; &gt; &quot; &#x27;) ends it
 _URL = re.compile(r"(?<![^\W_]|[@/.\-])(?:https?://|www\.)(?:[^\s&\x00]|&amp;)+", re.IGNORECASE)
 _TRAILING = ".,:;!?'\"¡¿…*_~"  # punctuation, and a closing marker around a link
+# what any pattern above needs in the text: a marker, a link's start or a placeholder's hole
+_MAY_FORMAT = re.compile(r"[*_~`\x00]|https?://|www\.", re.IGNORECASE)
 _EMPHASIS = (("*", "strong"), ("_", "em"), ("~", "del"))
 
 
@@ -109,4 +111,7 @@ def to_html(text: str) -> SafeString:
 
 def to_plain(text: str) -> str:
     """The text with WhatsApp's markers taken away (for the chat list's preview): not escaped."""
+    text = str(text)
+    if not _MAY_FORMAT.search(text):  # most messages: nothing to take away
+        return text
     return html.unescape(_render(text, markup=False))
