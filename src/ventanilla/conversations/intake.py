@@ -34,6 +34,7 @@ from ventanilla.conversations.services import (
 )
 from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import clock, events
+from ventanilla.core.db import insert_rows
 from ventanilla.integrations import services as webhooks
 from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers.base import InboundMessage, StatusUpdate
@@ -160,12 +161,7 @@ class InboundBatch:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        messages = [message for _, message, _ in pending]
-        if len(messages) > 1 and connection.features.can_return_rows_from_bulk_insert:
-            Message.objects.bulk_create(messages)
-        else:
-            for message in messages:
-                message.save(force_insert=True)
+        insert_rows([message for _, message, _ in pending])
         changed: dict[int, Conversation] = {}
         for conversation, message, _ in pending:
             conversation.last_message = message

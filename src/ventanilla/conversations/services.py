@@ -34,6 +34,7 @@ from ventanilla.conversations.models import (
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import attachments, audit, clock, events
+from ventanilla.core.db import insert_rows
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit, hand_over_after_commit, named_function
@@ -382,11 +383,7 @@ def bot_turn_record(
         )
         for reply in replies
     ]
-    if len(messages) > 1 and connection.features.can_return_rows_from_bulk_insert:
-        Message.objects.bulk_create(messages)
-    else:
-        for message in messages:
-            message.save(force_insert=True)
+    insert_rows(messages)
     written = dict(bot_state)
     if messages:
         written.update(last_message=messages[-1], last_activity_at=now)
