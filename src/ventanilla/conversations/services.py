@@ -34,7 +34,7 @@ from ventanilla.conversations.models import (
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import attachments, audit, clock, events
-from ventanilla.core.db import insert_rows
+from ventanilla.core.db import insert_rows, save_fields
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit, hand_over_after_commit, named_function
@@ -387,9 +387,10 @@ def bot_turn_record(
     written = dict(bot_state)
     if messages:
         written.update(last_message=messages[-1], last_activity_at=now)
-    Conversation.objects.filter(pk=conversation.pk).update(**written)
     for name, value in written.items():
         setattr(conversation, name, value)
+    if written:
+        save_fields([conversation], list(written))
     if messages:
         audience = audience_of(conversation)
         events.publish_many([("message:new", message_item(m), audience) for m in messages])
