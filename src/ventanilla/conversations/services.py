@@ -157,8 +157,12 @@ def reactions_with(reactions, side: str, emoji: str) -> dict:
 
 
 def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -> None:
-    ConversationEvent.objects.create(
-        conversation=conversation, kind=kind, actor=actor, data=data, created_at=clock.now()
+    insert_rows(
+        [
+            ConversationEvent(
+                conversation=conversation, kind=kind, actor=actor, data=data, created_at=clock.now()
+            )
+        ]
     )
 
 
@@ -203,7 +207,7 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
         existing.contact = contact
         return existing, False
     now = clock.now()
-    conversation = Conversation.objects.create(
+    conversation = Conversation(
         line=line,
         contact=contact,
         open_key=key,
@@ -212,6 +216,7 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
         last_activity_at=now,
         created_at=now,
     )
+    insert_rows([conversation])
     record_event(conversation, EventKind.CREATED)
     return conversation, True
 
@@ -564,15 +569,9 @@ def conversation_close(
         conversation.closed_at = now
         conversation.closed_by = by
         conversation.closed_reason = reason.strip()[:200]
-        conversation.save(
-            update_fields=[
-                "status",
-                "open_key",
-                "bot_active",
-                "closed_at",
-                "closed_by",
-                "closed_reason",
-            ]
+        save_fields(
+            [conversation],
+            ["status", "open_key", "bot_active", "closed_at", "closed_by", "closed_reason"],
         )
         record_event(conversation, EventKind.CLOSED, actor=by, reason=conversation.closed_reason)
         publish_conversation(
