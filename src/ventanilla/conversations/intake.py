@@ -9,7 +9,6 @@ messages in the database (the bot's turn, a new sender's full path) flushes firs
 Delivery statuses of our messages go the same way (`statuses_apply`). ADR 0016.
 """
 
-from django.db import connection
 from django.db.models import Q
 
 from ventanilla.contacts.models import Contact
@@ -34,6 +33,7 @@ from ventanilla.conversations.services import (
 )
 from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import clock, events
+from ventanilla.core.db import insert_rows, save_fields
 from ventanilla.integrations import services as webhooks
 from ventanilla.integrations.models import WebhookEvent
 from ventanilla.providers.base import InboundMessage, StatusUpdate
@@ -160,17 +160,12 @@ class InboundBatch:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        messages = [message for _, message, _ in pending]
-        if len(messages) > 1 and connection.features.can_return_rows_from_bulk_insert:
-            Message.objects.bulk_create(messages)
-        else:
-            for message in messages:
-                message.save(force_insert=True)
+        insert_rows([message for _, message, _ in pending])
         changed: dict[int, Conversation] = {}
         for conversation, message, _ in pending:
             conversation.last_message = message
             changed[conversation.pk] = conversation
-        _save_fields(list(changed.values()), COUNTERS)
+        save_fields(list(changed.values()), COUNTERS)
         live = [_events_of_a_customer_message(*row) for row in pending]
         reactions = _reactions_apply(
             [(conversation, message) for conversation, message, _ in pending]
@@ -181,25 +176,6 @@ class InboundBatch:
             for row, row_live in zip(pending, live, strict=True)
             for item in _webhooks_of_a_customer_message(row, row_live)
         )
-
-
-def _save_fields(rows: list, names: list[str]) -> None:
-    """The named fields of model rows saved by one UPDATE statement run per row in one call
-    (prepared once; pipelined on PostgreSQL). Django's bulk_update builds a CASE expression per
-    row and field, which cost a third of a batch's CPU."""
-    meta = rows[0]._meta
-    fields = [meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    table, key = quote(meta.db_table), quote(meta.pk.column)
-    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 (names from the model)
-    values = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
 
 
 def _reactions_apply(arrived: list[tuple[Conversation, Message]]) -> list[tuple]:
@@ -230,7 +206,7 @@ def _reactions_apply(arrived: list[tuple[Conversation, Message]]) -> list[tuple]
             changed[target.pk] = (conversation, target)
     if not changed:
         return []
-    _save_fields([target for _, target in changed.values()], ["payload"])
+    save_fields([target for _, target in changed.values()], ["payload"])
     return [reaction_event(target, conversation) for conversation, target in changed.values()]
 
 
@@ -323,7 +299,7 @@ def _statuses_apply_locked(
             changed[message.pk] = message
     if changed:
         messages = list(changed.values())
-        _save_fields(messages, SETTLED_FIELDS if by_reference else STATUS_FIELDS)
+        save_fields(messages, SETTLED_FIELDS if by_reference else STATUS_FIELDS)
         audiences = audiences_read(message.conversation_id for message in messages)
         _publish_statuses(messages, audiences, before)
     return unknown

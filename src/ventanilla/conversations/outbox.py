@@ -219,31 +219,48 @@ def _release(message_id: int) -> None:
 
 def _sent_as_claimed(message: Message, provider_id: str) -> bool:
     """The record of a send whose row is still as our claim left it (same claim, no provider
-    id) and whose provider id no early status waits for: one conditional UPDATE and its event,
-    nothing read. False when the row moved meanwhile: `_sent` settles that case."""
+    id) and whose provider id no early status waits for: one conditional UPDATE (a prepared
+    statement, like the claim: ADR 0039) and its event, nothing read. False when the row moved
+    meanwhile: `_sent` settles that case."""
     sent = copy(message)
     sent.provider_id, sent.claimed_until, sent.status = provider_id, None, DeliveryStatus.QUEUED
     status_advanced(sent, DeliveryStatus.SENT)  # "sent" as a forward step, as `_sent` writes it
-    early = EarlyStatus.objects.filter(line_id=message.line_id, provider_id=provider_id)
+    meta = Message._meta
+    params = [
+        sent.status,
+        meta.get_field("status_history").get_db_prep_save(sent.status_history, connection),
+        provider_id,
+        message.pk,
+        DeliveryStatus.SENDING.value,
+        meta.get_field("claimed_until").get_db_prep_save(message.claimed_until, connection),
+        message.line_id,
+        provider_id,
+    ]
     with transaction.atomic():
-        recorded = (
-            Message.objects.filter(
-                pk=message.pk,
-                status=DeliveryStatus.SENDING,
-                claimed_until=message.claimed_until,
-                provider_id__isnull=True,
-            )
-            .filter(~Exists(early))
-            .update(
-                status=sent.status,
-                status_history=sent.status_history,
-                provider_id=provider_id,
-                claimed_until=None,
-            )
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_sent_as_claimed_sql(connection.vendor), params)
+            recorded = cursor.rowcount
         if recorded:
             publish_message("message:status", sent, webhooks_of=(WebhookEvent.MESSAGE_SENT,))
     return bool(recorded)
+
+
+@cache
+def _sent_as_claimed_sql(vendor: str) -> str:
+    """`sending` under this claim, no provider id and no early status of it -> `sent`."""
+    quote, meta, early = connection.ops.quote_name, Message._meta, EarlyStatus._meta
+
+    def column(name: str, of=meta) -> str:
+        return quote(of.get_field(name).column)
+
+    status, provider_id = column("status"), column("provider_id")
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {status} = %s, {column('status_history')} = %s, "  # noqa: S608 (names from the model)
+        f"{provider_id} = %s, {column('claimed_until')} = NULL "
+        f"WHERE {column('id')} = %s AND {status} = %s AND {column('claimed_until')} = %s "
+        f"AND {provider_id} IS NULL AND NOT EXISTS (SELECT 1 FROM {quote(early.db_table)} "
+        f"WHERE {column('line', early)} = %s AND {column('provider_id', early)} = %s)"
+    )
 
 
 def _sent(message_id: int, provider_id: str) -> None:

@@ -34,6 +34,7 @@ from ventanilla.conversations.models import (
 from ventanilla.conversations.serializers import conversation_item, message_item
 from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import attachments, audit, clock, events
+from ventanilla.core.db import insert_rows, save_fields
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
 from ventanilla.core.jobs import enqueue_named_after_commit, hand_over_after_commit, named_function
@@ -156,8 +157,12 @@ def reactions_with(reactions, side: str, emoji: str) -> dict:
 
 
 def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -> None:
-    ConversationEvent.objects.create(
-        conversation=conversation, kind=kind, actor=actor, data=data, created_at=clock.now()
+    insert_rows(
+        [
+            ConversationEvent(
+                conversation=conversation, kind=kind, actor=actor, data=data, created_at=clock.now()
+            )
+        ]
     )
 
 
@@ -202,7 +207,7 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
         existing.contact = contact
         return existing, False
     now = clock.now()
-    conversation = Conversation.objects.create(
+    conversation = Conversation(
         line=line,
         contact=contact,
         open_key=key,
@@ -211,6 +216,7 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
         last_activity_at=now,
         created_at=now,
     )
+    insert_rows([conversation])
     record_event(conversation, EventKind.CREATED)
     return conversation, True
 
@@ -382,17 +388,14 @@ def bot_turn_record(
         )
         for reply in replies
     ]
-    if len(messages) > 1 and connection.features.can_return_rows_from_bulk_insert:
-        Message.objects.bulk_create(messages)
-    else:
-        for message in messages:
-            message.save(force_insert=True)
+    insert_rows(messages)
     written = dict(bot_state)
     if messages:
         written.update(last_message=messages[-1], last_activity_at=now)
-    Conversation.objects.filter(pk=conversation.pk).update(**written)
     for name, value in written.items():
         setattr(conversation, name, value)
+    if written:
+        save_fields([conversation], list(written))
     if messages:
         audience = audience_of(conversation)
         events.publish_many([("message:new", message_item(m), audience) for m in messages])
@@ -566,15 +569,9 @@ def conversation_close(
         conversation.closed_at = now
         conversation.closed_by = by
         conversation.closed_reason = reason.strip()[:200]
-        conversation.save(
-            update_fields=[
-                "status",
-                "open_key",
-                "bot_active",
-                "closed_at",
-                "closed_by",
-                "closed_reason",
-            ]
+        save_fields(
+            [conversation],
+            ["status", "open_key", "bot_active", "closed_at", "closed_by", "closed_reason"],
         )
         record_event(conversation, EventKind.CLOSED, actor=by, reason=conversation.closed_reason)
         publish_conversation(

@@ -14,6 +14,7 @@ import threading
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from ventanilla.core.db import insert_rows
 from ventanilla.core.models import LiveEvent
 
 CONSOLE_GROUP = "console"
@@ -51,11 +52,9 @@ def publish(name: str, data: dict, *, audience: dict) -> LiveEvent:
 
 def publish_many(items: list[tuple[str, dict, dict]]) -> list[LiveEvent]:
     """Several events of one change, stored in one statement, broadcast in this order."""
-    rows = [LiveEvent(name=name, data=data, audience=audience) for name, data, audience in items]
-    if len(rows) == 1:
-        rows[0].save()
-    else:
-        rows = LiveEvent.objects.bulk_create(rows)
+    rows = insert_rows(
+        [LiveEvent(name=name, data=data, audience=audience) for name, data, audience in items]
+    )
     # one layer message for the whole change: half the pub/sub traffic and socket wake-ups
     message = {"type": "console.events", "events": [delivery_of(row) for row in rows]}
     transaction.on_commit(lambda: broadcast(message))
