@@ -9,11 +9,8 @@ from huey.contrib.djhuey import HUEY
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
 from ventanilla.core import jobs
-from ventanilla.flows.selectors import forget_cached_flows
-from ventanilla.inbound.cloud import forget_cached_lines
-from ventanilla.integrations.services import forget_cached_subscriptions
+from ventanilla.core.cache import forget_every_process_cache
 from ventanilla.providers import registry
-from ventanilla.schedules.selectors import forget_cached_closed_days
 
 pytest_plugins = ["tests.fakes.cloud_api", "tests.fakes.wppconnect"]  # fake_* and *_line fixtures
 
@@ -28,10 +25,7 @@ def _fast_and_immediate(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     HUEY.immediate = True
     jobs.senders.immediate = True  # replies handed over in-process are sent at commit, as jobs
-    forget_cached_lines()  # rows of earlier tests are gone; so must be their cached copies
-    forget_cached_flows()
-    forget_cached_subscriptions()
-    forget_cached_closed_days()
+    forget_every_process_cache()  # rows of earlier tests are gone; so must be their copies
     # webhook receivers in tests are real servers on 127.0.0.1 (tests/integrations: the refusal)
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
     # Texts are asserted in Spanish, the default language, whatever the environment says; and a

@@ -14,10 +14,13 @@ class ProcessCache(Generic[Value]):
     process within `seconds`. Two threads may load at the same moment; both results are equal.
     """
 
+    _every: "list[ProcessCache]" = []
+
     def __init__(self, load: Callable[[], Value], *, seconds: float):
         self._load = load
         self._seconds = seconds
         self._entry: tuple[float, Value] | None = None
+        ProcessCache._every.append(self)
 
     def get(self) -> Value:
         entry = self._entry
@@ -28,3 +31,10 @@ class ProcessCache(Generic[Value]):
 
     def forget(self) -> None:
         self._entry = None
+
+
+def forget_every_process_cache() -> None:
+    """Every cached copy of this process reloads on its next use (tests: rows of an earlier
+    test are gone, and a statement count must not depend on which copy expired meanwhile)."""
+    for cache in ProcessCache._every:
+        cache.forget()
