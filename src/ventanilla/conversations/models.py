@@ -227,13 +227,6 @@ class Message(models.Model):
                 include=["conversation"],
                 name="message_created_direction_idx",
             ),
-            # the reports' first response: a conversation's first agent message after a time in
-            # one probe (PostgreSQL, SQLite; MariaDB has no partial indexes: (conversation, -id))
-            models.Index(
-                fields=["conversation", "created_at"],
-                condition=models.Q(sender_type="agent"),
-                name="message_agent_reply_idx",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,8 @@
 """`Conversation.first_reply_since_assigned_at`: the first agent message at or after
 `assigned_at`, the reports' first response (ADR 0037). Filled for every assigned conversation by
 one UPDATE with a correlated subquery (the same statement on SQLite, PostgreSQL and MariaDB; on
-PostgreSQL one probe of `message_agent_reply_idx` per conversation).
+PostgreSQL and SQLite one probe of `message_agent_reply_idx` per conversation). Then that index,
+which only the reports' probe read, goes: one index less to write per agent message.
 """
 
 from django.db import migrations, models
@@ -39,4 +40,8 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RemoveIndex(
+            model_name='message',
+            name='message_agent_reply_idx',
+        ),
     ]
