@@ -518,6 +518,8 @@ def fill(shape: Shape, crew: People) -> dict:
         at = [created + timedelta(seconds=o) for o in offsets]
         statuses[status] = statuses.get(status, 0) + 1
         first_message = message_id + 1
+        assigned_at = created + timedelta(seconds=assigned) if assigned is not None else None
+        first_reply = None  # the first agent message at or after assigned_at
         for index, when in enumerate(at):
             message_id += 1
             inbound = index % 2 == 0
@@ -551,6 +553,8 @@ def fill(shape: Shape, crew: People) -> dict:
                 direction, sender, user, state = "out", "bot", r"\N", "read"
             else:
                 direction, sender, user, state = "out", "agent", str(agent.pk), "read"
+                if first_reply is None and assigned_at is not None and when >= assigned_at:
+                    first_reply = when
             messages.write(
                 f"{message_id}\t{conversation_id}\t{line.pk}\t{direction}\t{sender}\t{user}\t"
                 f"text\t{text}\t{{}}\t\t\t\t\t\t{state}\t[]\t\t\t0\t{_ts(when)}\n"
@@ -576,7 +580,8 @@ def fill(shape: Shape, crew: People) -> dict:
             _ts(last_inbound),
             _ts(created),
             _ts(created + timedelta(seconds=queued)) if queued is not None else r"\N",
-            _ts(created + timedelta(seconds=assigned)) if assigned is not None else r"\N",
+            _ts(assigned_at) if assigned_at is not None else r"\N",
+            _ts(first_reply) if first_reply is not None else r"\N",
             _ts(closed_at) if closed_at else r"\N",
             "" if is_open else ("autoclose" if alone else ""),
             area.pk if not alone else r"\N",
@@ -631,6 +636,7 @@ def fill(shape: Shape, crew: People) -> dict:
                 "created_at",
                 "queued_at",
                 "assigned_at",
+                "first_reply_since_assigned_at",
                 "closed_at",
                 "closed_reason",
                 "area_id",

@@ -44,9 +44,14 @@ def _buenos_aires_today(settings, monkeypatch):
 def conversation(line, *, status, created, area=None, agent=None, queued=None, assigned=None,
                  closed=None, messages=(), **fields):  # fmt: skip
     """A conversation written directly, with `messages` as (direction, sender_type, local time)
-    and any other column in `fields`."""
+    and any other column in `fields`; its first reply since the assignment as the agent's
+    messages would have stored it."""
     contact = Contact.objects.create(name="Cliente", phone=f"+5493515{next(_phones):06d}")
     times = [created, *(when for _, _, when in messages)]
+    replies = [when for _, sender, when in messages if sender == "agent" and assigned is not None]
+    fields.setdefault(
+        "first_reply_since_assigned_at", min((w for w in replies if w >= assigned), default=None)
+    )
     row = Conversation.objects.create(
         line=line,
         contact=contact,

@@ -24,15 +24,12 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    DateTimeField,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -49,7 +46,6 @@ from ventanilla.conversations.models import (
     Direction,
     Label,
     Message,
-    SenderType,
     Status,
 )
 from ventanilla.conversations.visibility import Viewer, visible_filter
@@ -379,22 +375,12 @@ def _duration_rows(visible, win: Window):
     """Seconds computed by the database (parsing ~100,000 timestamps in Python would cost more
     than every query together), one row per conversation of the window: (area, agent, first
     response, queue wait) of the assigned ones, (area, agent, closed by the bot, resolution) of
-    the closed ones."""
-    first_agent_reply = (
-        Message.objects.filter(
-            conversation=OuterRef("pk"),
-            sender_type=SenderType.AGENT,
-            created_at__gte=OuterRef("assigned_at"),
-        )
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
+    the closed ones. The first response is the first agent message at or after the assignment,
+    stored on the conversation when that message is written (ADR 0037)."""
     assigned = (
         visible.filter(assigned_at__gte=win.start, assigned_at__lt=win.end)
         .annotate(
-            response=SecondsBetween(
-                "assigned_at", Subquery(first_agent_reply, output_field=DateTimeField())
-            ),
+            response=SecondsBetween("assigned_at", "first_reply_since_assigned_at"),
             wait=SecondsBetween("queued_at", "assigned_at"),
         )
         .values_list("area_id", "assigned_to_id", "response", "wait")

@@ -74,6 +74,9 @@ class Conversation(models.Model):
     # why it waits while queued (routing.reasons.Rule: after_hours, nobody_available...)
     queue_reason = models.CharField(max_length=20, blank=True, default="")
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # the first agent message at or after assigned_at, null until then: the reports' first
+    # response (not first_responded_at, which routing's clock keeps across a reassignment)
+    first_reply_since_assigned_at = models.DateTimeField(null=True, blank=True)
     # the response-time targets of the area that holds it, as instants: its working hours are
     # counted when it is handed to the area (routing), so the list only compares with the clock;
     # null: no target (ADR 0032)
@@ -223,13 +226,6 @@ class Message(models.Model):
                 fields=["created_at", "direction"],
                 include=["conversation"],
                 name="message_created_direction_idx",
-            ),
-            # the reports' first response: a conversation's first agent message after a time in
-            # one probe (PostgreSQL, SQLite; MariaDB has no partial indexes: (conversation, -id))
-            models.Index(
-                fields=["conversation", "created_at"],
-                condition=models.Q(sender_type="agent"),
-                name="message_agent_reply_idx",
             ),
         ]
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import File
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Value
+from django.db.models import Case, DateTimeField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -287,10 +287,16 @@ def _media_fields(attachment: attachments.Attachment | None) -> dict:
 
 
 def _answered(now: datetime) -> dict:
-    """What an agent's message changes: nobody waits any more, and the first response since
-    the conversation came to its area is this one unless there was one (routing clears it)."""
-    first = Coalesce("first_responded_at", Value(now, output_field=DateTimeField()))
-    return {"waiting_since": None, "first_responded_at": first}
+    """What an agent's message changes: nobody waits any more, the first response since the
+    conversation came to its area is this one unless there was one (routing clears it), and so
+    is the first reply since its assignment (the assignment clears it)."""
+    at_now = Value(now, output_field=DateTimeField())
+    since_assigned = Case(When(assigned_at__lte=now, then=at_now), output_field=DateTimeField())
+    return {
+        "waiting_since": None,
+        "first_responded_at": Coalesce("first_responded_at", at_now),
+        "first_reply_since_assigned_at": Coalesce("first_reply_since_assigned_at", since_assigned),
+    }
 
 
 def message_queue_outbound(
@@ -422,9 +428,17 @@ def conversation_assign(
     conversation.status = Status.ACTIVE
     conversation.bot_active = False
     conversation.assigned_at = now
+    conversation.first_reply_since_assigned_at = None
     conversation.queue_reason = ""
     conversation.save(
-        update_fields=["assigned_to", "status", "bot_active", "assigned_at", "queue_reason"]
+        update_fields=[
+            "assigned_to",
+            "status",
+            "bot_active",
+            "assigned_at",
+            "first_reply_since_assigned_at",
+            "queue_reason",
+        ]
     )
     record_event(conversation, EventKind.ASSIGNED, actor=by, user_id=user.pk, **why)
     publish_conversation(

@@ -41,7 +41,7 @@ def drop_column(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conversations", "0016_search_and_report_indexes"),
+        ("conversations", "0017_first_reply_since_assigned"),
     ]
 
     operations = [migrations.RunPython(add_column, drop_column)]
