@@ -31,6 +31,7 @@ from ventanilla.web.chat.forms import (
     ContactForm,
     LabelsForm,
 )
+from ventanilla.web.chat.row_html import row_html
 from ventanilla.web.chat.rows import (
     attention,
     current_tab,
@@ -289,7 +290,7 @@ def chat_item(request: HttpRequest, conversation_id: int):
     )
     if row is None:
         raise Http404(_("Conversación inexistente."))
-    return render(request, "web/chat/_item.html", {"row": row, "tab": tab, "q": q})
+    return HttpResponse(row_html(row))
 
 
 @requires(SIGNED_IN)

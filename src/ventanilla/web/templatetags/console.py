@@ -10,6 +10,7 @@ from ventanilla.contacts.phones import readable_phone
 from ventanilla.core.errors import NotFound
 from ventanilla.core.permissions import declared
 from ventanilla.web import whatsapp_text
+from ventanilla.web.chat.row_html import row_html
 
 register = template.Library()
 
@@ -79,3 +80,9 @@ def setup_links(user) -> list[NavLink]:
         for section, code, label in SETUP_SCREENS
         if may(user, code)
     ]
+
+
+@register.filter
+def chat_row(row) -> str:
+    """A chat list row (web/chat/row_html.py)."""
+    return row_html(row)
