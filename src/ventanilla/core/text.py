@@ -3,6 +3,8 @@ import unicodedata
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive key: "Área " and "area" fold alike."""
+    if text.isascii():  # nothing to decompose (most words of a search's matching lines)
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text.strip())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
