@@ -22,26 +22,9 @@ def _optional(condition, markup: str) -> str:
     return markup if condition else ""
 
 
-def row_html(row: Row) -> SafeString:
-    """The `<a class="chat-item">` of `row`, equal to what its former template rendered."""
-    e = _escaped
-    unread, waiting_since, due_at = row["unread"], row["waiting_since"], row["due_at"]
-    waiting = _optional(
-        waiting_since,
-        f'<span class="tag tag--waiting" title="{e(_("El cliente espera una respuesta"))}">'
-        f'{e(_("Esperando"))} <time class="chat-item__waited" datetime="{e(waiting_since)}">'
-        f"{e(row['waiting'])}</time></span>",
-    )
-    unread_badge = _optional(
-        unread,
-        f'<span class="chat-item__unread"><span aria-hidden="true">{e(unread)}</span>'
-        f'<span class="visually-hidden">{e(row["unread_label"])}</span></span>',
-    )
-    match = _optional(
-        row["match"],
-        f'<span class="chat-item__match" title="{e(_("Mensaje encontrado"))}">'
-        f"{e(row['match'])}</span>",
-    )
+def _tags(row: Row, e) -> str:
+    """The row's tags: status, target, why it waits, who has it, area, labels, DNI."""
+    due_at, dni = row["due_at"], row["dni"]
     due_state = _optional(row["due_state"], f" tag--{e(row['due_state'])}")
     due = _optional(
         due_at,
@@ -53,7 +36,8 @@ def row_html(row: Row) -> SafeString:
         f'<span class="tag tag--label tag--label-{e(label["color"])}">{e(label["name"])}</span>'
         for label in row["labels"]
     )
-    tags = (
+    dni_label = e(_("DNI"))
+    return (
         f'<span class="tag tag--{e(row["status"])}">{e(row["status_label"])}</span>\n      '
         f"{due}\n      "
         + _optional(
@@ -67,10 +51,34 @@ def row_html(row: Row) -> SafeString:
         + _optional(row["area"], f'<span class="tag tag--area">{e(row["area"])}</span>')
         + f"\n      {labels}\n      "
         + _optional(
-            row["dni"],
-            f'<span class="chat-item__more"><span class="tag tag--dni">{e(_("DNI"))} '
-            f"{e(row['dni'])}</span></span>",
+            dni,
+            f'<span class="chat-item__more"><span class="tag tag--dni">{dni_label} '
+            f"{e(dni)}</span></span>",
         )
+    )
+
+
+def row_html(row: Row) -> SafeString:
+    """The `<a class="chat-item">` of `row`, equal to what its former template rendered."""
+    e = _escaped
+    unread, waiting_since = row["unread"], row["waiting_since"]
+    # texts to translate stay outside the f-strings, where makemessages finds them
+    waiting_title, waiting_label = _("El cliente espera una respuesta"), _("Esperando")
+    found_title = _("Mensaje encontrado")
+    waiting = _optional(
+        waiting_since,
+        f'<span class="tag tag--waiting" title="{e(waiting_title)}">'
+        f'{e(waiting_label)} <time class="chat-item__waited" datetime="{e(waiting_since)}">'
+        f"{e(row['waiting'])}</time></span>",
+    )
+    unread_badge = _optional(
+        unread,
+        f'<span class="chat-item__unread"><span aria-hidden="true">{e(unread)}</span>'
+        f'<span class="visually-hidden">{e(row["unread_label"])}</span></span>',
+    )
+    match = _optional(
+        row["match"],
+        f'<span class="chat-item__match" title="{e(found_title)}">{e(row["match"])}</span>',
     )
     prefix = _optional(row["prefix"], f'<span class="chat-item__prefix">{e(row["prefix"])}</span>')
     href = e(row["href"])
@@ -95,7 +103,7 @@ def row_html(row: Row) -> SafeString:
         f"    </span>\n"
         f"    {match}\n"
         f'    <span class="chat-item__tags">\n'
-        f"      {tags}\n"
+        f"      {_tags(row, e)}\n"
         f"    </span>\n"
         f"  </span>\n"
         f"</a>\n"
