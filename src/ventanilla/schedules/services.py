@@ -5,12 +5,11 @@ import re
 from datetime import date, time
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
-from ventanilla.core import audit, clock
+from ventanilla.core import audit
 from ventanilla.core.errors import (
     blank_text,
     control_characters_text,
@@ -19,7 +18,6 @@ from ventanilla.core.errors import (
 )
 from ventanilla.core.fields import UNSET, FieldErrors
 from ventanilla.core.text import has_control_characters
-from ventanilla.schedules import hours
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
     AUTO_CLOSE_SINGLETON_ID,
@@ -29,7 +27,7 @@ from ventanilla.schedules.models import (
     ClosedDay,
     WorkingHour,
 )
-from ventanilla.schedules.selectors import forget_cached_closed_days, valid_id
+from ventanilla.schedules.selectors import forget_cached_closed_days, local_today, valid_id
 
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -181,7 +179,7 @@ def _check_day(errors: FieldErrors, value) -> date | None:
     if day is None:
         errors.add("day", _("Usá una fecha con el formato AAAA-MM-DD."))
         return None
-    if day < hours.wall_clock(clock.now(), settings.TIME_ZONE).date():
+    if day < local_today():
         errors.add("day", _("Elegí hoy o un día por venir."))
         return None
     return day

@@ -5,7 +5,6 @@ Thin like contact_views.py: parse the form, call one schedules service or select
 admin sees every area; a supervisor only their own, and gets 403 on another area's window.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -14,10 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ventanilla.accounts.permissions import is_admin
-from ventanilla.core import clock
 from ventanilla.core.errors import Forbidden
 from ventanilla.schedules import selectors, services
-from ventanilla.schedules.hours import wall_clock
 from ventanilla.schedules.models import ClosedDay, WorkingHour
 from ventanilla.schedules.permissions import (
     EDIT_HOURS,
@@ -74,7 +71,7 @@ def hours_list(request):
 def _upcoming_closed_days(user, areas: list) -> list[dict]:
     """From today on: every area's days and those of the user's areas, each with whether the
     user may delete it."""
-    today = wall_clock(clock.now(), settings.TIME_ZONE).date()
+    today = selectors.local_today()
     own = {area.pk for area in areas}
     rows = selectors.closed_day_list(since=today)
     if not is_admin(user):
