@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.console import Console
-from tests.e2e.server import Server, own_database
+from tests.e2e.server import Server, migrated_sqlite_file, own_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,8 +34,15 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """Each SQLite desk starts from a copy of one migrated file: migrating is the same every time
+    (tests/test_serve.py starts desks from nothing)."""
+    return migrated_sqlite_file(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def serve(tmp_path):
+def serve(tmp_path, request):
     """`serve()` starts a fresh desk (`serve(demo=True)`: with the demo data) and returns it."""
     started: list[Server] = []
 
@@ -43,7 +50,13 @@ def serve(tmp_path):
         database = own_database()
         if database is not None:
             database.create()
-        server = Server(tmp_path / f"server{len(started) + 1}", demo=demo, database=database)
+        migrated = None if database else request.getfixturevalue("migrated_sqlite")
+        server = Server(
+            tmp_path / f"server{len(started) + 1}",
+            demo=demo,
+            database=database,
+            migrated_file=migrated,
+        )
         started.append(server)
         server.start()
         return server

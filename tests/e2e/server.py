@@ -9,6 +9,7 @@ data folder.
 
 import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "Mesa-de-ayuda-e2e-2026"
 STARTUP_SECONDS = 60
+SQLITE_FILE = "ventanilla.sqlite3"
 
 _databases = itertools.count(1)
 
@@ -79,6 +81,24 @@ class OwnDatabase:
                 cursor.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
 
 
+def migrated_sqlite_file(folder: Path) -> Path:
+    """An empty desk's SQLite file, migrated by `ventanilla migrate` in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["VENTANILLA_DATA_DIR"] = str(folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "ventanilla", "migrate", "--no-input", "-v0"],
+        env=env,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder / SQLITE_FILE
+
+
 def own_database() -> OwnDatabase | None:
     """The server's database when the suite runs on PostgreSQL or MariaDB; None on SQLite."""
     suite_url = os.environ.get("DATABASE_URL", "").strip()
@@ -90,9 +110,21 @@ def own_database() -> OwnDatabase | None:
 class Server:
     """`python -m ventanilla serve` on 127.0.0.1; a stop and a start keep port, folder, data."""
 
-    def __init__(self, folder: Path, *, demo: bool = False, database: OwnDatabase | None = None):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        demo: bool = False,
+        database: OwnDatabase | None = None,
+        migrated_file: Path | None = None,
+    ):
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
+        if (
+            migrated_file is not None
+        ):  # SQLite: a desk migrated once, copied (serve finds no migration left)
+            (folder / "data").mkdir(mode=0o700)
+            shutil.copy(migrated_file, folder / "data" / SQLITE_FILE)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.demo = demo

@@ -121,15 +121,32 @@ def _graph() -> FakeGraph:
     )
 
 
+@pytest.fixture(scope="session")
+def bootstrapped_postgres(services_up, tmp_path_factory):
+    """A PostgreSQL desk bootstrapped once (`desk.bootstrap`: migrated, demo data, the line),
+    which each scaled scenario copies: what an operator runs once is the same in every one
+    (the line's Graph address is a setting, not stored)."""
+    folder = tmp_path_factory.mktemp("bootstrapped")
+    database = desk.PostgresDatabase(POSTGRES_PORT)
+    database.create()
+    try:
+        env = desk.base_environment(folder / "data", "http://127.0.0.1:9")
+        env["DATABASE_URL"] = database.url(POSTGRES_PORT)
+        desk.bootstrap(env, folder)
+        yield database
+    finally:
+        database.drop()
+
+
 @pytest.fixture
-def scaled_desk(services_up, tmp_path, request):
+def scaled_desk(bootstrapped_postgres, tmp_path, request):
     """Two `ventanilla web` and one `ventanilla worker` on a fresh PostgreSQL database, with
     PostgreSQL and Redis reached through proxies the test can cut, and the fake Graph."""
     folder = tmp_path
     processes: list[desk.DeskProcess] = []
     with contextlib.ExitStack() as cleanup:
         database = desk.PostgresDatabase(POSTGRES_PORT)
-        database.create()
+        database.create(template=bootstrapped_postgres)
         cleanup.callback(database.drop)
         prefix = f"ventanilla-faults-{os.getpid()}-{next(_prefixes)}"
         cleanup.callback(_delete_redis_keys, prefix)
@@ -161,7 +178,6 @@ def scaled_desk(services_up, tmp_path, request):
                 process.stop()
 
         cleanup.callback(stop_processes)
-        desk.bootstrap(env, folder)
         webs = [
             desk.DeskProcess(f"web{n}", ["web"], env, folder, port)
             for n, port in enumerate(ports, start=1)

@@ -81,10 +81,12 @@ class PostgresDatabase:
             connect_timeout=5,
         )
 
-    def create(self) -> None:
+    def create(self, *, template: "PostgresDatabase | None" = None) -> None:
+        """Empty, or a copy of `template` (a bootstrapped desk no one is connected to)."""
+        copied = f' TEMPLATE "{template.name}"' if template else ""
         with self._server() as server:
             server.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            server.execute(f'CREATE DATABASE "{self.name}"')
+            server.execute(f'CREATE DATABASE "{self.name}"{copied}')
 
     def drop(self) -> None:
         with self._server() as server:
