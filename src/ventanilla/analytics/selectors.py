@@ -264,37 +264,23 @@ PER_DAY_KEYS = {
 
 def _per_day_rows(visible, win: Window, areas: Q | None, complete: int):
     """The (key, day, n) rows of `_per_day` in one UNION ALL: conversations opened in the days
-    not stored, closed in the window, messages of the days not stored, the stored days."""
-    opened = (
-        visible.filter(created_at__gte=win.bounds[complete], created_at__lt=win.end)
-        .annotate(day=day_index("created_at", win))
+    not stored and closed in the window (`COUNT(*)`: the closed ones are read from the
+    `closed_at` index alone, which carries the area; ADR 0041), messages of the days not
+    stored, the stored days."""
+    opened, closed = (
+        visible.filter(**{f"{field}__gte": start, f"{field}__lt": win.end})
+        .annotate(day=day_index(field, win))
         .values("day")
-        .annotate(n=Count("id"), key=Value("opened"))
+        .annotate(n=Count("*"), key=Value(key))
         .values("key", "day", "n")
         .order_by()
+        for key, field, start in (
+            ("opened", "created_at", win.bounds[complete]),
+            ("closed", "closed_at", win.start),
+        )
     )
     stored = rollups.stored_rows(win, complete, areas) if complete else []
-    return opened.union(
-        *_closed_per_day(visible, win),
-        *_messages_per_day(visible, win, complete),
-        *stored,
-        all=True,
-    )
-
-
-def _closed_per_day(visible, win: Window) -> list:
-    """Querysets of ("closed", day, n) rows: one count per day, each a range of the `closed_at`
-    index, which carries the area (ADR 0041): read from the index alone, no day computed per
-    row."""
-    return [
-        visible.filter(closed_at__gte=start, closed_at__lt=end)
-        .annotate(key=Value("closed"), day=Value(index, output_field=IntegerField()))
-        .values("key", "day")
-        .annotate(n=Count("*"))
-        .values("key", "day", "n")
-        .order_by()
-        for index, (start, end) in enumerate(itertools.pairwise(win.bounds))
-    ]
+    return opened.union(closed, *_messages_per_day(visible, win, complete), *stored, all=True)
 
 
 def _messages_per_day(visible, win: Window, complete: int) -> list:
