@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     ExpressionWrapper,
     F,
@@ -668,25 +669,33 @@ def label_counts(*, user: User, days: int = 7, now: datetime | None = None) -> d
 
 def _labels(visible, win: Window) -> list[dict]:
     """Every label by name, even at zero: the `visible` conversations carrying it that are open
-    now, and those opened in the window. One statement: the labels at zero, and the counts from
-    the conversations' side (their own filters and indexes, no IN over every visible id)."""
-    open_now = Q(status__in=OPEN_STATUSES)
-    opened = Q(created_at__gte=win.start, created_at__lt=win.end)
+    now, and those opened in the window. One statement: the labels at zero, then the counts from
+    the conversations' side (their own filters and indexes, no IN over every visible id), the
+    open ones and the opened ones apart (one condition with OR read every conversation: 31 ms
+    of PostgreSQL CPU against 18 at 100,000 conversations; ADR 0041)."""
     zero = Value(0, output_field=IntegerField())
     every = Label.objects.values("pk", "name", "name_key", "color").annotate(open=zero, opened=zero)
-    counted = (
-        visible.filter(open_now | opened, labels__isnull=False)
-        .values("labels__pk", "labels__name", "labels__name_key", "labels__color")
-        .annotate(open=Count("pk", filter=open_now), opened=Count("pk", filter=opened))
+    nothing = Value(None, output_field=CharField())
+    open_now, opened = (
+        visible.filter(condition, labels__isnull=False)
+        .values("labels__pk")
+        .annotate(name=nothing, name_key=nothing, color=nothing, **{key: Count("*"), other: zero})
+        .values("labels__pk", "name", "name_key", "color", "open", "opened")
         .order_by()
+        for condition, key, other in (
+            (Q(status__in=OPEN_STATUSES), "open", "opened"),
+            (Q(created_at__gte=win.start, created_at__lt=win.end), "opened", "open"),
+        )
     )
     rows: dict[int, dict] = {}
-    for row in every.order_by().union(counted, all=True):
+    for row in every.order_by().union(open_now, opened, all=True):
         label = rows.setdefault(
             row["pk"],
-            {"label_id": row["pk"], "name": row["name"], "color": row["color"], "open": 0,
-             "opened": 0, "key": row["name_key"]},
+            {"label_id": row["pk"], "name": None, "color": None, "open": 0, "opened": 0,
+             "key": None},
         )  # fmt: skip
+        if row["name"] is not None:  # the label's own row
+            label |= {"name": row["name"], "color": row["color"], "key": row["name_key"]}
         label["open"] += row["open"]
         label["opened"] += row["opened"]
     ordered = sorted(rows.values(), key=lambda label: (label["key"], label["label_id"]))
