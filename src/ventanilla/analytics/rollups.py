@@ -65,11 +65,12 @@ def fill(days: list[date], *, stale: bool) -> None:
     afresh."""
     days = sorted(days)
     with transaction.atomic():
-        rows = daycounts.upsert_days(days, stale=False)
+        daycounts.upsert_days(days, stale=False)
         span = dates_window(days[0], days[-1])
-        if any(row.pk is None for row in rows):  # a database that does not return them
-            rows = ReportDay.objects.filter(start__in=[row.start for row in rows])
-        ids = {span.bounds.index(row.start): row.pk for row in rows}
+        # read back: what an upsert returns for a row it updated differs between databases
+        starts = {span.bounds[span.days.index(day)]: span.days.index(day) for day in days}
+        rows = ReportDay.objects.filter(start__in=list(starts), end__in=span.bounds[1:])
+        ids = {starts[row.start]: row.pk for row in rows}
         if stale:
             ReportDayCount.objects.filter(day_id__in=ids.values()).delete()
         counted: dict = defaultdict(dict)

@@ -38,16 +38,16 @@ def settled_until(now: datetime | None = None) -> datetime:
     return local_midnight(moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date())
 
 
-def upsert_days(days: list[date], *, stale: bool) -> list[ReportDay]:
+def upsert_days(days: list[date], *, stale: bool) -> None:
     """One statement: the rows of `days` (ascending, so that two of these lock rows in the same
-    order), created or set to `stale`; with their ids where the database returns them."""
+    order), created or set to `stale`."""
     rows = [
         ReportDay(start=local_midnight(day), end=local_midnight(day + timedelta(days=1)),
                   stale=stale)
         for day in sorted(days)
     ]  # fmt: skip
     with_target = connection.features.supports_update_conflicts_with_target
-    return ReportDay.objects.bulk_create(
+    ReportDay.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["start", "end"] if with_target else None,
