@@ -215,10 +215,12 @@ def test_query_count_is_bounded(
         _bot_says(conversation, f"respuesta {index}")
     client = Client()
     client.force_login(admin)
+    # the first report stores the complete days' counts (tests/analytics/test_rollups.py)
+    assert client.get("/dashboard/").status_code == 200
     # when the admin opens the dashboard
     # then the page takes the same bounded number of queries
     # (the reports' queries: docs/analytics.md; flow exits add one, two when there are some;
     # the response-time targets three, satisfaction three: per agent, per area, overall)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(15):
         response = client.get("/dashboard/")
     assert response.status_code == 200

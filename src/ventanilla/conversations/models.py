@@ -106,10 +106,19 @@ class Conversation(models.Model):
             models.Index(fields=["assigned_to", "status", "-last_activity_at"]),
             models.Index(fields=["-last_activity_at", "-id"]),
             models.Index(fields=["contact", "-created_at"]),
-            # analytics windows
+            # analytics windows; on PostgreSQL the reports' duration rows are read from the last
+            # two alone (ADR 0041)
             models.Index(fields=["created_at"]),
-            models.Index(fields=["closed_at"]),
-            models.Index(fields=["assigned_at"]),
+            models.Index(
+                fields=["closed_at"],
+                include=["status", "area", "assigned_to", "assigned_at", "created_at"],
+                name="conversation_closed_idx",
+            ),
+            models.Index(
+                fields=["assigned_at"],
+                include=["area", "assigned_to", "queued_at", "first_reply_since_assigned_at"],
+                name="conversation_assigned_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -376,3 +385,35 @@ class FollowUpSetting(TimeStamped):
 
     def __str__(self) -> str:
         return f"follow-up: {self.reopen_hours} h"
+
+
+class ReportDay(models.Model):
+    """A completed local day [start, end) of the reports whose counts per area are stored
+    (`ReportDayCount`, docs/adr/0041-reports-under-300-ms.md). `stale` when a conversation with
+    messages on that day changed area since: the next report counts the day again."""
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["start", "end"], name="one_report_day")]
+
+    def __str__(self) -> str:
+        return f"Report day {self.start:%Y-%m-%d %H:%M} ({'stale' if self.stale else 'filled'})"
+
+
+class ReportDayCount(models.Model):
+    """Of one `ReportDay`, by the conversations' area as it is now (null: without area): the
+    conversations opened and the messages in and out. Only areas with something counted."""
+
+    day = models.ForeignKey(ReportDay, on_delete=models.CASCADE, related_name="counts")
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    opened = models.PositiveIntegerField(default=0)
+    messages_in = models.PositiveIntegerField(default=0)
+    messages_out = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Counts of {self.day_id} for area {self.area_id}"

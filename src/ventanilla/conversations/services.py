@@ -14,6 +14,7 @@ from ventanilla.accounts.models import Area, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS, is_admin
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations import permissions, selectors, signals
+from ventanilla.conversations.daycounts import area_changed
 from ventanilla.conversations.models import (
     FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
@@ -456,6 +457,8 @@ def conversation_queue(
 ) -> Conversation:
     conversation = _locked(conversation)
     before = audience_of(conversation)
+    if conversation.area_id != area.pk:
+        area_changed(conversation)
     conversation.area = area
     conversation.assigned_to = None
     conversation.status = Status.QUEUED

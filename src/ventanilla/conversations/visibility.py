@@ -42,6 +42,17 @@ def visible_filter(viewer: Viewer) -> Q:
     return Q(pk__in=[])
 
 
+def visible_areas_filter(viewer: Viewer, field: str = "area") -> Q | None:
+    """`visible_filter` as a condition on an area alone (`field`, a conversation's area as it is
+    now), for those who see whole areas: what the reports' counts stored by area are read with.
+    None for anyone else, whose rule is not by area."""
+    if viewer.role == Role.ADMIN:
+        return Q()
+    if viewer.role == Role.SUPERVISOR:
+        return Q(**{f"{field}__in": viewer.area_ids}) | Q(**{f"{field}__isnull": True})
+    return None
+
+
 def sees_whole_areas(viewer: Viewer) -> bool:
     """Whether the viewer sees every conversation of an area (or of the desk), not only their
     own and their areas' queue."""

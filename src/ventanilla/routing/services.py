@@ -19,6 +19,7 @@ from ventanilla.accounts.permissions import TAKES_CONVERSATIONS
 from ventanilla.accounts.services import user_set_availability
 from ventanilla.conversations import notes, permissions
 from ventanilla.conversations import services as conversations
+from ventanilla.conversations.daycounts import area_changed
 from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import clock
@@ -131,6 +132,7 @@ def _assign(
     original = audience_of(conversation)
     if conversation.area_id != area.pk:
         Conversation.objects.filter(pk=conversation.pk).update(area=area)
+        area_changed(conversation)
     assigned = conversations.conversation_assign(
         conversation=conversation,
         user=user,
