@@ -6,6 +6,7 @@ from django.test import Client
 from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
+from tests.e2e.server import migrated_sqlite_file
 from ventanilla.accounts import services
 from ventanilla.accounts.models import Role
 from ventanilla.core import jobs
@@ -153,3 +154,11 @@ def make_conversation(db, sandbox_line):
         return conversation
 
     return make
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """The SQLite file of an empty desk migrated once: the served desks of the browser and fuzz
+    tests start from a copy (migrating is the same every time; tests/test_serve.py starts desks
+    from nothing)."""
+    return migrated_sqlite_file(tmp_path_factory.mktemp("migrated"))

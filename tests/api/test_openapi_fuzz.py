@@ -181,11 +181,13 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
+def desk(tmp_path_factory, request):
     database = own_database()
     if database is not None:
         database.create()
-    server = Server(tmp_path_factory.mktemp("openapi-fuzz"), demo=True, database=database)
+    migrated = None if database else request.getfixturevalue("migrated_sqlite")
+    folder = tmp_path_factory.mktemp("openapi-fuzz")
+    server = Server(folder, demo=True, database=database, migrated_file=migrated)
     # browsers send Secure cookies to http://127.0.0.1, requests does not: plain HTTP it is
     server.env["SESSION_COOKIE_SECURE"] = "false"
     receiver = FakeReceiver().start()  # the seeded webhook's (WEBHOOKS_ALLOW_PRIVATE_TARGETS)

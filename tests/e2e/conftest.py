@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.console import Console
-from tests.e2e.server import Server, migrated_sqlite_file, own_database
+from tests.e2e.server import Server, own_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,13 +32,6 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory):
-    """Each SQLite desk starts from a copy of one migrated file: migrating is the same every time
-    (tests/test_serve.py starts desks from nothing)."""
-    return migrated_sqlite_file(tmp_path_factory.mktemp("migrated"))
 
 
 @pytest.fixture
