@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from ventanilla.conversations.models import (
 )
 from ventanilla.conversations.visibility import Viewer, sees_whole_areas, visible_filter
 from ventanilla.core import clock
+from ventanilla.core.db import InIds
 from ventanilla.core.errors import InvalidInput, NotFound
 from ventanilla.core.fields import id_from_text
 
@@ -97,7 +98,7 @@ def conversation_list(
     if q.strip():
         recent_first = _holds_most_of_the_desk(user, statuses, assigned)
         ids = _search_candidates(conversations, q, list_ordering(sort), recent_first=recent_first)
-        conversations = conversations.filter(pk__in=ids)
+        conversations = conversations.filter(InIds(F("pk"), ids))
     return conversations
 
 
