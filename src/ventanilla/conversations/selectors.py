@@ -163,8 +163,8 @@ def search_matches(*, conversation_ids: list[int], q: str) -> dict[int, Message]
     return found
 
 
-# what a row of the console's list shows, read as values: a page of 50 rows as model instances
-# was ~350 of them (conversations, contacts, areas, assignees, last messages and their senders)
+# what a row of the console's list shows, read as values: as model instances, a row was up to
+# six (the conversation, its contact, area, assignee, last message and that message's sender)
 ROW_FIELDS = (
     "id",
     "status",
