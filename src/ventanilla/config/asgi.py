@@ -1,4 +1,3 @@
-import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.config.settings")
@@ -10,6 +9,7 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from ventanilla.api.webhooks import cloud_webhook_asgi  # noqa: E402
+from ventanilla.config import collector  # noqa: E402
 from ventanilla.core.attachments import LARGEST  # noqa: E402
 from ventanilla.core.jobs import start_senders  # noqa: E402
 from ventanilla.core.redaction import redact_secrets_in_logs  # noqa: E402
@@ -70,8 +70,4 @@ application = ProtocolTypeRouter(
     }
 )
 
-# Everything loaded by now (modules, settings, URL patterns) lives as long as the process: kept out
-# of the collector's way, and collections made rarer, the ORM's many short-lived objects cost less
-# on a busy line (measured in bench/ingest.py; docs/performance.md).
-gc.freeze()
-gc.set_threshold(50_000, 20, 20)
+collector.tune_for_serving()  # last: everything loaded by now stays for the process's life

@@ -14,12 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ventanilla.accounts.models import User
-from ventanilla.conversations import permissions, selectors
+from ventanilla.conversations import permissions, search, selectors
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
-    Conversation,
     Direction,
-    Message,
     MessageType,
     SenderType,
     Status,
@@ -99,7 +97,7 @@ FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 DUE_SOON = datetime.timedelta(minutes=10)  # chat/list.js: DUE_SOON_MS
 
 
-def _deadline(conversation: Conversation) -> tuple[str, datetime.datetime | None]:
+def _deadline(conversation) -> tuple[str, datetime.datetime | None]:
     """The target a row counts down to: the first response until an agent writes, then the
     resolution (ADR 0032); none for conversations with the bot or closed."""
     if conversation.status not in WAITING:
@@ -190,7 +188,10 @@ class _When:
         return date_format(date, "SHORT_DATE_FORMAT")
 
 
-def _type_label(message: Message) -> str:
+MESSAGE_TYPE_LABELS = dict(MessageType.choices)
+
+
+def _type_label(message_type: str) -> str:
     labels = {
         MessageType.IMAGE: _("📷 Imagen"),
         MessageType.AUDIO: _("🎵 Audio"),
@@ -202,80 +203,81 @@ def _type_label(message: Message) -> str:
         MessageType.CONTACTS: _("👤 Contacto"),
         MessageType.REACTION: _("Reacción"),
     }
-    return labels.get(message.type, message.get_type_display())
+    return labels.get(message_type) or str(MESSAGE_TYPE_LABELS.get(message_type, message_type))
 
 
-def _prefix(message: Message, viewer: User) -> str:
-    if message.direction != Direction.OUT:
+def _prefix(row, viewer: User) -> str:
+    """Who wrote the last message of `row` (a `selectors.conversation_rows` tuple), if not the
+    customer."""
+    if row.last_message__direction != Direction.OUT:
         return ""
-    if message.sender_type == SenderType.BOT:
+    if row.last_message__sender_type == SenderType.BOT:
         return _("Bot: ")
-    if message.sender_type == SenderType.AGENT:
-        if message.sender_user_id == viewer.pk:
+    if row.last_message__sender_type == SenderType.AGENT:
+        if row.last_message__sender_user_id == viewer.pk:
             return _("Tú: ")
-        if message.sender_user is not None:
-            return f"{message.sender_user.display_name}: "
+        if row.last_message__sender_user_id is not None:
+            name = row.last_message__sender_user__name or row.last_message__sender_user__username
+            return f"{name}: "
     return ""
 
 
-def _row(
-    conversation: Conversation,
-    viewer: User,
-    when: _When,
-    href: str,
-    labels: list,
-    found: Message | None = None,
-) -> Row:
-    last = conversation.last_message
-    preview, prefix = "", ""
-    if last is not None:
-        text = " ".join(whatsapp_text.to_plain(last.text).split())
-        if last.type == MessageType.REACTION:
-            preview = (
-                _("Reaccionó con %(emoji)s") % {"emoji": text} if text else _("Quitó una reacción")
-            )
-        elif last.type in (MessageType.TEXT, MessageType.INTERACTIVE, MessageType.SYSTEM) and text:
-            preview = text
-        else:
-            preview = f"{_type_label(last)} {text}".strip() if text else _type_label(last)
-        prefix = _prefix(last, viewer)
-    relative, activity, title = when(conversation.last_activity_at)
-    contact, area, assignee = conversation.contact, conversation.area, conversation.assigned_to
-    unread = conversation.unread_count
-    since = conversation.waiting_since if conversation.status in WAITING else None
+def _preview(row, viewer: User) -> tuple[str, str]:
+    """(the last message as the row previews it, who wrote it) of `row`."""
+    if row.last_message_id is None:
+        return "", ""
+    message_type = row.last_message__type
+    text = " ".join(whatsapp_text.to_plain(row.last_message__text).split())
+    if message_type == MessageType.REACTION:
+        preview = (
+            _("Reaccionó con %(emoji)s") % {"emoji": text} if text else _("Quitó una reacción")
+        )
+    elif message_type in (MessageType.TEXT, MessageType.INTERACTIVE, MessageType.SYSTEM) and text:
+        preview = text
+    else:
+        label = _type_label(message_type)
+        preview = f"{label} {text}".strip() if text else label
+    return preview, _prefix(row, viewer)
+
+
+def _row(row, viewer: User, when: _When, href: str, labels: list, match: str) -> Row:
+    """The Row of `row`, a `selectors.conversation_rows` tuple; `match`: the line of the message
+    a search found in it."""
+    preview, prefix = _preview(row, viewer)
+    relative, activity, title = when(row.last_activity_at)
+    name, unread, status = row.contact__name, row.unread_count, row.status
+    assignee = row.assigned_to__name or row.assigned_to__username
+    since = row.waiting_since if status in WAITING else None
     unread_label = ngettext("%(count)d mensaje sin leer", "%(count)d mensajes sin leer", unread)
+    found_id = getattr(row, "found_id", None)
     return Row(
-        id=conversation.pk,
-        status=conversation.status,
-        status_label=str(STATUS_LABELS.get(conversation.status, conversation.status)),
-        waits_for=(
-            reasons.queue_reason_text(conversation.queue_reason)
-            if conversation.status == Status.QUEUED
-            else ""
-        ),
+        id=row.id,
+        status=status,
+        status_label=str(STATUS_LABELS.get(status, status)),
+        waits_for=reasons.queue_reason_text(row.queue_reason) if status == Status.QUEUED else "",
         unread=unread,
         unread_label=unread_label % {"count": unread},
-        assigned=conversation.assigned_to_id or "",
-        who=assignee.display_name if assignee and assignee.pk != viewer.pk else "",
-        name=contact.name,
-        initial=contact.name[:1].upper(),
-        dni=contact.dni,
-        area=area.name if area else "",
+        assigned=row.assigned_to_id or "",
+        who=assignee if row.assigned_to_id not in (None, viewer.pk) else "",
+        name=name,
+        initial=name[:1].upper(),
+        dni=row.contact__dni,
+        area=row.area__name or "",
         when=relative,
         activity=activity,
         activity_title=title,
         prefix=prefix,
         preview=preview[:160],
-        href=href.format(id=conversation.pk) + (f"&m={found.pk}" if found else ""),
-        labels=[{"name": label.name, "color": label.color} for label in labels],
-        match=found.snippet if found else "",
+        href=href.format(id=row.id) + (f"&m={found_id}" if found_id else ""),
+        labels=labels,
+        match=match,
         waiting_since=since.isoformat() if since else "",
         waiting=waited(since, when.now) if since else "",
-        **_due_fields(conversation, when),
+        **_due_fields(row, when),
     )
 
 
-def _due_fields(conversation: Conversation, when: _When) -> dict:
+def _due_fields(conversation, when: _When) -> dict:
     """The row's target: what it counts down to, its deadline, its label and state."""
     kind, due = _deadline(conversation)
     if due is None:
@@ -295,19 +297,21 @@ def _due_fields(conversation: Conversation, when: _When) -> dict:
     }
 
 
-def list_rows(
-    conversations, viewer: User, tab: Tab, q: str = "", *, any_labels: bool = True
-) -> list[Row]:
-    """The rows; with a search `q`, each shows the newest message holding its words;
-    `any_labels` False (no label defined) spares the labels' query."""
-    conversations = list(conversations)
-    found = selectors.search_matches(conversation_ids=[c.pk for c in conversations], q=q)
+def list_rows(rows, viewer: User, tab: Tab, q: str = "", *, any_labels: bool = True) -> list[Row]:
+    """The rows of `rows` (`selectors.conversation_rows` tuples); with a search `q`, each shows
+    the line of the newest message holding its words; `any_labels` False (no label defined)
+    spares the labels' query."""
+    rows = list(rows)
+    words = search.terms(q) if q else []
     when = _When()
     href = reverse("chat", args=[0]).replace("/0/", "/{id}/") + f"?tab={tab.key}"
-    ids = [conversation.pk for conversation in conversations] if any_labels else []
-    labelled = selectors.labels_of(ids)
-    labelled.update({c.pk: [] for c in conversations if c.pk not in labelled})
-    return [_row(c, viewer, when, href, labelled[c.pk], found.get(c.pk)) for c in conversations]
+    tags = selectors.label_tags_of([row.id for row in rows] if any_labels else [])
+    return [_row(row, viewer, when, href, tags.get(row.id, []), _match(row, words)) for row in rows]
+
+
+def _match(row, words: list[str]) -> str:
+    found = getattr(row, "found_id", None) is not None
+    return search.snippet(row.found_text, words) if found else ""
 
 
 def list_row(
@@ -328,8 +332,8 @@ def list_row(
         label_id=label_id,
         sort=sort,
     )
-    conversation = rows.filter(pk=conversation_id).first()
-    return None if conversation is None else list_rows([conversation], user, tab, q)[0]
+    row = rows.filter(pk=conversation_id).first()
+    return None if row is None else list_rows([row], user, tab, q)[0]
 
 
 def list_context(request: HttpRequest, tab: Tab, q: str) -> dict:
