@@ -112,6 +112,29 @@ def test_queryset_rule_and_event_rule_agree_on_every_combination(make_area, make
             assert can_see(viewer, audience_of(conversation)) == by_queryset, (viewer, snapshot)
 
 
+def test_the_rule_narrowed_to_some_statuses_keeps_the_same_conversations_among_them(
+    make_area, make_user, admin
+):
+    # given every role with and without the area, conversations in every state, and every set of
+    # statuses a list may keep
+    area, other = make_area("A"), make_area("B")
+    viewers = [Viewer.of(admin)]
+    for role in ROLES[1:]:
+        viewers.append(Viewer.of(make_user(role, areas=[area])))
+    everyone = [None, viewers[2].id, viewers[3].id]
+    statuses = ["bot", "queued", "active", "closed"]
+    kept_sets = [set(kept) for n in range(1, 5) for kept in itertools.combinations(statuses, n)]
+    for viewer, kept in itertools.product(viewers, kept_sets):
+        for status, area_id, assignee in itertools.product(
+            statuses, [None, area.pk, other.pk], everyone
+        ):
+            conversation = Conversation(status=status, area_id=area_id, assigned_to_id=assignee)
+            whole = _matches_q(visible_filter(viewer), conversation) and status in kept
+            narrowed = _matches_q(visible_filter(viewer, statuses=kept), conversation)
+            # then among the kept statuses the narrowed rule admits exactly what the rule does
+            assert whole == (narrowed and status in kept), (viewer, kept, conversation.__dict__)
+
+
 def _matches_q(q, conversation) -> bool:
     """Evaluates a simple Q (AND/OR of exact, __in and __isnull lookups) on an unsaved row."""
     if not q.children:

@@ -70,7 +70,14 @@ def conversation_list(
 ) -> QuerySet[Conversation]:
     """Unordered: `list_ordering(sort)` orders it. Sorted by "waiting", only the conversations
     whose customer waits for a person (docs/chat.md#who-is-waiting)."""
-    conversations = _base().filter(visible_filter(Viewer.of(user)))
+    if statuses:
+        unknown = sorted(set(statuses) - STATUS_VALUES)
+        if unknown:
+            raise InvalidInput.field(
+                "status", _("Estado desconocido: %(statuses)s.") % {"statuses": ", ".join(unknown)}
+            )
+    rule = visible_filter(Viewer.of(user), statuses=statuses or None)
+    conversations = _base().filter(rule)
     if label_id is not None:
         conversations = conversations.filter(labels=label_id)
     if list_ordering(sort) == ORDERINGS["waiting"]:
@@ -78,11 +85,6 @@ def conversation_list(
             waiting_since__isnull=False, status__in=WAITING_STATUSES
         )
     if statuses:
-        unknown = sorted(set(statuses) - STATUS_VALUES)
-        if unknown:
-            raise InvalidInput.field(
-                "status", _("Estado desconocido: %(statuses)s.") % {"statuses": ", ".join(unknown)}
-            )
         conversations = conversations.filter(status__in=statuses)
     if area_id is not None:
         conversations = conversations.filter(area_id=area_id)
