@@ -16,12 +16,11 @@ from ventanilla.accounts.models import Area, Availability, LoginFailure, Role, U
 from ventanilla.core import audit, events
 from ventanilla.core.errors import (
     InvalidInput,
-    blank_text,
     control_characters_text,
     max_length_text,
     required_text,
 )
-from ventanilla.core.fields import UNSET, FieldErrors
+from ventanilla.core.fields import UNSET, FieldErrors, checked_text
 from ventanilla.core.text import fold, has_control_characters
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.\-]{2,150}$")
@@ -41,15 +40,9 @@ def _check_plain_text(errors: FieldErrors, field: str, value: str, *, limit: int
 
 
 def _check_area_name(errors: FieldErrors, name: str, *, exclude_id: int | None = None) -> str:
-    if has_control_characters(name):
-        errors.add("name", control_characters_text())
+    name = checked_text(errors, name, 80)
+    if "name" in errors.errors:
         return name
-    name = " ".join(name.split())
-    if not name:
-        errors.add("name", blank_text())
-        return name
-    if len(name) > 80:
-        errors.add("name", max_length_text(80))
     clash = Area.objects.filter(name_key=fold(name))
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)

@@ -19,12 +19,8 @@ from ventanilla.core import audit
 from ventanilla.core.errors import (
     NotFound,
     TooManyRequests,
-    blank_text,
-    control_characters_text,
-    max_length_text,
 )
-from ventanilla.core.fields import FieldErrors
-from ventanilla.core.text import has_control_characters
+from ventanilla.core.fields import FieldErrors, checked_text
 
 SECRET_PREFIX = "vnt_"
 MAX_EXPIRY_DAYS = 3650
@@ -38,17 +34,6 @@ class NewToken:
 
 def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _check_name(errors: FieldErrors, name: str) -> str:
-    name = " ".join((name or "").split())
-    if has_control_characters(name):
-        errors.add("name", control_characters_text())
-    elif not name:
-        errors.add("name", blank_text())
-    elif len(name) > 80:
-        errors.add("name", max_length_text(80))
-    return name
 
 
 def _check_expiry(errors: FieldErrors, days: int | None):
@@ -68,7 +53,7 @@ def token_create(
     *, user: User, name: str, scope: str = TokenScope.READ, expires_in_days: int | None = 90
 ) -> NewToken:
     errors = FieldErrors()
-    name = _check_name(errors, name)
+    name = checked_text(errors, name, 80)
     if scope not in TokenScope.values:
         errors.add("scope", _("Usá uno de %(values)s.") % {"values": ", ".join(TokenScope.values)})
     expires_at = _check_expiry(errors, expires_in_days)

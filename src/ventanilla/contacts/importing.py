@@ -34,11 +34,11 @@ from django.utils.translation import gettext_lazy
 from ventanilla.accounts.models import Area
 from ventanilla.contacts.models import Contact
 from ventanilla.contacts.phones import canonical_phone, normalise_dni
-from ventanilla.contacts.services import _check_name
+from ventanilla.contacts.services import NAME_MAX
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient
 from ventanilla.core.errors import Conflict, DomainError, InvalidInput
-from ventanilla.core.fields import FieldErrors
+from ventanilla.core.fields import FieldErrors, checked_text
 from ventanilla.core.text import fold
 
 MAX_ROWS = 10_000
@@ -367,7 +367,7 @@ def _check(row: SourceRow, areas: _Areas, first_row_of: dict[str, int]) -> _Chec
             errors.add(column, message)
     cells = row.cells
     if cells.get("name"):
-        checked.name = _check_name(errors, cells["name"])
+        checked.name = checked_text(errors, cells["name"], NAME_MAX)
     phone = cells.get("phone", "")
     if not phone:
         errors.add("phone", _("Falta el teléfono: los contactos se reconocen por su teléfono."))

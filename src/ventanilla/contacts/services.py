@@ -15,13 +15,10 @@ from ventanilla.core.db import is_transient
 from ventanilla.core.errors import (
     Conflict,
     InvalidInput,
-    blank_text,
-    control_characters_text,
     max_length_text,
     unknown_area_text,
 )
-from ventanilla.core.fields import UNSET, FieldErrors
-from ventanilla.core.text import has_control_characters
+from ventanilla.core.fields import UNSET, FieldErrors, checked_text
 from ventanilla.integrations import services as webhooks
 from ventanilla.integrations.models import WebhookEvent
 
@@ -35,17 +32,6 @@ INBOUND_ATTEMPTS = 5
 
 def _without_controls(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
-
-
-def _check_name(errors: FieldErrors, name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        errors.add("name", blank_text())
-    elif has_control_characters(name):
-        errors.add("name", control_characters_text())
-    elif len(name) > NAME_MAX:
-        errors.add("name", max_length_text(NAME_MAX))
-    return name
 
 
 def _phone_holder(phone: str, *, exclude_id: int | None, sandbox: bool) -> Contact | None:
@@ -171,7 +157,7 @@ def contact_create(
     wa_user_id: str | None = None,
 ) -> Contact:
     errors = FieldErrors()
-    contact = Contact(name=_check_name(errors, name))
+    contact = Contact(name=checked_text(errors, name, NAME_MAX))
     contact.phone, contact.phone_verified = _check_phone(errors, phone, exclude_id=None)
     contact.dni = _check_dni(errors, dni)
     contact.area_id = _check_area(errors, area_id)
@@ -195,7 +181,7 @@ def contact_update(
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     errors = FieldErrors()
     if name is not UNSET:
-        contact.name = _check_name(errors, name)
+        contact.name = checked_text(errors, name, NAME_MAX)
     if phone is not UNSET:
         contact.phone, contact.phone_verified = _check_phone(
             errors, phone, exclude_id=contact.pk, sandbox=contact.sandbox

@@ -11,12 +11,9 @@ from ventanilla.conversations.services import publish_conversation
 from ventanilla.core import clock
 from ventanilla.core.errors import (
     InvalidInput,
-    blank_text,
-    control_characters_text,
-    max_length_text,
 )
-from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
-from ventanilla.core.text import fold, has_control_characters
+from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors, checked_text
+from ventanilla.core.text import fold
 
 NAME_LIMIT = 40
 MAX_LABELS_PER_CONVERSATION = 20
@@ -27,14 +24,9 @@ def _taken_text(name: str) -> str:
 
 
 def _check_name(errors: FieldErrors, name: str, *, exclude_id: int | None) -> str:
-    name = " ".join(name.split())
-    if not name:
-        errors.add("name", blank_text())
-    elif has_control_characters(name):
-        errors.add("name", control_characters_text())
-    elif len(name) > NAME_LIMIT:
-        errors.add("name", max_length_text(NAME_LIMIT))
-    elif Label.objects.filter(name_key=fold(name)).exclude(pk=exclude_id).exists():
+    name = checked_text(errors, name, NAME_LIMIT)
+    taken = Label.objects.filter(name_key=fold(name)).exclude(pk=exclude_id)
+    if "name" not in errors.errors and taken.exists():
         errors.add("name", _taken_text(name))
     return name
 

@@ -9,12 +9,11 @@ from ventanilla.core import attachments
 from ventanilla.core.errors import (
     InvalidInput,
     blank_text,
-    control_characters_text,
     max_length_text,
     unknown_area_text,
 )
-from ventanilla.core.fields import UNSET, FieldErrors
-from ventanilla.core.text import fold, has_control_characters
+from ventanilla.core.fields import UNSET, FieldErrors, checked_text
+from ventanilla.core.text import fold
 from ventanilla.quickreplies.models import QuickReply, Scope, shelf_of
 from ventanilla.quickreplies.permissions import check_manage
 
@@ -31,17 +30,6 @@ def _check_code(errors: FieldErrors, code: str) -> str:
     elif not set(fold(code)) <= CODE_CHARS:
         errors.add("code", _("Usá letras, números, guiones o guiones bajos, sin espacios."))
     return code
-
-
-def _check_text(errors: FieldErrors, field: str, value: str, limit: int) -> str:
-    value = value.strip()
-    if not value:
-        errors.add(field, blank_text())
-    elif has_control_characters(value):
-        errors.add(field, control_characters_text())
-    elif len(value) > limit:
-        errors.add(field, max_length_text(limit))
-    return value
 
 
 def _check_scope(errors: FieldErrors, scope: str, area_id: int | None) -> Area | None:
@@ -122,8 +110,8 @@ def quick_reply_create(
     """A reply on the shelf `scope` names, with an optional `file` sent with its text."""
     errors = FieldErrors()
     code = _check_code(errors, code)
-    title = _check_text(errors, "title", title, TITLE_LIMIT)
-    text = _check_text(errors, "text", text, TEXT_LIMIT)
+    title = checked_text(errors, title, TITLE_LIMIT, "title", one_line=False)
+    text = checked_text(errors, text, TEXT_LIMIT, "text", one_line=False)
     area = _check_scope(errors, scope, area_id)
     owner = by if scope == Scope.PERSONAL else None
     if not errors.errors:
@@ -145,9 +133,9 @@ def quick_reply_update(
     if code is not UNSET:
         reply.code = _check_code(errors, code)
     if title is not UNSET:
-        reply.title = _check_text(errors, "title", title, TITLE_LIMIT)
+        reply.title = checked_text(errors, title, TITLE_LIMIT, "title", one_line=False)
     if text is not UNSET:
-        reply.text = _check_text(errors, "text", text, TEXT_LIMIT)
+        reply.text = checked_text(errors, text, TEXT_LIMIT, "text", one_line=False)
     attachment = _check_file(errors, file) if file not in (UNSET, None) else None
     errors.raise_if_any()
     if file is not UNSET:

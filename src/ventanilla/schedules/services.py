@@ -16,7 +16,7 @@ from ventanilla.core.errors import (
     max_length_text,
     unknown_area_text,
 )
-from ventanilla.core.fields import UNSET, FieldErrors
+from ventanilla.core.fields import UNSET, FieldErrors, checked_text
 from ventanilla.core.text import has_control_characters
 from ventanilla.schedules.models import (
     AUTO_CLOSE_MESSAGE_MAX_LENGTH,
@@ -185,17 +185,6 @@ def _check_day(errors: FieldErrors, value) -> date | None:
     return day
 
 
-def _check_name(errors: FieldErrors, name) -> str:
-    name = name.strip() if isinstance(name, str) else ""
-    if not name:
-        errors.add("name", blank_text())
-    elif has_control_characters(name):
-        errors.add("name", control_characters_text())
-    elif len(name) > CLOSED_DAY_NAME_MAX_LENGTH:
-        errors.add("name", max_length_text(CLOSED_DAY_NAME_MAX_LENGTH))
-    return name
-
-
 def _already_closed_text() -> str:
     return _("Ese día ya figura sin atención para esa área.")
 
@@ -208,7 +197,7 @@ def closed_day_create(*, day, name, area_id: int | None = None, message="") -> C
     row = ClosedDay(
         day=_check_day(errors, day),
         area_id=None if area_id is None else _check_area(errors, area_id),
-        name=_check_name(errors, name),
+        name=checked_text(errors, name, CLOSED_DAY_NAME_MAX_LENGTH),
         message=_check_message(errors, message),
     )
     same = ClosedDay.objects.filter(day=row.day, area_id=row.area_id)
