@@ -5,9 +5,8 @@ them), and the index of the day a row falls on."""
 import itertools
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Case, F, Func, IntegerField, Value, When
 
 from ventanilla.core import clock
@@ -35,26 +34,17 @@ class Window:
         return self.bounds[-2]
 
 
-def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def today(now: datetime | None = None) -> date:
-    return (now or clock.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
-
-
 def dates_window(first: date, last: date, *, period: str = "custom") -> Window:
     """The local days `first` to `last`, both included."""
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     local_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    bounds = [local_midnight(day, tz) for day in local_days]
-    bounds.append(local_midnight(last + timedelta(days=1), tz))
-    return Window(tz=tz, days=local_days, bounds=bounds, period=period)
+    bounds = [clock.local_midnight(day) for day in local_days]
+    bounds.append(clock.local_midnight(last + timedelta(days=1)))
+    return Window(tz=clock.desk_zone(), days=local_days, bounds=bounds, period=period)
 
 
 def window(*, days: int, now: datetime | None = None, period: str = "days") -> Window:
     """The last `days` local days, today included."""
-    last = today(now)
+    last = clock.local_date(now)
     return dates_window(last - timedelta(days=days - 1), last, period=period)
 
 

@@ -38,15 +38,7 @@ from ventanilla.accounts.models import User
 from ventanilla.accounts.selectors import area_names, display_names
 from ventanilla.analytics import rollups, satisfaction
 from ventanilla.analytics import targets as target_figures
-from ventanilla.analytics.days import (  # noqa: F401 (the day helpers, here as before)
-    WholeDays,
-    Window,
-    dates_window,
-    day_index,
-    local_midnight,
-    today,
-    window,
-)
+from ventanilla.analytics.days import Window, dates_window, day_index, window
 from ventanilla.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -56,6 +48,7 @@ from ventanilla.conversations.models import (
     Status,
 )
 from ventanilla.conversations.visibility import Viewer, visible_areas_filter, visible_filter
+from ventanilla.core import clock
 from ventanilla.core.errors import InvalidInput
 from ventanilla.flows.models import Node
 
@@ -96,7 +89,7 @@ def period_window(
     start, end = _date_in("from", first), _date_in("to", last)
     if end < start:
         raise InvalidInput.field("to", _("La fecha final es anterior a la inicial."))
-    if end > today(now):
+    if end > clock.local_date(now):
         raise InvalidInput.field("to", _("La fecha final es posterior a hoy."))
     if (end - start).days + 1 > MAX_DAYS:
         raise InvalidInput.field(

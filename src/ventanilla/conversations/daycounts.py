@@ -14,10 +14,8 @@ that commits meanwhile waits for it and marks the day stale after it; a change c
 is in what the report counts (analytics.rollups).
 """
 
-import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
 
 from ventanilla.conversations.models import Conversation, ReportDay
@@ -28,24 +26,23 @@ from ventanilla.core import clock
 SETTLE = timedelta(minutes=5)
 
 
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
-
-
 def settled_until(now: datetime | None = None) -> datetime:
     """The end of the last complete local day: days ending by then may be stored."""
     moment = (now or clock.now()) - SETTLE
-    return local_midnight(moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date())
+    return clock.local_midnight(clock.local_date(moment))
 
 
 def upsert_days(days: list[date], *, stale: bool) -> None:
     """One statement: the rows of `days` (ascending, so that two of these lock rows in the same
     order), created or set to `stale`."""
     rows = [
-        ReportDay(start=local_midnight(day), end=local_midnight(day + timedelta(days=1)),
-                  stale=stale)
+        ReportDay(
+            start=clock.local_midnight(day),
+            end=clock.local_midnight(day + timedelta(days=1)),
+            stale=stale,
+        )
         for day in sorted(days)
-    ]  # fmt: skip
+    ]
     with_target = connection.features.supports_update_conflicts_with_target
     ReportDay.objects.bulk_create(
         rows,
@@ -62,8 +59,7 @@ def area_changed(conversation: Conversation) -> None:
     settled = settled_until()
     if conversation.created_at >= settled:
         return
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    first = conversation.created_at.astimezone(tz).date()
+    first = clock.local_date(conversation.created_at)
     last = min(conversation.last_activity_at, settled - timedelta(microseconds=1))
-    last_day = last.astimezone(tz).date()
+    last_day = clock.local_date(last)
     upsert_days([first + timedelta(days=n) for n in range((last_day - first).days + 1)], stale=True)

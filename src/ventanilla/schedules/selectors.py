@@ -106,11 +106,6 @@ def _local(at: datetime | None) -> datetime:
     return hours.wall_clock(at or clock.now(), settings.TIME_ZONE)
 
 
-def local_today() -> date:
-    """Today's date in settings.TIME_ZONE (closed days are dates there)."""
-    return _local(None).date()
-
-
 def area_is_open(*, area_id: int, at: datetime | None = None) -> bool:
     """Whether the area's working hours include `at` (default: now), in settings.TIME_ZONE.
     An area without windows is always open, but on its closed days."""

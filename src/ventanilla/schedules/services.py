@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
-from ventanilla.core import audit
+from ventanilla.core import audit, clock
 from ventanilla.core.errors import (
     blank_text,
     control_characters_text,
@@ -27,7 +27,7 @@ from ventanilla.schedules.models import (
     ClosedDay,
     WorkingHour,
 )
-from ventanilla.schedules.selectors import forget_cached_closed_days, local_today, valid_id
+from ventanilla.schedules.selectors import forget_cached_closed_days, valid_id
 
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -179,7 +179,7 @@ def _check_day(errors: FieldErrors, value) -> date | None:
     if day is None:
         errors.add("day", _("Usá una fecha con el formato AAAA-MM-DD."))
         return None
-    if day < local_today():
+    if day < clock.local_date():
         errors.add("day", _("Elegí hoy o un día por venir."))
         return None
     return day

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ventanilla.accounts.permissions import is_admin
+from ventanilla.core import clock
 from ventanilla.core.errors import Forbidden
 from ventanilla.schedules import selectors, services
 from ventanilla.schedules.models import ClosedDay, WorkingHour
@@ -71,7 +72,7 @@ def hours_list(request):
 def _upcoming_closed_days(user, areas: list) -> list[dict]:
     """From today on: every area's days and those of the user's areas, each with whether the
     user may delete it."""
-    today = selectors.local_today()
+    today = clock.local_date()
     own = {area.pk for area in areas}
     rows = selectors.closed_day_list(since=today)
     if not is_admin(user):
