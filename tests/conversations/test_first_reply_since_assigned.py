@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ventanilla.accounts.models import Role
+from ventanilla.conversations import outbound, starting
 from ventanilla.conversations import services as conversations
-from ventanilla.conversations import starting
 from ventanilla.conversations.models import Conversation, Message, SenderType
 from ventanilla.core import clock
 from ventanilla.routing import services as routing
@@ -82,10 +82,10 @@ def test_the_bot_and_system_messages_are_no_reply(at, make_conversation, soporte
     at(0)
     conversation = make_conversation("active", area=soporte, assigned_to=people["sofia"])
     at(1)
-    conversations.message_queue_outbound(
+    outbound.message_queue_outbound(
         conversation=conversation, sender_type=SenderType.BOT, text="Un momento"
     )
-    conversations.message_queue_outbound(
+    outbound.message_queue_outbound(
         conversation=conversation, sender_type=SenderType.SYSTEM, text="Fuera de horario"
     )
     assert _first_reply(conversation) is None

@@ -57,6 +57,7 @@ def test_the_first_reply_since_the_assignment_is_filled_from_the_messages(
     from datetime import UTC, datetime, timedelta
 
     from ventanilla.accounts.models import Role
+    from ventanilla.conversations import outbound
     from ventanilla.conversations import services as conversations
     from ventanilla.conversations.models import Conversation, SenderType
     from ventanilla.core import clock
@@ -72,13 +73,13 @@ def test_the_first_reply_since_the_assignment_is_filled_from_the_messages(
     sofia = make_user(Role.SUPPORT, areas=[soporte])
     answered = make_conversation("queued", area=soporte)
     at(1)  # written before the assignment: not a reply to it
-    conversations.message_queue_outbound(
+    outbound.message_queue_outbound(
         conversation=answered, sender_type=SenderType.AGENT, sender_user=sofia, text="Ya vamos"
     )
     at(2)
     conversations.conversation_assign(conversation=answered, user=sofia)
     at(3)
-    conversations.message_queue_outbound(
+    outbound.message_queue_outbound(
         conversation=answered, sender_type=SenderType.BOT, text="Un momento"
     )
     at(4)

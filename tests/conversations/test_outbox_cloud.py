@@ -12,7 +12,7 @@ from tests.inbound.cloud_posts import customer_writes
 from tests.threads import run_at_once
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import Conversation, EarlyStatus, Message
-from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.conversations.outbound import message_queue_outbound
 from ventanilla.core import clock
 from ventanilla.core.models import LiveEvent
 from ventanilla.inbound import pipeline
@@ -298,7 +298,7 @@ def _bot_reply_held_back(chat, monkeypatch) -> Message:
     # as the webhook's batch has it when the bot answers: with its contact and line
     chat = Conversation.objects.select_related("contact", "line").get(pk=chat.pk)
     monkeypatch.setattr(
-        "ventanilla.conversations.services.hand_over_after_commit",
+        "ventanilla.conversations.publishing.hand_over_after_commit",
         lambda key, work, **_: held.append(work),
     )
     message = message_queue_outbound(conversation=chat, sender_type="bot", text="¡Hola!")

@@ -16,7 +16,7 @@ from tests.flows.samples import one_question_flow
 from tests.inbound.cloud_posts import cloud_webhook, customer_writes, post_signed
 from ventanilla.conversations import outbox, tasks
 from ventanilla.conversations.models import EarlyStatus, Message
-from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.conversations.outbound import message_queue_outbound
 from ventanilla.core import clock, jobs
 from ventanilla.flows.services import flow_create
 from ventanilla.inbound import pipeline

@@ -14,7 +14,7 @@ from tests.inbound.cloud_posts import cloud_webhook, customer_writes, post_signe
 from tests.threads import run_at_once
 from ventanilla.conversations import tasks
 from ventanilla.conversations.models import Conversation, Message
-from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.conversations.outbound import message_queue_outbound
 from ventanilla.core import clock, jobs
 from ventanilla.flows.services import flow_create
 

@@ -31,7 +31,7 @@ def test_conversation_list_queries_do_not_grow(
 def test_message_list_queries_do_not_grow(
     api, admin, make_conversation, django_assert_max_num_queries
 ):
-    from ventanilla.conversations.services import message_queue_outbound
+    from ventanilla.conversations.outbound import message_queue_outbound
 
     conversation = make_conversation("active", assigned_to=admin)
     client = api(admin)

@@ -7,8 +7,9 @@ import pytest
 
 from tests.inbound.cloud_posts import customer_writes
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
+from ventanilla.conversations.outbound import message_queue_outbound
 from ventanilla.conversations.serializers import message_item
-from ventanilla.conversations.services import message_queue_outbound, status_advanced
+from ventanilla.conversations.statuses import status_advanced
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core.models import LiveEvent
 from ventanilla.inbound import pipeline

@@ -11,7 +11,7 @@ from huey.registry import Message as JobMessage
 from huey.storage import SqliteStorage
 from huey.utils import Error
 
-from ventanilla.conversations import services, tasks
+from ventanilla.conversations import outbound, tasks
 from ventanilla.conversations.models import Message
 from ventanilla.core import jobs
 
@@ -44,7 +44,7 @@ def reply(queue, make_conversation, admin):
     """A reply waiting to be sent; its job is in the queue once the reply is committed (in the
     tests that commit)."""
     conversation = make_conversation("active", assigned_to=admin)
-    return services.message_queue_outbound(
+    return outbound.message_queue_outbound(
         conversation=conversation, sender_type="agent", sender_user=admin, text="Hola"
     )
 

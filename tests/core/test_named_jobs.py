@@ -4,7 +4,7 @@ they use is a registered job, and queueing one runs that job."""
 import pytest
 from django.db import transaction
 
-from ventanilla.conversations.services import SEND_LOADED, SEND_MESSAGE, SEND_READ_RECEIPT
+from ventanilla.conversations.publishing import SEND_LOADED, SEND_MESSAGE, SEND_READ_RECEIPT
 from ventanilla.core import jobs
 from ventanilla.integrations.services import DELIVER
 from ventanilla.routing.services import DRAIN_QUEUES

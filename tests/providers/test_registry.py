@@ -9,7 +9,7 @@ import httpx._transports.default as httpx_transports
 import pytest
 
 from tests.inbound.cloud_posts import customer_writes
-from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.conversations.outbound import message_queue_outbound
 from ventanilla.providers import http, registry
 from ventanilla.providers.base import OutboundMessage
 from ventanilla.providers.models import Line

@@ -7,7 +7,8 @@ import pytest
 
 from ventanilla.accounts.models import Role
 from ventanilla.conversations.models import Conversation, Message
-from ventanilla.conversations.services import conversation_reopen, message_queue_outbound
+from ventanilla.conversations.outbound import message_queue_outbound
+from ventanilla.conversations.services import conversation_reopen
 from ventanilla.core import clock
 from ventanilla.schedules import services
 from ventanilla.schedules.autoclose import close_idle_conversations

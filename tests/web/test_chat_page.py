@@ -13,6 +13,7 @@ from pytest_django.asserts import assertInHTML
 
 from ventanilla.accounts.models import Role
 from ventanilla.contacts.models import Contact
+from ventanilla.conversations import outbound, statuses
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, EventKind, Message
 from ventanilla.core import clock
@@ -155,7 +156,7 @@ def test_preview_prefixes_the_bot_and_a_colleague(
 ):
     # given a conversation where the bot spoke last and one where an agent answered last
     with_bot = make_conversation("bot", name="Ana")
-    conversations.message_queue_outbound(
+    outbound.message_queue_outbound(
         conversation=with_bot, sender_type="bot", text="¿Cuál es tu DNI?"
     )
     agent = make_user(Role.SUPPORT, name="Sofía", areas=[soporte])
@@ -327,7 +328,7 @@ def test_failed_tick_carries_the_reason(make_conversation, agent, soporte):
     # given a reply the provider refused
     conversation = make_conversation("active", area=soporte, assigned_to=agent)
     reply = conversations.agent_reply(conversation=conversation, by=agent, text="hola")
-    conversations.status_advance(reply, "failed", error="Número inexistente")
+    statuses.status_advance(reply, "failed", error="Número inexistente")
     # when the bubble is rendered again
     html = _signed_in(agent).get(f"/chats/{conversation.pk}/messages/{reply.pk}/").content.decode()
     # then its tick is the failed one, and the bubble says why
@@ -798,7 +799,7 @@ def _varied_conversations(make_user, make_conversation, soporte, count: int) -> 
         kind = n % 4
         if kind == 0:
             conversation = make_conversation("bot")
-            conversations.message_queue_outbound(
+            outbound.message_queue_outbound(
                 conversation=conversation, sender_type="bot", text="¿Tu DNI?"
             )
         elif kind == 1:

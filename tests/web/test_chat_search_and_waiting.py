@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from ventanilla.accounts.models import Role, User
+from ventanilla.conversations import outbound
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation
 from ventanilla.core import clock
@@ -136,7 +137,7 @@ def test_a_customer_waiting_shows_for_how_long_until_an_agent_answers(
 
 def test_the_bot_answering_does_not_end_the_wait_for_a_person(make_conversation, soporte):
     chat = make_conversation("queued", area=soporte)
-    conversations.message_queue_outbound(
+    outbound.message_queue_outbound(
         conversation=chat, sender_type="bot", text="Ya te atiende alguien"
     )
     chat.refresh_from_db()

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertInHTML
 from ventanilla.accounts.services import user_create
 from ventanilla.contacts.models import Contact
 from ventanilla.conversations.models import Conversation, Message
-from ventanilla.conversations.services import message_queue_outbound
+from ventanilla.conversations.outbound import message_queue_outbound
 from ventanilla.inbound.sandbox import customer_writes
 from ventanilla.providers.models import Line
 

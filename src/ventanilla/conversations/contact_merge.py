@@ -30,7 +30,7 @@ from ventanilla.contacts.models import UNKNOWN_NAME, Contact
 from ventanilla.contacts.phones import canonical_phone
 from ventanilla.contacts.services import record_webhook
 from ventanilla.conversations.models import Conversation, ConversationEvent, EventKind
-from ventanilla.conversations.services import publish_conversation
+from ventanilla.conversations.publishing import publish_conversation
 from ventanilla.conversations.signals import contact_merged
 from ventanilla.core import clock
 from ventanilla.core.db import retry_transient

@@ -22,15 +22,10 @@ from ventanilla.conversations.models import (
     MessageType,
     SenderType,
 )
+from ventanilla.conversations.publishing import reaction_event, reactions_with
 from ventanilla.conversations.serializers import conversation_item, message_item
-from ventanilla.conversations.services import (
-    locked,
-    open_key_of,
-    open_locked,
-    reaction_event,
-    reactions_with,
-    status_advanced,
-)
+from ventanilla.conversations.services import locked, open_key_of, open_locked
+from ventanilla.conversations.statuses import status_advanced
 from ventanilla.conversations.visibility import audience_of, audiences_read
 from ventanilla.core import clock, events
 from ventanilla.core.db import insert_rows, save_fields

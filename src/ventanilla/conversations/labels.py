@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import User
 from ventanilla.conversations.models import Conversation, Label, LabelColor
 from ventanilla.conversations.permissions import MANAGE_LABELS
-from ventanilla.conversations.services import publish_conversation
+from ventanilla.conversations.publishing import publish_conversation
 from ventanilla.core import clock
 from ventanilla.core.errors import (
     InvalidInput,

@@ -13,13 +13,8 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from ventanilla.contacts.phones import wa_digits
 from ventanilla.conversations.models import DeliveryStatus, EarlyStatus, Message
-from ventanilla.conversations.services import (
-    enqueue_send,
-    failed_now,
-    publish_message,
-    status_advance,
-    status_advanced,
-)
+from ventanilla.conversations.publishing import enqueue_send, failed_now, publish_message
+from ventanilla.conversations.statuses import status_advance, status_advanced
 from ventanilla.core import clock
 from ventanilla.core.db import until_stored
 from ventanilla.core.fields import id_from_text

@@ -1,13 +1,8 @@
 """Writes on conversations and messages. Each publishes its live events after commit."""
 
-import copy
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.core.files.base import File
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, Value, When
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Area, User
@@ -18,12 +13,8 @@ from ventanilla.conversations.daycounts import area_changed
 from ventanilla.conversations.models import (
     FOLLOW_UP_SINGLETON_ID,
     OPEN_STATUSES,
-    REACTION_SIDES,
     REOPEN_WINDOW_MAX_HOURS,
-    STATUS_RANK,
     Conversation,
-    ConversationEvent,
-    DeliveryStatus,
     Direction,
     EventKind,
     FollowUpSetting,
@@ -32,139 +23,31 @@ from ventanilla.conversations.models import (
     SenderType,
     Status,
 )
-from ventanilla.conversations.serializers import conversation_item, message_item
-from ventanilla.conversations.visibility import audience_of, audiences_read
-from ventanilla.core import attachments, audit, clock, events
+from ventanilla.conversations.outbound import (
+    message_queue_outbound,
+    outbound_content,
+    window_open,
+)
+from ventanilla.conversations.publishing import (
+    SEND_READ_RECEIPT,
+    publish_conversation,
+    publish_reaction,
+    reactions_with,
+    record_conversation_webhook,
+    record_event,
+)
+from ventanilla.conversations.visibility import audience_of
+from ventanilla.core import attachments, audit, clock
 from ventanilla.core.db import insert_rows, save_fields
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
-from ventanilla.core.fields import MAX_ID, UNSET, FieldErrors
-from ventanilla.core.jobs import enqueue_named_after_commit, hand_over_after_commit, named_function
-from ventanilla.integrations import services as webhooks
+from ventanilla.core.fields import MAX_ID, UNSET
+from ventanilla.core.jobs import enqueue_named_after_commit
 from ventanilla.integrations.models import WebhookEvent
-from ventanilla.providers import capabilities
-from ventanilla.providers.models import Line, Provider, TemplateStatus
-from ventanilla.providers.selectors import template_find
-from ventanilla.providers.templates import (
-    body_component,
-    parameter_count,
-    parameter_problem,
-    render,
-    unsupported_reason,
-)
+from ventanilla.providers.models import Line, Provider
 from ventanilla.quickreplies import selectors as quick_replies
 
 DEFAULT_CLOSING_TEXT = "✅ Chat finalizado por el operador"
-CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
-MAX_TEXT_LENGTH = 4096
 BOT_CLOSED_REASON = "bot"  # the closed_reason of a conversation the bot's flow closed
-
-
-# --- events ------------------------------------------------------------------------------------
-
-
-# the jobs of `tasks` these services and the outbox queue (that module imports them)
-SEND_MESSAGE = "conversations.send-message"
-SEND_READ_RECEIPT = "conversations.send-read-receipt"
-SEND_LOADED = "conversations.send-loaded"  # in-process, not a job: the message as written
-
-
-def enqueue_send(message_id: int) -> None:
-    """Queues the job that sends the message, once the current change commits."""
-    enqueue_named_after_commit(SEND_MESSAGE, message_id, what="sending a message")
-
-
-def send_after_commit(message: Message) -> None:
-    """Sends a message just queued from this process's sender threads once the current change
-    commits, with the row as written (no job, no second read: ADR 0034); where no sender thread
-    takes it, through the send job. The row is the durable record either way: if this process
-    dies first, the outbox sweep finds it queued."""
-    written = copy.copy(message)  # the sender's own: the caller may go on with `message`
-    hand_over_after_commit(
-        message.conversation_id,
-        lambda: named_function(SEND_LOADED)(written),
-        otherwise=lambda: named_function(SEND_MESSAGE)(written.pk),
-        what="sending a message",
-    )
-
-
-def _with_relations(conversation_id: int) -> Conversation:
-    return Conversation.objects.select_related(
-        "contact", "area", "assigned_to", "last_message", "last_message__sender_user"
-    ).get(pk=conversation_id)
-
-
-def publish_conversation(
-    name: str, conversation: Conversation, *, previous_audience=None, webhooks_of=(), held=False
-) -> None:
-    """`conversation:*` event to everyone who may see the conversation now; those who could only
-    see it before the change are told it left their view (see realtime.consumers). The outgoing
-    webhook events `webhooks_of` are recorded with the same conversation item. `held`: the
-    caller holds it locked with its contact, area, assignee and last message as they are now
-    (not read again)."""
-    fresh = conversation if held else _with_relations(conversation.pk)
-    audience = audience_of(fresh)
-    if previous_audience and previous_audience != audience:
-        audience["previous"] = previous_audience
-    item = conversation_item(fresh)
-    events.publish(name, item, audience=audience)
-    key = webhooks.conversation_key(conversation.pk)
-    webhooks.record_many([(event, key, item) for event in webhooks_of])
-
-
-def record_conversation_webhook(event: str, conversation_id: int) -> None:
-    """An outgoing webhook event about the conversation as it is now (read only when someone
-    subscribed to `event`)."""
-    webhooks.record(
-        event,
-        key=webhooks.conversation_key(conversation_id),
-        data=lambda: conversation_item(_with_relations(conversation_id)),
-    )
-
-
-def publish_message(name: str, message: Message, *, webhooks_of=()) -> None:
-    audience = audiences_read([message.conversation_id])[message.conversation_id]
-    item = message_item(message)
-    events.publish(name, item, audience=audience)
-    key = webhooks.conversation_key(message.conversation_id)
-    webhooks.record_many([(event, key, item) for event in webhooks_of])
-
-
-def failed_now(before: str, message: Message) -> tuple[str, ...]:
-    """The `message.failed` webhook event when the message's status just became failed."""
-    failed = message.status == DeliveryStatus.FAILED and before != DeliveryStatus.FAILED
-    return (WebhookEvent.MESSAGE_FAILED,) if failed else ()
-
-
-def reaction_event(target: Message, conversation: Conversation) -> tuple[str, dict, dict]:
-    """`message:reaction`: the bubble of `target` shows other reactions now; `conversation` is
-    the open one the reaction came in (or went out) on, whose thread shows the bubble."""
-    data = {"id": target.pk, "conversation_id": conversation.pk, "reactions": target.reactions}
-    return "message:reaction", data, audience_of(conversation)
-
-
-def publish_reaction(target: Message, conversation: Conversation) -> None:
-    name, data, audience = reaction_event(target, conversation)
-    events.publish(name, data, audience=audience)
-
-
-def reactions_with(reactions, side: str, emoji: str) -> dict:
-    """`reactions` with `side`'s reaction set to `emoji` ("" takes it away)."""
-    if side not in REACTION_SIDES:
-        raise ValueError(f"unknown reaction side {side!r}")
-    changed = {k: v for k, v in (reactions or {}).items() if k in REACTION_SIDES and k != side}
-    if emoji:
-        changed[side] = emoji
-    return changed
-
-
-def record_event(conversation: Conversation, kind: str, *, actor=None, **data) -> None:
-    insert_rows(
-        [
-            ConversationEvent(
-                conversation=conversation, kind=kind, actor=actor, data=data, created_at=clock.now()
-            )
-        ]
-    )
 
 
 # --- inbound -----------------------------------------------------------------------------------
@@ -220,195 +103,6 @@ def conversation_for_inbound(*, line: Line, contact: Contact) -> tuple[Conversat
     insert_rows([conversation])
     record_event(conversation, EventKind.CREATED)
     return conversation, True
-
-
-# --- statuses ----------------------------------------------------------------------------------
-
-
-def status_advance(message: Message, status: str, *, at=None, error_code="", error="") -> bool:
-    """Moves a message's status forward (never back) and saves it; returns whether it changed."""
-    fields = status_advanced(message, status, at=at, error_code=error_code, error=error)
-    if fields:
-        message.save(update_fields=fields)
-    return bool(fields)
-
-
-def status_advanced(
-    message: Message, status: str, *, at=None, error_code="", error=""
-) -> list[str]:
-    """`status_advance` in memory only: the fields it changed (none when it would go back)."""
-    if status not in STATUS_RANK:
-        return []
-    current = message.status
-    if current == status:
-        return []
-    if current == DeliveryStatus.READ:
-        return []
-    if status != DeliveryStatus.FAILED and STATUS_RANK[status] < STATUS_RANK.get(current, 0):
-        return []
-    message.status = status
-    message.status_history = [*message.status_history, status_entry(status, at, error_code, error)]
-    fields = ["status", "status_history"]
-    if status == DeliveryStatus.FAILED:
-        message.error_code, message.error = error_code[:20], error[:500]
-        fields += ["error_code", "error"]
-    return fields
-
-
-def status_entry(status: str, at=None, error_code: str = "", error: str = "") -> dict:
-    """A step of a message's `status_history`."""
-    entry = {"status": status, "at": (at or clock.now()).isoformat()}
-    if error_code or error:
-        entry.update(error_code=error_code, error=error)
-    return entry
-
-
-# --- outbound ----------------------------------------------------------------------------------
-
-
-def window_open(conversation: Conversation, line: Line) -> bool:
-    """Whether free text may be sent: on a line with a customer-service window (the Cloud API), for
-    24 h after the customer wrote."""
-    if not capabilities.of(line).customer_service_window:
-        return True
-    last = conversation.last_inbound_at
-    return last is not None and clock.now() - last < CUSTOMER_SERVICE_WINDOW
-
-
-def _media_fields(attachment: attachments.Attachment | None) -> dict:
-    if attachment is None:
-        return {}
-    stored = attachment.stored_as or File(attachment.file, name=attachment.stored_name())
-    return {
-        "media_file": stored,
-        "media_mime_type": attachment.mime_type,
-        "media_filename": attachment.filename,
-        "media_size": attachment.size,
-    }
-
-
-def _answered(now: datetime) -> dict:
-    """What an agent's message changes: nobody waits any more, the first response since the
-    conversation came to its area is this one unless there was one (routing clears it), and so
-    is the first reply since its assignment (the assignment clears it)."""
-    at_now = Value(now, output_field=DateTimeField())
-    since_assigned = Case(When(assigned_at__lte=now, then=at_now), output_field=DateTimeField())
-    return {
-        "waiting_since": None,
-        "first_responded_at": Coalesce("first_responded_at", at_now),
-        "first_reply_since_assigned_at": Coalesce("first_reply_since_assigned_at", since_assigned),
-    }
-
-
-def message_queue_outbound(
-    *,
-    conversation: Conversation,
-    sender_type: str,
-    text: str = "",
-    sender_user: User | None = None,
-    type: str = MessageType.TEXT,
-    payload: dict | None = None,
-    check_window: bool = True,
-    attachment: attachments.Attachment | None = None,
-    reply_to_provider_id: str = "",
-) -> Message:
-    """Writes an outgoing message as `queued`; the send job is enqueued when this commits. With
-    an `attachment` (checked by `attachments.checked`) the message is of its kind, `text` its
-    caption, and the file is stored with it."""
-    type = attachment.kind if attachment else type
-    text = _checked_text(text, type)
-    line = conversation.line
-    if check_window and type != MessageType.TEMPLATE and not window_open(conversation, line):
-        raise Conflict(
-            _(
-                "Pasaron más de 24 horas desde el último mensaje del cliente: ahora WhatsApp solo "
-                "acepta plantillas."
-            ),
-            {"text": [_("La ventana de 24 horas está cerrada.")]},
-        )
-    now = clock.now()
-    message = Message.objects.create(
-        conversation=conversation,
-        line=line,
-        direction=Direction.OUT,
-        sender_type=sender_type,
-        sender_user=sender_user,
-        type=type,
-        text=text,
-        payload=payload or {},
-        reply_to_provider_id=reply_to_provider_id,
-        status=DeliveryStatus.QUEUED,
-        status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
-        created_at=now,
-        **_media_fields(attachment),
-    )
-    answered = _answered(now) if sender_type == SenderType.AGENT else {}
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message=message, last_activity_at=now, **answered
-    )
-    publish_message("message:new", message)
-    send_after_commit(message)
-    return message
-
-
-def _checked_text(text: str, type: str) -> str:
-    text = text.strip() if type == MessageType.TEXT else text
-    if type == MessageType.TEXT and not text:
-        raise InvalidInput.field("text", _("Escribí un mensaje."))
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput.field(
-            "text",
-            _("WhatsApp acepta hasta %(limit_value)d caracteres.")
-            % {"limit_value": MAX_TEXT_LENGTH},
-        )
-    return text
-
-
-@dataclass(frozen=True)
-class BotReply:
-    text: str
-    type: str = MessageType.TEXT
-    payload: dict | None = None
-
-
-def bot_turn_record(
-    *, conversation: Conversation, replies: list[BotReply], bot_state: dict
-) -> list[Message]:
-    """The bot's replies of one turn queued together with its new state (`bot_state`: fields of
-    the conversation): the messages by one INSERT (one each where the database cannot return a
-    batch's ids), the state and the last message by one UPDATE, their `message:new` events by
-    one statement; each sent after commit as `message_queue_outbound`'s are. `conversation` is
-    the caller's, locked by it and current: its audience is taken as it is (nothing read)."""
-    now = clock.now()
-    messages = [
-        Message(
-            conversation=conversation,
-            line=conversation.line,
-            direction=Direction.OUT,
-            sender_type=SenderType.BOT,
-            type=reply.type,
-            text=_checked_text(reply.text, reply.type),
-            payload=reply.payload or {},
-            status=DeliveryStatus.QUEUED,
-            status_history=[{"status": DeliveryStatus.QUEUED, "at": now.isoformat()}],
-            created_at=now,
-        )
-        for reply in replies
-    ]
-    insert_rows(messages)
-    written = dict(bot_state)
-    if messages:
-        written.update(last_message=messages[-1], last_activity_at=now)
-    for name, value in written.items():
-        setattr(conversation, name, value)
-    if written:
-        save_fields([conversation], list(written))
-    if messages:
-        audience = audience_of(conversation)
-        events.publish_many([("message:new", message_item(m), audience) for m in messages])
-    for message in messages:
-        send_after_commit(message)
-    return messages
 
 
 # --- people acting on conversations -----------------------------------------------------------
@@ -797,81 +491,6 @@ def _quoted(conversation: Conversation, reply_to: int | None) -> str:
             "reply_to", _("Solo se puede citar un mensaje enviado de esta conversación.")
         )
     return quoted
-
-
-def _template_problems(line: Line, template: dict, errors: FieldErrors) -> tuple[str, dict]:
-    """The rendered text and the payload of a template send, after every check WhatsApp would
-    make (docs/whatsapp.md#templates); problems go to `errors`, named `template.<field>`."""
-    if not capabilities.of(line).message_templates:
-        errors.add("template", _("Esta línea no usa plantillas: escribí el mensaje."))
-        return "", {}
-    name, language = template.get("name"), template.get("language")
-    parameters = template.get("parameters")
-    parameters = [] if parameters is None else parameters
-    if not isinstance(name, str) or not name.strip():
-        errors.add("template.name", _("Elegí una plantilla."))
-    if not isinstance(language, str) or not language.strip():
-        errors.add("template.language", _("Indicá el idioma de la plantilla."))
-    if not isinstance(parameters, list):
-        errors.add("template.parameters", _("Los parámetros van en una lista de textos."))
-    if errors.errors:
-        return "", {}
-    found = template_find(line=line, name=name.strip(), language=language.strip())
-    if found is None:
-        errors.add(
-            "template.name",
-            _("La línea no tiene la plantilla «%(name)s» en %(language)s.")
-            % {"name": name, "language": language},
-        )
-        return "", {}
-    if found.status != TemplateStatus.APPROVED:
-        errors.add(
-            "template.name",
-            _("La plantilla no está aprobada (%(status)s).") % {"status": found.status},
-        )
-    elif unsupported_reason(found.components):
-        errors.add("template.name", unsupported_reason(found.components))
-    expected = parameter_count(found.components)
-    if len(parameters) != expected:
-        errors.add(
-            "template.parameters",
-            _("La plantilla lleva %(expected)d parámetros y llegaron %(given)d.")
-            % {"expected": expected, "given": len(parameters)},
-        )
-    for index, value in enumerate(parameters):
-        problem = parameter_problem(value)
-        if problem:
-            errors.add(f"template.parameters.{index}", problem)
-    if errors.errors:
-        return "", {}
-    payload = {
-        "name": found.name,
-        "language": found.language,
-        "category": found.category,
-        "parameters": parameters,
-        "components": body_component(parameters),
-    }
-    return render(found.components, parameters), payload
-
-
-def outbound_content(*, line: Line, text: str | None, template: dict | None) -> dict:
-    """What a person sends, checked whole: free text, or a template with its parameters, as
-    `message_queue_outbound`'s keywords. One of the two, never both."""
-    errors = FieldErrors()
-    if template is not None and text:
-        errors.add("text", _("Mandá un texto o una plantilla, no los dos."))
-    elif template is not None:
-        rendered, payload = _template_problems(line, template, errors)
-        errors.raise_if_any()
-        if len(rendered) > MAX_TEXT_LENGTH:
-            raise InvalidInput.field(
-                "template.parameters",
-                _("WhatsApp acepta hasta %(limit_value)d caracteres.")
-                % {"limit_value": MAX_TEXT_LENGTH},
-            )
-        return {"type": MessageType.TEMPLATE, "text": rendered, "payload": payload}
-    errors.raise_if_any()
-    return {"type": MessageType.TEXT, "text": text or ""}
 
 
 def agent_reply(

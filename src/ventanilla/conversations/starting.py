@@ -18,14 +18,9 @@ from ventanilla.contacts.services import contact_create
 from ventanilla.conversations import permissions
 from ventanilla.conversations.contact_selectors import contact_get_for
 from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
-from ventanilla.conversations.services import (
-    message_queue_outbound,
-    open_key_of,
-    outbound_content,
-    publish_conversation,
-    record_event,
-    window_open,
-)
+from ventanilla.conversations.outbound import message_queue_outbound, outbound_content, window_open
+from ventanilla.conversations.publishing import publish_conversation, record_event
+from ventanilla.conversations.services import open_key_of
 from ventanilla.core import clock
 from ventanilla.core.errors import Conflict, InvalidInput, NotFound
 from ventanilla.core.fields import FieldErrors

@@ -3,7 +3,7 @@
 Where the database updates and returns in one statement (PostgreSQL, SQLite 3.35+), a batch of
 statuses is one `UPDATE … FROM (VALUES …) … RETURNING` per round, a round holding at most one
 status of each message (the order of one message's statuses is kept across rounds). The UPDATE
-moves a status only forward, by the very rule of `services.status_advanced` (turned into the
+moves a status only forward, by the very rule of `status_advanced` below (turned into the
 statuses each one may follow), appends the step to `status_history` in SQL, and returns what the
 `message:status` event needs: the message, its sender's name and its conversation's audience.
 
@@ -19,8 +19,8 @@ from django.db import connection
 
 from ventanilla.accounts.models import User
 from ventanilla.conversations.models import STATUS_RANK, Conversation, DeliveryStatus, Message
-from ventanilla.conversations.services import status_advanced, status_entry
 from ventanilla.conversations.visibility import AUDIENCE_FIELDS, audience_of_row
+from ventanilla.core import clock
 from ventanilla.providers.base import StatusUpdate
 from ventanilla.providers.models import Line
 
@@ -247,3 +247,41 @@ def _message_of(row) -> tuple[Message, dict]:
     if message.sender_user_id is not None:
         message.sender_user = User(pk=message.sender_user_id, name=name, username=username)
     return message, audience_of_row([message.conversation_id, *audience])
+
+
+def status_advance(message: Message, status: str, *, at=None, error_code="", error="") -> bool:
+    """Moves a message's status forward (never back) and saves it; returns whether it changed."""
+    fields = status_advanced(message, status, at=at, error_code=error_code, error=error)
+    if fields:
+        message.save(update_fields=fields)
+    return bool(fields)
+
+
+def status_advanced(
+    message: Message, status: str, *, at=None, error_code="", error=""
+) -> list[str]:
+    """`status_advance` in memory only: the fields it changed (none when it would go back)."""
+    if status not in STATUS_RANK:
+        return []
+    current = message.status
+    if current == status:
+        return []
+    if current == DeliveryStatus.READ:
+        return []
+    if status != DeliveryStatus.FAILED and STATUS_RANK[status] < STATUS_RANK.get(current, 0):
+        return []
+    message.status = status
+    message.status_history = [*message.status_history, status_entry(status, at, error_code, error)]
+    fields = ["status", "status_history"]
+    if status == DeliveryStatus.FAILED:
+        message.error_code, message.error = error_code[:20], error[:500]
+        fields += ["error_code", "error"]
+    return fields
+
+
+def status_entry(status: str, at=None, error_code: str = "", error: str = "") -> dict:
+    """A step of a message's `status_history`."""
+    entry = {"status": status, "at": (at or clock.now()).isoformat()}
+    if error_code or error:
+        entry.update(error_code=error_code, error=error)
+    return entry

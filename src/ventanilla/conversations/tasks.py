@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from ventanilla.conversations import outbox
 from ventanilla.conversations.models import Message
-from ventanilla.conversations.services import SEND_LOADED, SEND_MESSAGE, SEND_READ_RECEIPT
+from ventanilla.conversations.publishing import SEND_LOADED, SEND_MESSAGE, SEND_READ_RECEIPT
 from ventanilla.core.jobs import named
 from ventanilla.providers.base import SendError
 

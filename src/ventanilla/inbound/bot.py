@@ -13,6 +13,7 @@ from django.db import transaction
 from ventanilla.accounts.models import Area
 from ventanilla.contacts.models import UNKNOWN_NAME
 from ventanilla.contacts.services import contact_update
+from ventanilla.conversations import outbound
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.models import Conversation, MessageType, Status
 from ventanilla.core import clock
@@ -102,17 +103,17 @@ class _Turn:
         }
         if result.exit:  # where the flow let it go, for the reports (docs/analytics.md)
             self.state.update(bot_exit=result.exit, bot_exit_node_id=result.exit_node_id)
-        self.replies: list[conversations.BotReply] = []
+        self.replies: list[outbound.BotReply] = []
         self.stored = False
 
-    def say(self, reply: conversations.BotReply) -> None:
+    def say(self, reply: outbound.BotReply) -> None:
         self.replies.append(reply)
 
     def store(self) -> None:
         """The state (once) and the replies so far, before routing or closing reads them."""
         if self.stored and not self.replies:
             return
-        conversations.bot_turn_record(
+        outbound.bot_turn_record(
             conversation=self.conversation,
             replies=self.replies,
             bot_state={} if self.stored else self.state,
@@ -175,7 +176,7 @@ def _close(conversation: Conversation) -> None:
 
 def _send(turn: _Turn, text: str) -> None:
     if text.strip():
-        turn.say(conversations.BotReply(text=text))
+        turn.say(outbound.BotReply(text=text))
 
 
 def _send_menu(turn: _Turn, action) -> None:
@@ -190,7 +191,7 @@ def _send_menu(turn: _Turn, action) -> None:
     }
     interactive = capabilities.of(turn.conversation.line).interactive_menus
     turn.say(
-        conversations.BotReply(
+        outbound.BotReply(
             text=action.text,
             type=MessageType.INTERACTIVE if interactive else MessageType.TEXT,
             payload=payload,

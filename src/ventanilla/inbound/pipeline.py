@@ -7,8 +7,8 @@ from collections.abc import Callable
 from django.db import DatabaseError, transaction
 
 from ventanilla.contacts.services import Sender, contact_for_sender, inbound_sender
+from ventanilla.conversations import publishing, tasks
 from ventanilla.conversations import services as conversations
-from ventanilla.conversations import tasks
 from ventanilla.conversations.intake import InboundBatch, statuses_apply
 from ventanilla.conversations.models import EarlyStatus, EventKind, MessageType
 from ventanilla.core import clock
@@ -137,7 +137,7 @@ def receive_message(
         )
         batch.remember(conversation)
         if contact_created:
-            conversations.record_event(
+            publishing.record_event(
                 conversation,
                 EventKind.CONTACT_CREATED,
                 contact_id=contact.pk,

@@ -29,7 +29,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from ventanilla.conversations.models import Message
-from ventanilla.conversations.services import publish_message
+from ventanilla.conversations.publishing import publish_message
 from ventanilla.core.db import retry_transient
 from ventanilla.inbound import pipeline
 from ventanilla.providers import sessions

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Area, Availability, User
 from ventanilla.accounts.permissions import TAKES_CONVERSATIONS
 from ventanilla.accounts.services import user_set_availability
-from ventanilla.conversations import notes, permissions
+from ventanilla.conversations import notes, outbound, permissions, publishing
 from ventanilla.conversations import services as conversations
 from ventanilla.conversations.daycounts import area_changed
 from ventanilla.conversations.models import Conversation, EventKind, SenderType, Status
@@ -143,9 +143,7 @@ def _assign(
     User.objects.filter(pk=user.pk).update(last_assigned_at=now)
     if original["area_id"] != area.pk:
         # those who saw it under its former area learn that it left their view
-        conversations.publish_conversation(
-            "conversation:update", assigned, previous_audience=original
-        )
+        publishing.publish_conversation("conversation:update", assigned, previous_audience=original)
     return assigned
 
 
@@ -195,8 +193,8 @@ def _route_locked(*, conversation: Conversation, area: Area, by: User | None) ->
         conversation, joined = _queue(
             conversation=conversation, area=area, by=by, reason=Rule.AFTER_HOURS.value
         )
-        if joined and conversations.window_open(conversation, conversation.line):
-            conversations.message_queue_outbound(
+        if joined and outbound.window_open(conversation, conversation.line):
+            outbound.message_queue_outbound(
                 conversation=conversation,
                 sender_type=SenderType.BOT,
                 text=schedules.courtesy_text(area_id=area.pk, at=now),
@@ -247,12 +245,12 @@ def transfer_to_area(*, conversation: Conversation, area: Area, by: User) -> str
         raise InvalidInput.field("area_id", _("Esa área está desactivada."))
     with transaction.atomic():
         locked = _open_conversation(conversation)
-        conversations.record_event(
+        publishing.record_event(
             locked, EventKind.TRANSFERRED, actor=by, area_id=area.pk, user_id=None
         )
         conversations.unread_again(locked)
         outcome = _route_locked(conversation=locked, area=area, by=by)
-        conversations.record_conversation_webhook(WebhookEvent.CONVERSATION_TRANSFERRED, locked.pk)
+        publishing.record_conversation_webhook(WebhookEvent.CONVERSATION_TRANSFERRED, locked.pk)
         return outcome
 
 

@@ -20,12 +20,8 @@ from ventanilla.conversations.models import (
     SenderType,
     Status,
 )
-from ventanilla.conversations.services import (
-    CUSTOMER_SERVICE_WINDOW,
-    locked,
-    message_queue_outbound,
-    open_key_of,
-)
+from ventanilla.conversations.outbound import CUSTOMER_SERVICE_WINDOW, message_queue_outbound
+from ventanilla.conversations.services import locked, open_key_of
 from ventanilla.core import audit, clock
 from ventanilla.core.db import database_unusable
 from ventanilla.core.errors import control_characters_text, max_length_text

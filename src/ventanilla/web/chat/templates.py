@@ -10,7 +10,7 @@ from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from ventanilla.conversations import services
+from ventanilla.conversations import outbound
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.core import clock
 from ventanilla.core.fields import id_from_text
@@ -88,7 +88,7 @@ def picker(
 
 def window_closed(conversation: Conversation) -> bool:
     line = conversation.line
-    return capabilities.of(line).customer_service_window and not services.window_open(
+    return capabilities.of(line).customer_service_window and not outbound.window_open(
         conversation, line
     )
 
@@ -113,7 +113,7 @@ def window_closed_text(conversation: Conversation) -> str:
         return _(
             "El cliente todavía no escribió: WhatsApp solo acepta plantillas hasta que lo haga."
         )
-    closed = localtime(last + services.CUSTOMER_SERVICE_WINDOW)
+    closed = localtime(last + outbound.CUSTOMER_SERVICE_WINDOW)
     return _(
         "La ventana de 24 h cerró el %(when)s (hace %(ago)s): WhatsApp solo acepta plantillas "
         "hasta que el cliente vuelva a escribir."

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ventanilla.accounts.models import User
 from ventanilla.accounts.selectors import area_list
 from ventanilla.contacts.services import contact_update
-from ventanilla.conversations import labels, notes, permissions, selectors, services
+from ventanilla.conversations import labels, notes, outbound, permissions, selectors, services
 from ventanilla.conversations.models import Conversation, Status
 from ventanilla.conversations.permissions import REOPEN
 from ventanilla.core import clock
@@ -85,7 +85,7 @@ def _lock_reason(conversation: Conversation, line, follow_up: bool = False) -> s
     """Why the composer is locked, or "" when the agent may write (`follow_up`: to a closed
     conversation `may_follow_up` lets them reopen by writing)."""
     if conversation.status == Status.CLOSED:
-        if follow_up and services.window_open(conversation, line):
+        if follow_up and outbound.window_open(conversation, line):
             return ""
         if follow_up:
             return _(
@@ -93,7 +93,7 @@ def _lock_reason(conversation: Conversation, line, follow_up: bool = False) -> s
                 "del cliente: para escribirle hace falta una plantilla."
             )
         return _("La conversación está cerrada.")
-    if not services.window_open(conversation, line):
+    if not outbound.window_open(conversation, line):
         return window_closed_text(conversation)
     return ""
 
@@ -103,9 +103,9 @@ def _window_text(conversation: Conversation, line) -> str:
     if not capabilities.of(line).customer_service_window or conversation.status == Status.CLOSED:
         return ""
     last = conversation.last_inbound_at
-    if last is None or not services.window_open(conversation, line):
+    if last is None or not outbound.window_open(conversation, line):
         return _("Ventana de 24 h cerrada")
-    left = services.CUSTOMER_SERVICE_WINDOW - (clock.now() - last)
+    left = outbound.CUSTOMER_SERVICE_WINDOW - (clock.now() - last)
     hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
     return _("Ventana de 24 h: quedan %(h)d h %(m)02d min") % {"h": hours, "m": minutes}
 
@@ -113,9 +113,9 @@ def _window_text(conversation: Conversation, line) -> str:
 def _window_ends(conversation: Conversation, line) -> str:
     """When the open 24-hour window closes (ISO 8601), for chat/pane.js to lock the composer
     then; "" when there is no window running."""
-    if not _window_text(conversation, line) or not services.window_open(conversation, line):
+    if not _window_text(conversation, line) or not outbound.window_open(conversation, line):
         return ""
-    return (conversation.last_inbound_at + services.CUSTOMER_SERVICE_WINDOW).isoformat()
+    return (conversation.last_inbound_at + outbound.CUSTOMER_SERVICE_WINDOW).isoformat()
 
 
 def _may_read(conversation: Conversation, user: User) -> bool:
