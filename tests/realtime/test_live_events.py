@@ -239,6 +239,31 @@ def test_waiting_event_messages_are_merged_in_order_around_internal_ones():
     assert first == events("a")  # the originals are left as they were
 
 
+async def test_broadcasts_go_out_in_order_and_leave_no_task_behind(admin):
+    from ventanilla.core import events
+
+    # given an admin's console listening on this loop
+    console = await open_console(admin)
+
+    # when broadcasts are sent from another thread, as a commit in a worker thread sends them,
+    # with internal messages between them
+    def broadcast_from_a_thread():
+        for number in range(5):
+            frame = f'{{"event": "test:{number}", "data": {{}}, "id": {10**9 + number}}}'
+            event = {"id": 10**9 + number, "text": frame, "audience": {"all": True}}
+            events.broadcast({"type": "console.internal", "kind": "nothing"})
+            events.broadcast({"type": "console.events", "events": [event]})
+
+    await asyncio.to_thread(broadcast_from_a_thread)
+    frames = await read_frames(console)
+
+    # then the console got them in order, and no drain is left pending on the loop
+    assert [frame["event"] for frame in frames] == [f"test:{number}" for number in range(5)]
+    drains = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith("._drain")]
+    assert drains == []
+    await console.disconnect()
+
+
 async def test_delivery_ticks_reach_only_the_console_that_has_the_conversation_open(
     make_area, make_conversation, admin
 ):

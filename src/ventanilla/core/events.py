@@ -66,22 +66,24 @@ class _Broadcaster:
 
     The loop is the ASGI server's once a console socket has connected in this process (so the
     in-memory layer of the embedded mode reaches its consumers on their own loop), else a
-    background loop of our own (workers, scaled mode).
+    background loop of our own (workers, scaled mode). A drain runs on it only while broadcasts
+    wait (one at a time, so they go out in order): no task is left pending when the loop ends.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue | None = None
-        self._drainer: asyncio.Task | None = None
+        self._waiting: list[dict] = []  # touched on the loop only
+        self._draining = False
 
     def use_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Called on the loop itself (from a consumer's connect)."""
         with self._lock:
-            if self._loop is loop:
-                return
-            self._loop, self._queue = loop, asyncio.Queue()
-            self._drainer = loop.create_task(self._drain(self._queue))
+            if self._loop is not loop:
+                self._start(loop)
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop, self._waiting, self._draining = loop, [], False
 
     def _own_loop(self) -> None:
         loop = asyncio.new_event_loop()
@@ -89,12 +91,10 @@ class _Broadcaster:
 
         def run():
             asyncio.set_event_loop(loop)
-            self._queue = asyncio.Queue()
-            self._drainer = loop.create_task(self._drain(self._queue))
             loop.call_soon(ready.set)
             loop.run_forever()
 
-        self._loop = loop
+        self._start(loop)
         threading.Thread(target=run, name="ventanilla-broadcast", daemon=True).start()
         ready.wait(5)
 
@@ -102,23 +102,33 @@ class _Broadcaster:
         with self._lock:
             if self._loop is None or self._loop.is_closed() or not self._loop.is_running():
                 self._own_loop()
-            loop, queue = self._loop, self._queue
-        loop.call_soon_threadsafe(queue.put_nowait, message)
+            loop = self._loop
+        loop.call_soon_threadsafe(self._arrived, loop, message)
 
-    @staticmethod
-    async def _drain(queue: asyncio.Queue) -> None:
-        while True:
-            pending = [await queue.get()]
-            while not queue.empty() and len(pending) < MAX_COALESCED:
-                pending.append(queue.get_nowait())
-            layer = get_channel_layer()
-            if layer is None:
-                continue
-            for message in coalesced(pending):
-                try:
-                    await layer.group_send(CONSOLE_GROUP, message)
-                except Exception:  # a lost broadcast is caught up by resume_from
-                    log.exception("could not broadcast %s", message.get("type"))
+    def _arrived(self, loop: asyncio.AbstractEventLoop, message: dict) -> None:
+        if loop is not self._loop:  # sent just before another loop took over
+            return
+        self._waiting.append(message)
+        if not self._draining:
+            self._draining = True
+            loop.create_task(self._drain(loop))
+
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while self._waiting and loop is self._loop:
+                pending = self._waiting[:MAX_COALESCED]
+                del self._waiting[:MAX_COALESCED]
+                layer = get_channel_layer()
+                if layer is None:
+                    continue
+                for message in coalesced(pending):
+                    try:
+                        await layer.group_send(CONSOLE_GROUP, message)
+                    except Exception:  # a lost broadcast is caught up by resume_from
+                        log.exception("could not broadcast %s", message.get("type"))
+        finally:
+            if loop is self._loop:
+                self._draining = False
 
 
 # Under load, changes commit faster than one pub/sub round trip: the events waiting meanwhile go
