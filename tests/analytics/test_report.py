@@ -18,7 +18,7 @@ from django.db import connection
 # the history, its clock and time zone (an autouse fixture) are test_summary's
 from tests.analytics.test_summary import _buenos_aires_today, desk, figures  # noqa: F401
 from ventanilla.accounts.models import Role
-from ventanilla.analytics import selectors
+from ventanilla.analytics import durations, selectors
 from ventanilla.conversations.models import Conversation
 from ventanilla.flows.models import Flow, Node
 
@@ -218,12 +218,12 @@ def test_postgresql_computes_the_same_figures_as_python(desk):
     if connection.vendor != "postgresql":
         pytest.skip("percentile_cont is PostgreSQL's; elsewhere the Python path is the only one")
     for first in ("2026-03-08", "2026-03-01"):
-        rows = selectors._duration_rows(
+        rows = durations.duration_rows(
             Conversation.objects.all(), selectors.period_window("custom", first, "2026-03-10")
         )
         in_python, in_database = (
-            selectors.collect_in_python(*rows),
-            selectors.collect_in_database(*rows),
+            durations.collect_in_python(*rows),
+            durations.collect_in_database(*rows),
         )
         for name in ("first_response", "resolution", "queue_wait"):
             assert getattr(in_database, name) == getattr(in_python, name), name
