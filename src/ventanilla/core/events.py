@@ -61,31 +61,36 @@ def publish_many(items: list[tuple[str, dict, dict]]) -> list[LiveEvent]:
     return rows
 
 
+class _Outlet:
+    """The broadcasts waiting to go out on one event loop, and whether a drain is running there."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.waiting: list[dict] = []  # touched on the loop only
+        self.draining = False
+
+
 class _Broadcaster:
     """Sends broadcasts in order on one event loop, without making the caller wait.
 
     The loop is the ASGI server's once a console socket has connected in this process (so the
     in-memory layer of the embedded mode reaches its consumers on their own loop), else a
-    background loop of our own (workers, scaled mode). A drain runs on it only while broadcasts
-    wait (one at a time, so they go out in order): no task is left pending when the loop ends.
+    background loop of our own (workers, scaled mode). A drain runs on a loop only while
+    broadcasts wait there (one at a time, so they go out in order): no task is left pending when
+    the loop ends, and what waited on a loop given up for another still goes out from it.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiting: list[dict] = []  # touched on the loop only
-        self._draining = False
+        self._outlet: _Outlet | None = None
 
     def use_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Called on the loop itself (from a consumer's connect)."""
         with self._lock:
-            if self._loop is not loop:
-                self._start(loop)
+            if self._outlet is None or self._outlet.loop is not loop:
+                self._outlet = _Outlet(loop)
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop, self._waiting, self._draining = loop, [], False
-
-    def _own_loop(self) -> None:
+    def _own_loop(self) -> _Outlet:
         loop = asyncio.new_event_loop()
         ready = threading.Event()
 
@@ -94,30 +99,29 @@ class _Broadcaster:
             loop.call_soon(ready.set)
             loop.run_forever()
 
-        self._start(loop)
         threading.Thread(target=run, name="ventanilla-broadcast", daemon=True).start()
         ready.wait(5)
+        return _Outlet(loop)
 
     def send(self, message: dict) -> None:
         with self._lock:
-            if self._loop is None or self._loop.is_closed() or not self._loop.is_running():
-                self._own_loop()
-            loop = self._loop
-        loop.call_soon_threadsafe(self._arrived, loop, message)
+            outlet = self._outlet
+            if outlet is None or outlet.loop.is_closed() or not outlet.loop.is_running():
+                outlet = self._outlet = self._own_loop()
+        outlet.loop.call_soon_threadsafe(self._arrived, outlet, message)
 
-    def _arrived(self, loop: asyncio.AbstractEventLoop, message: dict) -> None:
-        if loop is not self._loop:  # sent just before another loop took over
-            return
-        self._waiting.append(message)
-        if not self._draining:
-            self._draining = True
-            loop.create_task(self._drain(loop))
+    def _arrived(self, outlet: _Outlet, message: dict) -> None:
+        outlet.waiting.append(message)
+        if not outlet.draining:
+            outlet.draining = True
+            outlet.loop.create_task(self._drain(outlet))
 
-    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+    @staticmethod
+    async def _drain(outlet: _Outlet) -> None:
         try:
-            while self._waiting and loop is self._loop:
-                pending = self._waiting[:MAX_COALESCED]
-                del self._waiting[:MAX_COALESCED]
+            while outlet.waiting:
+                pending = outlet.waiting[:MAX_COALESCED]
+                del outlet.waiting[:MAX_COALESCED]
                 layer = get_channel_layer()
                 if layer is None:
                     continue
@@ -127,8 +131,7 @@ class _Broadcaster:
                     except Exception:  # a lost broadcast is caught up by resume_from
                         log.exception("could not broadcast %s", message.get("type"))
         finally:
-            if loop is self._loop:
-                self._draining = False
+            outlet.draining = False
 
 
 # Under load, changes commit faster than one pub/sub round trip: the events waiting meanwhile go
