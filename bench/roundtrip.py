@@ -1001,6 +1001,8 @@ class Generator:
         in_time = end + self.args.drain
         replies_in_time = all(m.complete and max(m.replies.values()) <= in_time for m in ok)
         kept_up = sent_rate >= 0.98 * rate and not errors and replies_in_time
+        latencies = {"answer_p99_ms": ms(answer, 0.99), "reply_p99_ms": ms(reply, 0.99)}
+        latencies["socket_p99_ms"] = ms(socket, 0.99)
         in_window = sum(1 for at in self.send_times if began <= at <= end)
         return {
             "target_rate": rate,
@@ -1033,6 +1035,7 @@ class Generator:
             "unexpected_sends": len(self.unexpected),
             "replies_within_drain": replies_in_time,
             "kept_up": kept_up,
+            "targets_met": kept_up and within_targets(latencies),
             "settle": settled,
         }
 
@@ -1200,9 +1203,19 @@ async def measure(args, desk: Desk, graph: Child, sampler: Sampler, folder: Path
         await consoles.stop()
 
 
+# issue 15's latencies: webhook answer, customer message -> bot reply at the Graph, -> console
+LATENCY_TARGETS_MS = {"answer_p99_ms": 100, "reply_p99_ms": 300, "socket_p99_ms": 150}
+
+
+def within_targets(latencies: dict) -> bool:
+    """Every p99 under its target (a percentile of nothing, NaN, is not)."""
+    return all(latencies[key] < limit for key, limit in LATENCY_TARGETS_MS.items())
+
+
 def summary(row: dict) -> str:
     keys = ["target_rate", "sent_rate", "errors", "answer_p99_ms", "reply_p50_ms"]
     keys += ["reply_p99_ms", "socket_p99_ms", "replies", "statuses_applied", "kept_up"]
+    keys += ["targets_met"]
     keys += ["desk_cpu_ms_per_message"]
     return json.dumps({key: row[key] for key in keys})
 
@@ -1275,8 +1288,9 @@ def grouped(processes: dict[str, dict]) -> dict[str, dict]:
 def tables(rows: list[dict]) -> str:
     lines = [
         "| offered/s | sent/s | webhook p50 / p99 | reply p50 / p99 | socket p50 / p99 "
-        "| replies | statuses applied | errors | kept up | desk CPU per message |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| replies | statuses applied | errors | kept up | latency targets met "
+        "| desk CPU per message |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
@@ -1287,8 +1301,12 @@ def tables(rows: list[dict]) -> str:
             f"| {r['messages_with_all_replies']}/{r['messages']} msgs, {r['replies']} "
             f"| {r['statuses_applied']}/{r['statuses_expected']} "
             f"| {r['errors']} | {'yes' if r['kept_up'] else '**no**'} "
+            f"| {'yes' if r['targets_met'] else 'no'} "
             f"| {r.get('desk_cpu_ms_per_message', '-')} ms |"
         )
+    met = [r["target_rate"] for r in rows if r["targets_met"]]
+    best = f"{max(met):g}/s" if met else "none"
+    lines += ["", f"highest rate with every latency target met: {best}"]
     names = [label for _, label in MEMBERS]
     lines += ["", "| offered/s | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for r in rows:
