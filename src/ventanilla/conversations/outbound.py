@@ -19,10 +19,7 @@ from ventanilla.conversations.models import (
     MessageType,
     SenderType,
 )
-from ventanilla.conversations.publishing import (
-    publish_message,
-    send_after_commit,
-)
+from ventanilla.conversations.publishing import publish_message, send_after_commit
 from ventanilla.conversations.serializers import message_item
 from ventanilla.conversations.visibility import audience_of
 from ventanilla.core import attachments, clock, events

@@ -1,4 +1,6 @@
-"""Writes on conversations and messages. Each publishes its live events after commit."""
+"""Writes on conversations: the open one a customer's message goes to, and what people do to a
+conversation (assign, queue, transfer, close, reopen, follow up, reply, react). Each publishes its
+live events after commit (`publishing`); messages going out are `outbound`'s."""
 
 from datetime import datetime
 
