@@ -62,12 +62,13 @@ def publish_many(items: list[tuple[str, dict, dict]]) -> list[LiveEvent]:
 
 
 class _Outlet:
-    """The broadcasts waiting to go out on one event loop, and whether a drain is running there."""
+    """The broadcasts waiting to go out on one event loop, and the drain running there (held
+    here: the loop keeps only a weak reference to a task)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.waiting: list[dict] = []  # touched on the loop only
-        self.draining = False
+        self.drain: asyncio.Task | None = None
 
 
 class _Broadcaster:
@@ -112,9 +113,8 @@ class _Broadcaster:
 
     def _arrived(self, outlet: _Outlet, message: dict) -> None:
         outlet.waiting.append(message)
-        if not outlet.draining:
-            outlet.draining = True
-            outlet.loop.create_task(self._drain(outlet))
+        if outlet.drain is None:
+            outlet.drain = outlet.loop.create_task(self._drain(outlet))
 
     @staticmethod
     async def _drain(outlet: _Outlet) -> None:
@@ -131,7 +131,7 @@ class _Broadcaster:
                     except Exception:  # a lost broadcast is caught up by resume_from
                         log.exception("could not broadcast %s", message.get("type"))
         finally:
-            outlet.draining = False
+            outlet.drain = None
 
 
 # Under load, changes commit faster than one pub/sub round trip: the events waiting meanwhile go

@@ -15,13 +15,9 @@ from ventanilla.accounts.models import Area
 from ventanilla.core import audit
 from ventanilla.core.errors import (
     Conflict,
-    blank_text,
-    control_characters_text,
-    max_length_text,
     unknown_area_text,
 )
-from ventanilla.core.fields import MAX_ID, FieldErrors
-from ventanilla.core.text import has_control_characters
+from ventanilla.core.fields import MAX_ID, FieldErrors, checked_text
 from ventanilla.flows import selectors
 from ventanilla.flows.matching import alternatives, match_keys, normalise
 from ventanilla.flows.models import (
@@ -114,14 +110,9 @@ def _check_text(
     if not isinstance(value, str):
         errors.add(path, _("Tiene que ser texto."))
         return ""
-    value = " ".join(value.split()) if collapse else value.strip()
-    if required and not value:
-        errors.add(path, blank_text())
-    elif has_control_characters(value):
-        errors.add(path, control_characters_text())
-    elif len(value) > limit:
-        errors.add(path, max_length_text(limit))
-    return value
+    if not required and not value.strip():
+        return ""
+    return checked_text(errors, value, limit, path, one_line=collapse)
 
 
 def _check_bool(errors: FieldErrors, path: str, value, default: bool) -> bool:
